@@ -1,0 +1,180 @@
+package crm
+
+import (
+	"context"
+	"slices"
+)
+
+// Role is a user's team.
+type Role string
+
+// The three teams.
+const (
+	RoleManagement Role = "management"
+	RoleSales      Role = "sales"
+	RoleSupport    Role = "support"
+)
+
+// Roles lists every role, in display order.
+var Roles = []Role{RoleManagement, RoleSales, RoleSupport}
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Resource names a kind of record that permissions are given on.
+type Resource string
+
+// The resources of the permission model. ResourceAudit is the audit log (read only).
+const (
+	ResourceUser     Resource = "user"
+	ResourceClient   Resource = "client"
+	ResourceContract Resource = "contract"
+	ResourceEvent    Resource = "event"
+	ResourceAudit    Resource = "audit"
+)
+
+// Resources lists every resource.
+var Resources = []Resource{ResourceUser, ResourceClient, ResourceContract, ResourceEvent, ResourceAudit}
+
+// Action is something a user does to a record.
+type Action string
+
+// The actions of the permission model. ActionAssign sets a sales or support contact; ActionSign
+// marks a contract signed.
+const (
+	ActionRead   Action = "read"
+	ActionCreate Action = "create"
+	ActionUpdate Action = "update"
+	ActionDelete Action = "delete"
+	ActionAssign Action = "assign"
+	ActionSign   Action = "sign"
+)
+
+// Actions lists every action.
+var Actions = []Action{ActionRead, ActionCreate, ActionUpdate, ActionDelete, ActionAssign, ActionSign}
+
+// Scope narrows a permission to some records.
+type Scope string
+
+// The scopes. For create, a scope applies to the parent record: "create contract, own" means
+// for a client whose sales contact is me; "create event, own" for a contract whose sales contact
+// is me.
+const (
+	// ScopeAny is every record.
+	ScopeAny Scope = "any"
+	// ScopeOwn is a record whose sales_contact_id is the caller.
+	ScopeOwn Scope = "own"
+	// ScopeAssigned is an event whose support_contact_id is the caller, or a client or contract
+	// that has such an event.
+	ScopeAssigned Scope = "assigned"
+	// ScopeSelf is the caller's own user record.
+	ScopeSelf Scope = "self"
+)
+
+// Scopes lists every scope.
+var Scopes = []Scope{ScopeAny, ScopeOwn, ScopeAssigned, ScopeSelf}
+
+// Authorizer tells which scopes a role has for an action on a resource; none means never. The
+// policy package implements it from a Casbin model and policy file. Implementations must be
+// safe for concurrent use.
+type Authorizer interface {
+	Scopes(role Role, res Resource, act Action) []Scope
+}
+
+// Visibility is a set of records expressed as conditions that a store turns into SQL. The
+// conditions are OR-ed; a Visibility with none of them set matches no record.
+//
+//   - Any: every record, no clause.
+//   - OwnerID: sales_contact_id = OwnerID.
+//   - SupportID: for events support_contact_id = SupportID; for clients and contracts, the
+//     record has such an event.
+//   - SelfID: for users, id = SelfID.
+type Visibility struct {
+	Any       bool
+	OwnerID   *int64
+	SupportID *int64
+	SelfID    *int64
+}
+
+// None reports whether v matches no record at all.
+func (v Visibility) None() bool {
+	return !v.Any && v.OwnerID == nil && v.SupportID == nil && v.SelfID == nil
+}
+
+// Everything is the Visibility of every record, for trusted internal calls.
+var Everything = Visibility{Any: true}
+
+// visibility turns the caller's scopes for (res, act) into a Visibility.
+func (s *Service) visibility(a *User, res Resource, act Action) Visibility {
+	var v Visibility
+	for _, sc := range s.authz.Scopes(a.Role, res, act) {
+		id := a.ID
+		switch sc {
+		case ScopeAny:
+			v.Any = true
+		case ScopeOwn:
+			v.OwnerID = &id
+		case ScopeAssigned:
+			v.SupportID = &id
+		case ScopeSelf:
+			v.SelfID = &id
+		}
+	}
+	return v
+}
+
+// allowed reports whether the caller has any scope at all for (res, act).
+func (s *Service) allowed(a *User, res Resource, act Action) bool {
+	return len(s.authz.Scopes(a.Role, res, act)) > 0
+}
+
+type actorKey struct{}
+
+// NewContext returns a context that carries the acting user. Every Service method takes the
+// actor from its context; adapters set it once they have authenticated the caller.
+func NewContext(ctx context.Context, actor *User) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// ActorFrom returns the acting user of ctx, or nil.
+func ActorFrom(ctx context.Context) *User {
+	u, _ := ctx.Value(actorKey{}).(*User)
+	return u
+}
+
+// actor returns the acting user, or EUNAUTHORIZED when there is none or it is deactivated.
+func actor(ctx context.Context) (*User, error) {
+	u := ActorFrom(ctx)
+	if u == nil || !u.IsActive {
+		return nil, Errorf(EUNAUTHORIZED, "authentication required")
+	}
+	return u, nil
+}
+
+// Can reports whether the actor of ctx has any scope for (res, act): what a user interface asks
+// to decide which buttons and fields to offer. The record-level check is still made when the
+// action is taken.
+func (s *Service) Can(ctx context.Context, res Resource, act Action) bool {
+	a := ActorFrom(ctx)
+	return a != nil && a.IsActive && s.allowed(a, res, act)
+}
+
+// Permissions returns, for the actor of ctx, every (resource, action) with the scopes it has.
+func (s *Service) Permissions(ctx context.Context) map[Resource]map[Action][]Scope {
+	a := ActorFrom(ctx)
+	out := map[Resource]map[Action][]Scope{}
+	if a == nil {
+		return out
+	}
+	for _, res := range Resources {
+		for _, act := range Actions {
+			if sc := s.authz.Scopes(a.Role, res, act); len(sc) > 0 {
+				if out[res] == nil {
+					out[res] = map[Action][]Scope{}
+				}
+				out[res][act] = sc
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,341 @@
+package crm
+
+import (
+	"context"
+	"time"
+)
+
+// ContractStatus tells an open contract from a signed one.
+type ContractStatus string
+
+// Contract statuses. A contract is created open; once signed it stays signed.
+const (
+	ContractOpen   ContractStatus = "open"
+	ContractSigned ContractStatus = "signed"
+)
+
+// Valid reports whether s is a known status.
+func (s ContractStatus) Valid() bool { return s == ContractOpen || s == ContractSigned }
+
+// Contract is an agreement with a client for an event.
+type Contract struct {
+	ID             int64          `json:"id"`
+	ClientID       int64          `json:"client_id"`
+	SalesContactID *int64         `json:"sales_contact_id"`
+	Amount         Money          `json:"amount"`
+	AmountDue      Money          `json:"amount_due"`
+	PaymentDue     *Date          `json:"payment_due"`
+	Status         ContractStatus `json:"status"`
+	SignedAt       *time.Time     `json:"signed_at"`
+	DateCreated    time.Time      `json:"date_created"`
+	DateUpdated    time.Time      `json:"date_updated"`
+	// Version counts the writes of the record; it is the record's ETag.
+	Version int64 `json:"-"`
+}
+
+// ContractInput holds the fields of a contract that a caller sets, on create and on update.
+// ClientID can only be set on create.
+type ContractInput struct {
+	ClientID       Opt[int64]          `json:"client_id"`
+	SalesContactID Opt[*int64]         `json:"sales_contact_id"`
+	Amount         Opt[Money]          `json:"amount"`
+	AmountDue      Opt[Money]          `json:"amount_due"`
+	PaymentDue     Opt[*Date]          `json:"payment_due"`
+	Status         Opt[ContractStatus] `json:"status"`
+}
+
+// ContractFilter narrows a list of contracts. Text fields match case-insensitively anywhere.
+type ContractFilter struct {
+	ClientID        *int64
+	ClientFirstName string
+	ClientLastName  string
+	ClientEmail     string
+	SalesContactID  *int64
+	Amount          *Money
+	AmountMin       *Money
+	AmountMax       *Money
+	DateCreated     *Date // created on that day (UTC)
+	Status          ContractStatus
+	Unpaid          bool // amount_due > 0
+	ListOptions
+}
+
+// ContractSortable lists the fields a list of contracts can be sorted by.
+var ContractSortable = []string{"id", "amount", "amount_due", "status", "date_created", "date_updated"}
+
+// ContractStore keeps contracts.
+type ContractStore interface {
+	// CreateContract inserts c, setting its ID and Version, and writes the audit entries (their
+	// ResourceID set to the new ID) in the same transaction.
+	CreateContract(ctx context.Context, c *Contract, audit []AuditEntry) error
+	// FindContract returns the contract with id if it is within vis, ENOTFOUND otherwise.
+	FindContract(ctx context.Context, id int64, vis Visibility) (*Contract, error)
+	// ListContracts returns one page of the contracts within vis that match f, and the cursor of
+	// the next page ("" on the last). Returns EMALFORMED for a bad cursor.
+	ListContracts(ctx context.Context, f ContractFilter, vis Visibility) ([]*Contract, string, error)
+	// UpdateContract locks the contract with id if it is within vis (ENOTFOUND otherwise) and its
+	// client, and calls fn with both. If fn returns an error nothing is written; otherwise the
+	// changed contract, the client if fn changed it (each Version incremented) and the audit
+	// entries commit in one transaction.
+	UpdateContract(ctx context.Context, id int64, vis Visibility, fn func(*Contract, *Client) ([]AuditEntry, error)) (*Contract, error)
+	// DeleteContract locks the contract with id if it is within vis (ENOTFOUND otherwise), calls
+	// fn, and deletes it with the audit entries in one transaction. Returns ECONFLICT while the
+	// contract has events.
+	DeleteContract(ctx context.Context, id int64, vis Visibility, fn func(*Contract) ([]AuditEntry, error)) error
+}
+
+// apply sets the given fields of in on c (except the client and the contact), collecting every
+// invalid one.
+func (in *ContractInput) apply(c *Contract, fe *fieldErrors) {
+	if in.Amount.Set {
+		c.Amount = in.Amount.Value
+	}
+	if in.AmountDue.Set {
+		c.AmountDue = in.AmountDue.Value
+	}
+	if in.PaymentDue.Set {
+		c.PaymentDue = in.PaymentDue.Value
+	}
+	if in.SalesContactID.Set {
+		c.SalesContactID = in.SalesContactID.Value
+	}
+	if in.Status.Set {
+		if !in.Status.Value.Valid() {
+			fe.add("status", "must be open or signed")
+		} else {
+			c.Status = in.Status.Value
+		}
+	}
+	if c.Amount < 0 {
+		fe.add("amount", "must not be negative")
+	}
+	if c.AmountDue < 0 || c.AmountDue > c.Amount {
+		fe.add("amount_due", "must be between 0.00 and the amount (%s)", c.Amount)
+	}
+}
+
+func contractChanges(old, new *Contract) map[string][2]any {
+	c := map[string][2]any{}
+	diff(c, "client_id", old.ClientID, new.ClientID)
+	diff(c, "sales_contact_id", old.SalesContactID, new.SalesContactID)
+	diff(c, "amount", old.Amount, new.Amount)
+	diff(c, "amount_due", old.AmountDue, new.AmountDue)
+	diff(c, "payment_due", old.PaymentDue, new.PaymentDue)
+	diff(c, "status", old.Status, new.Status)
+	diff(c, "signed_at", old.SignedAt, new.SignedAt)
+	return c
+}
+
+// clientWithin reports whether client c is within vis. For the assigned scope it asks the store,
+// which alone knows the client's events.
+func (s *Service) clientWithin(ctx context.Context, c *Client, vis Visibility) (bool, error) {
+	if vis.Any || vis.OwnerID != nil && eqID(vis.OwnerID, c.SalesContactID) {
+		return true, nil
+	}
+	if vis.SupportID == nil {
+		return false, nil
+	}
+	_, err := s.clients.FindClient(ctx, c.ID, Visibility{SupportID: vis.SupportID})
+	if ErrorCode(err) == ENOTFOUND {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CreateContract creates an open contract for a client the caller can read, and within the
+// client scope of the caller's create permission (sales: their own clients). Its sales contact
+// defaults to the client's; amount_due defaults to the amount.
+func (s *Service) CreateContract(ctx context.Context, in ContractInput) (*Contract, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	createVis := s.visibility(a, ResourceContract, ActionCreate)
+	if createVis.None() {
+		return nil, Errorf(EFORBIDDEN, "you may not create contracts")
+	}
+	var fe fieldErrors
+	if !in.ClientID.Set {
+		fe.add("client_id", "required")
+	}
+	if !in.Amount.Set {
+		fe.add("amount", "required")
+	}
+	if in.Status.Set && in.Status.Value != ContractOpen {
+		fe.add("status", "a new contract is open: sign it once it is created")
+	}
+	var client *Client
+	if in.ClientID.Set {
+		client, err = s.clients.FindClient(ctx, in.ClientID.Value, s.visibility(a, ResourceClient, ActionRead))
+		switch {
+		case ErrorCode(err) == ENOTFOUND:
+			fe.add("client_id", "no client with id %d", in.ClientID.Value)
+		case err != nil:
+			return nil, err
+		default:
+			ok, err := s.clientWithin(ctx, client, createVis)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, forbiddenField("client_id", "you may not create contracts for this client")
+			}
+		}
+	}
+	if err := s.checkUserRef(ctx, "sales_contact_id", in.SalesContactID, RoleSales, &fe); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	c := &Contract{Status: ContractOpen, DateCreated: now, DateUpdated: now}
+	var def *int64
+	if client != nil {
+		c.ClientID = client.ID
+		def = client.SalesContactID
+	}
+	c.SalesContactID = def
+	if !in.AmountDue.Set {
+		in.AmountDue = in.Amount
+	}
+	in.apply(c, &fe)
+	if err := s.checkAssign(a, ResourceContract, "sales_contact_id", def, c.SalesContactID, def); err != nil {
+		return nil, err
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	e := s.entry(a, ActionCreate, ResourceContract, 0, contractChanges(&Contract{}, c))
+	if err := s.contracts.CreateContract(ctx, c, []AuditEntry{e}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// GetContract returns a contract within the caller's read scope (ENOTFOUND otherwise).
+func (s *Service) GetContract(ctx context.Context, id int64) (*Contract, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.contracts.FindContract(ctx, id, s.visibility(a, ResourceContract, ActionRead))
+}
+
+// ListContracts returns a page of the contracts within the caller's read scope that match f.
+func (s *Service) ListContracts(ctx context.Context, f ContractFilter) ([]*Contract, string, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, "", &Error{Code: EMALFORMED, Message: "unknown contract status " + string(f.Status),
+			Fields: []FieldError{{Field: "status", Message: "must be open or signed"}}}
+	}
+	if err := f.normalize(ContractSortable); err != nil {
+		return nil, "", err
+	}
+	vis := s.visibility(a, ResourceContract, ActionRead)
+	if vis.None() {
+		return nil, "", nil
+	}
+	return s.contracts.ListContracts(ctx, f, vis)
+}
+
+// UpdateContract changes the given fields of a contract. Setting the status to signed takes the
+// sign permission on the contract and converts its client (see SignContract); a signed
+// contract cannot be reopened (ECONFLICT); the client cannot be changed. Setting the sales
+// contact takes the assign permission. ifVersion, when not 0, must be the current version.
+func (s *Service) UpdateContract(ctx context.Context, id int64, in ContractInput, ifVersion int64) (*Contract, error) {
+	return s.writeContract(ctx, id, in, ifVersion, ActionUpdate)
+}
+
+// SignContract marks an open contract signed, records when, and makes its client an existing
+// client, all in one transaction. It takes the sign permission (sales: their own contracts).
+// Signing a signed contract is refused (ECONFLICT).
+func (s *Service) SignContract(ctx context.Context, id int64, ifVersion int64) (*Contract, error) {
+	return s.writeContract(ctx, id, ContractInput{Status: Some(ContractSigned)}, ifVersion, ActionSign)
+}
+
+// writeContract updates a contract under the permission of act (update or sign).
+func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput, ifVersion int64, act Action) (*Contract, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	current, err := s.contracts.FindContract(ctx, id, s.visibility(a, ResourceContract, ActionRead))
+	if err != nil {
+		return nil, err
+	}
+	signing := in.Status.Set && in.Status.Value == ContractSigned && current.Status != ContractSigned
+	if signing && act == ActionUpdate {
+		if _, err := s.contracts.FindContract(ctx, id, s.visibility(a, ResourceContract, ActionSign)); ErrorCode(err) == ENOTFOUND {
+			return nil, forbiddenField("status", "you may not sign this contract")
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if act == ActionSign && current.Status == ContractSigned {
+		return nil, Errorf(ECONFLICT, "the contract is already signed")
+	}
+	var refErrs fieldErrors
+	if err := s.checkUserRef(ctx, "sales_contact_id", in.SalesContactID, RoleSales, &refErrs); err != nil {
+		return nil, err
+	}
+	c, err := s.contracts.UpdateContract(ctx, id, s.visibility(a, ResourceContract, act), func(c *Contract, cl *Client) ([]AuditEntry, error) {
+		if err := checkVersion(ifVersion, c.Version); err != nil {
+			return nil, err
+		}
+		old := *c
+		if in.ClientID.Set && in.ClientID.Value != c.ClientID {
+			return nil, &Error{Code: EINVALID, Message: "a contract cannot move to another client",
+				Fields: []FieldError{{Field: "client_id", Message: "cannot be changed"}}}
+		}
+		if in.Status.Set && in.Status.Value == ContractOpen && c.Status == ContractSigned {
+			return nil, Errorf(ECONFLICT, "a signed contract cannot be reopened")
+		}
+		fe := append(fieldErrors(nil), refErrs...)
+		in.apply(c, &fe)
+		if err := s.checkAssign(a, ResourceContract, "sales_contact_id", old.SalesContactID, c.SalesContactID, old.SalesContactID); err != nil {
+			return nil, err
+		}
+		if err := fe.err(); err != nil {
+			return nil, err
+		}
+		now := s.clock()
+		c.DateUpdated = now
+		var audit []AuditEntry
+		action := actionOf(contractChanges(&old, c), "sales_contact_id")
+		if c.Status == ContractSigned && old.Status != ContractSigned {
+			c.SignedAt = &now
+			action = ActionSign
+			if cl.Status != ClientExisting {
+				oldClient := *cl
+				cl.Status = ClientExisting
+				cl.DateUpdated = now
+				audit = append(audit, s.entry(a, ActionUpdate, ResourceClient, cl.ID, clientChanges(&oldClient, cl)))
+			}
+		}
+		audit = append([]AuditEntry{s.entry(a, action, ResourceContract, id, contractChanges(&old, c))}, audit...)
+		return audit, nil
+	})
+	return c, notFoundAsForbidden(err, string(act)+" this contract")
+}
+
+// DeleteContract deletes a contract. It is refused (ECONFLICT) while the contract has events.
+func (s *Service) DeleteContract(ctx context.Context, id int64, ifVersion int64) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := s.contracts.FindContract(ctx, id, s.visibility(a, ResourceContract, ActionRead)); err != nil {
+		return err
+	}
+	err = s.contracts.DeleteContract(ctx, id, s.visibility(a, ResourceContract, ActionDelete), func(c *Contract) ([]AuditEntry, error) {
+		if err := checkVersion(ifVersion, c.Version); err != nil {
+			return nil, err
+		}
+		return []AuditEntry{s.entry(a, ActionDelete, ResourceContract, id, contractChanges(c, &Contract{}))}, nil
+	})
+	if ErrorCode(err) == ECONFLICT {
+		return &Error{Code: ECONFLICT, Err: err, Message: "this contract still has events: delete them first"}
+	}
+	return notFoundAsForbidden(err, "delete this contract")
+}

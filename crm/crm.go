@@ -1,0 +1,151 @@
+// Package crm is the domain of EpicCRM: its entities (users, clients, contracts, events), the use
+// cases a Service offers on them, the rules those use cases enforce (permissions included) and
+// the ports (interfaces) that adapters implement: stores, the policy, password hashing.
+//
+// The package imports only the standard library. Every entry point (the REST API, the admin UI,
+// a Go program that embeds the CRM) goes through a Service, so they cannot disagree on a rule.
+//
+// A Service method takes the acting user from its context (see NewContext) and returns an *Error
+// whose code (see ErrorCode) tells what went wrong:
+//
+//   - ENOTFOUND: no such record, or one outside the caller's read scope (the two look the same);
+//   - EFORBIDDEN: a readable record the caller may not change, or a field they may not set;
+//   - EINVALID: invalid values, every bad field listed in Error.Fields;
+//   - EMALFORMED: an unparseable filter, sort key or cursor;
+//   - ECONFLICT: a duplicate, or a state that forbids the change;
+//   - EPRECONDITION: the record changed since the version the caller gave;
+//   - EUNAUTHORIZED, ETHROTTLED: authentication failures;
+//   - EUNAVAILABLE: the database cannot be reached; EINTERNAL: anything unexpected.
+package crm
+
+import (
+	"time"
+)
+
+// Deps are what a Service needs: one store port per aggregate, the policy and password hashing.
+// A store adapter usually implements all the store ports with one value.
+type Deps struct {
+	Users      UserStore
+	Clients    ClientStore
+	Contracts  ContractStore
+	Events     EventStore
+	Audit      AuditStore
+	Throttle   LoginThrottle
+	Authorizer Authorizer
+	Passwords  Passwords
+	// Now returns the current time; nil means time.Now. Tests set it to a fixed clock.
+	Now func() time.Time
+	// Throttling sets the login throttling limits; the zero value means DefaultThrottling.
+	Throttling Throttling
+}
+
+// Service offers the use cases of the CRM. It is safe for concurrent use.
+type Service struct {
+	users      UserStore
+	clients    ClientStore
+	contracts  ContractStore
+	events     EventStore
+	audit      AuditStore
+	throttle   LoginThrottle
+	authz      Authorizer
+	passwords  Passwords
+	now        func() time.Time
+	throttling Throttling
+	dummyHash  string
+}
+
+// New returns a Service over deps. It does no I/O. It panics if a dependency is missing, since
+// that is a programming error rather than a runtime condition.
+func New(deps Deps) *Service {
+	if deps.Users == nil || deps.Clients == nil || deps.Contracts == nil || deps.Events == nil ||
+		deps.Audit == nil || deps.Throttle == nil || deps.Authorizer == nil || deps.Passwords == nil {
+		panic("crm.New: every dependency of Deps except Now and Throttling is required")
+	}
+	s := &Service{
+		users: deps.Users, clients: deps.Clients, contracts: deps.Contracts, events: deps.Events,
+		audit: deps.Audit, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
+		now: deps.Now, throttling: deps.Throttling,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.throttling == (Throttling{}) {
+		s.throttling = DefaultThrottling
+	}
+	return s
+}
+
+// Authorizer returns the policy the Service applies, e.g. for a page that shows it.
+func (s *Service) Authorizer() Authorizer { return s.authz }
+
+// clock returns the current time in UTC, truncated to microseconds (what PostgreSQL stores), so
+// that a time written and read back compares equal.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// ListOptions are the paging and sorting options common to every list.
+type ListOptions struct {
+	// Limit is the page size: 0 means DefaultLimit; more than MaxLimit is refused.
+	Limit int
+	// Cursor is the opaque next_cursor of the previous page, or "" for the first page.
+	Cursor string
+	// Sort is a sortable field name, prefixed with '-' for descending order; "" sorts by id.
+	Sort string
+}
+
+// Page sizes of lists.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// normalize checks the options against the sortable fields of a resource and fills defaults.
+func (o *ListOptions) normalize(sortable []string) error {
+	switch {
+	case o.Limit == 0:
+		o.Limit = DefaultLimit
+	case o.Limit < 0 || o.Limit > MaxLimit:
+		return Errorf(EMALFORMED, "limit must be between 1 and %d", MaxLimit)
+	}
+	if o.Sort == "" {
+		o.Sort = "id"
+	}
+	field := o.Sort
+	if field[0] == '-' {
+		field = field[1:]
+	}
+	for _, f := range sortable {
+		if f == field {
+			return nil
+		}
+	}
+	return &Error{Code: EMALFORMED, Message: "cannot sort by " + field,
+		Fields: []FieldError{{Field: "sort", Message: "sortable fields: " + joinQuoted(sortable)}}}
+}
+
+func joinQuoted(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}
+
+// notFoundAsForbidden turns the ENOTFOUND of a write on a record the caller can read (but which is
+// outside the scope of the write) into EFORBIDDEN.
+func notFoundAsForbidden(err error, what string) error {
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(EFORBIDDEN, "you may not %s", what)
+	}
+	return err
+}
+
+// checkVersion refuses a write when the caller expected another version of the record.
+func checkVersion(want, have int64) error {
+	if want != 0 && want != have {
+		return Errorf(EPRECONDITION, "the record has changed since you read it (version %d, now %d): reload it and try again", want, have)
+	}
+	return nil
+}

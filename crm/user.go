@@ -1,0 +1,374 @@
+package crm
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// User is a member of one of the three teams.
+type User struct {
+	ID         int64      `json:"id"`
+	Username   string     `json:"username"`
+	Email      string     `json:"email"`
+	FirstName  string     `json:"first_name"`
+	LastName   string     `json:"last_name"`
+	Role       Role       `json:"role"`
+	IsActive   bool       `json:"is_active"`
+	DateJoined time.Time  `json:"date_joined"`
+	LastLogin  *time.Time `json:"last_login"`
+
+	// PasswordHash is the encoded password hash; it never leaves the server.
+	PasswordHash string `json:"-"`
+	// Version counts the writes of the record; it is the record's ETag.
+	Version int64 `json:"-"`
+	// AuthVersion changes whenever the user's credentials or rights change (password, role,
+	// deactivation). Sessions and tokens carry the value they were issued under and stop working
+	// when it no longer matches.
+	AuthVersion int64 `json:"-"`
+}
+
+// FullName returns "First Last", or the username when both names are empty.
+func (u *User) FullName() string {
+	if n := strings.TrimSpace(u.FirstName + " " + u.LastName); n != "" {
+		return n
+	}
+	return u.Username
+}
+
+// UserInput holds the fields of a user that a caller sets, on create and on update. Unset
+// fields keep their current (or default) value.
+type UserInput struct {
+	Username  Opt[string] `json:"username"`
+	Email     Opt[string] `json:"email"`
+	FirstName Opt[string] `json:"first_name"`
+	LastName  Opt[string] `json:"last_name"`
+	Role      Opt[Role]   `json:"role"`
+	IsActive  Opt[bool]   `json:"is_active"`
+	Password  Opt[string] `json:"password"`
+}
+
+// UserFilter narrows a list of users. Text fields match case-insensitively anywhere in the value.
+type UserFilter struct {
+	Q         string // username, email, first or last name
+	Username  string
+	Email     string
+	FirstName string
+	LastName  string
+	Role      Role
+	IsActive  *bool
+	ListOptions
+}
+
+// UserSortable lists the fields a list of users can be sorted by.
+var UserSortable = []string{"id", "username", "email", "first_name", "last_name", "role", "date_joined"}
+
+// UserStore keeps users.
+type UserStore interface {
+	// CreateUser inserts u, setting its ID and Version, and writes the audit entries (their
+	// ResourceID set to the new ID) in the same transaction. Returns ECONFLICT if the username,
+	// or the email case-insensitively, is taken.
+	CreateUser(ctx context.Context, u *User, audit []AuditEntry) error
+	// FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.
+	FindUser(ctx context.Context, id int64, vis Visibility) (*User, error)
+	// FindUserByUsername returns the user with exactly that username, or ENOTFOUND.
+	FindUserByUsername(ctx context.Context, username string) (*User, error)
+	// ListUsers returns one page of the users within vis that match f, and the cursor of the next
+	// page ("" on the last). Returns EMALFORMED for a bad cursor.
+	ListUsers(ctx context.Context, f UserFilter, vis Visibility) ([]*User, string, error)
+	// UpdateUser locks the user with id if it is within vis (ENOTFOUND otherwise) and calls fn
+	// with it. If fn returns an error nothing is written; otherwise the changed user (its Version
+	// incremented) and the audit entries fn returned commit in one transaction. Returns ECONFLICT
+	// for a taken username or email.
+	UpdateUser(ctx context.Context, id int64, vis Visibility, fn func(*User) ([]AuditEntry, error)) (*User, error)
+	// DeleteUser locks the user with id if it is within vis (ENOTFOUND otherwise), calls fn, and
+	// deletes the user and writes the audit entries in one transaction. Returns ECONFLICT while
+	// the user is still the sales or support contact of a client, contract or event.
+	DeleteUser(ctx context.Context, id int64, vis Visibility, fn func(*User) ([]AuditEntry, error)) error
+}
+
+// Field length limits shared by the entities.
+const (
+	maxNameLen  = 150
+	maxEmailLen = 254
+)
+
+// validEmail reports whether s is a bare address such as ann@example.com.
+func validEmail(s string) bool {
+	if len(s) > maxEmailLen || strings.ContainsAny(s, " <>\"") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@'):], ".")
+}
+
+// validUsername follows Django: 1 to 150 letters, digits and @ . + - _.
+func validUsername(s string) bool {
+	if s == "" || utf8.RuneCountInString(s) > maxNameLen {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '@' || r == '.' || r == '+' || r == '-' || r == '_' || r >= '0' && r <= '9' ||
+			r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 && (unicode.IsLetter(r) || unicode.IsDigit(r))) {
+			return false
+		}
+	}
+	return true
+}
+
+// apply sets the given fields of in on u, collecting every invalid one.
+func (in *UserInput) apply(u *User, fe *fieldErrors) {
+	if in.Username.Set {
+		u.Username = strings.TrimSpace(in.Username.Value)
+	}
+	if in.Email.Set {
+		u.Email = strings.TrimSpace(in.Email.Value)
+	}
+	if in.FirstName.Set {
+		u.FirstName = strings.TrimSpace(in.FirstName.Value)
+	}
+	if in.LastName.Set {
+		u.LastName = strings.TrimSpace(in.LastName.Value)
+	}
+	if in.Role.Set {
+		u.Role = in.Role.Value
+	}
+	if in.IsActive.Set {
+		u.IsActive = in.IsActive.Value
+	}
+	if !validUsername(u.Username) {
+		fe.add("username", "required: 1 to 150 letters, digits and @ . + - _")
+	}
+	if !validEmail(u.Email) {
+		fe.add("email", "required: a valid email address such as ann@example.com")
+	}
+	checkLen(fe, "first_name", u.FirstName, maxNameLen)
+	checkLen(fe, "last_name", u.LastName, maxNameLen)
+	if !u.Role.Valid() {
+		fe.add("role", "required: management, sales or support")
+	}
+}
+
+func checkLen(fe *fieldErrors, field, v string, max int) {
+	if utf8.RuneCountInString(v) > max {
+		fe.add(field, "at most %d characters", max)
+	}
+}
+
+// setPassword validates and hashes a new password for u.
+func (s *Service) setPassword(u *User, password string, fe *fieldErrors) {
+	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
+		fe.add("password", "%s", strings.Join(problems, " "))
+		return
+	}
+	h, err := s.passwords.Hash(password)
+	if err != nil {
+		fe.add("password", "cannot be used: %v", err)
+		return
+	}
+	u.PasswordHash = h
+}
+
+// userChanges lists the audited differences between two versions of a user.
+func userChanges(old, new *User) map[string][2]any {
+	c := map[string][2]any{}
+	diff(c, "username", old.Username, new.Username)
+	diff(c, "email", old.Email, new.Email)
+	diff(c, "first_name", old.FirstName, new.FirstName)
+	diff(c, "last_name", old.LastName, new.LastName)
+	diff(c, "role", old.Role, new.Role)
+	diff(c, "is_active", old.IsActive, new.IsActive)
+	return c
+}
+
+// CreateUser creates a user. Username, email, role and a password that passes the password
+// rules are required; a new user is active unless is_active says otherwise.
+func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !s.allowed(a, ResourceUser, ActionCreate) {
+		return nil, Errorf(EFORBIDDEN, "you may not create users")
+	}
+	return s.createUser(ctx, a, in)
+}
+
+// Bootstrap creates a management user without an acting user: the first account of an empty
+// database (serve) or one made from the command line (createsuperuser). Its audit entry has
+// actor 0, the system.
+func (s *Service) Bootstrap(ctx context.Context, in UserInput) (*User, error) {
+	in.Role = Some(RoleManagement)
+	return s.createUser(ctx, &User{ID: 0}, in)
+}
+
+// HasUsers reports whether any user exists.
+func (s *Service) HasUsers(ctx context.Context) (bool, error) {
+	users, _, err := s.users.ListUsers(ctx, UserFilter{ListOptions: ListOptions{Limit: 1, Sort: "id"}}, Everything)
+	return len(users) > 0, err
+}
+
+func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User, error) {
+	u := &User{IsActive: true, DateJoined: s.clock()}
+	var fe fieldErrors
+	in.apply(u, &fe)
+	if !in.Password.Set || in.Password.Value == "" {
+		fe.add("password", "required")
+	} else {
+		s.setPassword(u, in.Password.Value, &fe)
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	u.AuthVersion = 1
+	changes := userChanges(&User{}, u)
+	if err := s.users.CreateUser(ctx, u, []AuditEntry{s.entry(a, ActionCreate, ResourceUser, 0, changes)}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// GetUser returns a user within the caller's read scope (ENOTFOUND otherwise).
+func (s *Service) GetUser(ctx context.Context, id int64) (*User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.users.FindUser(ctx, id, s.visibility(a, ResourceUser, ActionRead))
+}
+
+// Me returns the caller's own user record, fresh from the store.
+func (s *Service) Me(ctx context.Context) (*User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.users.FindUser(ctx, a.ID, Everything)
+}
+
+// ListUsers returns a page of the users within the caller's read scope that match f.
+func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, string, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Role != "" && !f.Role.Valid() {
+		return nil, "", &Error{Code: EMALFORMED, Message: "unknown role " + string(f.Role),
+			Fields: []FieldError{{Field: "role", Message: "must be management, sales or support"}}}
+	}
+	if err := f.normalize(UserSortable); err != nil {
+		return nil, "", err
+	}
+	vis := s.visibility(a, ResourceUser, ActionRead)
+	if vis.None() {
+		return nil, "", nil
+	}
+	return s.users.ListUsers(ctx, f, vis)
+}
+
+// UpdateUser changes the given fields of a user. Role, activity and another user's password
+// may only be changed by a caller who may update any user (management), and never on their own
+// record: a user changes their own password with ChangePassword. A change of role, activity or
+// password ends the user's sessions and tokens. ifVersion, when not 0, must be the record's
+// current version (EPRECONDITION otherwise).
+func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVersion int64) (*User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.users.FindUser(ctx, id, s.visibility(a, ResourceUser, ActionRead)); err != nil {
+		return nil, err
+	}
+	manager := s.visibility(a, ResourceUser, ActionUpdate).Any && id != a.ID
+	u, err := s.users.UpdateUser(ctx, id, s.visibility(a, ResourceUser, ActionUpdate), func(u *User) ([]AuditEntry, error) {
+		if err := checkVersion(ifVersion, u.Version); err != nil {
+			return nil, err
+		}
+		old := *u
+		if in.Role.Set && in.Role.Value != u.Role && !manager {
+			return nil, forbiddenField("role", "only management may change a role, and never their own")
+		}
+		if in.IsActive.Set && in.IsActive.Value != u.IsActive && !manager {
+			return nil, forbiddenField("is_active", "only management may (de)activate a user, and never themselves")
+		}
+		if in.Password.Set && !manager {
+			return nil, forbiddenField("password", "change your own password with your current password")
+		}
+		var fe fieldErrors
+		in.apply(u, &fe)
+		if in.Password.Set {
+			s.setPassword(u, in.Password.Value, &fe)
+		}
+		if err := fe.err(); err != nil {
+			return nil, err
+		}
+		if u.Role != old.Role || u.IsActive != old.IsActive || u.PasswordHash != old.PasswordHash {
+			u.AuthVersion++
+		}
+		changes := userChanges(&old, u)
+		if u.PasswordHash != old.PasswordHash {
+			changes["password"] = [2]any{"(hidden)", "(changed)"}
+		}
+		act := ActionUpdate
+		return []AuditEntry{s.entry(a, act, ResourceUser, id, changes)}, nil
+	})
+	return u, notFoundAsForbidden(err, "change this user")
+}
+
+// DeleteUser deletes a user. It is refused (ECONFLICT) while the user is still the sales or
+// support contact of any record: deactivate them, or reassign their records first. Nobody
+// deletes their own account.
+func (s *Service) DeleteUser(ctx context.Context, id int64, ifVersion int64) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := s.users.FindUser(ctx, id, s.visibility(a, ResourceUser, ActionRead)); err != nil {
+		return err
+	}
+	if id == a.ID {
+		return Errorf(EFORBIDDEN, "you may not delete your own account")
+	}
+	err = s.users.DeleteUser(ctx, id, s.visibility(a, ResourceUser, ActionDelete), func(u *User) ([]AuditEntry, error) {
+		if err := checkVersion(ifVersion, u.Version); err != nil {
+			return nil, err
+		}
+		return []AuditEntry{s.entry(a, ActionDelete, ResourceUser, id, userChanges(u, &User{}))}, nil
+	})
+	if ErrorCode(err) == ECONFLICT {
+		return &Error{Code: ECONFLICT, Err: err, Message: "this user is still the sales or support contact of clients, " +
+			"contracts or events: deactivate the user, or reassign those records first"}
+	}
+	return notFoundAsForbidden(err, "delete this user")
+}
+
+// ChangePassword changes the caller's own password after checking the current one. It ends the
+// caller's other sessions and tokens; the caller must log in again.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = s.users.UpdateUser(ctx, a.ID, Everything, func(u *User) ([]AuditEntry, error) {
+		if ok, _ := s.passwords.Verify(u.PasswordHash, current); !ok {
+			return nil, &Error{Code: EINVALID, Message: "the current password is wrong",
+				Fields: []FieldError{{Field: "current_password", Message: "is wrong"}}}
+		}
+		var fe fieldErrors
+		if next == current {
+			fe.add("password", "must differ from the current password")
+		} else {
+			s.setPassword(u, next, &fe)
+		}
+		if err := fe.err(); err != nil {
+			return nil, err
+		}
+		u.AuthVersion++
+		return []AuditEntry{s.entry(a, ActionUpdate, ResourceUser, a.ID,
+			map[string][2]any{"password": {"(hidden)", "(changed)"}})}, nil
+	})
+	return err
+}

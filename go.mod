@@ -1,0 +1,3 @@
+module github.com/epicevents/epiccrm
+
+go 1.26.8
