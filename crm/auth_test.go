@@ -1,0 +1,129 @@
+package crm_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+func TestAuthenticate(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	u, err := w.svc.Authenticate(ctx, "sam", goodPassword, "10.0.0.1")
+	require.NoError(t, err)
+	assert.Equal(t, w.S1.ID, u.ID)
+	require.NotNil(t, u.LastLogin)
+	assert.Equal(t, w.now, *u.LastLogin)
+
+	// Unknown user, wrong password and deactivated account look the same.
+	_, err = w.svc.UpdateUser(w.ctxM, w.S2.ID, crm.UserInput{IsActive: crm.Some(false)}, 0)
+	require.NoError(t, err)
+	var messages []string
+	for _, try := range [][2]string{{"nobody", goodPassword}, {"sam", "wrong-password"}, {"sue", goodPassword}} {
+		_, err := w.svc.Authenticate(ctx, try[0], try[1], "10.0.0.2")
+		requireCode(t, err, crm.EUNAUTHORIZED)
+		messages = append(messages, crm.ErrorMessage(err))
+	}
+	assert.Equal(t, messages[0], messages[1])
+	assert.Equal(t, messages[0], messages[2])
+}
+
+func TestAuthenticateThrottlesPerAccount(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	for i := 0; i < crm.DefaultThrottling.PerAccount; i++ {
+		_, err := w.svc.Authenticate(ctx, "sam", "wrong-password", fmt.Sprintf("10.0.1.%d", i))
+		requireCode(t, err, crm.EUNAUTHORIZED)
+		w.now = w.now.Add(time.Minute)
+	}
+	// Even the right password, from yet another address, is throttled now.
+	_, err := w.svc.Authenticate(ctx, "SAM", goodPassword, "10.0.2.1")
+	requireCode(t, err, crm.ETHROTTLED)
+	var e *crm.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 10*time.Minute, e.RetryAfter, "until the first failure leaves the 15-minute window")
+	// Other accounts are not affected.
+	_, err = w.svc.Authenticate(ctx, "pat", goodPassword, "10.0.2.1")
+	require.NoError(t, err)
+	// Throttling, not a lockout: after the window the right password works again.
+	w.now = w.now.Add(11 * time.Minute)
+	_, err = w.svc.Authenticate(ctx, "sam", goodPassword, "10.0.2.1")
+	require.NoError(t, err)
+	// A success clears the account's failures.
+	_, err = w.svc.Authenticate(ctx, "sam", "wrong-password", "10.0.2.1")
+	requireCode(t, err, crm.EUNAUTHORIZED)
+	_, err = w.svc.Authenticate(ctx, "sam", goodPassword, "10.0.2.1")
+	require.NoError(t, err)
+}
+
+func TestAuthenticateThrottlesPerAddress(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	for i := 0; i < crm.DefaultThrottling.PerAddress; i++ {
+		_, err := w.svc.Authenticate(ctx, fmt.Sprintf("user%d", i), "whatever-it-is", "203.0.113.9")
+		requireCode(t, err, crm.EUNAUTHORIZED)
+	}
+	_, err := w.svc.Authenticate(ctx, "pat", goodPassword, "203.0.113.9")
+	requireCode(t, err, crm.ETHROTTLED)
+	_, err = w.svc.Authenticate(ctx, "pat", goodPassword, "203.0.113.10")
+	require.NoError(t, err)
+}
+
+func TestAuthenticateRehashes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	// Store an "old-parameter" hash for S1, as a bump of the hash parameters would leave it.
+	_, err := w.store.UpdateUser(context.Background(), w.S1.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+		u.PasswordHash = "h0:" + goodPassword
+		return nil, nil
+	})
+	require.NoError(t, err)
+	u, err := w.svc.Authenticate(context.Background(), "sam", goodPassword, "")
+	require.NoError(t, err)
+	assert.Equal(t, "h1:"+goodPassword, u.PasswordHash)
+}
+
+func TestActor(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	u, err := w.svc.Actor(ctx, w.P1.ID, w.P1.AuthVersion)
+	require.NoError(t, err)
+	assert.Equal(t, w.P1.Username, u.Username)
+	_, err = w.svc.Actor(ctx, w.P1.ID, w.P1.AuthVersion+1)
+	requireCode(t, err, crm.EUNAUTHORIZED)
+	_, err = w.svc.Actor(ctx, 9999, 1)
+	requireCode(t, err, crm.EUNAUTHORIZED)
+}
+
+func TestBootstrapAndHasUsers(t *testing.T) {
+	t.Parallel()
+	store := newMemStore()
+	svc := crm.New(crm.Deps{Users: store, Clients: store, Contracts: store, Events: store, Audit: store,
+		Throttle: store, Authorizer: defaultMatrix(), Passwords: fakePasswords{}})
+	ctx := context.Background()
+	has, err := svc.HasUsers(ctx)
+	require.NoError(t, err)
+	assert.False(t, has)
+	u, err := svc.Bootstrap(ctx, crm.UserInput{Username: crm.Some("admin"), Email: crm.Some("admin@epic.example"),
+		Password: crm.Some(goodPassword), Role: crm.Some(crm.RoleSales)})
+	require.NoError(t, err)
+	assert.Equal(t, crm.RoleManagement, u.Role, "bootstrap always makes a management user")
+	has, err = svc.HasUsers(ctx)
+	require.NoError(t, err)
+	assert.True(t, has)
+	entries := store.auditOf(crm.ResourceUser, u.ID)
+	require.Len(t, entries, 1)
+	assert.Equal(t, int64(0), entries[0].ActorID, "the system created it")
+	_, err = svc.Bootstrap(ctx, crm.UserInput{Username: crm.Some("admin2")})
+	requireCode(t, err, crm.EINVALID)
+}

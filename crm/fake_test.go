@@ -1,0 +1,552 @@
+package crm_test
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// memStore is an in-memory fake of every store port, for the domain's unit tests. It applies
+// visibility like the real stores do, and just enough filtering for the tests that use it.
+type memStore struct {
+	mu        sync.Mutex
+	nextID    int64
+	users     map[int64]*crm.User
+	clients   map[int64]*crm.Client
+	contracts map[int64]*crm.Contract
+	events    map[int64]*crm.Event
+	audit     []crm.AuditEntry
+	failures  map[string][]time.Time
+	// lastVis records the visibility of the last list call, to check what the service asks for.
+	lastVis crm.Visibility
+	// fail, when set, is returned by every write.
+	fail error
+}
+
+func newMemStore() *memStore {
+	return &memStore{
+		users: map[int64]*crm.User{}, clients: map[int64]*crm.Client{},
+		contracts: map[int64]*crm.Contract{}, events: map[int64]*crm.Event{},
+		failures: map[string][]time.Time{},
+	}
+}
+
+func notFound() error { return crm.Errorf(crm.ENOTFOUND, "not found") }
+
+func eq(a *int64, b int64) bool { return a != nil && *a == b }
+
+// hasAssignedEvent reports whether some event matching pred is supported by id.
+func (m *memStore) hasAssignedEvent(id int64, pred func(*crm.Event) bool) bool {
+	for _, e := range m.events {
+		if pred(e) && eq(e.SupportContactID, id) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *memStore) userVisible(u *crm.User, v crm.Visibility) bool {
+	return v.Any || v.SelfID != nil && *v.SelfID == u.ID
+}
+
+func (m *memStore) clientVisible(c *crm.Client, v crm.Visibility) bool {
+	if v.Any || v.OwnerID != nil && eq(c.SalesContactID, *v.OwnerID) {
+		return true
+	}
+	return v.SupportID != nil && m.hasAssignedEvent(*v.SupportID, func(e *crm.Event) bool { return m.contracts[e.ContractID].ClientID == c.ID })
+}
+
+func (m *memStore) contractVisible(c *crm.Contract, v crm.Visibility) bool {
+	if v.Any || v.OwnerID != nil && eq(c.SalesContactID, *v.OwnerID) {
+		return true
+	}
+	return v.SupportID != nil && m.hasAssignedEvent(*v.SupportID, func(e *crm.Event) bool { return e.ContractID == c.ID })
+}
+
+func (m *memStore) eventVisible(e *crm.Event, v crm.Visibility) bool {
+	return v.Any || v.OwnerID != nil && eq(m.contracts[e.ContractID].SalesContactID, *v.OwnerID) ||
+		v.SupportID != nil && eq(e.SupportContactID, *v.SupportID)
+}
+
+func (m *memStore) writeAudit(entries []crm.AuditEntry, id int64) {
+	for _, e := range entries {
+		if e.ResourceID == 0 {
+			e.ResourceID = id
+		}
+		m.nextID++
+		e.ID = m.nextID
+		m.audit = append(m.audit, e)
+	}
+}
+
+// page sorts items by id and cuts one page after the cursor (the last id seen).
+func page[T any](items []*T, id func(*T) int64, o crm.ListOptions) ([]*T, string, error) {
+	sort.Slice(items, func(i, j int) bool { return id(items[i]) < id(items[j]) })
+	var after int64
+	if o.Cursor != "" {
+		n, err := strconv.ParseInt(o.Cursor, 10, 64)
+		if err != nil {
+			return nil, "", crm.Errorf(crm.EMALFORMED, "bad cursor")
+		}
+		after = n
+	}
+	var out []*T
+	for _, it := range items {
+		if id(it) > after {
+			out = append(out, it)
+		}
+	}
+	if len(out) > o.Limit {
+		out = out[:o.Limit]
+		return out, strconv.FormatInt(id(out[len(out)-1]), 10), nil
+	}
+	return out, "", nil
+}
+
+func contains(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+
+// Users.
+
+func (m *memStore) CreateUser(_ context.Context, u *crm.User, a []crm.AuditEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	for _, o := range m.users {
+		if o.Username == u.Username || strings.EqualFold(o.Email, u.Email) {
+			return crm.Errorf(crm.ECONFLICT, "username or email already in use")
+		}
+	}
+	m.nextID++
+	u.ID, u.Version = m.nextID, 1
+	c := *u
+	m.users[u.ID] = &c
+	m.writeAudit(a, u.ID)
+	return nil
+}
+
+func (m *memStore) FindUser(_ context.Context, id int64, v crm.Visibility) (*crm.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if u, ok := m.users[id]; ok && m.userVisible(u, v) {
+		c := *u
+		return &c, nil
+	}
+	return nil, notFound()
+}
+
+func (m *memStore) FindUserByUsername(_ context.Context, name string) (*crm.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, u := range m.users {
+		if u.Username == name {
+			c := *u
+			return &c, nil
+		}
+	}
+	return nil, notFound()
+}
+
+func (m *memStore) ListUsers(_ context.Context, f crm.UserFilter, v crm.Visibility) ([]*crm.User, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lastVis = v
+	var out []*crm.User
+	for _, u := range m.users {
+		if m.userVisible(u, v) && (f.Role == "" || u.Role == f.Role) && contains(u.Username, f.Q) {
+			c := *u
+			out = append(out, &c)
+		}
+	}
+	return page(out, func(u *crm.User) int64 { return u.ID }, f.ListOptions)
+}
+
+func (m *memStore) UpdateUser(_ context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.users[id]
+	if !ok || !m.userVisible(u, v) {
+		return nil, notFound()
+	}
+	c := *u
+	a, err := fn(&c)
+	if err != nil {
+		return nil, err
+	}
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	for _, o := range m.users {
+		if o.ID != id && (o.Username == c.Username || strings.EqualFold(o.Email, c.Email)) {
+			return nil, crm.Errorf(crm.ECONFLICT, "username or email already in use")
+		}
+	}
+	c.Version++
+	m.users[id] = &c
+	m.writeAudit(a, id)
+	out := c
+	return &out, nil
+}
+
+func (m *memStore) referenced(userID int64) bool {
+	for _, c := range m.clients {
+		if eq(c.SalesContactID, userID) {
+			return true
+		}
+	}
+	for _, c := range m.contracts {
+		if eq(c.SalesContactID, userID) {
+			return true
+		}
+	}
+	return m.hasAssignedEvent(userID, func(*crm.Event) bool { return true })
+}
+
+func (m *memStore) DeleteUser(_ context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.users[id]
+	if !ok || !m.userVisible(u, v) {
+		return notFound()
+	}
+	a, err := fn(u)
+	if err != nil {
+		return err
+	}
+	if m.referenced(id) {
+		return crm.Errorf(crm.ECONFLICT, "referenced")
+	}
+	delete(m.users, id)
+	m.writeAudit(a, id)
+	return nil
+}
+
+// Clients.
+
+func (m *memStore) CreateClient(_ context.Context, c *crm.Client, a []crm.AuditEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	m.nextID++
+	c.ID, c.Version = m.nextID, 1
+	cp := *c
+	m.clients[c.ID] = &cp
+	m.writeAudit(a, c.ID)
+	return nil
+}
+
+func (m *memStore) FindClient(_ context.Context, id int64, v crm.Visibility) (*crm.Client, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.clients[id]; ok && m.clientVisible(c, v) {
+		cp := *c
+		return &cp, nil
+	}
+	return nil, notFound()
+}
+
+func (m *memStore) ListClients(_ context.Context, f crm.ClientFilter, v crm.Visibility) ([]*crm.Client, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lastVis = v
+	var out []*crm.Client
+	for _, c := range m.clients {
+		if m.clientVisible(c, v) && (f.Status == "" || c.Status == f.Status) &&
+			(contains(c.FirstName, f.Q) || contains(c.LastName, f.Q) || contains(c.Company, f.Q)) {
+			cp := *c
+			out = append(out, &cp)
+		}
+	}
+	return page(out, func(c *crm.Client) int64 { return c.ID }, f.ListOptions)
+}
+
+func (m *memStore) UpdateClient(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.clients[id]
+	if !ok || !m.clientVisible(c, v) {
+		return nil, notFound()
+	}
+	cp := *c
+	a, err := fn(&cp)
+	if err != nil {
+		return nil, err
+	}
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	cp.Version++
+	m.clients[id] = &cp
+	m.writeAudit(a, id)
+	out := cp
+	return &out, nil
+}
+
+func (m *memStore) DeleteClient(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.clients[id]
+	if !ok || !m.clientVisible(c, v) {
+		return notFound()
+	}
+	a, err := fn(c)
+	if err != nil {
+		return err
+	}
+	for _, k := range m.contracts {
+		if k.ClientID == id {
+			return crm.Errorf(crm.ECONFLICT, "referenced")
+		}
+	}
+	delete(m.clients, id)
+	m.writeAudit(a, id)
+	return nil
+}
+
+// Contracts.
+
+func (m *memStore) CreateContract(_ context.Context, c *crm.Contract, a []crm.AuditEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	m.nextID++
+	c.ID, c.Version = m.nextID, 1
+	cp := *c
+	m.contracts[c.ID] = &cp
+	m.writeAudit(a, c.ID)
+	return nil
+}
+
+func (m *memStore) FindContract(_ context.Context, id int64, v crm.Visibility) (*crm.Contract, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.contracts[id]; ok && m.contractVisible(c, v) {
+		cp := *c
+		return &cp, nil
+	}
+	return nil, notFound()
+}
+
+func (m *memStore) ListContracts(_ context.Context, f crm.ContractFilter, v crm.Visibility) ([]*crm.Contract, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lastVis = v
+	var out []*crm.Contract
+	for _, c := range m.contracts {
+		if m.contractVisible(c, v) && (!f.Unpaid || c.AmountDue > 0) {
+			cp := *c
+			out = append(out, &cp)
+		}
+	}
+	return page(out, func(c *crm.Contract) int64 { return c.ID }, f.ListOptions)
+}
+
+func (m *memStore) UpdateContract(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Contract, *crm.Client) ([]crm.AuditEntry, error)) (*crm.Contract, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.contracts[id]
+	if !ok || !m.contractVisible(c, v) {
+		return nil, notFound()
+	}
+	cp, cl := *c, *m.clients[c.ClientID]
+	before := cl
+	a, err := fn(&cp, &cl)
+	if err != nil {
+		return nil, err
+	}
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	cp.Version++
+	m.contracts[id] = &cp
+	if cl != before {
+		cl.Version++
+		m.clients[cl.ID] = &cl
+	}
+	m.writeAudit(a, id)
+	out := cp
+	return &out, nil
+}
+
+func (m *memStore) DeleteContract(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Contract) ([]crm.AuditEntry, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.contracts[id]
+	if !ok || !m.contractVisible(c, v) {
+		return notFound()
+	}
+	a, err := fn(c)
+	if err != nil {
+		return err
+	}
+	for _, e := range m.events {
+		if e.ContractID == id {
+			return crm.Errorf(crm.ECONFLICT, "referenced")
+		}
+	}
+	delete(m.contracts, id)
+	m.writeAudit(a, id)
+	return nil
+}
+
+// Events.
+
+// derive fills an event's fields that come from its contract.
+func (m *memStore) derive(e *crm.Event) {
+	k := m.contracts[e.ContractID]
+	e.ClientID, e.SalesContactID = k.ClientID, k.SalesContactID
+}
+
+func (m *memStore) CreateEvent(_ context.Context, e *crm.Event, a []crm.AuditEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	if _, ok := m.contracts[e.ContractID]; !ok {
+		return crm.Internal(errors.New("foreign key violation"))
+	}
+	m.nextID++
+	e.ID, e.Version = m.nextID, 1
+	m.derive(e)
+	cp := *e
+	m.events[e.ID] = &cp
+	m.writeAudit(a, e.ID)
+	return nil
+}
+
+func (m *memStore) FindEvent(_ context.Context, id int64, v crm.Visibility) (*crm.Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.events[id]; ok && m.eventVisible(e, v) {
+		cp := *e
+		m.derive(&cp)
+		return &cp, nil
+	}
+	return nil, notFound()
+}
+
+func (m *memStore) ListEvents(_ context.Context, f crm.EventFilter, v crm.Visibility) ([]*crm.Event, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lastVis = v
+	var out []*crm.Event
+	for _, e := range m.events {
+		if m.eventVisible(e, v) && (!f.Unassigned || e.SupportContactID == nil) {
+			cp := *e
+			m.derive(&cp)
+			out = append(out, &cp)
+		}
+	}
+	return page(out, func(e *crm.Event) int64 { return e.ID }, f.ListOptions)
+}
+
+func (m *memStore) UpdateEvent(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.events[id]
+	if !ok || !m.eventVisible(e, v) {
+		return nil, notFound()
+	}
+	cp := *e
+	m.derive(&cp)
+	a, err := fn(&cp)
+	if err != nil {
+		return nil, err
+	}
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	cp.Version++
+	m.events[id] = &cp
+	m.writeAudit(a, id)
+	out := cp
+	return &out, nil
+}
+
+func (m *memStore) DeleteEvent(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.events[id]
+	if !ok || !m.eventVisible(e, v) {
+		return notFound()
+	}
+	a, err := fn(e)
+	if err != nil {
+		return err
+	}
+	delete(m.events, id)
+	m.writeAudit(a, id)
+	return nil
+}
+
+// Audit and throttling.
+
+func (m *memStore) ListAudit(_ context.Context, f crm.AuditFilter) ([]*crm.AuditEntry, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*crm.AuditEntry
+	for i := range m.audit {
+		e := m.audit[i]
+		if (f.Resource == "" || e.Resource == f.Resource) && (f.ResourceID == 0 || e.ResourceID == f.ResourceID) &&
+			(f.ActorID == 0 || e.ActorID == f.ActorID) {
+			out = append(out, &e)
+		}
+	}
+	return page(out, func(e *crm.AuditEntry) int64 { return e.ID }, f.ListOptions)
+}
+
+func (m *memStore) RecordLoginFailure(_ context.Context, keys []string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		m.failures[k] = append(m.failures[k], at)
+	}
+	return nil
+}
+
+func (m *memStore) LoginFailures(_ context.Context, key string, since time.Time) (int, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, first := 0, time.Time{}
+	for _, at := range m.failures[key] {
+		if !at.Before(since) {
+			if n == 0 || at.Before(first) {
+				first = at
+			}
+			n++
+		}
+	}
+	return n, first, nil
+}
+
+func (m *memStore) ClearLoginFailures(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.failures, key)
+	return nil
+}
+
+// auditOf returns the audit entries recorded for one record, oldest first.
+func (m *memStore) auditOf(res crm.Resource, id int64) []crm.AuditEntry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []crm.AuditEntry
+	for _, e := range m.audit {
+		if e.Resource == res && e.ResourceID == id {
+			out = append(out, e)
+		}
+	}
+	return out
+}
