@@ -3,7 +3,6 @@ package crm
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -50,20 +49,16 @@ func errBadLogin() error {
 	return Errorf(EUNAUTHORIZED, "invalid username or password")
 }
 
-var dummyHashOnce sync.Mutex
-
 // dummy returns a hash to verify against when the username is unknown, so that an unknown user
-// takes as long to refuse as a wrong password.
-func (s *Service) dummy() string {
-	dummyHashOnce.Lock()
-	defer dummyHashOnce.Unlock()
-	if s.dummyHash == "" {
-		h, err := s.passwords.Hash("unknown-user-timing-equaliser")
-		if err == nil {
-			s.dummyHash = h
-		}
+// takes as long to refuse as a wrong password. It is made once per Service, on first use.
+func (s *Service) dummy() (string, error) {
+	s.dummyOnce.Do(func() {
+		s.dummyHash, s.dummyErr = s.passwords.Hash("unknown-user-timing-equaliser")
+	})
+	if s.dummyErr != nil {
+		return "", Internal(s.dummyErr)
 	}
-	return s.dummyHash
+	return s.dummyHash, nil
 }
 
 // Authenticate checks a username and password for a login from the client address addr. It
@@ -104,7 +99,10 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	hash := s.dummy()
+	hash, err := s.dummy()
+	if err != nil {
+		return nil, err
+	}
 	if u != nil {
 		hash = u.PasswordHash
 	}

@@ -19,6 +19,7 @@
 package crm
 
 import (
+	"sync"
 	"time"
 )
 
@@ -51,7 +52,9 @@ type Service struct {
 	passwords  Passwords
 	now        func() time.Time
 	throttling Throttling
+	dummyOnce  sync.Once
 	dummyHash  string
+	dummyErr   error
 }
 
 // New returns a Service over deps. It does no I/O. It panics if a dependency is missing, since
