@@ -1,0 +1,204 @@
+package jwtauth
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// Users finds the user a token was issued to, and refuses one whose account was deactivated or
+// whose credentials or rights changed since (their AuthVersion moved on) with EUNAUTHORIZED.
+// *crm.Service implements it.
+type Users interface {
+	Actor(ctx context.Context, id, authVersion int64) (*crm.User, error)
+}
+
+var _ Users = (*crm.Service)(nil)
+
+// Pair is the answer to a login or a refresh: what POST /auth/login and /auth/refresh return.
+type Pair struct {
+	// AccessToken is the signed JWT to send as "Authorization: Bearer <token>".
+	AccessToken string `json:"access_token"`
+	// RefreshToken is the opaque single-use token that obtains the next pair.
+	RefreshToken string `json:"refresh_token"`
+	// TokenType is always "Bearer".
+	TokenType string `json:"token_type"`
+	// ExpiresIn is the lifetime of the access token in seconds.
+	ExpiresIn int64 `json:"expires_in"`
+}
+
+// Access token header and claim values.
+const (
+	accessTokenType = "at+jwt" // RFC 9068 explicit typing, so no other JWT passes for an access token
+	claimTokenUse   = "token_use"
+	claimVersion    = "ver"
+	tokenUseAccess  = "access"
+)
+
+// Issuer issues, verifies and refreshes the tokens of the REST API. It is safe for concurrent
+// use.
+type Issuer struct {
+	cfg    Config
+	key    ed25519.PrivateKey
+	pub    ed25519.PublicKey
+	kid    string
+	jwks   []byte
+	tokens crm.RefreshTokenStore
+	users  Users
+}
+
+// New returns an Issuer that signs with key and keeps refresh tokens in tokens. It does no I/O.
+// It fails when a Config field is out of range, the key is not a whole Ed25519 private key, or
+// tokens or users is nil.
+func New(cfg Config, key ed25519.PrivateKey, tokens crm.RefreshTokenStore, users Users) (*Issuer, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if len(key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("jwtauth: the signing key must be an Ed25519 private key of %d bytes, not %d", ed25519.PrivateKeySize, len(key))
+	}
+	if tokens == nil || users == nil {
+		return nil, errors.New("jwtauth: New needs a refresh token store and a user lookup")
+	}
+	pub, _ := key.Public().(ed25519.PublicKey)
+	jwkPub, err := jwk.FromRaw(pub)
+	if err != nil {
+		return nil, fmt.Errorf("jwtauth: cannot describe the public key as a JWK: %w", err)
+	}
+	thumb, err := jwkPub.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("jwtauth: cannot compute the key thumbprint: %w", err)
+	}
+	kid := base64.RawURLEncoding.EncodeToString(thumb)
+	jwks, err := publicKeySet(jwkPub, kid)
+	if err != nil {
+		return nil, err
+	}
+	return &Issuer{cfg: cfg, key: key, pub: pub, kid: kid, jwks: jwks, tokens: tokens, users: users}, nil
+}
+
+// publicKeySet returns the JSON of a JWK set holding only the public key.
+func publicKeySet(pub jwk.Key, kid string) ([]byte, error) {
+	for name, value := range map[string]any{jwk.KeyIDKey: kid, jwk.AlgorithmKey: jwa.EdDSA, jwk.KeyUsageKey: jwk.ForSignature} {
+		if err := pub.Set(name, value); err != nil {
+			return nil, fmt.Errorf("jwtauth: cannot set %s of the public JWK: %w", name, err)
+		}
+	}
+	set := jwk.NewSet()
+	if err := set.AddKey(pub); err != nil {
+		return nil, fmt.Errorf("jwtauth: cannot build the public key set: %w", err)
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		return nil, fmt.Errorf("jwtauth: cannot encode the public key set: %w", err)
+	}
+	return b, nil
+}
+
+// KeyID returns the kid of the signing key: the base64url RFC 7638 SHA-256 thumbprint of its
+// public key.
+func (i *Issuer) KeyID() string { return i.kid }
+
+// JWKS returns the JSON JWK set that GET /.well-known/jwks.json publishes: the public key with
+// its kid, alg EdDSA and use sig, and no private part.
+func (i *Issuer) JWKS() ([]byte, error) { return bytes.Clone(i.jwks), nil }
+
+// Issue returns a new pair for u, who has just logged in: an access token and the first
+// refresh token of a new family. It returns EUNAUTHORIZED for a deactivated user, and the
+// store's error if the refresh token cannot be saved.
+func (i *Issuer) Issue(ctx context.Context, u *crm.User) (*Pair, error) {
+	if u == nil || u.ID <= 0 {
+		return nil, crm.Internal(errors.New("jwtauth: Issue needs a stored user"))
+	}
+	if !u.IsActive {
+		return nil, crm.Errorf(crm.EUNAUTHORIZED, "the account is deactivated")
+	}
+	family, err := randomID(16)
+	if err != nil {
+		return nil, crm.Internal(err)
+	}
+	return i.issue(ctx, u, family)
+}
+
+// issue signs an access token for u and saves a new refresh token in family.
+func (i *Issuer) issue(ctx context.Context, u *crm.User, family string) (*Pair, error) {
+	now := i.cfg.Now().UTC()
+	access, err := i.sign(u, now)
+	if err != nil {
+		return nil, crm.Internal(err)
+	}
+	refresh, hash, err := newRefreshToken()
+	if err != nil {
+		return nil, crm.Internal(err)
+	}
+	stored := now.Truncate(time.Microsecond)
+	err = i.tokens.SaveRefreshToken(ctx, &crm.RefreshToken{
+		Hash: hash, FamilyID: family, UserID: u.ID, AuthVersion: u.AuthVersion,
+		IssuedAt: stored, ExpiresAt: stored.Add(i.cfg.RefreshTTL),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Pair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer",
+		ExpiresIn: int64(i.cfg.AccessTTL / time.Second)}, nil
+}
+
+// sign returns a signed access token for u issued at now.
+func (i *Issuer) sign(u *crm.User, now time.Time) (string, error) {
+	jti, err := randomID(16)
+	if err != nil {
+		return "", err
+	}
+	now = now.Truncate(time.Second)
+	tok, err := jwt.NewBuilder().
+		Issuer(i.cfg.Issuer).
+		Audience([]string{i.cfg.Audience}).
+		Subject(strconv.FormatInt(u.ID, 10)).
+		IssuedAt(now).
+		NotBefore(now).
+		Expiration(now.Add(i.cfg.AccessTTL)).
+		JwtID(jti).
+		Claim(claimTokenUse, tokenUseAccess).
+		Claim(claimVersion, u.AuthVersion).
+		Build()
+	if err != nil {
+		return "", fmt.Errorf("jwtauth: cannot build an access token: %w", err)
+	}
+	hdrs := jws.NewHeaders()
+	if err := hdrs.Set(jws.KeyIDKey, i.kid); err != nil {
+		return "", fmt.Errorf("jwtauth: cannot set the kid header: %w", err)
+	}
+	if err := hdrs.Set(jws.TypeKey, accessTokenType); err != nil {
+		return "", fmt.Errorf("jwtauth: cannot set the typ header: %w", err)
+	}
+	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.EdDSA, i.key, jws.WithProtectedHeaders(hdrs)))
+	if err != nil {
+		return "", fmt.Errorf("jwtauth: cannot sign an access token: %w", err)
+	}
+	return string(signed), nil
+}
+
+// randomID returns n random bytes in base64url, for a jti or a token family id.
+func randomID(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("jwtauth: cannot read random bytes: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,98 @@
+package jwtauth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// refreshTokenBytes is the entropy of a refresh token; it is sent as 43 base64url characters.
+const refreshTokenBytes = 32
+
+var refreshEncoding = base64.RawURLEncoding.Strict()
+
+// errNotRefreshToken is the cause for a string that cannot be a refresh token at all.
+var errNotRefreshToken = errors.New("not a refresh token: want 43 base64url characters")
+
+// newRefreshToken returns a new refresh token and the hash under which it is stored.
+func newRefreshToken() (string, []byte, error) {
+	b := make([]byte, refreshTokenBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("jwtauth: cannot read random bytes: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return refreshEncoding.EncodeToString(b), sum[:], nil
+}
+
+// refreshTokenHash returns the stored hash of a refresh token, or false for a string that is
+// not shaped like one (a JWT, a truncated token, another alphabet), which then needs no lookup.
+func refreshTokenHash(token string) ([]byte, bool) {
+	if len(token) != refreshEncoding.EncodedLen(refreshTokenBytes) {
+		return nil, false
+	}
+	b, err := refreshEncoding.DecodeString(token)
+	if err != nil || len(b) != refreshTokenBytes {
+		return nil, false
+	}
+	sum := sha256.Sum256(b)
+	return sum[:], true
+}
+
+// Refresh exchanges a refresh token for a new pair in the same family, and returns the user
+// it was issued to. The token is used up: presenting it again revokes its whole family. It
+// returns EUNAUTHORIZED, with one generic message, for a string that is not a refresh token
+// and for an unknown, expired, revoked or already used one; and also, after revoking the
+// family, when the user has been deactivated or deleted or their password or role changed
+// since the token was issued. Other store errors (such as EUNAVAILABLE) are returned as they
+// are.
+func (i *Issuer) Refresh(ctx context.Context, refresh string) (*Pair, *crm.User, error) {
+	hash, ok := refreshTokenHash(refresh)
+	if !ok {
+		return nil, nil, badRefreshToken(errNotRefreshToken)
+	}
+	t, err := i.tokens.UseRefreshToken(ctx, hash, i.cfg.Now().UTC().Truncate(time.Microsecond))
+	if err != nil {
+		if crm.ErrorCode(err) == crm.EUNAUTHORIZED {
+			return nil, nil, badRefreshToken(err)
+		}
+		return nil, nil, err
+	}
+	u, err := i.users.Actor(ctx, t.UserID, t.AuthVersion)
+	if err != nil {
+		if crm.ErrorCode(err) != crm.EUNAUTHORIZED {
+			return nil, nil, err
+		}
+		if rerr := i.tokens.RevokeRefreshToken(ctx, hash); rerr != nil {
+			err = errors.Join(err, fmt.Errorf("revoking the token family: %w", rerr))
+		}
+		return nil, nil, badRefreshToken(err)
+	}
+	pair, err := i.issue(ctx, u, t.FamilyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pair, u, nil
+}
+
+// Logout revokes the family of a refresh token, so that neither it nor any token refreshed
+// from it works again. An unknown token is no error (it may have expired and been purged);
+// a string that is not a refresh token at all is EUNAUTHORIZED.
+func (i *Issuer) Logout(ctx context.Context, refresh string) error {
+	hash, ok := refreshTokenHash(refresh)
+	if !ok {
+		return badRefreshToken(errNotRefreshToken)
+	}
+	return i.tokens.RevokeRefreshToken(ctx, hash)
+}
+
+// badRefreshToken is the error of a refused refresh token: EUNAUTHORIZED with a generic
+// message, and the reason for logs.
+func badRefreshToken(cause error) error {
+	return &crm.Error{Code: crm.EUNAUTHORIZED, Message: "the refresh token is invalid, expired or revoked: log in again", Err: cause}
+}
