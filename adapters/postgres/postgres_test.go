@@ -1,0 +1,69 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/epicevents/epiccrm/adapters/postgres"
+	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/crm/storetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return pgtest.New(t) })
+}
+
+func TestMigrateUpDownUp(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+
+	version, dirty, err := s.MigrateVersion()
+	require.NoError(t, err)
+	assert.Equal(t, uint(1), version)
+	assert.False(t, dirty)
+	require.NoError(t, s.MigrateUp(ctx), "migrating an up-to-date database is no error")
+
+	require.NoError(t, s.MigrateDown(ctx))
+	version, _, err = s.MigrateVersion()
+	require.NoError(t, err)
+	assert.Equal(t, uint(0), version)
+	_, err = s.FindUser(ctx, 1, crm.Everything)
+	assert.Error(t, err, "the tables are gone")
+
+	require.NoError(t, s.MigrateUp(ctx))
+	version, dirty, err = s.MigrateVersion()
+	require.NoError(t, err)
+	assert.Equal(t, uint(1), version)
+	assert.False(t, dirty)
+	_, err = s.FindUser(ctx, 1, crm.Everything)
+	assert.Equal(t, crm.ENOTFOUND, crm.ErrorCode(err), "the tables are back, empty")
+	require.NoError(t, s.Ping(ctx))
+}
+
+func TestUnreachableServer(t *testing.T) {
+	ctx := context.Background()
+	// Port 1 on the loopback refuses connections at once.
+	_, err := postgres.Open(ctx, "postgres://postgres@127.0.0.1:1/postgres?connect_timeout=2")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "127.0.0.1:1", "the error names the server")
+
+	_, err = postgres.Open(ctx, "mysql://nope")
+	assert.Error(t, err)
+}
+
+func TestLostDatabaseIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	require.NoError(t, s.Close())
+	_, err := s.FindUser(ctx, 1, crm.Everything)
+	assert.Equal(t, crm.EUNAVAILABLE, crm.ErrorCode(err), "a closed pool reads as unavailable: %v", err)
+
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	s = pgtest.New(t)
+	_, err = s.FindUser(canceled, 1, crm.Everything)
+	assert.Equal(t, crm.EUNAVAILABLE, crm.ErrorCode(err), "a query cut short reads as unavailable: %v", err)
+}

@@ -1,0 +1,136 @@
+// Package sqlite is the embedded SQLite store of EpicCRM: one database file, the pure-Go driver
+// modernc.org/sqlite (no cgo), and the shared SQL of package sqlstore.
+//
+// Every connection runs in WAL mode with foreign keys enforced and a 5 s busy timeout, set in
+// the DSN so that no pooled connection can miss them. Writes go through a single writer
+// connection whose transactions begin with BEGIN IMMEDIATE, so writers queue in Go rather than
+// failing with SQLITE_BUSY; reads go to a separate pool of read-only connections, which WAL lets
+// run alongside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/epicevents/epiccrm/adapters/sqlstore"
+	"github.com/epicevents/epiccrm/migrations"
+	"github.com/golang-migrate/migrate/v4/database"
+	migratesqlite "github.com/golang-migrate/migrate/v4/database/sqlite"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Store is a SQLite database holding the CRM. It implements every store port of the crm
+// package (through the embedded *sqlstore.Store) and is safe for concurrent use.
+type Store struct {
+	*sqlstore.Store
+	path   string
+	reader *sql.DB
+	writer *sql.DB
+	mig    sqlstore.Migrator
+}
+
+// Pragmas set on every connection. busy_timeout makes a connection wait up to 5 s for a lock
+// held by another process (a CLI command next to the server) instead of failing at once.
+const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"
+
+// dsn returns the driver DSN of the database at path: the pragmas, BEGIN IMMEDIATE for write
+// transactions, and query_only for the read pool.
+func dsn(path string, readOnly bool) string {
+	d := path + "?" + pragmas + "&_txlock=immediate"
+	if readOnly {
+		d += "&_pragma=query_only(1)"
+	}
+	return d
+}
+
+// Open opens (creating it if need be) the SQLite database file at path. It does not migrate the
+// schema: call MigrateUp. The directory of path must exist.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("open SQLite database %q: give a plain file path, without '?', '#', a file: prefix or :memory:", path)
+	}
+	writer, err := openPool(ctx, path, false, 1)
+	if err != nil {
+		return nil, err
+	}
+	reader, err := openPool(ctx, path, true, max(4, runtime.NumCPU()))
+	if err != nil {
+		_ = writer.Close()
+		return nil, err
+	}
+	s := &Store{
+		Store:  sqlstore.New(&pool{read: reader, write: writer}, Dialect),
+		path:   path,
+		reader: reader,
+		writer: writer,
+	}
+	s.mig = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver}
+	return s, nil
+}
+
+// openPool opens a pool of at most n connections to path and checks that one connects.
+func openPool(ctx context.Context, path string, readOnly bool, n int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, readOnly))
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite database %q: %w", path, err)
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open SQLite database %q: %w (does its directory exist, and may this process write to it?)", path, err)
+	}
+	return db, nil
+}
+
+// migrationDriver returns a golang-migrate driver over a connection of its own, which the
+// migration run closes.
+func (s *Store) migrationDriver(ctx context.Context) (database.Driver, error) {
+	db, err := sql.Open("sqlite", dsn(s.path, false))
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	drv, err := migratesqlite.WithInstance(db, &migratesqlite.Config{})
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return drv, nil
+}
+
+// MigrateUp applies every migration not yet applied.
+func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
+
+// MigrateDown reverts every migration: it drops the whole schema and every record.
+func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }
+
+// MigrateVersion returns the version of the last applied migration (0 for none) and whether it
+// failed halfway (dirty).
+func (s *Store) MigrateVersion() (version uint, dirty bool, err error) {
+	return s.mig.Version(context.Background())
+}
+
+// Ping checks that the database can be read, for a readiness probe.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("SQLite database %q is not readable: %w", s.path, err)
+	}
+	return nil
+}
+
+// Close closes every connection. Call it once the server has finished its requests.
+func (s *Store) Close() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}

@@ -1,0 +1,168 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+const clientCols = `c.id, c.first_name, c.last_name, c.email, c.phone, c.mobile, c.company, c.status,
+	c.sales_contact_id, c.date_created, c.date_updated, c.version`
+
+// clientScope: a client is owned through its sales contact, and assigned when one of its
+// contracts has an event whose support contact is the caller.
+var clientScope = scope{
+	owner: "c.sales_contact_id = ?",
+	support: `EXISTS (SELECT 1 FROM contracts vk JOIN events ve ON ve.contract_id = vk.id
+		WHERE vk.client_id = c.id AND ve.support_contact_id = ?)`,
+}
+
+var clientConflicts = &conflicts{
+	foreignKey: "this client still has contracts: delete them first",
+}
+
+func scanClient(r Row) (*crm.Client, error) {
+	var c crm.Client
+	err := r.Scan(&c.ID, &c.FirstName, &c.LastName, &c.Email, &c.Phone, &c.Mobile, &c.Company, (*string)(&c.Status),
+		nullIDDest{&c.SalesContactID}, timeDest{&c.DateCreated}, timeDest{&c.DateUpdated}, &c.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+var clientListing = listing[*crm.Client]{
+	from:  "SELECT " + clientCols + " FROM clients c",
+	idCol: "c.id",
+	keys: map[string]sortKey[*crm.Client]{
+		"id":           {col: "c.id", kind: kindInt},
+		"first_name":   {col: "c.first_name", kind: kindText, value: func(c *crm.Client) string { return c.FirstName }},
+		"last_name":    {col: "c.last_name", kind: kindText, value: func(c *crm.Client) string { return c.LastName }},
+		"email":        {col: "c.email", kind: kindText, value: func(c *crm.Client) string { return c.Email }},
+		"company":      {col: "c.company", kind: kindText, value: func(c *crm.Client) string { return c.Company }},
+		"status":       {col: "c.status", kind: kindText, value: func(c *crm.Client) string { return string(c.Status) }},
+		"date_created": {col: "c.date_created", kind: kindTime, value: func(c *crm.Client) string { return timeKey(c.DateCreated) }},
+		"date_updated": {col: "c.date_updated", kind: kindTime, value: func(c *crm.Client) string { return timeKey(c.DateUpdated) }},
+	},
+	id:   func(c *crm.Client) int64 { return c.ID },
+	scan: scanClient,
+}
+
+// CreateClient inserts c with its audit entries in one transaction, and sets c.ID and c.Version.
+func (s *Store) CreateClient(ctx context.Context, c *crm.Client, audit []crm.AuditEntry) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		var id int64
+		err := s.queryRow(ctx, tx, `INSERT INTO clients (first_name, last_name, email, phone, mobile, company, status,
+				sales_contact_id, date_created, date_updated, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
+			c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.Company, string(c.Status),
+			nullID(c.SalesContactID), s.d.time(c.DateCreated), s.d.time(c.DateUpdated),
+		).Scan(&id)
+		if err != nil {
+			return s.fail(err, refConflicts)
+		}
+		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+			return err
+		}
+		c.ID, c.Version = id, 1
+		return nil
+	})
+}
+
+// refConflicts is the conflict of a write that names a record deleted in the meantime.
+var refConflicts = &conflicts{
+	foreignKey: "a record this one refers to no longer exists: reload and try again",
+}
+
+// FindClient returns the client with id if it is within vis, ENOTFOUND otherwise.
+func (s *Store) FindClient(ctx context.Context, id int64, vis crm.Visibility) (*crm.Client, error) {
+	return s.findClient(ctx, s.db, id, vis, "")
+}
+
+func (s *Store) findClient(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.Client, error) {
+	w := where{}
+	w.add("c.id = ?", id)
+	w.visible(vis, clientScope)
+	c, err := scanClient(s.queryRow(ctx, q, "SELECT "+clientCols+" FROM clients c"+w.sql()+lock, w.args...))
+	if isNoRows(err) {
+		return nil, notFound("client", id)
+	}
+	if err != nil {
+		return nil, s.fail(err, nil)
+	}
+	return c, nil
+}
+
+// ListClients returns one page of the clients within vis that match f.
+func (s *Store) ListClients(ctx context.Context, f crm.ClientFilter, vis crm.Visibility) ([]*crm.Client, string, error) {
+	var w where
+	w.visible(vis, clientScope)
+	w.contains(f.Q, "c.first_name", "c.last_name", "c.email", "c.company")
+	w.contains(f.FirstName, "c.first_name")
+	w.contains(f.LastName, "c.last_name")
+	w.contains(f.Email, "c.email")
+	w.contains(f.Company, "c.company")
+	w.eqText("c.status", string(f.Status))
+	w.eqID("c.sales_contact_id", f.SalesContactID)
+	return list(ctx, s, clientListing, &w, f.ListOptions)
+}
+
+// writeClient writes every changeable column of c and increments its version.
+func (s *Store) writeClient(ctx context.Context, tx Tx, c *crm.Client) error {
+	_, err := s.exec(ctx, tx, `UPDATE clients SET first_name = ?, last_name = ?, email = ?, phone = ?, mobile = ?,
+			company = ?, status = ?, sales_contact_id = ?, date_updated = ?, version = version + 1
+		WHERE id = ?`,
+		c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.Company, string(c.Status),
+		nullID(c.SalesContactID), s.d.time(c.DateUpdated), c.ID)
+	return s.fail(err, refConflicts)
+}
+
+// UpdateClient locks the client with id within vis, calls fn, and writes the changed client and
+// the audit entries fn returns in one transaction.
+func (s *Store) UpdateClient(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
+	var out *crm.Client
+	err := s.inTx(ctx, func(tx Tx) error {
+		c, err := s.findClient(ctx, tx, id, vis, s.d.lockToUpdate("c"))
+		if err != nil {
+			return err
+		}
+		version := c.Version
+		audit, err := fn(c)
+		if err != nil {
+			return err
+		}
+		c.ID = id
+		if err := s.writeClient(ctx, tx, c); err != nil {
+			return err
+		}
+		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+			return err
+		}
+		c.Version = version + 1
+		out = c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteClient locks the client with id within vis, calls fn, and deletes the client with the
+// audit entries in one transaction. Returns ECONFLICT while the client has contracts.
+func (s *Store) DeleteClient(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		c, err := s.findClient(ctx, tx, id, vis, s.d.lockToDelete("c"))
+		if err != nil {
+			return err
+		}
+		audit, err := fn(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, "DELETE FROM clients WHERE id = ?", id); err != nil {
+			return s.fail(err, clientConflicts)
+		}
+		return s.writeAudit(ctx, tx, audit, id)
+	})
+}

@@ -1,0 +1,208 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+const contractCols = `k.id, k.client_id, k.sales_contact_id, k.amount, k.amount_due, k.payment_due, k.status,
+	k.signed_at, k.date_created, k.date_updated, k.version`
+
+// contractScope: a contract is owned through its sales contact, and assigned when it has an
+// event whose support contact is the caller.
+var contractScope = scope{
+	owner:   "k.sales_contact_id = ?",
+	support: "EXISTS (SELECT 1 FROM events ve WHERE ve.contract_id = k.id AND ve.support_contact_id = ?)",
+}
+
+var contractConflicts = &conflicts{
+	foreignKey: "this contract still has events: delete them first",
+}
+
+func scanContract(r Row) (*crm.Contract, error) {
+	var k crm.Contract
+	err := r.Scan(&k.ID, &k.ClientID, nullIDDest{&k.SalesContactID}, (*int64)(&k.Amount), (*int64)(&k.AmountDue),
+		nullDateDest{&k.PaymentDue}, (*string)(&k.Status), nullTimeDest{&k.SignedAt},
+		timeDest{&k.DateCreated}, timeDest{&k.DateUpdated}, &k.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+var contractListing = listing[*crm.Contract]{
+	from:  "SELECT " + contractCols + " FROM contracts k",
+	idCol: "k.id",
+	keys: map[string]sortKey[*crm.Contract]{
+		"id":           {col: "k.id", kind: kindInt},
+		"amount":       {col: "k.amount", kind: kindInt, value: func(k *crm.Contract) string { return intKey(int64(k.Amount)) }},
+		"amount_due":   {col: "k.amount_due", kind: kindInt, value: func(k *crm.Contract) string { return intKey(int64(k.AmountDue)) }},
+		"status":       {col: "k.status", kind: kindText, value: func(k *crm.Contract) string { return string(k.Status) }},
+		"date_created": {col: "k.date_created", kind: kindTime, value: func(k *crm.Contract) string { return timeKey(k.DateCreated) }},
+		"date_updated": {col: "k.date_updated", kind: kindTime, value: func(k *crm.Contract) string { return timeKey(k.DateUpdated) }},
+	},
+	id:   func(k *crm.Contract) int64 { return k.ID },
+	scan: scanContract,
+}
+
+// CreateContract inserts k with its audit entries in one transaction, and sets k.ID and
+// k.Version.
+func (s *Store) CreateContract(ctx context.Context, k *crm.Contract, audit []crm.AuditEntry) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		var id int64
+		err := s.queryRow(ctx, tx, `INSERT INTO contracts (client_id, sales_contact_id, amount, amount_due, payment_due,
+				status, signed_at, date_created, date_updated, version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
+			k.ClientID, nullID(k.SalesContactID), int64(k.Amount), int64(k.AmountDue), s.d.nullDate(k.PaymentDue),
+			string(k.Status), s.d.nullTime(k.SignedAt), s.d.time(k.DateCreated), s.d.time(k.DateUpdated),
+		).Scan(&id)
+		if err != nil {
+			return s.fail(err, refConflicts)
+		}
+		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+			return err
+		}
+		k.ID, k.Version = id, 1
+		return nil
+	})
+}
+
+// FindContract returns the contract with id if it is within vis, ENOTFOUND otherwise.
+func (s *Store) FindContract(ctx context.Context, id int64, vis crm.Visibility) (*crm.Contract, error) {
+	return s.findContract(ctx, s.db, id, vis, "")
+}
+
+func (s *Store) findContract(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.Contract, error) {
+	w := where{}
+	w.add("k.id = ?", id)
+	w.visible(vis, contractScope)
+	k, err := scanContract(s.queryRow(ctx, q, "SELECT "+contractCols+" FROM contracts k"+w.sql()+lock, w.args...))
+	if isNoRows(err) {
+		return nil, notFound("contract", id)
+	}
+	if err != nil {
+		return nil, s.fail(err, nil)
+	}
+	return k, nil
+}
+
+// clientMatches adds the client_* text filters of a contract or an event, through its
+// contract's client (the contract table is aliased k).
+func (w *where) clientMatches(firstName, lastName, email string) {
+	var cw where
+	cw.contains(firstName, "fc.first_name")
+	cw.contains(lastName, "fc.last_name")
+	cw.contains(email, "fc.email")
+	if len(cw.conds) == 0 {
+		return
+	}
+	cw.conds = append([]string{"fc.id = k.client_id"}, cw.conds...)
+	w.add("EXISTS (SELECT 1 FROM clients fc"+cw.sql()+")", cw.args...)
+}
+
+// ListContracts returns one page of the contracts within vis that match f.
+func (s *Store) ListContracts(ctx context.Context, f crm.ContractFilter, vis crm.Visibility) ([]*crm.Contract, string, error) {
+	var w where
+	w.visible(vis, contractScope)
+	w.eqID("k.client_id", f.ClientID)
+	w.clientMatches(f.ClientFirstName, f.ClientLastName, f.ClientEmail)
+	w.eqID("k.sales_contact_id", f.SalesContactID)
+	if f.Amount != nil {
+		w.add("k.amount = ?", int64(*f.Amount))
+	}
+	if f.AmountMin != nil {
+		w.add("k.amount >= ?", int64(*f.AmountMin))
+	}
+	if f.AmountMax != nil {
+		w.add("k.amount <= ?", int64(*f.AmountMax))
+	}
+	w.day(s.d, "k.date_created", f.DateCreated)
+	w.eqText("k.status", string(f.Status))
+	if f.Unpaid {
+		w.add("k.amount_due > 0")
+	}
+	return list(ctx, s, contractListing, &w, f.ListOptions)
+}
+
+// sameClient reports whether two versions of a client have the same stored values.
+func sameClient(a, b *crm.Client) bool {
+	return a.FirstName == b.FirstName && a.LastName == b.LastName && a.Email == b.Email && a.Phone == b.Phone &&
+		a.Mobile == b.Mobile && a.Company == b.Company && a.Status == b.Status &&
+		sameID(a.SalesContactID, b.SalesContactID) && a.DateUpdated.Equal(b.DateUpdated)
+}
+
+func sameID(a, b *int64) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// UpdateContract locks the contract with id within vis and its client, calls fn with both, and
+// writes the changed contract, the client if fn changed it, and the audit entries in one
+// transaction. The contract's client never changes.
+func (s *Store) UpdateContract(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Contract, *crm.Client) ([]crm.AuditEntry, error)) (*crm.Contract, error) {
+	var out *crm.Contract
+	err := s.inTx(ctx, func(tx Tx) error {
+		k, err := s.findContract(ctx, tx, id, vis, s.d.lockToUpdate("k"))
+		if err != nil {
+			return err
+		}
+		clientID := k.ClientID
+		cl, err := s.findClient(ctx, tx, clientID, crm.Everything, s.d.lockToUpdate("c"))
+		if err != nil {
+			return err
+		}
+		before := *cl
+		if cl.SalesContactID != nil {
+			before.SalesContactID = crm.Ptr(*cl.SalesContactID)
+		}
+		version := k.Version
+		audit, err := fn(k, cl)
+		if err != nil {
+			return err
+		}
+		k.ID, k.ClientID = id, clientID
+		if _, err := s.exec(ctx, tx, `UPDATE contracts SET sales_contact_id = ?, amount = ?, amount_due = ?,
+				payment_due = ?, status = ?, signed_at = ?, date_updated = ?, version = version + 1
+			WHERE id = ?`,
+			nullID(k.SalesContactID), int64(k.Amount), int64(k.AmountDue), s.d.nullDate(k.PaymentDue),
+			string(k.Status), s.d.nullTime(k.SignedAt), s.d.time(k.DateUpdated), id); err != nil {
+			return s.fail(err, refConflicts)
+		}
+		if !sameClient(&before, cl) {
+			cl.ID = clientID
+			if err := s.writeClient(ctx, tx, cl); err != nil {
+				return err
+			}
+			cl.Version = before.Version + 1
+		}
+		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+			return err
+		}
+		k.Version = version + 1
+		out = k
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteContract locks the contract with id within vis, calls fn, and deletes the contract with
+// the audit entries in one transaction. Returns ECONFLICT while the contract has events.
+func (s *Store) DeleteContract(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Contract) ([]crm.AuditEntry, error)) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		k, err := s.findContract(ctx, tx, id, vis, s.d.lockToDelete("k"))
+		if err != nil {
+			return err
+		}
+		audit, err := fn(k)
+		if err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, "DELETE FROM contracts WHERE id = ?", id); err != nil {
+			return s.fail(err, contractConflicts)
+		}
+		return s.writeAudit(ctx, tx, audit, id)
+	})
+}

@@ -1,0 +1,127 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// ErrorKind is what a driver error means to the Store, told from the driver's typed error code.
+type ErrorKind int
+
+// The kinds of driver errors the Store treats specially; everything else is KindOther.
+const (
+	// KindOther is any other failure: it becomes an EINTERNAL error.
+	KindOther ErrorKind = iota
+	// KindUnique is a unique constraint violation: it becomes ECONFLICT.
+	KindUnique
+	// KindForeignKey is a foreign key violation, e.g. deleting a row that others still refer
+	// to: it becomes ECONFLICT.
+	KindForeignKey
+	// KindUnavailable is a failure to reach the database (connection refused or lost, timeout,
+	// locked or unreadable file): it becomes EUNAVAILABLE, so that callers retry later.
+	KindUnavailable
+)
+
+// Dialect is what differs between the SQL databases the Store runs on. Everything else (the
+// queries, filters, scopes, pagination and transactions) is shared.
+type Dialect struct {
+	// Name names the database in messages, e.g. "SQLite" or "PostgreSQL".
+	Name string
+	// NumberedPlaceholders writes parameters as $1, $2, ... (PostgreSQL) instead of ? (SQLite).
+	NumberedPlaceholders bool
+	// RowLocks makes an update or delete lock its row as it reads it, with SELECT ... FOR NO KEY
+	// UPDATE or FOR UPDATE (PostgreSQL). SQLite has
+	// no row locks and needs none: its write transactions start with BEGIN IMMEDIATE, which
+	// takes the database's write lock at once.
+	RowLocks bool
+	// TextTimes stores times as fixed-width UTC text (TimeLayout) and days as YYYY-MM-DD text
+	// (SQLite), rather than as native time.Time values (PostgreSQL timestamptz and date).
+	TextTimes bool
+	// Classify tells the kind of a driver error by its typed code, never by its text.
+	Classify func(err error) ErrorKind
+}
+
+// TimeLayout is the text form of a time when Dialect.TextTimes is set: UTC with microseconds and
+// a fixed width, so that comparing and ordering the text compares and orders the instants.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// bind rewrites the ? placeholders of query as $1, $2, ... when the dialect numbers them. The
+// Store's SQL never contains a literal question mark, so every ? is a parameter.
+func (d *Dialect) bind(query string) string {
+	if !d.NumberedPlaceholders || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// lockToUpdate returns the clause that locks the rows of the table aliased alias for an update
+// that keeps their id, or "". FOR NO KEY UPDATE still serialises the updates of a row, but does
+// not block the key-share locks that foreign key checks take: inserting an event for a contract
+// being updated waits for nothing, and an update cannot deadlock with the delete of a row that
+// refers to it.
+func (d *Dialect) lockToUpdate(alias string) string {
+	if d.RowLocks {
+		return " FOR NO KEY UPDATE OF " + alias
+	}
+	return ""
+}
+
+// lockToDelete returns the clause that locks the rows of the table aliased alias for a delete,
+// or "".
+func (d *Dialect) lockToDelete(alias string) string {
+	if d.RowLocks {
+		return " FOR UPDATE OF " + alias
+	}
+	return ""
+}
+
+// time returns the parameter value of a time, in UTC with microsecond precision.
+func (d *Dialect) time(t time.Time) any {
+	t = t.UTC().Truncate(time.Microsecond)
+	if d.TextTimes {
+		return t.Format(TimeLayout)
+	}
+	return t
+}
+
+// nullTime returns the parameter value of an optional time.
+func (d *Dialect) nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return d.time(*t)
+}
+
+// nullDate returns the parameter value of an optional day.
+func (d *Dialect) nullDate(day *crm.Date) any {
+	if day == nil {
+		return nil
+	}
+	if d.TextTimes {
+		return day.String()
+	}
+	return day.Time()
+}
+
+// nullID returns the parameter value of an optional id.
+func nullID(id *int64) any {
+	if id == nil {
+		return nil
+	}
+	return *id
+}

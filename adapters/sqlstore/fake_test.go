@@ -1,0 +1,87 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+
+	"github.com/epicevents/epiccrm/adapters/sqlstore"
+)
+
+// call is one statement a fakeDB received.
+type call struct {
+	query string
+	args  []any
+}
+
+// fakeDB records every statement and answers each with err (no rows when err is nil), so that
+// tests can check the SQL the store builds and how it treats driver errors.
+type fakeDB struct {
+	mu        sync.Mutex
+	calls     []call
+	err       error
+	beginErr  error
+	commits   int
+	rollbacks int
+}
+
+func (f *fakeDB) record(query string, args []any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, call{query, args})
+}
+
+func (f *fakeDB) Exec(_ context.Context, query string, args ...any) (int64, error) {
+	f.record(query, args)
+	return 1, f.err
+}
+
+func (f *fakeDB) Query(_ context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	f.record(query, args)
+	if f.err != nil {
+		return nil, f.err
+	}
+	return noRows{}, nil
+}
+
+func (f *fakeDB) QueryRow(_ context.Context, query string, args ...any) sqlstore.Row {
+	f.record(query, args)
+	if f.err != nil {
+		return errRow{f.err}
+	}
+	return errRow{sql.ErrNoRows}
+}
+
+func (f *fakeDB) Begin(context.Context) (sqlstore.Tx, error) {
+	if f.beginErr != nil {
+		return nil, f.beginErr
+	}
+	return fakeTx{f}, nil
+}
+
+type fakeTx struct{ *fakeDB }
+
+func (t fakeTx) Commit(context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.commits++
+	return nil
+}
+
+func (t fakeTx) Rollback(context.Context) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.rollbacks++
+	return nil
+}
+
+type noRows struct{}
+
+func (noRows) Next() bool        { return false }
+func (noRows) Scan(...any) error { return sql.ErrNoRows }
+func (noRows) Err() error        { return nil }
+func (noRows) Close()            {}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }

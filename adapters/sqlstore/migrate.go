@@ -1,0 +1,94 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/database"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+)
+
+// Migrator applies a set of golang-migrate migrations to one database. The sqlite and postgres
+// stores each make one from their migration set and a driver for their database.
+type Migrator struct {
+	// Name names the database in messages, e.g. "SQLite".
+	Name string
+	// Source is the migration set, e.g. migrations.SQLite.
+	Source fs.FS
+	// Driver returns a golang-migrate driver for the database, with its own connection. It is
+	// called once per run, and the driver is closed after the run.
+	Driver func(ctx context.Context) (database.Driver, error)
+}
+
+// Up applies every migration not yet applied. Having nothing to apply is no error.
+func (m Migrator) Up(ctx context.Context) error {
+	return m.run(ctx, "up", func(mg *migrate.Migrate) error { return mg.Up() })
+}
+
+// Down reverts every applied migration, dropping the whole schema and its data. Having nothing
+// to revert is no error.
+func (m Migrator) Down(ctx context.Context) error {
+	return m.run(ctx, "down", func(mg *migrate.Migrate) error { return mg.Down() })
+}
+
+// Version returns the version of the last applied migration (0 for none) and whether it failed
+// halfway (dirty), in which case the schema must be repaired by hand and the version forced.
+func (m Migrator) Version(ctx context.Context) (version uint, dirty bool, err error) {
+	err = m.run(ctx, "version", func(mg *migrate.Migrate) error {
+		version, dirty, err = mg.Version()
+		if errors.Is(err, migrate.ErrNilVersion) {
+			return nil
+		}
+		return err
+	})
+	return version, dirty, err
+}
+
+// run opens a migration instance, runs fn on it and closes it. Cancelling ctx stops the run
+// after the migration in progress.
+func (m Migrator) run(ctx context.Context, what string, fn func(*migrate.Migrate) error) (err error) {
+	src, err := iofs.New(m.Source, ".")
+	if err != nil {
+		return fmt.Errorf("reading the %s migrations: %w", m.Name, err)
+	}
+	drv, err := m.Driver(ctx)
+	if err != nil {
+		_ = src.Close()
+		return fmt.Errorf("migrate %s: connecting to the %s database: %w", what, m.Name, err)
+	}
+	mg, err := migrate.NewWithInstance("iofs", src, m.Name, drv)
+	if err != nil {
+		_ = src.Close()
+		_ = drv.Close()
+		return fmt.Errorf("migrate %s: preparing the %s migrations: %w", what, m.Name, err)
+	}
+	defer func() {
+		srcErr, dbErr := mg.Close()
+		if err == nil && dbErr != nil {
+			err = fmt.Errorf("migrate %s: closing the %s database: %w", what, m.Name, dbErr)
+		}
+		_ = srcErr
+	}()
+	stop := context.AfterFunc(ctx, func() {
+		select {
+		case mg.GracefulStop <- true:
+		default:
+		}
+	})
+	defer stop()
+
+	err = fn(mg)
+	var dirty migrate.ErrDirty
+	switch {
+	case err == nil, errors.Is(err, migrate.ErrNoChange):
+		return nil
+	case errors.As(err, &dirty):
+		return fmt.Errorf("migrate %s: the %s database is dirty at version %d: a migration failed halfway; "+
+			"repair the schema by hand, then force the version with golang-migrate's force command: %w",
+			what, m.Name, dirty.Version, err)
+	}
+	return fmt.Errorf("migrate %s: %s database: %w", what, m.Name, err)
+}

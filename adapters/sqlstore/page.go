@@ -1,0 +1,158 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// keyKind is the type of a sort key, which tells how its cursor value is written and read.
+type keyKind int
+
+const (
+	kindInt keyKind = iota
+	kindText
+	kindTime
+)
+
+// sortKey is one sortable field of a resource: its column and how to read its value from a row.
+type sortKey[T any] struct {
+	col  string
+	kind keyKind
+	// value returns the row's value of the key, as cursor text; nil for the id itself.
+	value func(T) string
+}
+
+// listing is everything a paginated list query needs for resource T.
+type listing[T any] struct {
+	// from is the SELECT ... FROM ... part, with no parameter.
+	from string
+	// idCol is the id column, the tie-breaker of every order.
+	idCol string
+	keys  map[string]sortKey[T]
+	id    func(T) int64
+	scan  func(Row) (T, error)
+}
+
+// cursor is the decoded form of a next_cursor: the sort it was made for, and the sort value and
+// id of the last row of the page it ends.
+type cursor struct {
+	Sort  string `json:"s"`
+	Value string `json:"v,omitempty"`
+	ID    int64  `json:"id"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func badCursor(why string) error {
+	return &crm.Error{Code: crm.EMALFORMED, Message: "invalid cursor: " + why,
+		Fields: []crm.FieldError{{Field: "cursor", Message: "use the next_cursor of the previous page, with the same sort, or none for the first page"}}}
+}
+
+// list runs a keyset-paginated query: the rows of l.from matching w, ordered by the sort of opts
+// and then by id, starting after opts.Cursor. It fetches one row more than the page to learn
+// whether another page follows, and returns "" as the next cursor on the last page.
+func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm.ListOptions) ([]T, string, error) {
+	sortName := opts.Sort
+	if sortName == "" {
+		sortName = "id"
+	}
+	field, desc := strings.CutPrefix(sortName, "-")
+	key, ok := l.keys[field]
+	if !ok {
+		return nil, "", crm.Errorf(crm.EMALFORMED, "cannot sort by %q", field)
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = crm.DefaultLimit
+	}
+	limit = min(limit, crm.MaxLimit)
+	cmp, dir := ">", "ASC"
+	if desc {
+		cmp, dir = "<", "DESC"
+	}
+
+	if opts.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(opts.Cursor)
+		if err != nil {
+			return nil, "", badCursor("it is not one this server issued")
+		}
+		var c cursor
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, "", badCursor("it is not one this server issued")
+		}
+		if c.Sort != sortName {
+			return nil, "", badCursor("it was issued for another sort order")
+		}
+		if key.value == nil {
+			w.add(l.idCol+" "+cmp+" ?", c.ID)
+		} else {
+			v, err := s.cursorValue(key.kind, c.Value)
+			if err != nil {
+				return nil, "", badCursor("it is not one this server issued")
+			}
+			w.add("("+key.col+", "+l.idCol+") "+cmp+" (?, ?)", v, c.ID)
+		}
+	}
+
+	order := " ORDER BY " + l.idCol + " " + dir
+	if key.value != nil {
+		order = " ORDER BY " + key.col + " " + dir + ", " + l.idCol + " " + dir
+	}
+	args := append(w.args, limit+1)
+	rows, err := s.query(ctx, s.db, l.from+w.sql()+order+" LIMIT ?", args...)
+	if err != nil {
+		return nil, "", s.fail(err, nil)
+	}
+	defer rows.Close()
+	out := make([]T, 0, min(limit+1, 64))
+	for rows.Next() {
+		x, err := l.scan(rows)
+		if err != nil {
+			return nil, "", s.fail(err, nil)
+		}
+		out = append(out, x)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", s.fail(err, nil)
+	}
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	out = out[:limit]
+	last := out[limit-1]
+	c := cursor{Sort: sortName, ID: l.id(last)}
+	if key.value != nil {
+		c.Value = key.value(last)
+	}
+	return out, encodeCursor(c), nil
+}
+
+// cursorValue turns the text of a cursor value back into a query parameter of the key's kind.
+func (s *Store) cursorValue(kind keyKind, v string) (any, error) {
+	switch kind {
+	case kindInt:
+		return strconv.ParseInt(v, 10, 64)
+	case kindTime:
+		t, err := parseTimeText(v)
+		if err != nil {
+			return nil, err
+		}
+		return s.d.time(t), nil
+	}
+	return v, nil
+}
+
+// Cursor text of sort values.
+
+func intKey(v int64) string { return strconv.FormatInt(v, 10) }
+
+func timeKey(t time.Time) string { return t.UTC().Format(TimeLayout) }

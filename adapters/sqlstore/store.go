@@ -1,0 +1,152 @@
+// Package sqlstore implements every store port of the crm package once, in SQL, for both
+// databases EpicCRM runs on. The sqlite and postgres packages only open the database, set up
+// its connections, name its Dialect and classify its errors; the queries, the visibility scopes,
+// the filters, the keyset pagination and the transactions all live here, so that the two stores
+// cannot drift apart.
+//
+// Every value reaches the database as a parameter; the only SQL chosen at run time is the sort
+// column, and it comes from a fixed list. The caller's read scope (crm.Visibility) becomes a
+// WHERE clause, so that a list and a get can never disagree and no row outside the scope is
+// ever fetched.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// Store implements crm.UserStore, crm.ClientStore, crm.ContractStore, crm.EventStore,
+// crm.AuditStore, crm.LoginThrottle, crm.RefreshTokenStore and crm.SessionStore over a DB. It is
+// safe for concurrent use.
+type Store struct {
+	db DB
+	d  *Dialect
+}
+
+// Compile-time checks that Store implements every store port.
+var (
+	_ crm.UserStore         = (*Store)(nil)
+	_ crm.ClientStore       = (*Store)(nil)
+	_ crm.ContractStore     = (*Store)(nil)
+	_ crm.EventStore        = (*Store)(nil)
+	_ crm.AuditStore        = (*Store)(nil)
+	_ crm.LoginThrottle     = (*Store)(nil)
+	_ crm.RefreshTokenStore = (*Store)(nil)
+	_ crm.SessionStore      = (*Store)(nil)
+)
+
+// New returns a Store that runs its queries on db in dialect d. It does no I/O; the schema must
+// already be migrated.
+func New(db DB, d Dialect) *Store {
+	if d.Classify == nil {
+		d.Classify = func(error) ErrorKind { return KindOther }
+	}
+	return &Store{db: db, d: &d}
+}
+
+// Deps returns a crm.Deps with every store port set to s. The caller adds the Authorizer and
+// the Passwords, which are not the store's business.
+func (s *Store) Deps() crm.Deps {
+	return crm.Deps{Users: s, Clients: s, Contracts: s, Events: s, Audit: s, Throttle: s}
+}
+
+// inTx runs fn in a write transaction and commits it, or rolls it back when fn fails or panics.
+// It returns fn's error unchanged, so that the errors of a caller's update function reach the
+// caller as they were; the Store's own statements classify their errors where they run.
+func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) (err error) {
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return s.fail(err, nil)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(ctx); err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return s.fail(err, nil)
+	}
+	return nil
+}
+
+// conflicts names what a unique or foreign key violation means for one statement, so that the
+// caller learns what is in the way and what to do.
+type conflicts struct {
+	unique     string
+	foreignKey string
+}
+
+// fail turns a driver error into a crm error: ECONFLICT for a unique or foreign key violation
+// (with the message of c), EUNAVAILABLE when the database cannot be reached or the context ran
+// out, EINTERNAL for anything else. A crm error passes unchanged.
+func (s *Store) fail(err error, c *conflicts) error {
+	if err == nil {
+		return nil
+	}
+	var ce *crm.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	if c == nil {
+		c = &conflicts{}
+	}
+	switch s.d.Classify(err) {
+	case KindUnique:
+		msg := c.unique
+		if msg == "" {
+			msg = "this record conflicts with an existing one: change the duplicate value"
+		}
+		return &crm.Error{Code: crm.ECONFLICT, Message: msg, Err: err}
+	case KindForeignKey:
+		msg := c.foreignKey
+		if msg == "" {
+			msg = "a record this one refers to, or that refers to it, stands in the way: reload and try again"
+		}
+		return &crm.Error{Code: crm.ECONFLICT, Message: msg, Err: err}
+	case KindUnavailable:
+		return unavailable(s.d.Name, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return unavailable(s.d.Name, err)
+	}
+	return crm.Internal(err)
+}
+
+// unavailable is the error of a database that cannot be reached right now.
+func unavailable(name string, err error) error {
+	return &crm.Error{Code: crm.EUNAVAILABLE, Err: err,
+		Message: "the " + name + " database is unavailable right now: try again in a moment"}
+}
+
+// notFound is the ENOTFOUND error of a record that does not exist or is outside the caller's
+// scope; the two look the same on purpose.
+func notFound(what string, id int64) error {
+	return crm.Errorf(crm.ENOTFOUND, "%s %d not found", what, id)
+}
+
+// isNoRows reports whether err says that a query returned no row.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// exec runs a statement on q, binding its placeholders for the dialect.
+func (s *Store) exec(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
+	return q.Exec(ctx, s.d.bind(query), args...)
+}
+
+// query runs a query on q, binding its placeholders for the dialect.
+func (s *Store) query(ctx context.Context, q Querier, query string, args ...any) (Rows, error) {
+	return q.Query(ctx, s.d.bind(query), args...)
+}
+
+// queryRow runs a one-row query on q, binding its placeholders for the dialect.
+func (s *Store) queryRow(ctx context.Context, q Querier, query string, args ...any) Row {
+	return q.QueryRow(ctx, s.d.bind(query), args...)
+}

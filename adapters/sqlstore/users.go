@@ -1,0 +1,168 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+const userCols = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.is_active,
+	u.date_joined, u.last_login, u.password_hash, u.version, u.auth_version`
+
+// userScope: a user is visible to themselves only (the owner and support scopes name no user).
+var userScope = scope{self: "u.id = ?"}
+
+var userConflicts = &conflicts{
+	unique: "username or email already in use: choose another (emails are compared ignoring case)",
+	foreignKey: "this user is still the sales or support contact of clients, contracts or events: " +
+		"deactivate the user, or reassign those records first",
+}
+
+func scanUser(r Row) (*crm.User, error) {
+	var u crm.User
+	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, (*string)(&u.Role), &u.IsActive,
+		timeDest{&u.DateJoined}, nullTimeDest{&u.LastLogin}, &u.PasswordHash, &u.Version, &u.AuthVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+var userListing = listing[*crm.User]{
+	from:  "SELECT " + userCols + " FROM users u",
+	idCol: "u.id",
+	keys: map[string]sortKey[*crm.User]{
+		"id":          {col: "u.id", kind: kindInt},
+		"username":    {col: "u.username", kind: kindText, value: func(u *crm.User) string { return u.Username }},
+		"email":       {col: "u.email", kind: kindText, value: func(u *crm.User) string { return u.Email }},
+		"first_name":  {col: "u.first_name", kind: kindText, value: func(u *crm.User) string { return u.FirstName }},
+		"last_name":   {col: "u.last_name", kind: kindText, value: func(u *crm.User) string { return u.LastName }},
+		"role":        {col: "u.role", kind: kindText, value: func(u *crm.User) string { return string(u.Role) }},
+		"date_joined": {col: "u.date_joined", kind: kindTime, value: func(u *crm.User) string { return timeKey(u.DateJoined) }},
+	},
+	id:   func(u *crm.User) int64 { return u.ID },
+	scan: scanUser,
+}
+
+// CreateUser inserts u with its audit entries in one transaction, and sets u.ID and u.Version.
+// Returns ECONFLICT if the username, or the email ignoring case, is taken.
+func (s *Store) CreateUser(ctx context.Context, u *crm.User, audit []crm.AuditEntry) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		var id int64
+		err := s.queryRow(ctx, tx, `INSERT INTO users (username, email, first_name, last_name, role, is_active,
+				date_joined, last_login, password_hash, version, auth_version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+			u.Username, u.Email, u.FirstName, u.LastName, string(u.Role), u.IsActive,
+			s.d.time(u.DateJoined), s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion,
+		).Scan(&id)
+		if err != nil {
+			return s.fail(err, userConflicts)
+		}
+		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+			return err
+		}
+		u.ID, u.Version = id, 1
+		return nil
+	})
+}
+
+// FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.
+func (s *Store) FindUser(ctx context.Context, id int64, vis crm.Visibility) (*crm.User, error) {
+	return s.findUser(ctx, s.db, id, vis, "")
+}
+
+// findUser reads the user with id within vis on q, with lock appended to the query.
+func (s *Store) findUser(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.User, error) {
+	w := where{}
+	w.add("u.id = ?", id)
+	w.visible(vis, userScope)
+	u, err := scanUser(s.queryRow(ctx, q, "SELECT "+userCols+" FROM users u"+w.sql()+lock, w.args...))
+	if isNoRows(err) {
+		return nil, notFound("user", id)
+	}
+	if err != nil {
+		return nil, s.fail(err, nil)
+	}
+	return u, nil
+}
+
+// FindUserByUsername returns the user with exactly that username (case matters), or ENOTFOUND.
+func (s *Store) FindUserByUsername(ctx context.Context, username string) (*crm.User, error) {
+	u, err := scanUser(s.queryRow(ctx, s.db, "SELECT "+userCols+" FROM users u WHERE u.username = ?", username))
+	if isNoRows(err) {
+		return nil, crm.Errorf(crm.ENOTFOUND, "no user named %q", username)
+	}
+	if err != nil {
+		return nil, s.fail(err, nil)
+	}
+	return u, nil
+}
+
+// ListUsers returns one page of the users within vis that match f.
+func (s *Store) ListUsers(ctx context.Context, f crm.UserFilter, vis crm.Visibility) ([]*crm.User, string, error) {
+	var w where
+	w.visible(vis, userScope)
+	w.contains(f.Q, "u.username", "u.email", "u.first_name", "u.last_name")
+	w.contains(f.Username, "u.username")
+	w.contains(f.Email, "u.email")
+	w.contains(f.FirstName, "u.first_name")
+	w.contains(f.LastName, "u.last_name")
+	w.eqText("u.role", string(f.Role))
+	if f.IsActive != nil {
+		w.add("u.is_active = ?", *f.IsActive)
+	}
+	return list(ctx, s, userListing, &w, f.ListOptions)
+}
+
+// UpdateUser locks the user with id within vis, calls fn, and writes the changed user and the
+// audit entries fn returns in one transaction. The id and date_joined never change.
+func (s *Store) UpdateUser(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
+	var out *crm.User
+	err := s.inTx(ctx, func(tx Tx) error {
+		u, err := s.findUser(ctx, tx, id, vis, s.d.lockToUpdate("u"))
+		if err != nil {
+			return err
+		}
+		version := u.Version
+		audit, err := fn(u)
+		if err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `UPDATE users SET username = ?, email = ?, first_name = ?, last_name = ?,
+				role = ?, is_active = ?, last_login = ?, password_hash = ?, auth_version = ?, version = version + 1
+			WHERE id = ?`,
+			u.Username, u.Email, u.FirstName, u.LastName, string(u.Role), u.IsActive,
+			s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion, id); err != nil {
+			return s.fail(err, userConflicts)
+		}
+		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+			return err
+		}
+		u.ID, u.Version = id, version+1
+		out = u
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteUser locks the user with id within vis, calls fn, and deletes the user with the audit
+// entries in one transaction. Returns ECONFLICT while the user is a contact of any record.
+func (s *Store) DeleteUser(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		u, err := s.findUser(ctx, tx, id, vis, s.d.lockToDelete("u"))
+		if err != nil {
+			return err
+		}
+		audit, err := fn(u)
+		if err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, "DELETE FROM users WHERE id = ?", id); err != nil {
+			return s.fail(err, userConflicts)
+		}
+		return s.writeAudit(ctx, tx, audit, id)
+	})
+}

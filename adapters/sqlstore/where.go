@@ -1,0 +1,107 @@
+package sqlstore
+
+import (
+	"strings"
+	"time"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// where collects the AND-ed conditions of a query and their parameters, in order: each
+// condition's ? placeholders match the parameters added with it.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// add appends a condition and its parameters.
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// eqID adds col = v when v is set.
+func (w *where) eqID(col string, v *int64) {
+	if v != nil {
+		w.add(col+" = ?", *v)
+	}
+}
+
+// eqText adds col = v when v is not empty.
+func (w *where) eqText(col, v string) {
+	if v != "" {
+		w.add(col+" = ?", v)
+	}
+}
+
+// contains adds a case-insensitive "contains" match of v on any of cols, when v is not empty.
+// The wildcards % and _ in v match themselves.
+func (w *where) contains(v string, cols ...string) {
+	if v == "" {
+		return
+	}
+	pattern := "%" + escapeLike(v) + "%"
+	ors := make([]string, len(cols))
+	for i, col := range cols {
+		ors[i] = "lower(" + col + ") LIKE lower(?) ESCAPE '\\'"
+		w.args = append(w.args, pattern)
+	}
+	if len(ors) == 1 {
+		w.conds = append(w.conds, ors[0])
+		return
+	}
+	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
+}
+
+// escapeLike escapes the LIKE wildcards of s with the backslash named in the ESCAPE clause.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+func escapeLike(s string) string { return likeEscaper.Replace(s) }
+
+// day adds "col falls on day d (UTC)" as the half-open range [d, d+1), which an index on col
+// can serve.
+func (w *where) day(d *Dialect, col string, day *crm.Date) {
+	if day == nil {
+		return
+	}
+	start := day.Time()
+	w.add(col+" >= ? AND "+col+" < ?", d.time(start), d.time(start.Add(24*time.Hour)))
+}
+
+// scope says how each condition of a crm.Visibility reads for one table; "" means the
+// condition never matches that table. Each is a condition with one ? for the user id.
+type scope struct {
+	owner, support, self string
+}
+
+// visible adds the caller's read scope: nothing for Any, otherwise the OR of the conditions
+// that vis sets, and a condition that matches nothing when it sets none that apply.
+func (w *where) visible(vis crm.Visibility, sc scope) {
+	if vis.Any {
+		return
+	}
+	var ors []string
+	var args []any
+	for _, c := range []struct {
+		cond string
+		id   *int64
+	}{{sc.owner, vis.OwnerID}, {sc.support, vis.SupportID}, {sc.self, vis.SelfID}} {
+		if c.id != nil && c.cond != "" {
+			ors = append(ors, c.cond)
+			args = append(args, *c.id)
+		}
+	}
+	if len(ors) == 0 {
+		w.add("1 = 0")
+		return
+	}
+	w.add("("+strings.Join(ors, " OR ")+")", args...)
+}
+
+// sql returns the WHERE clause, or "" when there is no condition.
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}

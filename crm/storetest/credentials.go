@@ -1,0 +1,167 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// token saves a refresh token of user u in family, valid for an hour from the fixture's now.
+func (f *fixture) token(u *crm.User, hash, family string) *crm.RefreshToken {
+	f.t.Helper()
+	tok := &crm.RefreshToken{Hash: []byte(hash), FamilyID: family, UserID: u.ID, AuthVersion: u.AuthVersion,
+		IssuedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
+	require.NoError(f.t, f.s.SaveRefreshToken(f.ctx, tok))
+	return tok
+}
+
+func testRefreshTokenRotation(t *testing.T, f *fixture) {
+	u := f.user(crm.RoleSales, func(u *crm.User) { u.AuthVersion = 7 })
+	first := f.token(u, "hash-1", "family-a")
+	use := f.now.Add(time.Minute)
+
+	got, err := f.s.UseRefreshToken(f.ctx, []byte("hash-1"), use)
+	require.NoError(t, err)
+	assert.Equal(t, first, got, "the used token comes back whole")
+
+	second := f.token(u, "hash-2", "family-a")
+	other := f.token(u, "hash-other", "family-b")
+	_, err = f.s.UseRefreshToken(f.ctx, []byte("hash-1"), use)
+	assertCode(t, crm.EUNAUTHORIZED, err, "a used token cannot be used again")
+	_, err = f.s.UseRefreshToken(f.ctx, second.Hash, use)
+	assertCode(t, crm.EUNAUTHORIZED, err, "reusing a token revoked its whole family")
+	got, err = f.s.UseRefreshToken(f.ctx, other.Hash, use)
+	require.NoError(t, err, "other families are untouched")
+	assert.Equal(t, other, got)
+
+	_, err = f.s.UseRefreshToken(f.ctx, []byte("unknown"), use)
+	assertCode(t, crm.EUNAUTHORIZED, err, "an unknown token")
+
+	expiring := f.token(u, "hash-expiring", "family-c")
+	sibling := f.token(u, "hash-sibling", "family-c")
+	_, err = f.s.UseRefreshToken(f.ctx, expiring.Hash, expiring.ExpiresAt)
+	assertCode(t, crm.EUNAUTHORIZED, err, "a token is expired at its expiry time")
+	_, err = f.s.UseRefreshToken(f.ctx, sibling.Hash, use)
+	assert.NoError(t, err, "an expired token does not revoke its family")
+
+	revoked := f.token(u, "hash-revoked", "family-d")
+	sibling = f.token(u, "hash-revoked-sibling", "family-d")
+	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, revoked.Hash))
+	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, []byte("unknown")), "revoking an unknown token is no error")
+	for _, tok := range []*crm.RefreshToken{revoked, sibling} {
+		_, err = f.s.UseRefreshToken(f.ctx, tok.Hash, use)
+		assertCode(t, crm.EUNAUTHORIZED, err, "revoking a token revokes its family")
+	}
+
+	dup := &crm.RefreshToken{Hash: []byte("hash-2"), FamilyID: "x", UserID: u.ID, AuthVersion: 1, IssuedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
+	assertCode(t, crm.ECONFLICT, f.s.SaveRefreshToken(f.ctx, dup), "a token hash is unique")
+}
+
+func testRefreshTokenConcurrentUse(t *testing.T, f *fixture) {
+	u := f.user(crm.RoleSales)
+	const users = 10
+	for round := 0; round < 3; round++ {
+		tok := f.token(u, fmt.Sprintf("hash-%d", round), fmt.Sprintf("family-%d", round))
+		var wg sync.WaitGroup
+		results := make(chan error, users)
+		for i := 0; i < users; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.s.UseRefreshToken(f.ctx, tok.Hash, f.now.Add(time.Second))
+				results <- err
+			}()
+		}
+		wg.Wait()
+		close(results)
+		ok := 0
+		for err := range results {
+			if err == nil {
+				ok++
+				continue
+			}
+			assertCode(t, crm.EUNAUTHORIZED, err)
+		}
+		assert.Equal(t, 1, ok, "round %d: exactly one of %d concurrent uses succeeds", round, users)
+	}
+}
+
+func testSessions(t *testing.T, f *fixture) {
+	u := f.user(crm.RoleManagement)
+	old := &crm.Session{IDHash: []byte("old"), UserID: u.ID, AuthVersion: 1, CSRFToken: "csrf-old",
+		CreatedAt: f.now.Add(-2 * time.Hour), LastSeen: f.now.Add(-2 * time.Hour)}
+	fresh := &crm.Session{IDHash: []byte("fresh"), UserID: u.ID, AuthVersion: 2, CSRFToken: "csrf-fresh",
+		CreatedAt: f.now, LastSeen: f.now}
+	require.NoError(t, f.s.CreateSession(f.ctx, old))
+	require.NoError(t, f.s.CreateSession(f.ctx, fresh))
+	assertCode(t, crm.ECONFLICT, f.s.CreateSession(f.ctx, fresh), "a session id is unique")
+
+	got, err := f.s.FindSession(f.ctx, []byte("fresh"))
+	require.NoError(t, err)
+	assert.Equal(t, fresh, got)
+	_, err = f.s.FindSession(f.ctx, []byte("nope"))
+	assertCode(t, crm.ENOTFOUND, err)
+
+	seen := f.now.Add(5 * time.Minute)
+	require.NoError(t, f.s.TouchSession(f.ctx, []byte("fresh"), seen))
+	got, err = f.s.FindSession(f.ctx, []byte("fresh"))
+	require.NoError(t, err)
+	assert.Equal(t, seen, got.LastSeen)
+	assert.Equal(t, fresh.CreatedAt, got.CreatedAt)
+	assert.NoError(t, f.s.TouchSession(f.ctx, []byte("nope"), seen), "touching an ended session is no error")
+
+	require.NoError(t, f.s.DeleteSessionsBefore(f.ctx, f.now.Add(-time.Hour)))
+	_, err = f.s.FindSession(f.ctx, []byte("old"))
+	assertCode(t, crm.ENOTFOUND, err, "a session idle since before the limit is gone")
+	_, err = f.s.FindSession(f.ctx, []byte("fresh"))
+	require.NoError(t, err, "a recent session stays")
+
+	require.NoError(t, f.s.DeleteSession(f.ctx, []byte("fresh")))
+	_, err = f.s.FindSession(f.ctx, []byte("fresh"))
+	assertCode(t, crm.ENOTFOUND, err)
+	assert.NoError(t, f.s.DeleteSession(f.ctx, []byte("fresh")), "ending an ended session is no error")
+}
+
+func testLoginThrottle(t *testing.T, f *fixture) {
+	t0 := f.now
+	require.NoError(t, f.s.RecordLoginFailure(f.ctx, []string{"user:ann", "addr:10.0.0.1"}, t0))
+	require.NoError(t, f.s.RecordLoginFailure(f.ctx, []string{"user:ann"}, t0.Add(time.Minute)))
+	require.NoError(t, f.s.RecordLoginFailure(f.ctx, []string{"user:bob", "addr:10.0.0.1"}, t0.Add(2*time.Minute)))
+
+	for _, tc := range []struct {
+		name     string
+		key      string
+		since    time.Time
+		n        int
+		earliest time.Time
+	}{
+		{"every failure of a key", "user:ann", t0.Add(-time.Hour), 2, t0},
+		{"since is inclusive", "user:ann", t0, 2, t0},
+		{"only those since", "user:ann", t0.Add(time.Second), 1, t0.Add(time.Minute)},
+		{"an address collects every account", "addr:10.0.0.1", t0.Add(-time.Hour), 2, t0},
+		{"none", "user:carl", t0.Add(-time.Hour), 0, time.Time{}},
+	} {
+		n, earliest, err := f.s.LoginFailures(f.ctx, tc.key, tc.since)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.n, n, tc.name)
+		assert.True(t, tc.earliest.Equal(earliest), "%s: earliest %v, want %v", tc.name, earliest, tc.earliest)
+	}
+
+	require.NoError(t, f.s.ClearLoginFailures(f.ctx, "user:ann"))
+	n, _, err := f.s.LoginFailures(f.ctx, "user:ann", t0.Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Zero(t, n, "cleared")
+	n, _, err = f.s.LoginFailures(f.ctx, "addr:10.0.0.1", t0.Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "clearing one key leaves the others")
+
+	require.NoError(t, f.s.RecordLoginFailure(f.ctx, []string{"user:dan"}, t0.Add(48*time.Hour)))
+	n, _, err = f.s.LoginFailures(f.ctx, "addr:10.0.0.1", t0.Add(-time.Hour))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, n, 2, "old failures may be forgotten, never multiplied")
+}

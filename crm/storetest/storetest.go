@@ -1,0 +1,81 @@
+// Package storetest is the contract test suite of the crm store ports. Every store adapter (the
+// SQLite and PostgreSQL stores, and any other) runs it from its own tests:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Store { return sqlitetest.New(t) })
+//	}
+//
+// The suite checks what the doc comments of the ports promise and what the domain relies on:
+// CRUD of every resource, every filter, the visibility scopes on lists and gets alike, keyset
+// pagination, conflicts, transactions that write all or nothing, concurrent updates, refresh
+// token rotation, sessions and login throttling.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// Store is every store port a CRM database implements.
+type Store interface {
+	crm.UserStore
+	crm.ClientStore
+	crm.ContractStore
+	crm.EventStore
+	crm.AuditStore
+	crm.LoginThrottle
+	crm.RefreshTokenStore
+	crm.SessionStore
+}
+
+// Run runs the whole suite against the stores newStore makes. Each test calls newStore once
+// and must get a fresh, empty, migrated store of its own, so that the tests can run in
+// parallel; newStore should arrange its cleanup with t.Cleanup.
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, f *fixture)
+	}{
+		{"UserCRUD", testUserCRUD},
+		{"UserUnique", testUserUnique},
+		{"UserFilters", testUserFilters},
+		{"UserVisibility", testUserVisibility},
+		{"UserDeleteReferenced", testUserDeleteReferenced},
+		{"UserDeleteCascadesCredentials", testUserDeleteCascadesCredentials},
+		{"ClientCRUD", testClientCRUD},
+		{"ClientFilters", testClientFilters},
+		{"ClientVisibility", testClientVisibility},
+		{"ClientDeleteReferenced", testClientDeleteReferenced},
+		{"ContractCRUD", testContractCRUD},
+		{"ContractMoney", testContractMoney},
+		{"ContractFilters", testContractFilters},
+		{"ContractVisibility", testContractVisibility},
+		{"ContractUpdateWritesClient", testContractUpdateWritesClient},
+		{"ContractDeleteReferenced", testContractDeleteReferenced},
+		{"EventCRUD", testEventCRUD},
+		{"EventFollowsContract", testEventFollowsContract},
+		{"EventFilters", testEventFilters},
+		{"EventVisibility", testEventVisibility},
+		{"TimesRoundTrip", testTimesRoundTrip},
+		{"Pagination", testPagination},
+		{"PaginationEqualKeys", testPaginationEqualKeys},
+		{"BadCursor", testBadCursor},
+		{"FailedWriteWritesNothing", testFailedWriteWritesNothing},
+		{"FailedCreateWritesNothing", testFailedCreateWritesNothing},
+		{"WriteOutsideVisibility", testWriteOutsideVisibility},
+		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"UpdateDuringRefusedDelete", testUpdateDuringRefusedDelete},
+		{"Audit", testAudit},
+		{"RefreshTokenRotation", testRefreshTokenRotation},
+		{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
+		{"Sessions", testSessions},
+		{"LoginThrottle", testLoginThrottle},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.run(t, newFixture(t, newStore(t)))
+		})
+	}
+}
