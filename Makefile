@@ -13,6 +13,9 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+run:
+	$(GO) run ./cmd/epiccrm serve --demo
+
 build:
 	$(GO) build -o bin/epiccrm ./cmd/epiccrm
 
