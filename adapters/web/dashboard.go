@@ -1,0 +1,199 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// dashBody is the content of the dashboard: a card per count and a panel per work list.
+type dashBody struct {
+	Greeting string
+	Intro    string
+	Stats    []stat
+	Panels   []table
+}
+
+// stat is a dashboard card: a count that links to the matching list.
+type stat struct {
+	Label string
+	Value string
+	Hint  string
+	Href  string
+	Icon  string
+	Tone  string // the card's accent colour
+}
+
+// panelRows is how many rows a dashboard panel shows.
+const panelRows = 5
+
+// countText shows a count of up to crm.MaxLimit, and "500+" beyond.
+func countText(n int, more bool) string {
+	if more {
+		return strconv.Itoa(n) + "+"
+	}
+	return strconv.Itoa(n)
+}
+
+// dashboard is the home page: counts of what the user may see and the lists that need them:
+// their clients (sales), unsigned and unpaid contracts, events without support (those who
+// assign support) and their upcoming events (support).
+func (ui *UI) dashboard(rq *request) error {
+	ctx := rq.ctx
+	all := crm.ListOptions{Limit: crm.MaxLimit}
+	body := &dashBody{Greeting: "Welcome back, " + firstName(rq.actor), Intro: roleIntro(rq.actor.Role)}
+	n := newNames(ui, rq)
+	me := rq.actor.ID
+
+	if rq.can(crm.ResourceClient, crm.ActionRead) {
+		items, next, err := ui.svc.ListClients(ctx, crm.ClientFilter{ListOptions: all})
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		body.Stats = append(body.Stats, stat{Label: "Clients", Value: countText(len(items), next != ""), Hint: "you can see",
+			Href: kindClient.listURL(), Icon: kindClient.icon, Tone: "indigo"})
+	}
+	if rq.can(crm.ResourceContract, crm.ActionRead) {
+		items, next, err := ui.svc.ListContracts(ctx, crm.ContractFilter{ListOptions: all})
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		body.Stats = append(body.Stats, stat{Label: "Contracts", Value: countText(len(items), next != ""), Hint: "you can see",
+			Href: kindContract.listURL(), Icon: kindContract.icon, Tone: "blue"})
+	}
+	if rq.can(crm.ResourceEvent, crm.ActionRead) {
+		items, next, err := ui.svc.ListEvents(ctx, crm.EventFilter{ListOptions: all})
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		body.Stats = append(body.Stats, stat{Label: "Events", Value: countText(len(items), next != ""), Hint: "you can see",
+			Href: kindEvent.listURL(), Icon: kindEvent.icon, Tone: "teal"})
+	}
+	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
+		items, next, err := ui.svc.ListUsers(ctx, crm.UserFilter{IsActive: crm.Ptr(true), ListOptions: all})
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		body.Stats = append(body.Stats, stat{Label: "Active users", Value: countText(len(items), next != ""), Hint: "in the team",
+			Href: kindUser.listURL() + "?is_active=true", Icon: kindUser.icon, Tone: "violet"})
+	}
+
+	if hasScope(rq, crm.ResourceClient, crm.ScopeOwn) {
+		items, _, err := ui.svc.ListClients(ctx, crm.ClientFilter{SalesContactID: &me,
+			ListOptions: crm.ListOptions{Limit: panelRows, Sort: "-date_updated"}})
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		t := ui.clientTable(rq, n, items, nil, "")
+		t.Columns, t.Rows = pick(t, 0, 1, 3)
+		t.Title, t.Empty = "My clients", "You have no clients yet."
+		t.More = &ref{Label: "All my clients", Href: kindClient.listURL() + "?sales_contact_id=" + itoa(me)}
+		body.Panels = append(body.Panels, t)
+	}
+	if hasScope(rq, crm.ResourceContract, crm.ScopeAny) || hasScope(rq, crm.ResourceContract, crm.ScopeOwn) {
+		for _, p := range []struct {
+			title, empty, more string
+			f                  crm.ContractFilter
+		}{
+			{"Unsigned contracts", "Every contract is signed.", "?status=open",
+				crm.ContractFilter{Status: crm.ContractOpen, ListOptions: crm.ListOptions{Limit: panelRows, Sort: "-date_created"}}},
+			{"Unpaid contracts", "Every contract is paid.", "?unpaid=true&sort=-amount_due",
+				crm.ContractFilter{Unpaid: true, ListOptions: crm.ListOptions{Limit: panelRows, Sort: "-amount_due"}}},
+		} {
+			items, _, err := ui.svc.ListContracts(ctx, p.f)
+			if err != nil {
+				return ui.fail(rq.c, rq, err)
+			}
+			t := ui.contractTable(rq, n, items, nil, "")
+			t.Columns, t.Rows = pick(t, 0, 1, 3, 4)
+			t.Title, t.Empty = p.title, p.empty
+			t.More = &ref{Label: "View all", Href: kindContract.listURL() + p.more}
+			body.Panels = append(body.Panels, t)
+		}
+	}
+	if rq.can(crm.ResourceEvent, crm.ActionAssign) {
+		items, _, err := ui.svc.ListEvents(ctx, crm.EventFilter{Unassigned: true, Status: crm.EventOpen,
+			ListOptions: crm.ListOptions{Limit: panelRows, Sort: "event_date"}})
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		t := ui.eventTable(rq, n, items, nil, "")
+		t.Columns, t.Rows = pick(t, 0, 1, 2, 5)
+		t.Title, t.Empty = "Events without support", "Every open event has a support contact."
+		t.More = &ref{Label: "View all", Href: kindEvent.listURL() + "?unassigned=true&status=open&sort=event_date"}
+		body.Panels = append(body.Panels, t)
+	}
+	if hasScope(rq, crm.ResourceEvent, crm.ScopeAssigned) {
+		items, _, err := ui.svc.ListEvents(ctx, crm.EventFilter{SupportContactID: &me, Status: crm.EventOpen,
+			ListOptions: crm.ListOptions{Limit: crm.MaxLimit, Sort: "event_date"}})
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		var upcoming []*crm.Event
+		now := ui.now()
+		for _, e := range items {
+			if !e.EventDate.Before(now) && len(upcoming) < panelRows {
+				upcoming = append(upcoming, e)
+			}
+		}
+		t := ui.eventTable(rq, n, upcoming, nil, "")
+		t.Columns, t.Rows = pick(t, 0, 1, 2, 3, 4)
+		t.Title, t.Empty = "My upcoming events", "No upcoming events are assigned to you."
+		t.More = &ref{Label: "All my events", Href: kindEvent.listURL() + "?support_contact_id=" + itoa(me) + "&sort=event_date"}
+		body.Panels = append(body.Panels, t)
+	}
+	if n.err != nil {
+		return ui.fail(rq.c, rq, n.err)
+	}
+	vw := ui.newView(rq, "dashboard", "Dashboard", body)
+	return ui.render(rq.c, http.StatusOK, "dashboard", vw)
+}
+
+// hasScope reports whether the user reads res with scope sc.
+func hasScope(rq *request, res crm.Resource, sc crm.Scope) bool {
+	for _, s := range rq.perms[res][crm.ActionRead] {
+		if s == sc {
+			return true
+		}
+	}
+	return false
+}
+
+// pick keeps only some columns of a table, for the narrow dashboard panels.
+func pick(t table, cols ...int) ([]column, []row) {
+	var cs []column
+	for _, i := range cols {
+		cs = append(cs, t.Columns[i])
+	}
+	rows := make([]row, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		var cells []cell
+		for _, i := range cols {
+			cells = append(cells, r.Cells[i])
+		}
+		rows = append(rows, row{Cells: cells})
+	}
+	return cs, rows
+}
+
+// firstName is how the dashboard greets a user.
+func firstName(u *crm.User) string {
+	if u.FirstName != "" {
+		return u.FirstName
+	}
+	return u.Username
+}
+
+// roleIntro says in a sentence what the dashboard shows to each team.
+func roleIntro(r crm.Role) string {
+	switch r {
+	case crm.RoleManagement:
+		return "Here is where the business stands: contracts to sign or collect, and events that still need a support contact."
+	case crm.RoleSales:
+		return "Here are your clients and the contracts that still need a signature or a payment."
+	case crm.RoleSupport:
+		return "Here are the events you run. Keep their details up to date for the team."
+	}
+	return "Here is what you can see in the CRM."
+}

@@ -1,0 +1,302 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+func (ui *UI) routeEvents(g fiber.Router) {
+	p := "/" + kindEvent.path
+	g.Get(p, ui.protect(ui.eventList))
+	g.Get(p+"/new", ui.protect(ui.eventNew))
+	g.Post(p+"/new", ui.protect(ui.eventCreate))
+	g.Get(p+"/:id<int>", ui.protect(ui.eventShow))
+	g.Post(p+"/:id<int>", ui.protect(ui.eventUpdate))
+	g.Get(p+"/:id<int>/delete", ui.protect(ui.deletePage(kindEvent)))
+	g.Post(p+"/:id<int>/delete", ui.protect(ui.deleteRecord(kindEvent)))
+	g.Get(p+"/:id<int>/history", ui.protect(ui.history(kindEvent)))
+}
+
+// eventList is the list of events: search by name or location, the API's filters, sortable
+// columns and keyset paging.
+func (ui *UI) eventList(rq *request) error {
+	q := newListQuery(rq.c)
+	f := crm.EventFilter{
+		Q: q.str("q"), ContractID: q.id("contract_id"), ClientID: q.id("client_id"), ClientFirstName: q.str("client_first_name"),
+		ClientEmail: q.str("client_email"), SalesContactID: q.id("sales_contact_id"), SupportContactID: q.id("support_contact_id"),
+		Unassigned: q.flag("unassigned"), EventDate: q.date("event_date"), Status: crm.EventStatus(q.str("status")),
+		ListOptions: q.options(),
+	}
+	if len(q.bad) > 0 {
+		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
+	}
+	items, next, err := ui.svc.ListEvents(rq.ctx, f)
+	if err != nil {
+		return ui.fail(rq.c, rq, err)
+	}
+	base := kindEvent.listURL()
+	n := newNames(ui, rq)
+	body := &listBody{Plural: "Events", Singular: "event", SearchLabel: "Search name or location"}
+	if rq.can(crm.ResourceEvent, crm.ActionCreate) {
+		body.NewHref = kindEvent.newURL()
+	}
+	body.Table = ui.eventTable(rq, n, items, q, base)
+	body.Table.Empty = "No events match. Try another search, or reset the filters."
+	body.Filters = []field{
+		selectFilter("status", "Status", string(f.Status), "open", "Open", "closed", "Closed"),
+		{Name: "unassigned", Label: "Without support only", Type: "checkbox", Value: "true", Checked: f.Unassigned},
+		{Name: "event_date", Label: "On the day", Type: "date", Value: q.params.Get("event_date")},
+		{Name: "client_first_name", Label: "Client first name", Type: "text", Value: f.ClientFirstName},
+		{Name: "client_email", Label: "Client email", Type: "text", Value: f.ClientEmail},
+	}
+	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
+		body.Filters = append(body.Filters, field{Name: "support_contact_id", Label: "Support contact", Type: "select",
+			Options: n.userOptions(crm.RoleSupport, idString(f.SupportContactID), "Any")})
+	}
+	for _, p := range []struct {
+		name string
+		id   *int64
+		ref  func(int64) ref
+	}{{"contract_id", f.ContractID, n.contract}, {"client_id", f.ClientID, n.client}} {
+		if p.id != nil {
+			body.Filters = append(body.Filters, field{Name: p.name, Label: strings.TrimSuffix(titleCase(p.name), "_id"), Type: "select",
+				Options: []option{{Value: "", Label: "Any"}, {Value: idString(p.id), Label: p.ref(*p.id).full(), Selected: true}}})
+		}
+	}
+	if n.err != nil {
+		return ui.fail(rq.c, rq, n.err)
+	}
+	q.finish(base, body, len(items), next, "event")
+	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindEvent.path, "Events", body))
+}
+
+// eventTable lays out events as table rows. q, when set, makes the headers sortable.
+func (ui *UI) eventTable(rq *request, n *names, items []*crm.Event, q *listQuery, base string) table {
+	col := func(label, key string, numeric bool) column {
+		if q == nil {
+			return column{Label: label, Numeric: numeric}
+		}
+		return q.column(base, label, key, numeric)
+	}
+	t := table{Columns: []column{
+		col("Event", "name", false), col("Client", "", false), col("Date", "event_date", false), col("Location", "", false),
+		col("Attendees", "attendees", true), col("Support", "", false), col("Status", "status", false),
+	}}
+	for _, e := range items {
+		client := n.client(e.ClientID)
+		support := cell{Text: "Unassigned", Badge: "amber"}
+		if e.SupportContactID != nil {
+			r := n.user(e.SupportContactID)
+			support = cell{Text: r.Label, Href: r.Href}
+		}
+		t.Rows = append(t.Rows, row{Cells: []cell{
+			{Text: e.Name, Href: kindEvent.recordURL(e.ID), Strong: true},
+			client.cell(),
+			{Text: fmtTime(e.EventDate), Nowrap: true},
+			{Text: e.Location},
+			{Text: itoa(int64(e.Attendees)), Numeric: true},
+			support,
+			{Text: titleCase(string(e.Status)), Badge: eventStatusBadge(e.Status)},
+		}})
+	}
+	return t
+}
+
+// eventValues are an event's form values.
+func eventValues(e *crm.Event) values {
+	v := values{
+		"contract_id": itoa(e.ContractID), "name": e.Name, "event_date": inputTime(e.EventDate), "end_date": "",
+		"location": e.Location, "attendees": itoa(int64(e.Attendees)), "notes": e.Notes, "status": string(e.Status),
+		"support_contact_id": idString(e.SupportContactID),
+	}
+	if e.EndDate != nil {
+		v["end_date"] = inputTime(*e.EndDate)
+	}
+	return v
+}
+
+// eventFields are the fields of the event form the user may set: the contract only on
+// creation, the status only afterwards, the support contact only for those who may assign it.
+func (ui *UI) eventFields(rq *request, n *names, v values, errs formErrors, creating bool) *fieldSet {
+	fs := &fieldSet{values: v, errs: errs}
+	if creating {
+		fs.add(field{Name: "contract_id", Label: "Contract", Type: "select", Required: true, Wide: true,
+			Options: ui.contractOptions(rq, n, v["contract_id"]), Help: "Events are organised under a signed contract."})
+	}
+	fs.add(field{Name: "name", Label: "Event name", Type: "text", Required: true, Wide: true, Autocomplete: "off"})
+	fs.add(field{Name: "event_date", Label: "Starts (UTC)", Type: "datetime-local", Required: true})
+	fs.add(field{Name: "end_date", Label: "Ends (UTC)", Type: "datetime-local"})
+	fs.add(field{Name: "location", Label: "Location", Type: "text", Wide: true, Autocomplete: "off"})
+	fs.add(field{Name: "attendees", Label: "Attendees", Type: "number", Min: "0", Step: "1"})
+	if !creating {
+		fs.add(field{Name: "status", Label: "Status", Type: "select", Options: []option{
+			{Value: "open", Label: "Open"}, {Value: "closed", Label: "Closed"}}})
+	}
+	if rq.can(crm.ResourceEvent, crm.ActionAssign) {
+		fs.add(field{Name: "support_contact_id", Label: "Support contact", Type: "select",
+			Options: n.userOptions(crm.RoleSupport, v["support_contact_id"], "Unassigned"),
+			Help:    "The support team member who runs the event."})
+	}
+	fs.add(field{Name: "notes", Label: "Notes", Type: "textarea", Wide: true})
+	return fs
+}
+
+// contractOptions lists the signed contracts the user can read, most recent first, as choices
+// for a new event.
+func (ui *UI) contractOptions(rq *request, n *names, current string) []option {
+	opts := []option{{Value: "", Label: "Choose a signed contract…"}}
+	ks, _, err := ui.svc.ListContracts(rq.ctx, crm.ContractFilter{Status: crm.ContractSigned,
+		ListOptions: crm.ListOptions{Limit: 100, Sort: "-date_created"}})
+	n.keep(err)
+	found := current == ""
+	for _, k := range ks {
+		opts = append(opts, option{Value: itoa(k.ID), Label: "Contract #" + itoa(k.ID) + " · " + n.client(k.ClientID).full() +
+			" · " + fmtMoney(k.Amount)})
+		found = found || itoa(k.ID) == current
+	}
+	if !found {
+		opts = append(opts, option{Value: current, Label: "Contract #" + current})
+	}
+	return opts
+}
+
+// eventInput reads the event form.
+func eventInput(f *form) crm.EventInput {
+	in := crm.EventInput{
+		Name: f.str("name"), EventDate: f.when("event_date"), EndDate: f.whenPtr("end_date"), Location: f.str("location"),
+		Attendees: f.count("attendees"), Notes: f.str("notes"), SupportContactID: f.id("support_contact_id"),
+		Status: strOpt[crm.EventStatus](f.str("status")),
+	}
+	if posted(f.c, "contract_id") {
+		in.ContractID = f.requiredID("contract_id")
+	}
+	return in
+}
+
+// eventNew shows the form of a new event, for the contract named by ?contract_id= if any.
+func (ui *UI) eventNew(rq *request) error {
+	if !rq.can(crm.ResourceEvent, crm.ActionCreate) {
+		return ui.errorPage(rq.c, rq, http.StatusForbidden, "Not allowed", "You may not create events.")
+	}
+	v := values{"contract_id": strings.TrimSpace(rq.c.Query("contract_id")), "attendees": "0"}
+	return ui.eventForm(rq, http.StatusOK, v, formErrors{}, nil)
+}
+
+func (ui *UI) eventForm(rq *request, status int, v values, errs formErrors, a *alert) error {
+	n := newNames(ui, rq)
+	fs := ui.eventFields(rq, n, v, errs, true)
+	if n.err != nil {
+		return ui.fail(rq.c, rq, n.err)
+	}
+	if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
+		a.Text += " " + joinSentences(extra)
+	}
+	body := &recordBody{Heading: "New event", Sub: "Plan an event for a signed contract.",
+		Form: &formBody{Action: kindEvent.newURL(), Fields: fs.fields, Submit: "Create event", Cancel: kindEvent.listURL(), Alert: a}}
+	vw := ui.newView(rq, kindEvent.path, "New event", body)
+	vw.Crumbs = crumbs(kindEvent, "New")
+	return ui.render(rq.c, status, "record", vw)
+}
+
+// eventCreate creates an event from the form.
+func (ui *UI) eventCreate(rq *request) error {
+	f := newForm(rq.c)
+	in := eventInput(f)
+	if len(f.errs) > 0 {
+		return ui.eventForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure())
+	}
+	e, err := ui.svc.CreateEvent(rq.ctx, in)
+	if err != nil {
+		if status, a, errs, ok := submitFailure(err, ""); ok {
+			return ui.eventForm(rq, status, f.values(), errs, a)
+		}
+		return ui.fail(rq.c, rq, err)
+	}
+	ui.setFlash(rq.c, "events-created")
+	return rq.c.Redirect(kindEvent.recordURL(e.ID), http.StatusSeeOther)
+}
+
+// eventShow shows an event, with its form when the user may change it.
+func (ui *UI) eventShow(rq *request) error {
+	e, err := ui.svc.GetEvent(rq.ctx, paramID(rq))
+	if err != nil {
+		return ui.fail(rq.c, rq, err)
+	}
+	return ui.eventPage(rq, http.StatusOK, e, eventValues(e), formErrors{}, nil, e.Version)
+}
+
+func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs formErrors, a *alert, version int64) error {
+	n := newNames(ui, rq)
+	client := n.client(e.ClientID)
+	contract := n.contract(e.ContractID)
+	sales := n.user(e.SalesContactID)
+	support := fact{Label: "Support contact", Text: "Unassigned", Badge: "amber"}
+	if e.SupportContactID != nil {
+		r := n.user(e.SupportContactID)
+		support = fact{Label: "Support contact", Text: r.Label, Href: r.Href}
+	}
+	body := &recordBody{
+		Heading: e.Name, Sub: fmtTime(e.EventDate) + " UTC · " + orDash(e.Location),
+		Badges: []cell{{Text: titleCase(string(e.Status)), Badge: eventStatusBadge(e.Status)}},
+		Facts: []fact{
+			{Label: "Client", Text: client.full(), Href: client.Href},
+			{Label: "Contract", Text: contract.Label, Href: contract.Href},
+			{Label: "Sales contact", Text: sales.Label, Href: sales.Href},
+			support,
+			{Label: "Created", Text: fmtTime(e.DateCreated)},
+			{Label: "Last updated", Text: fmtTime(e.DateUpdated)},
+		},
+		Actions: recordActions(rq, kindEvent, e.ID),
+	}
+	if e.SupportContactID == nil {
+		body.Badges = append(body.Badges, cell{Text: "Needs support", Badge: "amber"})
+	}
+	if rq.can(crm.ResourceEvent, crm.ActionUpdate) {
+		fs := ui.eventFields(rq, n, v, errs, false)
+		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
+			a.Text += " " + joinSentences(extra)
+		}
+		body.Form = &formBody{Action: kindEvent.recordURL(e.ID), Fields: fs.fields, Version: version,
+			Submit: "Save changes", Cancel: kindEvent.listURL(), Alert: a}
+	} else {
+		body.Note = "You can view this event but not change it."
+		body.Readonly = []fact{
+			{Label: "Starts", Text: fmtTime(e.EventDate) + " UTC"}, {Label: "Ends", Text: fmtTimePtr(e.EndDate)},
+			{Label: "Location", Text: orDash(e.Location)}, {Label: "Attendees", Text: itoa(int64(e.Attendees))},
+			{Label: "Notes", Text: orDash(e.Notes)},
+		}
+	}
+	if n.err != nil {
+		return ui.fail(rq.c, rq, n.err)
+	}
+	vw := ui.newView(rq, kindEvent.path, e.Name, body)
+	vw.Crumbs = crumbs(kindEvent, e.Name)
+	return ui.render(rq.c, status, "record", vw)
+}
+
+// eventUpdate saves the event form; management assigns the support contact here.
+func (ui *UI) eventUpdate(rq *request) error {
+	id := paramID(rq)
+	e, err := ui.svc.GetEvent(rq.ctx, id)
+	if err != nil {
+		return ui.fail(rq.c, rq, err)
+	}
+	f := newForm(rq.c)
+	in := eventInput(f)
+	version := f.version()
+	if len(f.errs) > 0 {
+		return ui.eventPage(rq, http.StatusUnprocessableEntity, e, f.values(), f.errs, parseFailure(), version)
+	}
+	if _, err := ui.svc.UpdateEvent(rq.ctx, id, in, version); err != nil {
+		if status, a, errs, ok := submitFailure(err, kindEvent.recordURL(id)); ok {
+			return ui.eventPage(rq, status, e, f.values(), errs, a, version)
+		}
+		return ui.fail(rq.c, rq, err)
+	}
+	ui.setFlash(rq.c, "events-saved")
+	return rq.c.Redirect(kindEvent.recordURL(id), http.StatusSeeOther)
+}

@@ -1,0 +1,107 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+func TestListsSearchFilterSortAndPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for i := 0; i < 30; i++ {
+		owner := e.sales
+		if i%3 == 0 {
+			owner = e.sales2
+		}
+		e.client(owner, fmt.Sprintf("Client%02d", i), fmt.Sprintf("Family%02d", 29-i), fmt.Sprintf("Company %02d", i))
+	}
+	b := e.loggedIn(e.mgr)
+
+	first := b.get("/admin/clients?limit=10&sort=first_name")
+	require.Equal(t, http.StatusOK, first.Status)
+	assert.Equal(t, 10, strings.Count(first.Body, `class="strong"`), "ten rows")
+	assert.Contains(t, first.Body, "Client00")
+	assert.NotContains(t, first.Body, "Client10")
+	assert.Contains(t, first.Body, "Showing 10 clients on this page")
+	next := html2text(regexp1(t, first.Body, `href="([^"]+)" rel="next"`))
+	assert.Contains(t, next, "cursor=")
+	assert.Contains(t, next, "sort=first_name", "paging keeps the sort")
+
+	second := b.get(next)
+	require.Equal(t, http.StatusOK, second.Status)
+	assert.Contains(t, second.Body, "Client10")
+	assert.NotContains(t, second.Body, "Client09")
+	assert.Contains(t, second.Body, "First page")
+
+	desc := b.get("/admin/clients?limit=5&sort=-last_name")
+	assert.Contains(t, desc.Body, "Family29")
+	assert.NotContains(t, desc.Body, "Family00")
+	assert.Equal(t, 1, strings.Count(desc.Body, `aria-sort="descending"`))
+	asc := b.get("/admin/clients?limit=5&sort=last_name")
+	assert.Contains(t, asc.Body, "Family00")
+	assert.Equal(t, 1, strings.Count(asc.Body, `aria-sort="ascending"`))
+	assert.Contains(t, asc.Body, `href="/admin/clients?limit=5&amp;sort=-last_name"`, "a second click sorts the other way")
+
+	search := b.get("/admin/clients?q=company+07")
+	assert.Contains(t, search.Body, "Client07")
+	assert.Contains(t, search.Body, "1 client")
+	assert.Equal(t, 1, strings.Count(search.Body, `class="strong"`))
+
+	mine := b.get("/admin/clients?sales_contact_id=" + itoa(e.sales2.ID) + "&limit=100")
+	assert.Equal(t, 10, strings.Count(mine.Body, `class="strong"`), "the sales contact filter")
+	assert.Contains(t, mine.Body, "1 active")
+
+	cases := []string{"/admin/clients?sales_contact_id=abc", "/admin/clients?status=gone", "/admin/clients?sort=password",
+		"/admin/clients?limit=100000", "/admin/clients?cursor=garbage", "/admin/contracts?amount_min=ten", "/admin/events?event_date=tomorrow",
+		"/admin/events?unassigned=maybe", "/admin/users?is_active=perhaps"}
+	for _, path := range cases {
+		t.Run(path, func(t *testing.T) {
+			p := b.get(path)
+			assert.Equal(t, http.StatusBadRequest, p.Status)
+			assert.Contains(t, p.Body, "<h1")
+		})
+	}
+}
+
+func TestListFiltersOfContractsAndEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ann := e.client(e.sales, "Ann", "Lee", "Acme")
+	bob := e.client(e.sales, "Bob", "Stone", "Stone Ltd")
+	paid := e.signedContract(e.sales, ann, "1000")
+	_, err := e.svc.UpdateContract(e.as(e.sales), paid.ID, crm.ContractInput{AmountDue: crm.Some(crm.Money(0))}, 0)
+	require.NoError(t, err)
+	unpaid := e.signedContract(e.sales, bob, "50000")
+	e.event(e.sales, paid, "Assigned gala", e.support)
+	e.event(e.sales, unpaid, "Lonely fair", nil)
+	b := e.loggedIn(e.mgr)
+	cases := []struct{ path, shows, hides string }{
+		{"/admin/contracts?unpaid=true", "#" + itoa(unpaid.ID), `href="/admin/contracts/` + itoa(paid.ID) + `"`},
+		{"/admin/contracts?amount_min=2000", "#" + itoa(unpaid.ID), `href="/admin/contracts/` + itoa(paid.ID) + `"`},
+		{"/admin/contracts?client_email=" + ann.Email, "#" + itoa(paid.ID), `href="/admin/contracts/` + itoa(unpaid.ID) + `"`},
+		{"/admin/contracts?q=stone", "#" + itoa(unpaid.ID), `href="/admin/contracts/` + itoa(paid.ID) + `"`},
+		{"/admin/events?unassigned=true", "Lonely fair", "Assigned gala"},
+		{"/admin/events?support_contact_id=" + itoa(e.support.ID), "Assigned gala", "Lonely fair"},
+		{"/admin/events?q=fair", "Lonely fair", "Assigned gala"},
+		{"/admin/events?client_id=" + itoa(ann.ID), "Assigned gala", "Lonely fair"},
+		{"/admin/users?role=support", "priya", "sofia@"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			p := b.get(tc.path)
+			require.Equal(t, http.StatusOK, p.Status)
+			assert.Contains(t, p.Body, tc.shows)
+			assert.NotContains(t, p.Body, tc.hides)
+		})
+	}
+}
+
+// html2text undoes the escaping of an attribute value.
+func html2text(s string) string { return strings.ReplaceAll(s, "&amp;", "&") }

@@ -1,0 +1,272 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// summary is what the delete and history pages show of any record: its title, its version and
+// what deleting it entails.
+type summary struct {
+	Title   string
+	Version int64
+	Warning string
+}
+
+// summarize reads a record of kind k through the service (ENOTFOUND outside the user's read
+// scope).
+func (ui *UI) summarize(rq *request, k *kind, id int64) (*summary, error) {
+	switch k.res {
+	case crm.ResourceClient:
+		c, err := ui.svc.GetClient(rq.ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &summary{Title: c.FullName(), Version: c.Version,
+			Warning: "A client that still has contracts cannot be deleted: delete its contracts first."}, nil
+	case crm.ResourceContract:
+		c, err := ui.svc.GetContract(rq.ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &summary{Title: "Contract #" + itoa(c.ID), Version: c.Version,
+			Warning: "A contract that still has events cannot be deleted: delete its events first."}, nil
+	case crm.ResourceEvent:
+		e, err := ui.svc.GetEvent(rq.ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &summary{Title: e.Name, Version: e.Version}, nil
+	default:
+		u, err := ui.svc.GetUser(rq.ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &summary{Title: u.FullName() + " (" + u.Username + ")", Version: u.Version,
+			Warning: "A user who is still the sales or support contact of records cannot be deleted: " +
+				"deactivate them instead, or reassign their records first."}, nil
+	}
+}
+
+// remove deletes a record of kind k through the service.
+func (ui *UI) remove(rq *request, k *kind, id, version int64) error {
+	switch k.res {
+	case crm.ResourceClient:
+		return ui.svc.DeleteClient(rq.ctx, id, version)
+	case crm.ResourceContract:
+		return ui.svc.DeleteContract(rq.ctx, id, version)
+	case crm.ResourceEvent:
+		return ui.svc.DeleteEvent(rq.ctx, id, version)
+	default:
+		return ui.svc.DeleteUser(rq.ctx, id, version)
+	}
+}
+
+// deleteBody is the content of a delete confirmation page.
+type deleteBody struct {
+	Singular string
+	Title    string
+	Href     string
+	Action   string
+	Version  int64
+	Warning  string
+	Alert    *alert
+}
+
+// deletePage asks to confirm the deletion of a record (GET); nothing is deleted on GET.
+func (ui *UI) deletePage(k *kind) handler {
+	return func(rq *request) error {
+		id := paramID(rq)
+		s, err := ui.summarize(rq, k, id)
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		if !rq.can(k.res, crm.ActionDelete) {
+			return ui.errorPage(rq.c, rq, http.StatusForbidden, "Not allowed", "You may not delete this "+k.singular+".")
+		}
+		return ui.renderDelete(rq, http.StatusOK, k, id, s, s.Version, nil)
+	}
+}
+
+func (ui *UI) renderDelete(rq *request, status int, k *kind, id int64, s *summary, version int64, a *alert) error {
+	body := &deleteBody{Singular: k.singular, Title: s.Title, Href: k.recordURL(id), Action: k.deleteURL(id),
+		Version: version, Warning: s.Warning, Alert: a}
+	vw := ui.newView(rq, k.path, "Delete "+s.Title, body)
+	vw.Crumbs = append(crumbs(k, ""), crumb{Label: s.Title, Href: k.recordURL(id)}, crumb{Label: "Delete"})
+	return ui.render(rq.c, status, "delete", vw)
+}
+
+// deleteRecord deletes a record (POST) and returns to the list; a refusal because of related
+// records or a concurrent change is shown on the confirmation page.
+func (ui *UI) deleteRecord(k *kind) handler {
+	return func(rq *request) error {
+		id := paramID(rq)
+		s, err := ui.summarize(rq, k, id)
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		version := newForm(rq.c).version()
+		err = ui.remove(rq, k, id, version)
+		switch crm.ErrorCode(err) {
+		case "":
+			ui.setFlash(rq.c, k.path+"-deleted")
+			return rq.c.Redirect(k.listURL(), http.StatusSeeOther)
+		case crm.ECONFLICT:
+			return ui.renderDelete(rq, http.StatusConflict, k, id, s, version,
+				&alert{Kind: "danger", Title: "This " + k.singular + " cannot be deleted.", Text: capitalize(crm.ErrorMessage(err)) + "."})
+		case crm.EPRECONDITION:
+			return ui.renderDelete(rq, http.StatusPreconditionFailed, k, id, s, version,
+				&alert{Kind: "warning", Title: "This " + k.singular + " was changed meanwhile.",
+					Text: "Nothing was deleted. Review the latest version before deleting it.", Reload: k.recordURL(id)})
+		}
+		return ui.fail(rq.c, rq, err)
+	}
+}
+
+// historyBody is the content of a record's history page.
+type historyBody struct {
+	Title     string
+	Href      string
+	Entries   []historyEntry
+	NextHref  string
+	FirstHref string
+}
+
+// historyEntry is one change of a record.
+type historyEntry struct {
+	At      string
+	Actor   ref
+	Action  string
+	Badge   string
+	Changes []change
+	Created bool // a creation: only the new values mean something
+	Deleted bool // a deletion: only the old values mean something
+}
+
+// change is one field's change: from Old to New.
+type change struct {
+	Field string
+	Old   string
+	New   string
+}
+
+// history shows the audit log of one record, newest first: only for those who may read the
+// audit log (a 403 page for the others, a 404 page for a record out of reach).
+func (ui *UI) history(k *kind) handler {
+	return func(rq *request) error {
+		id := paramID(rq)
+		s, err := ui.summarize(rq, k, id)
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		q := newListQuery(rq.c)
+		opts := q.options()
+		opts.Sort = "-id"
+		if len(q.bad) > 0 {
+			return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad request", "The page could not be read.", q.bad...)
+		}
+		entries, next, err := ui.svc.ListAudit(rq.ctx, crm.AuditFilter{Resource: k.res, ResourceID: id, ListOptions: opts})
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		n := newNames(ui, rq)
+		body := &historyBody{Title: s.Title, Href: k.recordURL(id)}
+		for _, e := range entries {
+			he := historyEntry{At: fmtTime(e.At) + " UTC", Action: titleCase(string(e.Action)), Badge: actionBadge(e.Action),
+				Created: e.Action == crm.ActionCreate, Deleted: e.Action == crm.ActionDelete}
+			if e.ActorID == 0 {
+				he.Actor = ref{Label: "System"}
+			} else {
+				he.Actor = n.user(&e.ActorID)
+			}
+			fields := make([]string, 0, len(e.Changes))
+			for f := range e.Changes {
+				fields = append(fields, f)
+			}
+			sort.Strings(fields)
+			for _, f := range fields {
+				ch := e.Changes[f]
+				he.Changes = append(he.Changes, change{Field: fieldLabel(f), Old: n.auditValue(f, ch[0]), New: n.auditValue(f, ch[1])})
+			}
+			body.Entries = append(body.Entries, he)
+		}
+		if n.err != nil {
+			return ui.fail(rq.c, rq, n.err)
+		}
+		if next != "" {
+			body.NextHref = q.with(k.historyURL(id), "cursor", next)
+		}
+		if q.params.Get("cursor") != "" {
+			body.FirstHref = k.historyURL(id)
+		}
+		vw := ui.newView(rq, k.path, "History of "+s.Title, body)
+		vw.Crumbs = append(crumbs(k, ""), crumb{Label: s.Title, Href: k.recordURL(id)}, crumb{Label: "History"})
+		return ui.render(rq.c, http.StatusOK, "history", vw)
+	}
+}
+
+// actionBadge gives each audited action its colour.
+func actionBadge(a crm.Action) string {
+	switch a {
+	case crm.ActionCreate:
+		return "green"
+	case crm.ActionDelete:
+		return "red"
+	case crm.ActionSign:
+		return "violet"
+	case crm.ActionAssign:
+		return "teal"
+	}
+	return "blue"
+}
+
+// fieldLabel turns a field name into words: "sales_contact_id" -> "Sales contact".
+func fieldLabel(f string) string {
+	return capitalize(strings.ReplaceAll(strings.TrimSuffix(f, "_id"), "_", " "))
+}
+
+// auditValue shows a value of the audit log as text: times in the UTC display format, statuses
+// and roles capitalized, the ids of users, clients and contracts as their names.
+func (n *names) auditValue(field string, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "—"
+	case bool:
+		if x {
+			return "Yes"
+		}
+		return "No"
+	case string:
+		if x == "" {
+			return "(empty)"
+		}
+		if t, err := time.Parse(time.RFC3339, x); err == nil {
+			return fmtTime(t) + " UTC"
+		}
+		if field == "status" || field == "role" {
+			return titleCase(x)
+		}
+		return x
+	case float64:
+		v = strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	s := fmt.Sprint(v)
+	id, err := strconv.ParseInt(s, 10, 64)
+	switch {
+	case err != nil || id <= 0:
+		return s
+	case strings.HasSuffix(field, "_contact_id"):
+		return n.user(&id).Label
+	case field == "client_id":
+		return n.client(id).full()
+	case field == "contract_id":
+		return n.contract(id).Label
+	}
+	return s
+}

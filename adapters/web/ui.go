@@ -1,0 +1,112 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// Default session lifetimes, after OWASP's session management advice for an internal back
+// office: a session ends after 30 minutes without activity, and after 12 hours in any case.
+const (
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultAbsoluteTimeout = 12 * time.Hour
+)
+
+// Prefix is the path under which Register mounts the UI. Links in the pages are absolute, so the
+// UI must be registered on a router at the root of the app.
+const Prefix = "/admin"
+
+// Config tunes the admin UI. The zero value is usable: plain-HTTP cookies (Secure is still set
+// on requests that came over HTTPS), the default timeouts, the real clock and slog's default
+// logger.
+type Config struct {
+	// Secure marks every cookie Secure, for a server that is only reached over HTTPS (for
+	// example behind a TLS-terminating proxy). Cookies are also Secure on any request that came
+	// over HTTPS.
+	Secure bool
+	// IdleTimeout ends a session that saw no request for this long; 0 means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// AbsoluteTimeout ends a session this long after login, active or not; 0 means
+	// DefaultAbsoluteTimeout.
+	AbsoluteTimeout time.Duration
+	// Now returns the current time; nil means time.Now. Tests set it to move time forward.
+	Now func() time.Time
+	// Logger receives unexpected errors (with the request id) and security refusals; nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// UI is the admin UI. Create it with New and mount it with Register. It is safe for concurrent
+// use.
+type UI struct {
+	cfg      Config
+	svc      *crm.Service
+	sessions crm.SessionStore
+	views    *views
+	assets   *assets
+	log      *slog.Logger
+}
+
+// New returns the admin UI over svc, keeping its sessions in sessions. It parses the embedded
+// templates, so a broken template is reported here rather than on the first request. It does
+// no I/O.
+func New(cfg Config, svc *crm.Service, sessions crm.SessionStore) (*UI, error) {
+	if svc == nil || sessions == nil {
+		return nil, errors.New("web.New: a crm.Service and a crm.SessionStore are required")
+	}
+	if cfg.IdleTimeout < 0 || cfg.AbsoluteTimeout < 0 {
+		return nil, fmt.Errorf("web.New: timeouts must not be negative (idle %s, absolute %s)", cfg.IdleTimeout, cfg.AbsoluteTimeout)
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.AbsoluteTimeout == 0 {
+		cfg.AbsoluteTimeout = DefaultAbsoluteTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
+	vs, err := loadViews(as)
+	if err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
+	return &UI{cfg: cfg, svc: svc, sessions: sessions, views: vs, assets: as, log: cfg.Logger}, nil
+}
+
+// Register mounts every page of the UI under /admin on r, which must be the app or a router at
+// its root. The UI renders its own error pages, so it does not depend on the app's error
+// handler.
+func (ui *UI) Register(r fiber.Router) {
+	g := r.Group(Prefix, ui.guard)
+	g.Get("/static/*", ui.static)
+
+	g.Get("/login", ui.loginPage)
+	g.Post("/login", ui.login)
+	g.Post("/logout", ui.protect(ui.logout))
+	g.Get("/logout", ui.onlyPost)
+
+	g.Get("/", ui.protect(ui.dashboard))
+	g.Get("/password", ui.protect(ui.passwordPage))
+	g.Post("/password", ui.protect(ui.changePassword))
+
+	ui.routeUsers(g)
+	ui.routeClients(g)
+	ui.routeContracts(g)
+	ui.routeEvents(g)
+}
+
+// now returns the current time in UTC.
+func (ui *UI) now() time.Time { return ui.cfg.Now().UTC() }
