@@ -65,10 +65,19 @@ func validResource(r Resource) bool {
 	return false
 }
 
-// entry builds the audit entry of one change by the acting user.
+// entry builds the audit entry of one change by the acting user. A created record has no old
+// values and a deleted one no new values: those sides are nil rather than zero values.
 func (s *Service) entry(a *User, act Action, res Resource, id int64, changes map[string][2]any) AuditEntry {
 	if changes == nil {
 		changes = map[string][2]any{}
+	}
+	for field, v := range changes {
+		switch act {
+		case ActionCreate:
+			changes[field] = [2]any{nil, v[1]}
+		case ActionDelete:
+			changes[field] = [2]any{v[0], nil}
+		}
 	}
 	return AuditEntry{At: s.clock(), ActorID: a.ID, Action: act, Resource: res, ResourceID: id, Changes: changes}
 }

@@ -360,3 +360,19 @@ func TestNewPanicsWithoutDeps(t *testing.T) {
 	t.Parallel()
 	assert.Panics(t, func() { crm.New(crm.Deps{}) })
 }
+
+// TestAuditOfCreateAndDelete checks that a created record's entry has no old values and a
+// deleted one's no new values (rather than zero values such as 0001-01-01).
+func TestAuditOfCreateAndDelete(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	created := w.store.auditOf(crm.ResourceEvent, w.E1.ID)[0]
+	require.Equal(t, crm.ActionCreate, created.Action)
+	assert.Equal(t, [2]any{nil, "2027-06-04T13:00:00Z"}, created.Changes["event_date"])
+	assert.Equal(t, [2]any{nil, "Launch party"}, created.Changes["name"])
+	require.NoError(t, w.svc.DeleteUser(w.ctxM, w.S2.ID, 0))
+	entries := w.store.auditOf(crm.ResourceUser, w.S2.ID)
+	deleted := entries[len(entries)-1]
+	require.Equal(t, crm.ActionDelete, deleted.Action)
+	assert.Equal(t, [2]any{"sue", nil}, deleted.Changes["username"])
+}
