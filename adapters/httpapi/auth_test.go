@@ -1,0 +1,342 @@
+package httpapi_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/adapters/jwtauth"
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// tokenPair is the body of a login or refresh.
+type tokenPair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+}
+
+// loginAs logs in through the API and returns the pair, failing the test unless it works.
+func (e *env) loginAs(t *testing.T, username, password string) tokenPair {
+	t.Helper()
+	resp, body := e.do(t, req{method: "POST", path: "/api/v1/auth/login",
+		body: `{"username":` + strconv.Quote(username) + `,"password":` + strconv.Quote(password) + `}`})
+	require.Equal(t, http.StatusOK, resp.StatusCode, "body: %s", body)
+	var p tokenPair
+	require.NoError(t, json.Unmarshal(body, &p))
+	return p
+}
+
+// withToken sends a request with a given Authorization header value ("" for none).
+func (e *env) withToken(t *testing.T, auth, method, path string) (*http.Response, []byte) {
+	t.Helper()
+	h := map[string]string{}
+	if auth != "" {
+		h["Authorization"] = auth
+	}
+	return e.do(t, req{method: method, path: path, header: h})
+}
+
+func TestLogin(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		e := newEnv(t, open)
+		login := func(t *testing.T, user, pass string) (*http.Response, []byte) {
+			t.Helper()
+			return e.do(t, req{method: "POST", path: "/api/v1/auth/login",
+				body: `{"username":` + strconv.Quote(user) + `,"password":` + strconv.Quote(pass) + `}`})
+		}
+
+		t.Run("a good password gives a working pair", func(t *testing.T) {
+			resp, body := login(t, "sally", testPassword)
+			require.Equal(t, http.StatusOK, resp.StatusCode, "body: %s", body)
+			assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+			var p tokenPair
+			require.NoError(t, json.Unmarshal(body, &p))
+			assert.Equal(t, "Bearer", p.TokenType)
+			assert.Equal(t, int64(900), p.ExpiresIn)
+			assert.NotEmpty(t, p.RefreshToken)
+			resp, body = e.withToken(t, "Bearer "+p.AccessToken, "GET", "/api/v1/me")
+			require.Equal(t, http.StatusOK, resp.StatusCode, "body: %s", body)
+			assert.Contains(t, string(body), `"username":"sally"`)
+			resp, _ = e.withToken(t, "bearer "+p.AccessToken, "GET", "/api/v1/me")
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "the scheme is case-insensitive")
+		})
+
+		t.Run("unknown user, wrong password and deactivated account look the same", func(t *testing.T) {
+			gone := e.createUser(t, "retired", crm.RoleSupport)
+			_, err := e.svc.UpdateUser(e.as("M"), gone.ID, crm.UserInput{IsActive: crm.Some(false)}, 0)
+			require.NoError(t, err)
+			var bodies []string
+			for _, c := range [][2]string{{"nobody", testPassword}, {"sam", "wrong-password"}, {"retired", testPassword}} {
+				resp, body := login(t, c[0], c[1])
+				require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "body: %s", body)
+				assert.Contains(t, resp.Header.Get("WWW-Authenticate"), "Bearer")
+				decodeProblem(t, resp, body)
+				bodies = append(bodies, string(body))
+			}
+			assert.Equal(t, bodies[0], bodies[1])
+			assert.Equal(t, bodies[0], bodies[2])
+		})
+
+		t.Run("too many failures are throttled, even with the right password", func(t *testing.T) {
+			e.createUser(t, "victim", crm.RoleSales)
+			for i := 0; i < 5; i++ {
+				resp, body := login(t, "victim", "guess-"+strconv.Itoa(i))
+				require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "body: %s", body)
+			}
+			resp, body := login(t, "victim", testPassword)
+			require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "body: %s", body)
+			decodeProblem(t, resp, body)
+			secs, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+			require.NoError(t, err, "Retry-After must be a number of seconds")
+			assert.True(t, secs > 0 && secs <= 15*60, "Retry-After: %d", secs)
+		})
+
+		t.Run("no password or token reaches the log", func(t *testing.T) {
+			p := e.loginAs(t, "pat", testPassword)
+			e.withToken(t, "Bearer "+p.AccessToken, "GET", "/api/v1/me")
+			logs := e.logs.String()
+			require.NotEmpty(t, logs)
+			for _, secret := range []string{testPassword, p.AccessToken, p.RefreshToken, "guess-1", "Bearer"} {
+				assert.NotContains(t, logs, secret)
+			}
+		})
+	})
+}
+
+func TestRefreshTokens(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		e := newEnv(t, open)
+		refresh := func(t *testing.T, token string) (*http.Response, tokenPair) {
+			t.Helper()
+			resp, body := e.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: `{"refresh_token":"` + token + `"}`})
+			var p tokenPair
+			if resp.StatusCode == http.StatusOK {
+				require.NoError(t, json.Unmarshal(body, &p))
+				assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+			} else {
+				decodeProblem(t, resp, body)
+			}
+			return resp, p
+		}
+
+		t.Run("rotation, and reuse revokes the family", func(t *testing.T) {
+			first := e.loginAs(t, "sally", testPassword)
+			resp, second := refresh(t, first.RefreshToken)
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.NotEqual(t, first.RefreshToken, second.RefreshToken)
+			resp, _ = e.withToken(t, "Bearer "+second.AccessToken, "GET", "/api/v1/me")
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+			resp, _ = refresh(t, first.RefreshToken)
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "a used refresh token works again")
+			resp, _ = refresh(t, second.RefreshToken)
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the family survived the reuse")
+
+			other := e.loginAs(t, "sally", testPassword)
+			resp, _ = refresh(t, other.RefreshToken)
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "another family was revoked too")
+		})
+
+		t.Run("logout revokes the refresh token", func(t *testing.T) {
+			p := e.loginAs(t, "sam", testPassword)
+			resp, body := e.do(t, req{method: "POST", path: "/api/v1/auth/logout", body: `{"refresh_token":"` + p.RefreshToken + `"}`,
+				header: map[string]string{"Authorization": "Bearer " + p.AccessToken}})
+			require.Equal(t, http.StatusNoContent, resp.StatusCode, "body: %s", body)
+			resp, _ = refresh(t, p.RefreshToken)
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		})
+
+		t.Run("an access token is not a refresh token", func(t *testing.T) {
+			p := e.loginAs(t, "pat", testPassword)
+			resp, _ := refresh(t, p.AccessToken)
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		})
+	})
+}
+
+// TestAccessEndsAtOnce checks that deactivating a user, changing their role or their password
+// refuses the tokens they hold at their next request, not when the tokens expire.
+func TestAccessEndsAtOnce(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		e := newEnv(t, open)
+		cases := []struct {
+			name, who, by, path, body string
+		}{
+			{"deactivated", "S2", "M", "/api/v1/users/{S2}", `{"is_active":false}`},
+			{"role changed", "P2", "M", "/api/v1/users/{P2}", `{"role":"sales"}`},
+			{"password changed by management", "P1", "M", "/api/v1/users/{P1}", `{"password":"Completely-New-88"}`},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				pair := e.loginAs(t, e.users[tc.who].Username, testPassword)
+				resp, _ := e.do(t, req{who: tc.who, method: "GET", path: "/api/v1/me"})
+				require.Equal(t, http.StatusOK, resp.StatusCode)
+				resp, body := e.do(t, req{who: tc.by, method: "PATCH", path: tc.path, body: tc.body})
+				require.Equal(t, http.StatusOK, resp.StatusCode, "body: %s", body)
+
+				resp, body = e.do(t, req{who: tc.who, method: "GET", path: "/api/v1/me"})
+				assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "body: %s", body)
+				resp, _ = e.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: `{"refresh_token":"` + pair.RefreshToken + `"}`})
+				assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the refresh token still works")
+			})
+		}
+
+		t.Run("own password changed", func(t *testing.T) {
+			resp, body := e.do(t, req{who: "S1", method: "POST", path: "/api/v1/me/password",
+				body: `{"current_password":"` + testPassword + `","new_password":"Fresh-Lavender-71"}`})
+			require.Equal(t, http.StatusNoContent, resp.StatusCode, "body: %s", body)
+			resp, _ = e.do(t, req{who: "S1", method: "GET", path: "/api/v1/me"})
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+			e.loginAs(t, "sally", "Fresh-Lavender-71")
+			resp, _ = e.do(t, req{method: "POST", path: "/api/v1/auth/login", body: `{"username":"sally","password":"` + testPassword + `"}`})
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		})
+	})
+}
+
+// TestRejectedTokens sends forged, altered and misplaced credentials: each is a 401 with
+// WWW-Authenticate: Bearer.
+func TestRejectedTokens(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		e := newEnv(t, open)
+		good := e.access["S1"]
+		parts := strings.Split(good, ".")
+		require.Len(t, parts, 3)
+		header, payload := decodeSegment(t, parts[0]), decodeSegment(t, parts[1])
+		payload["sub"] = strconv.FormatInt(e.ids["M"], 10)
+		tampered := parts[0] + "." + encodeSegment(t, payload) + "." + parts[2]
+		noneHeader := map[string]any{"alg": "none", "typ": header["typ"], "kid": header["kid"]}
+		none := encodeSegment(t, noneHeader) + "." + parts[1] + "."
+		noneSigned := encodeSegment(t, noneHeader) + "." + parts[1] + "." + parts[2]
+		hsHeader := map[string]any{"alg": "HS256", "typ": header["typ"], "kid": header["kid"]}
+		confused := encodeSegment(t, hsHeader) + "." + parts[1] + "." + parts[2]
+
+		_, otherKey, err := ed25519.GenerateKey(rand.Reader)
+		require.NoError(t, err)
+		foreign, err := jwtauth.New(jwtauth.Config{}, otherKey, e.store, e.svc)
+		require.NoError(t, err)
+		fp, err := foreign.Issue(context.Background(), e.current(t, "S1"))
+		require.NoError(t, err)
+		old, err := jwtauth.New(jwtauth.Config{Now: func() time.Time { return time.Now().Add(-time.Hour) }}, otherKey, e.store, e.svc)
+		require.NoError(t, err)
+		expired, err := old.Issue(context.Background(), e.current(t, "S1"))
+		require.NoError(t, err)
+		refreshOnly := e.loginAs(t, "sally", testPassword).RefreshToken
+
+		cases := map[string]map[string]string{
+			"no header":                  {},
+			"empty bearer":               {"Authorization": "Bearer "},
+			"bearer only":                {"Authorization": "Bearer"},
+			"garbage":                    {"Authorization": "Bearer x.y.z"},
+			"basic":                      {"Authorization": "Basic c2FsbHk6VGFuZ2VyaW5lLU9yYml0LTQy"},
+			"token then more":            {"Authorization": "Bearer " + good + " extra"},
+			"refresh token as bearer":    {"Authorization": "Bearer " + refreshOnly},
+			"tampered claims":            {"Authorization": "Bearer " + tampered},
+			"alg none":                   {"Authorization": "Bearer " + none},
+			"alg none, signature kept":   {"Authorization": "Bearer " + noneSigned},
+			"algorithm confusion":        {"Authorization": "Bearer " + confused},
+			"signature stripped":         {"Authorization": "Bearer " + parts[0] + "." + parts[1] + "."},
+			"two segments":               {"Authorization": "Bearer " + parts[0] + "." + parts[1]},
+			"another server's key":       {"Authorization": "Bearer " + fp.AccessToken},
+			"expired":                    {"Authorization": "Bearer " + expired.AccessToken},
+			"JSON serialisation":         {"Authorization": `Bearer {"payload":"` + parts[1] + `","signatures":[]}`},
+			"3 KB of junk":               {"Authorization": "Bearer " + strings.Repeat("A", 3000)},
+			"admin session cookie only":  {"Cookie": "epiccrm_session=" + good + "; __Host-epiccrm_session=" + good},
+			"token in the query string":  {"X-Query": "unused"},
+			"token in another header":    {"X-Access-Token": good},
+			"bearer in Proxy-Authorize":  {"Proxy-Authorization": "Bearer " + good},
+			"token with a trailing dot":  {"Authorization": "Bearer " + good + "."},
+			"lowercase but tampered sig": {"Authorization": "bearer " + parts[0] + "." + parts[1] + "." + strings.ToLower(parts[2])},
+		}
+		for name, h := range cases {
+			t.Run(name, func(t *testing.T) {
+				resp, body := e.do(t, req{method: "GET", path: "/api/v1/me", header: h})
+				require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "body: %s", body)
+				assert.Contains(t, resp.Header.Get("WWW-Authenticate"), "Bearer")
+				decodeProblem(t, resp, body)
+			})
+		}
+		t.Run("the untouched token works", func(t *testing.T) {
+			resp, _ := e.withToken(t, "Bearer "+good, "GET", "/api/v1/me")
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+		})
+	})
+}
+
+// publicRoutes are the routes that need no token (SPEC section 5).
+var publicRoutes = map[string]bool{
+	"POST /api/v1/auth/login": true, "POST /api/v1/auth/refresh": true, "GET /.well-known/jwks.json": true,
+	"GET /api/openapi.json": true, "GET /api/docs": true, "GET /healthz": true, "GET /readyz": true, "GET /metrics": true,
+}
+
+// TestEveryRouteNeedsAToken calls every route the app serves, except the public ones, without a
+// token and with a bad one: each is a 401 that runs nothing.
+func TestEveryRouteNeedsAToken(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		e := newEnv(t, open)
+		n := 0
+		for _, r := range e.app.GetRoutes(true) {
+			key := r.Method + " " + r.Path
+			if r.Method == "HEAD" || publicRoutes[key] {
+				continue
+			}
+			n++
+			path := strings.ReplaceAll(r.Path, ":id", "{C1}")
+			for _, auth := range []string{"", "Bearer not.a.token", "Basic bWFuYWdlcjp4"} {
+				t.Run(key+" "+auth, func(t *testing.T) {
+					before := e.lastAuditID(t)
+					h := map[string]string{}
+					if auth != "" {
+						h["Authorization"] = auth
+					}
+					resp, body := e.do(t, req{method: r.Method, path: path, header: h, body: `{}`})
+					require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "body: %s", body)
+					assert.Contains(t, resp.Header.Get("WWW-Authenticate"), "Bearer")
+					assert.Equal(t, before, e.lastAuditID(t))
+				})
+			}
+		}
+		assert.Greater(t, n, 25, "the app serves fewer protected routes than the API has")
+		for key := range publicRoutes {
+			method, path, _ := strings.Cut(key, " ")
+			if method != "GET" {
+				continue
+			}
+			resp, body := e.do(t, req{method: method, path: path})
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", key, body)
+		}
+	})
+}
+
+func decodeSegment(t *testing.T, s string) map[string]any {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
+}
+
+func encodeSegment(t *testing.T, m map[string]any) string {
+	t.Helper()
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

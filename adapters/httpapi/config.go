@@ -1,0 +1,88 @@
+package httpapi
+
+import (
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Config sets the limits and collaborators of the API and of the Fiber app NewApp builds. The
+// zero value is usable: every unset field takes the default documented on it.
+type Config struct {
+	// ReadTimeout bounds the time to read a whole request, headers and body (default 15s), so a
+	// slow client cannot hold a connection open forever.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time to write a response (default 30s).
+	WriteTimeout time.Duration
+	// IdleTimeout bounds how long a keep-alive connection may wait for its next request
+	// (default 60s); it also keeps graceful shutdown from waiting on idle clients.
+	IdleTimeout time.Duration
+	// RequestTimeout is the time budget of one API request, given to the domain and the
+	// database through the request's context (default 30s).
+	RequestTimeout time.Duration
+	// ReadyTimeout bounds the database ping of /readyz (default 2s).
+	ReadyTimeout time.Duration
+	// BodyLimit is the largest request body accepted, in bytes (default 1 MiB); a larger body is
+	// refused with 413.
+	BodyLimit int
+	// ReadBufferSize is the per-connection read buffer, which also caps the size of the request
+	// line and headers together (default 8 KiB); larger headers are refused with 431.
+	ReadBufferSize int
+	// TrustedProxies lists the addresses or CIDR ranges of the reverse proxies in front of the
+	// server. Only a request from one of them may name the client's address in ProxyHeader;
+	// with none (the default) the header is ignored and the peer address is the client's.
+	TrustedProxies []string
+	// ProxyHeader is the header a trusted proxy puts the client address in (default
+	// X-Forwarded-For, only used when TrustedProxies is set). Prefer a header the proxy
+	// overwrites, such as X-Real-IP: Fiber takes the first address of X-Forwarded-For.
+	ProxyHeader string
+	// Logger receives the access log and the error log (default: JSON lines on stderr).
+	Logger *slog.Logger
+	// FallbackErrorHandler, when set, writes the errors of the requests NewApp's app receives
+	// outside the API's paths (for example the admin UI's HTML error page). When nil, those
+	// errors are written as problem+json like the API's own.
+	FallbackErrorHandler fiber.ErrorHandler
+}
+
+// Defaults of Config.
+const (
+	DefaultReadTimeout    = 15 * time.Second
+	DefaultWriteTimeout   = 30 * time.Second
+	DefaultIdleTimeout    = 60 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultReadyTimeout   = 2 * time.Second
+	DefaultBodyLimit      = 1 << 20
+	DefaultReadBufferSize = 8 << 10
+)
+
+// withDefaults returns cfg with every unset field set to its default.
+func (cfg Config) withDefaults() Config {
+	setDur := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	setDur(&cfg.ReadTimeout, DefaultReadTimeout)
+	setDur(&cfg.WriteTimeout, DefaultWriteTimeout)
+	setDur(&cfg.IdleTimeout, DefaultIdleTimeout)
+	setDur(&cfg.RequestTimeout, DefaultRequestTimeout)
+	setDur(&cfg.ReadyTimeout, DefaultReadyTimeout)
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.ReadBufferSize <= 0 {
+		cfg.ReadBufferSize = DefaultReadBufferSize
+	}
+	if len(cfg.TrustedProxies) > 0 && cfg.ProxyHeader == "" {
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	if len(cfg.TrustedProxies) == 0 {
+		cfg.ProxyHeader = ""
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return cfg
+}

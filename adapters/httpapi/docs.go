@@ -1,0 +1,343 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"sort"
+	"strings"
+
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/gofiber/fiber/v2"
+)
+
+//go:embed docs.html
+var docsTemplateText string
+
+var docsTemplate = template.Must(template.New("docs").Parse(docsTemplateText))
+
+// docsCSP allows the page's one stylesheet, by hash, and nothing else: no script at all.
+var docsCSP = func() string {
+	_, rest, _ := strings.Cut(docsTemplateText, "<style>")
+	css, _, _ := strings.Cut(rest, "</style>")
+	sum := sha256.Sum256([]byte(css))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+}()
+
+// docsPage is the /api/docs page, read from the OpenAPI document once; only the permissions are
+// computed per request, from the policy the service runs with at that moment.
+type docsPage struct {
+	view docsView
+}
+
+type docsView struct {
+	Title      string
+	Version    string
+	Paragraphs []string
+	Roles      []string
+	Groups     []docsGroup
+	Problems   []docsProblem
+	Schemas    []docsSchema
+}
+
+type docsGroup struct {
+	Tag string
+	Ops []docsOp
+}
+
+type docsOp struct {
+	Anchor    string
+	Class     string
+	Method    string
+	Path      string
+	Summary   string
+	Public    bool
+	Params    []docsField
+	Body      string
+	Responses []docsResponse
+	Perms     []docsPerm
+}
+
+type docsPerm struct {
+	Resource, Action, Note string
+	Scopes                 []docsScopes
+}
+
+type docsScopes struct {
+	Role   string
+	Scopes string
+}
+
+type docsField struct {
+	Name, In, Type, Description string
+	Required                    bool
+}
+
+type docsResponse struct {
+	Status, Description, Schema string
+}
+
+type docsProblem struct {
+	Anchor, Type, Title, Description string
+	Status                           int
+}
+
+type docsSchema struct {
+	Name        string
+	Description string
+	Fields      []docsField
+}
+
+// openAPIDoc is the part of the OpenAPI document the page shows.
+type openAPIDoc struct {
+	Info struct {
+		Title, Version, Description string
+	} `json:"info"`
+	Tags []struct {
+		Name string `json:"name"`
+	} `json:"tags"`
+	Paths      map[string]map[string]openAPIOp `json:"paths"`
+	Components struct {
+		Schemas   map[string]jsonSchema `json:"schemas"`
+		Responses map[string]struct {
+			Description string `json:"description"`
+		} `json:"responses"`
+	} `json:"components"`
+	ProblemTypes []struct {
+		Status      int    `json:"status"`
+		Type        string `json:"type"`
+		Title       string `json:"title"`
+		Description string `json:"description"`
+	} `json:"x-problem-types"`
+}
+
+type openAPIOp struct {
+	OperationID string           `json:"operationId"`
+	Summary     string           `json:"summary"`
+	Tags        []string         `json:"tags"`
+	Security    []map[string]any `json:"security"`
+	Parameters  []struct {
+		Name        string     `json:"name"`
+		In          string     `json:"in"`
+		Required    bool       `json:"required"`
+		Description string     `json:"description"`
+		Schema      jsonSchema `json:"schema"`
+	} `json:"parameters"`
+	RequestBody *struct {
+		Content map[string]struct {
+			Schema jsonSchema `json:"schema"`
+		} `json:"content"`
+	} `json:"requestBody"`
+	Responses map[string]struct {
+		Ref         string `json:"$ref"`
+		Description string `json:"description"`
+		Content     map[string]struct {
+			Schema jsonSchema `json:"schema"`
+		} `json:"content"`
+	} `json:"responses"`
+	Permissions []struct {
+		Resource string `json:"resource"`
+		Action   string `json:"action"`
+		Note     string `json:"note"`
+	} `json:"x-permissions"`
+}
+
+// jsonSchema is the part of a JSON Schema the page shows.
+type jsonSchema struct {
+	Ref         string                `json:"$ref"`
+	Type        any                   `json:"type"`
+	Format      string                `json:"format"`
+	Enum        []any                 `json:"enum"`
+	Items       *jsonSchema           `json:"items"`
+	Description string                `json:"description"`
+	Properties  map[string]jsonSchema `json:"properties"`
+	Required    []string              `json:"required"`
+	Pattern     string                `json:"pattern"`
+}
+
+// label says in a few words what values a schema allows.
+func (s jsonSchema) label() string {
+	if s.Ref != "" {
+		return strings.TrimPrefix(s.Ref, "#/components/schemas/")
+	}
+	var types []string
+	switch t := s.Type.(type) {
+	case string:
+		types = []string{t}
+	case []any:
+		for _, x := range t {
+			types = append(types, fmt.Sprint(x))
+		}
+	}
+	out := strings.Join(types, " | ")
+	if s.Format != "" {
+		out += " (" + s.Format + ")"
+	}
+	if s.Items != nil {
+		out += " of " + s.Items.label()
+	}
+	if len(s.Enum) > 0 {
+		vals := make([]string, len(s.Enum))
+		for i, v := range s.Enum {
+			if v == nil {
+				vals[i] = "null"
+			} else {
+				vals[i] = fmt.Sprint(v)
+			}
+		}
+		out += ": " + strings.Join(vals, ", ")
+	}
+	return out
+}
+
+// newDocsPage reads the OpenAPI document into the page's view.
+func newDocsPage(doc []byte) *docsPage {
+	var d openAPIDoc
+	if err := json.Unmarshal(doc, &d); err != nil {
+		panic("httpapi: the OpenAPI document does not read back: " + err.Error())
+	}
+	v := docsView{Title: d.Info.Title, Version: d.Info.Version, Roles: strs(crm.Roles)}
+	v.Paragraphs = strings.Split(d.Info.Description, "\n\n")
+	groups := map[string]*docsGroup{}
+	for _, t := range d.Tags {
+		v.Groups = append(v.Groups, docsGroup{Tag: t.Name})
+	}
+	for i := range v.Groups {
+		groups[v.Groups[i].Tag] = &v.Groups[i]
+	}
+	paths := make([]string, 0, len(d.Paths))
+	for p := range d.Paths {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		methods := make([]string, 0, len(d.Paths[p]))
+		for m := range d.Paths[p] {
+			methods = append(methods, m)
+		}
+		sort.Slice(methods, func(i, j int) bool { return methodRank(methods[i]) < methodRank(methods[j]) })
+		for _, m := range methods {
+			op := d.Paths[p][m]
+			g := groups[op.Tags[0]]
+			g.Ops = append(g.Ops, docsOpOf(p, m, op, d))
+		}
+	}
+	for _, pt := range d.ProblemTypes {
+		_, anchor, _ := strings.Cut(pt.Type, "#")
+		v.Problems = append(v.Problems, docsProblem{Anchor: anchor, Type: pt.Type, Title: pt.Title,
+			Description: pt.Description, Status: pt.Status})
+	}
+	names := make([]string, 0, len(d.Components.Schemas))
+	for n := range d.Components.Schemas {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		s := d.Components.Schemas[n]
+		ds := docsSchema{Name: n, Description: s.Description}
+		ds.Fields = schemaFields(s)
+		v.Schemas = append(v.Schemas, ds)
+	}
+	return &docsPage{view: v}
+}
+
+func docsOpOf(path, method string, op openAPIOp, d openAPIDoc) docsOp {
+	o := docsOp{Anchor: "op-" + op.OperationID, Class: method, Method: strings.ToUpper(method), Path: path,
+		Summary: op.Summary, Public: len(op.Security) == 0}
+	for _, p := range op.Parameters {
+		o.Params = append(o.Params, docsField{Name: p.Name, In: p.In, Type: p.Schema.label(),
+			Description: p.Description, Required: p.Required})
+	}
+	if op.RequestBody != nil {
+		for _, c := range op.RequestBody.Content {
+			o.Body = c.Schema.label()
+		}
+	}
+	codes := make([]string, 0, len(op.Responses))
+	for code := range op.Responses {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		r := op.Responses[code]
+		dr := docsResponse{Status: code, Description: r.Description}
+		if r.Ref != "" {
+			name := strings.TrimPrefix(r.Ref, "#/components/responses/")
+			dr.Description = d.Components.Responses[name].Description
+			dr.Schema = "Problem"
+		}
+		for _, c := range r.Content {
+			dr.Schema = c.Schema.label()
+		}
+		o.Responses = append(o.Responses, dr)
+	}
+	for _, p := range op.Permissions {
+		o.Perms = append(o.Perms, docsPerm{Resource: p.Resource, Action: p.Action, Note: p.Note})
+	}
+	return o
+}
+
+// schemaFields lists the properties of an object schema, required ones first.
+func schemaFields(s jsonSchema) []docsField {
+	var out []docsField
+	for name, p := range s.Properties {
+		out = append(out, docsField{Name: name, Type: p.label(), Description: p.Description,
+			Required: containsStr(s.Required, name)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Required != out[j].Required {
+			return out[i].Required
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+func methodRank(m string) int {
+	for i, x := range []string{"get", "post", "put", "patch", "delete"} {
+		if x == m {
+			return i
+		}
+	}
+	return 9
+}
+
+// serveDocs renders the reference page, with the scopes each role has under the current policy.
+func (a *API) serveDocs(c *fiber.Ctx) error {
+	authz := a.svc.Authorizer()
+	v := a.docs.view
+	v.Groups = make([]docsGroup, len(a.docs.view.Groups))
+	for gi, g := range a.docs.view.Groups {
+		ops := make([]docsOp, len(g.Ops))
+		for oi, op := range g.Ops {
+			perms := make([]docsPerm, len(op.Perms))
+			for pi, p := range op.Perms {
+				p.Scopes = nil
+				for _, role := range crm.Roles {
+					sc := authz.Scopes(role, crm.Resource(p.Resource), crm.Action(p.Action))
+					label := "no"
+					if len(sc) > 0 {
+						label = strings.Join(strs(sc), ", ")
+					}
+					p.Scopes = append(p.Scopes, docsScopes{Role: string(role), Scopes: label})
+				}
+				perms[pi] = p
+			}
+			op.Perms = perms
+			ops[oi] = op
+		}
+		v.Groups[gi] = docsGroup{Tag: g.Tag, Ops: ops}
+	}
+	var buf bytes.Buffer
+	if err := docsTemplate.Execute(&buf, v); err != nil {
+		return crm.Internal(err)
+	}
+	c.Set(fiber.HeaderContentSecurityPolicy, docsCSP)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(buf.Bytes())
+}

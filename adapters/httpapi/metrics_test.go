@@ -1,0 +1,89 @@
+package httpapi_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
+)
+
+// TestMetrics checks the Prometheus exposition: request counts by route template and status,
+// latencies, and the database pool when the Pinger reports it.
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	stats := &sql.DBStats{OpenConnections: 3, InUse: 1, Idle: 2, MaxOpenConnections: 8, WaitCount: 5}
+	e := newEnv(t, storeKinds[0].open, func(o *envOptions) { o.pinger = statsPinger{stubPinger{stats: stats}} })
+	e.do(t, req{who: "S1", method: "GET", path: "/api/v1/clients/{C1}"})
+	e.do(t, req{who: "S1", method: "GET", path: "/api/v1/clients/999"})
+	e.do(t, req{method: "GET", path: "/api/v1/no/such/thing"})
+	resp, body := e.do(t, req{method: "GET", path: "/metrics"})
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain"))
+	text := string(body)
+	for _, want := range []string{
+		`epiccrm_http_requests_total{method="GET",route="/api/v1/clients/:id",status="200"} 1`,
+		`epiccrm_http_requests_total{method="GET",route="/api/v1/clients/:id",status="404"} 1`,
+		`epiccrm_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`epiccrm_http_request_duration_seconds_bucket{method="GET",route="/api/v1/clients/:id",le="+Inf"} 2`,
+		`epiccrm_db_connections_open 3`,
+		`epiccrm_db_connections_in_use 1`,
+		`epiccrm_db_wait_total 5`,
+		`go_goroutines`,
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.NotContains(t, text, "/api/v1/no/such/thing", "a raw path became a label")
+
+	t.Run("labels survive the reuse of request buffers", func(t *testing.T) {
+		for i := 0; i < 40; i++ {
+			for _, m := range []string{"POST", "PATCH", "DELETE", "PUT", "OPTIONS", "PROPFIND"} {
+				e.do(t, req{method: m, path: "/api/v1/clients/" + itoa(i+1)})
+			}
+		}
+		resp, body := e.do(t, req{method: "GET", path: "/metrics"})
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		for _, m := range regexp.MustCompile(`method="([^"]*)"`).FindAllStringSubmatch(string(body), -1) {
+			assert.Contains(t, []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}, m[1])
+		}
+		assert.Contains(t, string(body), `epiccrm_http_requests_total{method="PATCH",route="/api/v1/clients/:id",status="401"} 40`)
+	})
+}
+
+// TestPgxPoolMetrics checks that a pgx pool, as Pinger, has its statistics on /metrics.
+func TestPgxPoolMetrics(t *testing.T) {
+	t.Parallel()
+	pool, err := pgxpool.New(context.Background(), pgtest.URL())
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	if err := pool.Ping(context.Background()); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required under CI=true: %v", err)
+		}
+		t.Skipf("!!! PostgreSQL not reachable, skipping: %v", err)
+	}
+	e := newEnv(t, storeKinds[0].open, func(o *envOptions) { o.pinger = pool; o.noFixture = true })
+	resp, body := e.do(t, req{method: "GET", path: "/readyz"})
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	resp, body = e.do(t, req{method: "GET", path: "/metrics"})
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), "epiccrm_db_connections_max "+itoa(int64(pool.Config().MaxConns)))
+	assert.Regexp(t, `epiccrm_db_connections_open [1-9]`, string(body))
+	assert.Equal(t, e.api.OpenAPI(), e.mustGet(t, "/api/openapi.json"))
+}
+
+// mustGet returns the body of a successful anonymous GET.
+func (e *env) mustGet(t *testing.T, path string) []byte {
+	t.Helper()
+	resp, body := e.do(t, req{method: "GET", path: path})
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	return body
+}

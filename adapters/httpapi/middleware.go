@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// localKey names the values the API keeps in a request's Fiber locals.
+type localKey int
+
+const (
+	localRequestID localKey = iota
+	localUserID
+	localRoute
+)
+
+// requestIDHeader carries the id that ties a response to its log lines.
+const requestIDHeader = "X-Request-ID"
+
+// requestID returns the id of the request, taking a well-formed X-Request-ID from the caller or
+// making one, and sets it on the response. It is safe to call more than once.
+func requestID(c *fiber.Ctx) string {
+	if id, ok := c.Locals(localRequestID).(string); ok {
+		return id
+	}
+	id := c.Get(requestIDHeader)
+	if !validRequestID(id) {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Locals(localRequestID, id)
+	c.Set(requestIDHeader, id)
+	return id
+}
+
+// validRequestID accepts 1 to 64 letters, digits, '.', '_' and '-', so that a caller's id can go
+// into a log line or a header without escaping.
+func validRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '_' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonCSP is the Content-Security-Policy of responses that are not meant to be rendered: it
+// forbids everything, framing included.
+const jsonCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// setSecurityHeaders sets the headers every API response carries. A handler that serves
+// something a browser renders (the docs page) replaces the Content-Security-Policy with its own.
+func setSecurityHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	c.Set(fiber.HeaderXFrameOptions, "DENY")
+	c.Set(fiber.HeaderContentSecurityPolicy, jsonCSP)
+	c.Set(fiber.HeaderCrossOriginResourcePolicy, "same-origin")
+	if c.Protocol() == "https" {
+		c.Set(fiber.HeaderStrictTransportSecurity, "max-age=63072000; includeSubDomains")
+	}
+}
+
+// panicError is a panic recovered from a handler, with the stack for the log.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", p.value, p.stack) }
+
+// observe wraps every API request: it gives it a request id, the security headers and a time
+// budget, turns a returned error or a panic into a problem response, then counts the request in
+// the metrics and writes one access log line. The log line never holds a header value or a
+// body, so no token or password can reach it.
+func (a *API) observe(c *fiber.Ctx) error {
+	start := time.Now()
+	id := requestID(c)
+	setSecurityHeaders(c)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	ctx, cancel := context.WithTimeout(c.UserContext(), a.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+
+	if err := recoverPanics(c); err != nil {
+		a.errs.write(c, err)
+	}
+
+	status := c.Response().StatusCode()
+	route := routeLabel(c)
+	elapsed := time.Since(start)
+	a.metrics.observe(c.Method(), route, status, elapsed)
+	attrs := []slog.Attr{
+		slog.String("request_id", id),
+		slog.String("method", c.Method()),
+		slog.String("route", route),
+		slog.String("path", c.Path()),
+		slog.Int("status", status),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+		slog.String("ip", c.IP()),
+	}
+	if uid, ok := c.Locals(localUserID).(int64); ok {
+		attrs = append(attrs, slog.Int64("user_id", uid))
+	}
+	a.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+	return nil
+}
+
+// markRoute is the first handler of each route: it records the route's template for the
+// metrics and the access log.
+func markRoute(path string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Locals(localRoute, path)
+		return c.Next()
+	}
+}
+
+// routeLabel returns the route template that served the request (such as
+// /api/v1/clients/:id), or "unmatched" when no route did, so that metrics stay bounded.
+func routeLabel(c *fiber.Ctx) string {
+	if r, ok := c.Locals(localRoute).(string); ok {
+		return r
+	}
+	return "unmatched"
+}

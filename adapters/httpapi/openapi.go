@@ -1,0 +1,394 @@
+package httpapi
+
+import (
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/epicevents/epiccrm/adapters/jwtauth"
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/gofiber/fiber/v2"
+)
+
+// obj is a JSON object of the OpenAPI document.
+type obj = map[string]any
+
+// apiDescription introduces the API in the OpenAPI document and on /api/docs.
+const apiDescription = "The REST API of EpicCRM: users, clients, contracts and events, under the " +
+	"permissions of the policy the server runs with.\n\n" +
+	"Authenticate with POST /api/v1/auth/login, then send the access token as " +
+	"Authorization: Bearer <token>. Access tokens are short-lived: exchange the refresh token at " +
+	"POST /api/v1/auth/refresh (each refresh token works once).\n\n" +
+	"Lists return {\"items\": [...], \"next_cursor\": ...}: pass next_cursor as ?cursor= for the next " +
+	"page (it is null on the last). A record outside what you may read does not exist for you (404).\n\n" +
+	"Every record response carries an ETag; send it back in If-Match on PUT, PATCH, DELETE and sign " +
+	"so that a concurrent change is refused (412) rather than overwritten.\n\n" +
+	"Errors are RFC 9457 problem documents (application/problem+json)."
+
+// problemDescriptions explains each problem type, in the document and on /api/docs.
+var problemDescriptions = map[int]string{
+	400: "The request does not parse: JSON with a syntax error or data after the object, a malformed id in the path, or an unknown, repeated or malformed query parameter (each named in errors).",
+	401: "No valid credentials: a missing, invalid, expired or revoked access token, a deactivated account, a refresh token that is invalid or was already used, or a wrong username or password. Comes with WWW-Authenticate: Bearer.",
+	403: "You may read the record but not do this to it, or you may not set a field (named in errors).",
+	404: "No such record, or one outside what you may read (the two look the same); or no such endpoint.",
+	405: "The path exists, but not with this method.",
+	408: "The request took too long to arrive.",
+	409: "The change conflicts with the state of the data: a duplicate username or email, an event for an unsigned contract, a record that others still refer to.",
+	412: "If-Match does not match the record's current ETag (someone changed it since you read it: read it again), or is not an ETag of this API.",
+	413: "The request body is over the size limit.",
+	415: "The request body is not JSON: send Content-Type: application/json.",
+	422: "The body is well-formed but some values are not acceptable: unknown, read-only or missing fields, wrong types or invalid values. Each is listed in errors.",
+	429: "Too many failed logins for this account or from this address. Retry-After tells how many seconds to wait.",
+	431: "The request headers are too large.",
+	500: "An unexpected failure. It has been logged: quote the X-Request-ID response header to get help.",
+	503: "The database cannot be reached, or the request ran out of time. Retry later.",
+}
+
+// buildOpenAPI returns the OpenAPI 3.1 document of the operations.
+func buildOpenAPI(ops []operation) obj {
+	schemas := obj{}
+	paths := obj{}
+	var tags []string
+	for _, op := range ops {
+		path := openAPIPath(op.path)
+		item, _ := paths[path].(obj)
+		if item == nil {
+			item = obj{}
+			paths[path] = item
+		}
+		item[strings.ToLower(op.method)] = operationDoc(op, schemas)
+		if !containsStr(tags, op.tag) {
+			tags = append(tags, op.tag)
+		}
+	}
+	for _, t := range []struct {
+		name string
+		typ  reflect.Type
+	}{
+		{"User", typeOf[crm.User]()}, {"Client", typeOf[crm.Client]()},
+		{"Contract", typeOf[crm.Contract]()}, {"Event", typeOf[crm.Event]()},
+		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
+		{"TokenPair", typeOf[jwtauth.Pair]()}, {"Status", typeOf[status]()},
+	} {
+		schemas[t.name] = schemaOf(t.typ, false)
+	}
+	for _, name := range []string{"User", "Client", "Contract", "Event", "AuditEntry"} {
+		schemas[name+"Page"] = obj{
+			"type": "object", "additionalProperties": false, "required": []string{"items", "next_cursor"},
+			"properties": obj{
+				"items":       obj{"type": "array", "items": ref(name)},
+				"next_cursor": obj{"type": []string{"string", "null"}, "description": "Pass it as ?cursor= to get the next page; null on the last page."},
+			},
+		}
+	}
+	schemas["JWKS"] = obj{"type": "object", "required": []string{"keys"},
+		"properties": obj{"keys": obj{"type": "array", "items": obj{"type": "object"}}}}
+	schemas["OpenAPIDocument"] = obj{"type": "object", "description": "An OpenAPI 3.1 document."}
+
+	sort.SliceStable(tags, func(i, j int) bool { return tagRank(tags[i]) < tagRank(tags[j]) })
+	tagDocs := make([]obj, len(tags))
+	for i, t := range tags {
+		tagDocs[i] = obj{"name": t}
+	}
+	statuses := make([]int, 0, len(problemDescriptions))
+	for s := range problemDescriptions {
+		statuses = append(statuses, s)
+	}
+	sort.Ints(statuses)
+	responses := obj{}
+	var problemTypesDoc []obj
+	for _, s := range statuses {
+		responses[problemTypes[s]] = problemResponse(s)
+		problemTypesDoc = append(problemTypesDoc, obj{"status": s, "type": problemTypeURI(s),
+			"title": http.StatusText(s), "description": problemDescriptions[s]})
+	}
+	return obj{
+		"openapi": "3.1.0",
+		"info": obj{
+			"title":       "EpicCRM API",
+			"version":     "1",
+			"description": apiDescription,
+		},
+		"tags":  tagDocs,
+		"paths": paths,
+		"components": obj{
+			"schemas":   schemas,
+			"responses": responses,
+			"securitySchemes": obj{
+				"bearer": obj{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+					"description": "An access token from POST /api/v1/auth/login or /api/v1/auth/refresh."},
+			},
+			"headers": obj{
+				"ETag": obj{"description": "The version of the record, to send back in If-Match.",
+					"schema": obj{"type": "string", "examples": []string{`"3"`}}},
+				"X-Request-ID": obj{"description": "The id of the request in the server's logs; yours if you sent a valid one.",
+					"schema": obj{"type": "string"}},
+			},
+		},
+		"x-problem-types": problemTypesDoc,
+	}
+}
+
+// operationDoc describes one operation, adding the schemas of its bodies to schemas.
+func operationDoc(op operation, schemas obj) obj {
+	doc := obj{"operationId": op.id, "summary": op.summary, "tags": []string{op.tag}}
+	if op.public {
+		doc["security"] = []obj{}
+	} else {
+		doc["security"] = []obj{{"bearer": []string{}}}
+	}
+	var params []obj
+	if strings.Contains(op.path, ":id") {
+		params = append(params, obj{"name": "id", "in": "path", "required": true,
+			"description": "The id of the record.", "schema": obj{"type": "integer", "format": "int64", "minimum": 1}})
+	}
+	for _, p := range op.query {
+		params = append(params, obj{"name": p.name, "in": "query", "required": false,
+			"description": p.doc, "schema": paramSchema(p)})
+	}
+	if op.ifMatch {
+		params = append(params, obj{"name": "If-Match", "in": "header", "required": false,
+			"description": "The ETag of the record as you read it; the request fails with 412 if the record has changed since.",
+			"schema":      obj{"type": "string"}})
+	}
+	if len(params) > 0 {
+		doc["parameters"] = params
+	}
+	if op.body != nil {
+		name := bodySchemaName(op.body, op.mode)
+		schemas[name] = bodySchemaOf(op.body, op.mode)
+		doc["requestBody"] = obj{"required": true,
+			"content": obj{fiber.MIMEApplicationJSON: obj{"schema": ref(name)}}}
+	}
+	ok := obj{"description": http.StatusText(op.status)}
+	headers := obj{"X-Request-ID": obj{"$ref": "#/components/headers/X-Request-ID"}}
+	if op.etag {
+		headers["ETag"] = obj{"$ref": "#/components/headers/ETag"}
+	}
+	if op.status == fiber.StatusCreated {
+		headers["Location"] = obj{"description": "The URL of the new record.", "schema": obj{"type": "string"}}
+	}
+	ok["headers"] = headers
+	switch {
+	case op.result != "":
+		ok["content"] = obj{fiber.MIMEApplicationJSON: obj{"schema": ref(op.result)}}
+	case op.media != "":
+		ok["content"] = obj{op.media: obj{"schema": obj{"type": "string"}}}
+	}
+	responses := obj{itoa(int64(op.status)): ok}
+	for _, s := range op.errorStatuses() {
+		responses[itoa(int64(s))] = obj{"$ref": "#/components/responses/" + problemTypes[s]}
+	}
+	doc["responses"] = responses
+	if len(op.perms) > 0 {
+		perms := make([]obj, len(op.perms))
+		for i, p := range op.perms {
+			perms[i] = obj{"resource": string(p.res), "action": string(p.act)}
+			if p.note != "" {
+				perms[i]["note"] = p.note
+			}
+		}
+		doc["x-permissions"] = perms
+	}
+	return doc
+}
+
+// errorStatuses lists the error statuses an operation may answer with.
+func (op operation) errorStatuses() []int {
+	set := map[int]bool{500: true}
+	add := func(ss ...int) {
+		for _, s := range ss {
+			set[s] = true
+		}
+	}
+	if !op.public {
+		add(401, 503)
+	}
+	if op.body != nil {
+		add(400, 413, 415, 422)
+	}
+	if len(op.query) > 0 {
+		add(400)
+	}
+	if strings.Contains(op.path, ":id") {
+		add(400, 404)
+	}
+	if op.ifMatch {
+		add(412)
+	}
+	add(op.errors...)
+	out := make([]int, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// problemResponse describes the error response of one status.
+func problemResponse(s int) obj {
+	r := obj{"description": problemDescriptions[s],
+		"content": obj{problemContentType: obj{"schema": ref("Problem")}}}
+	switch s {
+	case 401:
+		r["headers"] = obj{"WWW-Authenticate": obj{"schema": obj{"type": "string"}, "description": "Bearer"}}
+	case 429:
+		r["headers"] = obj{"Retry-After": obj{"schema": obj{"type": "integer"}, "description": "Seconds to wait before trying again."}}
+	}
+	return r
+}
+
+// openAPIPath turns a Fiber path (/clients/:id) into an OpenAPI one (/clients/{id}).
+func openAPIPath(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, ":") {
+			parts[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// tagOrder is the order of the sections of the document, from logging in to operating.
+var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "Operations"}
+
+func tagRank(tag string) int {
+	for i, t := range tagOrder {
+		if t == tag {
+			return i
+		}
+	}
+	return len(tagOrder)
+}
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// bodySchemaName names the schema of a request body.
+func bodySchemaName(s *bodySpec, mode writeMode) string {
+	if s.entity == nil {
+		return s.name + "Request"
+	}
+	return s.name + [...]string{modeCreate: "Create", modePut: "Replace", modePatch: "Patch"}[mode]
+}
+
+// bodySchemaOf describes the request body of spec in mode: exactly the keys the decoder
+// accepts, and the ones it (or, on create, the domain) requires.
+func bodySchemaOf(spec *bodySpec, mode writeMode) obj {
+	props := obj{}
+	for _, k := range spec.writable(mode) {
+		s := schemaOf(spec.fields[k].value, true)
+		if d := spec.describe[k]; d != "" {
+			s["description"] = d
+		}
+		props[k] = s
+	}
+	required := spec.mandatory(mode)
+	if mode == modeCreate && spec.entity != nil {
+		required = requiredOnCreate[spec]
+	}
+	if required == nil {
+		required = []string{}
+	}
+	return obj{"type": "object", "additionalProperties": false, "properties": props, "required": required}
+}
+
+// schemaOf describes a Go type as a JSON Schema: what encoding/json writes for it (input false)
+// or what the decoder accepts (input true, where amounts may also be numbers).
+func schemaOf(t reflect.Type, input bool) obj {
+	if t.Kind() == reflect.Pointer {
+		s := schemaOf(t.Elem(), input)
+		switch typ := s["type"].(type) {
+		case string:
+			s["type"] = []string{typ, "null"}
+		case []string:
+			s["type"] = append(typ, "null")
+		}
+		if e, ok := s["enum"].([]string); ok {
+			s["enum"] = append(append([]any{}, strsAny(e)...), nil)
+		}
+		return s
+	}
+	switch t {
+	case timeType:
+		return obj{"type": "string", "format": "date-time"}
+	case dateType:
+		return obj{"type": "string", "format": "date"}
+	case moneyType:
+		if input {
+			return obj{"type": []string{"string", "number"}, "pattern": `^-?[0-9]+(\.[0-9]{1,2})?$`,
+				"description": "An exact amount with at most two decimals."}
+		}
+		return obj{"type": "string", "pattern": `^-?[0-9]+\.[0-9]{2}$`, "examples": []string{"1500.00"}}
+	}
+	if vals := enumValues(t); vals != nil {
+		return obj{"type": "string", "enum": vals}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return obj{"type": "string"}
+	case reflect.Bool:
+		return obj{"type": "boolean"}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return obj{"type": "integer", "format": "int64"}
+	case reflect.Array:
+		return obj{"type": "array", "minItems": t.Len(), "maxItems": t.Len()}
+	case reflect.Slice:
+		return obj{"type": "array", "items": schemaOf(t.Elem(), input)}
+	case reflect.Map:
+		return obj{"type": "object", "additionalProperties": schemaOf(t.Elem(), input)}
+	case reflect.Struct:
+		props := obj{}
+		keys := structKeys(t)
+		for i := 0; i < t.NumField(); i++ {
+			if k := jsonKey(t.Field(i)); k != "" && t.Field(i).IsExported() {
+				props[k] = schemaOf(t.Field(i).Type, input)
+			}
+		}
+		return obj{"type": "object", "additionalProperties": false, "properties": props, "required": keys}
+	case reflect.Interface:
+		return obj{}
+	}
+	panic("httpapi: no JSON Schema for " + t.String())
+}
+
+func strsAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// paramSchema describes a query parameter.
+func paramSchema(p queryParam) obj {
+	switch p.kind {
+	case pID:
+		return obj{"type": "integer", "format": "int64", "minimum": 1}
+	case pDay:
+		return obj{"type": "string", "format": "date"}
+	case pMoney:
+		return obj{"type": "string", "pattern": `^[0-9]+(\.[0-9]{1,2})?$`}
+	case pBool:
+		return obj{"type": "boolean"}
+	case pLimit:
+		return obj{"type": "integer", "minimum": 1, "maximum": crm.MaxLimit, "default": crm.DefaultLimit}
+	}
+	s := obj{"type": "string"}
+	if p.kind == pText {
+		s["maxLength"] = maxTextParam
+	}
+	if len(p.enum) > 0 {
+		s["enum"] = p.enum
+	}
+	return s
+}

@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"strings"
+
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/gofiber/fiber/v2"
+)
+
+// perm is a permission an operation takes, shown on /api/docs with the scopes the current
+// policy gives each role.
+type perm struct {
+	res  crm.Resource
+	act  crm.Action
+	note string
+}
+
+// operation is one route of the API: what Register mounts and what the OpenAPI document
+// describes, from the same table.
+type operation struct {
+	method  string
+	path    string // Fiber syntax: /api/v1/clients/:id
+	id      string // operationId
+	tag     string
+	summary string
+	public  bool
+	perms   []perm
+	query   []queryParam
+	body    *bodySpec
+	mode    writeMode
+	status  int    // the success status
+	result  string // the component schema of the success body; "" for none
+	media   string // the media type of the success body (default application/json)
+	etag    bool
+	ifMatch bool
+	errors  []int // error statuses beyond those implied by the fields above
+	handler fiber.Handler
+}
+
+const v1 = "/api/v1"
+
+// operations returns the route table of the API.
+func (a *API) operations() []operation {
+	ops := []operation{
+		{method: "POST", path: v1 + "/auth/login", id: "login", tag: "Authentication", public: true,
+			summary: "Log in with a username and password; returns an access and a refresh token.",
+			body:    loginBody, status: 200, result: "TokenPair", errors: []int{401, 429}, handler: a.login},
+		{method: "POST", path: v1 + "/auth/refresh", id: "refresh", tag: "Authentication", public: true,
+			summary: "Exchange a refresh token (once) for a new pair; reusing one revokes its whole family.",
+			body:    refreshBody, status: 200, result: "TokenPair", errors: []int{401}, handler: a.refresh},
+		{method: "POST", path: v1 + "/auth/logout", id: "logout", tag: "Authentication",
+			summary: "Revoke a refresh token and its family.",
+			body:    refreshBody, status: 204, handler: a.logout},
+		{method: "GET", path: v1 + "/me", id: "getMe", tag: "Authentication",
+			summary: "Your own user record.", status: 200, result: "User", etag: true, handler: a.me},
+		{method: "POST", path: v1 + "/me/password", id: "changePassword", tag: "Authentication",
+			summary: "Change your own password; every token of yours stops working, log in again.",
+			body:    passwordBody, status: 204, handler: a.changePassword},
+		{method: "GET", path: v1 + "/audit", id: "listAudit", tag: "Audit",
+			summary: "Who changed what and when.", perms: []perm{{res: crm.ResourceAudit, act: crm.ActionRead}},
+			query: auditListParams, status: 200, result: "AuditEntryPage", errors: []int{403}, handler: a.listAudit},
+		{method: "POST", path: v1 + "/contracts/:id/sign", id: "signContract", tag: "Contracts",
+			summary: "Sign an open contract; its client becomes an existing client.",
+			perms:   []perm{{res: crm.ResourceContract, act: crm.ActionSign}},
+			status:  200, result: "Contract", etag: true, ifMatch: true, errors: []int{409}, handler: a.signContract},
+		{method: "GET", path: "/.well-known/jwks.json", id: "getJWKS", tag: "Operations", public: true,
+			summary: "The public keys that verify access tokens.", status: 200, result: "JWKS", handler: a.jwks},
+		{method: "GET", path: "/api/openapi.json", id: "getOpenAPI", tag: "Operations", public: true,
+			summary: "This document.", status: 200, result: "OpenAPIDocument", handler: a.serveOpenAPI},
+		{method: "GET", path: "/api/docs", id: "getDocs", tag: "Operations", public: true,
+			summary: "The human-readable reference of the API, with who may call what under the current policy.",
+			status:  200, media: fiber.MIMETextHTMLCharsetUTF8, handler: a.serveDocs},
+		{method: "GET", path: "/healthz", id: "healthz", tag: "Operations", public: true,
+			summary: "The process is alive.", status: 200, result: "Status", handler: a.healthz},
+		{method: "GET", path: "/readyz", id: "readyz", tag: "Operations", public: true,
+			summary: "The database can be reached.", status: 200, result: "Status", errors: []int{503}, handler: a.readyz},
+		{method: "GET", path: "/metrics", id: "metrics", tag: "Operations", public: true,
+			summary: "Prometheus metrics: requests by route and status, latencies, the database pool.",
+			status:  200, media: fiber.MIMETextPlainCharsetUTF8, handler: a.metrics.serve},
+	}
+	ops = append(ops, recordOps(recordRoutes{
+		plural: "users", tag: "Users", res: crm.ResourceUser, spec: userBody, query: userListParams,
+		list: a.listUsers, create: a.createUser, get: a.getUser, update: a.updateUser, del: a.deleteUser,
+	})...)
+	ops = append(ops, recordOps(recordRoutes{
+		plural: "clients", tag: "Clients", res: crm.ResourceClient, spec: clientBody, query: clientListParams,
+		assign: "sales_contact_id",
+		list:   a.listClients, create: a.createClient, get: a.getClient, update: a.updateClient, del: a.deleteClient,
+	})...)
+	ops = append(ops, recordOps(recordRoutes{
+		plural: "contracts", tag: "Contracts", res: crm.ResourceContract, spec: contractBody, query: contractListParams,
+		assign: "sales_contact_id", sign: true,
+		list: a.listContracts, create: a.createContract, get: a.getContract, update: a.updateContract, del: a.deleteContract,
+	})...)
+	ops = append(ops, recordOps(recordRoutes{
+		plural: "events", tag: "Events", res: crm.ResourceEvent, spec: eventBody, query: eventListParams,
+		assign: "support_contact_id",
+		list:   a.listEvents, create: a.createEvent, get: a.getEvent, update: a.updateEvent, del: a.deleteEvent,
+	})...)
+	return ops
+}
+
+// recordRoutes are the handlers and descriptions of one kind of record.
+type recordRoutes struct {
+	plural, tag string
+	res         crm.Resource
+	spec        *bodySpec
+	query       []queryParam
+	assign      string // the contact field that takes the assign permission, if any
+	sign        bool   // whether setting the status to signed takes the sign permission
+	list        fiber.Handler
+	create      fiber.Handler
+	get         fiber.Handler
+	update      func(writeMode) fiber.Handler
+	del         fiber.Handler
+}
+
+// recordOps returns the six operations of a kind of record: list, create, get, put, patch and
+// delete.
+func recordOps(r recordRoutes) []operation {
+	name := r.spec.name
+	one := strings.ToLower(name)
+	coll, item := v1+"/"+r.plural, v1+"/"+r.plural+"/:id"
+	read := []perm{{res: r.res, act: crm.ActionRead}}
+	create := []perm{{res: r.res, act: crm.ActionCreate}}
+	update := []perm{{res: r.res, act: crm.ActionUpdate}}
+	if r.assign != "" {
+		p := perm{res: r.res, act: crm.ActionAssign, note: "to set " + r.assign + " to someone else"}
+		create = append(create, p)
+		update = append(update, p)
+	}
+	if r.sign {
+		update = append(update, perm{res: r.res, act: crm.ActionSign, note: "to set status to signed"})
+	}
+	return []operation{
+		{method: "GET", path: coll, id: "list" + name + "s", tag: r.tag, perms: read, query: r.query,
+			summary: "The " + r.plural + " you may read, one page at a time.",
+			status:  200, result: name + "Page", handler: r.list},
+		{method: "POST", path: coll, id: "create" + name, tag: r.tag, perms: create, body: r.spec, mode: modeCreate,
+			summary: "Create a " + one + ".",
+			status:  201, result: name, etag: true, errors: []int{403, 409}, handler: r.create},
+		{method: "GET", path: item, id: "get" + name, tag: r.tag, perms: read,
+			summary: "One " + one + " you may read.",
+			status:  200, result: name, etag: true, handler: r.get},
+		{method: "PUT", path: item, id: "replace" + name, tag: r.tag, perms: update, body: r.spec, mode: modePut,
+			summary: "Replace every writable field.",
+			status:  200, result: name, etag: true, ifMatch: true, errors: []int{403, 409}, handler: r.update(modePut)},
+		{method: "PATCH", path: item, id: "update" + name, tag: r.tag, perms: update, body: r.spec, mode: modePatch,
+			summary: "Change the fields given.",
+			status:  200, result: name, etag: true, ifMatch: true, errors: []int{403, 409}, handler: r.update(modePatch)},
+		{method: "DELETE", path: item, id: "delete" + name, tag: r.tag, perms: []perm{{res: r.res, act: crm.ActionDelete}},
+			summary: "Delete a " + one + "; refused (409) while other records refer to it.",
+			status:  204, ifMatch: true, errors: []int{403, 409}, handler: r.del},
+	}
+}
