@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/policy"
+)
+
+// cmdMigrate applies (up), reverts (down) or shows (version) the database migrations.
+func cmdMigrate(ctx context.Context, args []string, e *env) error {
+	fs := newFlagSet("migrate up|down|version", "Apply every pending migration (up), revert them all (down), or print the schema version.", e.stderr)
+	var db dbFlags
+	db.register(fs)
+	if err := parse(fs, args, e.getenv); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"give exactly one of up, down or version"}
+	}
+	verb := fs.Arg(0)
+	if verb != "up" && verb != "down" && verb != "version" {
+		return usageError{fmt.Sprintf("unknown migrate command %q: give up, down or version", verb)}
+	}
+	st, err := openDatabase(ctx, db.url)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch verb {
+	case "up":
+		if err := st.MigrateUp(ctx); err != nil {
+			return err
+		}
+	case "down":
+		if err := st.MigrateDown(ctx); err != nil {
+			return err
+		}
+	}
+	v, dirty, err := st.MigrateVersion()
+	if err != nil {
+		return err
+	}
+	state := "clean"
+	if dirty {
+		state = "dirty: a migration failed half-way"
+	}
+	fmt.Fprintf(e.stdout, "schema version %d (%s)\n", v, state)
+	return nil
+}
+
+// cmdCreateSuperuser creates an active management account.
+func cmdCreateSuperuser(ctx context.Context, args []string, e *env) error {
+	fs := newFlagSet("createsuperuser --username U --email E [--password-stdin]",
+		"Create an active management account. The password is read from standard input with --password-stdin\n(one line, without its newline), or prompted for when standard input is a terminal.", e.stderr)
+	var db dbFlags
+	db.register(fs)
+	username := fs.String("username", "", "the new account's username (required)")
+	email := fs.String("email", "", "the new account's email address (required)")
+	stdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	if err := parse(fs, args, e.getenv); err != nil {
+		return err
+	}
+	if *username == "" || *email == "" {
+		return usageError{"--username and --email are required"}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if !*stdin && !e.interactive {
+		return usageError{"standard input is not a terminal: pass the password with --password-stdin"}
+	}
+	if !*stdin {
+		fmt.Fprint(e.stderr, "Password (it is shown as you type; prefer --password-stdin): ")
+	}
+	pw, err := readLine(e.stdin)
+	if err != nil {
+		return fmt.Errorf("reading the password: %w", err)
+	}
+	pol, err := policy.Default()
+	if err != nil {
+		return err
+	}
+	st, err := migrated(ctx, db.url, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := newService(st, pol).Bootstrap(ctx, crm.UserInput{Username: crm.Some(*username), Email: crm.Some(*email), Password: crm.Some(pw)})
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(e.stdout, "created management user %s (id %d)\n", u.Username, u.ID)
+	return nil
+}
+
+// readLine reads one line without its line ending. An empty input is an error.
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
+	}
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if line == "" {
+		return "", fmt.Errorf("no password given")
+	}
+	return line, nil
+}
+
+// describe turns a crm error into a message that lists each bad field.
+func describe(err error) error {
+	fields := crm.ErrorFields(err)
+	if len(fields) == 0 {
+		return fmt.Errorf("%s", crm.ErrorMessage(err))
+	}
+	var b strings.Builder
+	b.WriteString(crm.ErrorMessage(err))
+	for _, f := range fields {
+		fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message)
+	}
+	return fmt.Errorf("%s", b.String())
+}
+
+// cmdPolicy validates a policy file (check) or prints its effective table (matrix).
+func cmdPolicy(args []string, e *env) error {
+	fs := newFlagSet("policy check|matrix [FILE]",
+		"check: validate a policy file (the built-in policy when FILE is omitted), listing each bad line.\nmatrix: print the effective role x resource x action x scope table.", e.stderr)
+	if err := parse(fs, args, e.getenv); err != nil {
+		return err
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		return usageError{"give check or matrix, and optionally a policy FILE"}
+	}
+	verb, file := fs.Arg(0), fs.Arg(1)
+	if verb != "check" && verb != "matrix" {
+		return usageError{fmt.Sprintf("unknown policy command %q: give check or matrix", verb)}
+	}
+	pol, err := loadPolicy(file)
+	if err != nil {
+		return err
+	}
+	if verb == "check" {
+		fmt.Fprintf(e.stdout, "%s: ok (%d roles, %d permissions)\n", pol.Name(), len(pol.Roles()), len(pol.Matrix()))
+		return nil
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROLE\tRESOURCE\tACTION\tSCOPES")
+	for _, r := range pol.Matrix() {
+		scopes := make([]string, len(r.Scopes))
+		for i, s := range r.Scopes {
+			scopes[i] = string(s)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Role, r.Resource, r.Action, strings.Join(scopes, ", "))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,107 @@
+// Command epiccrm is the EpicCRM binary: it serves the REST API and the admin UI, applies
+// migrations, creates accounts, loads demo data and checks policy files.
+//
+//	epiccrm serve [--addr HOST:PORT] [--database-url URL] [--policy FILE]
+//	epiccrm migrate up|down|version
+//	epiccrm createsuperuser --username U --email E [--password-stdin]
+//	epiccrm demo
+//	epiccrm policy check|matrix [FILE]
+//
+// Every flag can also be given as an EPICCRM_* environment variable (--database-url as
+// EPICCRM_DATABASE_URL); a flag on the command line wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// usage is the top-level help.
+const usage = `epiccrm: the EpicCRM server and its tools.
+
+Usage:
+  epiccrm serve            serve the REST API (/api/v1) and the admin UI (/admin)
+  epiccrm migrate up|down|version
+                           apply, revert or show the database migrations
+  epiccrm createsuperuser  create an active management account
+  epiccrm demo             load demo data and print the demo logins
+  epiccrm policy check [FILE]
+                           validate a policy file (default: the built-in policy)
+  epiccrm policy matrix [FILE]
+                           print the effective role x resource x action x scope table
+
+Run "epiccrm COMMAND --help" for a command's flags. Every flag is also read from an
+EPICCRM_* environment variable (e.g. --database-url from EPICCRM_DATABASE_URL).
+`
+
+// env is the process environment the commands read their EPICCRM_* settings from.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// interactive reports whether stdin is a terminal, for password prompts.
+	interactive bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: isTerminal(os.Stdin)}
+	os.Exit(run(ctx, os.Args[1:], e))
+}
+
+// run runs the command named by args and returns the process exit code: 0 on success, 2 for a
+// usage error, 1 for any other failure.
+func run(ctx context.Context, args []string, e *env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(e.stdout, usage)
+		return 0
+	case "serve":
+		err = cmdServe(ctx, args[1:], e)
+	case "migrate":
+		err = cmdMigrate(ctx, args[1:], e)
+	case "createsuperuser":
+		err = cmdCreateSuperuser(ctx, args[1:], e)
+	case "demo":
+		err = cmdDemo(ctx, args[1:], e)
+	case "policy":
+		err = cmdPolicy(args[1:], e)
+	default:
+		fmt.Fprintf(e.stderr, "epiccrm: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(e.stderr, "epiccrm %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(e.stderr, "epiccrm %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// usageError is a mistake in the command line itself.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+// isTerminal reports whether f is a character device (a terminal) rather than a pipe or file.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

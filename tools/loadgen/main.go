@@ -1,0 +1,178 @@
+// Command loadgen is a small, bounded HTTP load generator for a running EpicCRM server. It logs
+// in through the API, then for each scenario sends requests from several workers for a fixed
+// time and prints throughput and latency percentiles. The first scenario, /healthz, touches
+// neither authentication nor the database: it is the baseline the others compare against in the
+// same run, since this machine's speed varies from run to run.
+//
+//	loadgen -url http://127.0.0.1:8000 -user ada -password Velvet-Harbor-91 -duration 5s -workers 8
+//
+// It only targets loopback addresses, and every run is bounded in time and in requests.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// scenario is one kind of request to repeat.
+type scenario struct {
+	name string
+	// request builds the i-th request.
+	request func(i int64) (*http.Request, error)
+}
+
+// result is what one scenario measured.
+type result struct {
+	requests, errors int64
+	latencies        []time.Duration
+	elapsed          time.Duration
+}
+
+func main() {
+	base := flag.String("url", "http://127.0.0.1:8000", "the server's base URL (loopback only)")
+	user := flag.String("user", "ada", "a management user to log in as")
+	password := flag.String("password", "Velvet-Harbor-91", "that user's password")
+	duration := flag.Duration("duration", 5*time.Second, "how long each scenario runs (at most 1m)")
+	workers := flag.Int("workers", 8, "concurrent workers per scenario (at most 64)")
+	maxRequests := flag.Int64("max-requests", 200_000, "stop a scenario after this many requests")
+	flag.Parse()
+	if err := run(*base, *user, *password, *duration, *workers, *maxRequests); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(base, user, password string, duration time.Duration, workers int, maxRequests int64) error {
+	u, err := url.Parse(base)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("refusing to load %s: only loopback addresses are allowed", u.Host)
+	}
+	if duration <= 0 || duration > time.Minute || workers < 1 || workers > 64 || maxRequests < 1 {
+		return fmt.Errorf("duration must be in (0, 1m], workers in [1, 64], max-requests positive")
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	token, err := login(client, base, user, password)
+	if err != nil {
+		return err
+	}
+	authed := func(method, path string, body []byte) func(int64) (*http.Request, error) {
+		return func(int64) (*http.Request, error) {
+			req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
+			if err != nil {
+				return nil, err
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			if body != nil {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			return req, nil
+		}
+	}
+	scenarios := []scenario{
+		{"GET /healthz (baseline)", func(int64) (*http.Request, error) { return http.NewRequest("GET", base+"/healthz", nil) }},
+		{"GET /api/v1/me", authed("GET", "/api/v1/me", nil)},
+		{"GET /api/v1/clients?limit=50", authed("GET", "/api/v1/clients?limit=50", nil)},
+		{"GET /api/v1/contracts?unpaid=true", authed("GET", "/api/v1/contracts?unpaid=true", nil)},
+		{"GET /api/v1/events?q=party", authed("GET", "/api/v1/events?q=party", nil)},
+		{"PATCH /api/v1/clients/1", authed("PATCH", "/api/v1/clients/1", []byte(`{"phone":"+33 1 40 00 00 00"}`))},
+	}
+	fmt.Printf("%-36s %9s %8s %9s %9s %9s %7s\n", "scenario", "req/s", "requests", "p50", "p95", "p99", "errors")
+	for _, sc := range scenarios {
+		r := runScenario(client, sc, duration, workers, maxRequests)
+		sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
+		fmt.Printf("%-36s %9.0f %8d %9s %9s %9s %7d\n", sc.name, float64(r.requests)/r.elapsed.Seconds(), r.requests,
+			pct(r.latencies, 50), pct(r.latencies, 95), pct(r.latencies, 99), r.errors)
+	}
+	return nil
+}
+
+// login returns an access token for user.
+func login(client *http.Client, base, user, password string) (string, error) {
+	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
+	resp, err := client.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("logging in: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return "", fmt.Errorf("logging in: %s: %s", resp.Status, b)
+	}
+	var pair struct {
+		AccessToken string `json:"access_token"`
+	}
+	return pair.AccessToken, json.NewDecoder(resp.Body).Decode(&pair)
+}
+
+// runScenario sends sc's requests from workers goroutines until duration or maxRequests is reached.
+func runScenario(client *http.Client, sc scenario, duration time.Duration, workers int, maxRequests int64) result {
+	var (
+		mu        sync.Mutex
+		res       result
+		issued    atomic.Int64
+		wg        sync.WaitGroup
+		deadline  = time.Now().Add(duration)
+		startedAt = time.Now()
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			var errs int64
+			for time.Now().Before(deadline) {
+				i := issued.Add(1)
+				if i > maxRequests {
+					break
+				}
+				req, err := sc.request(i)
+				if err != nil {
+					errs++
+					continue
+				}
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode >= 400 {
+						errs++
+					}
+				} else {
+					errs++
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, local...)
+			res.errors += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(startedAt)
+	res.requests = int64(len(res.latencies))
+	return res
+}
+
+// pct returns the p-th percentile of sorted latencies.
+func pct(sorted []time.Duration, p int) string {
+	if len(sorted) == 0 {
+		return "-"
+	}
+	return sorted[(len(sorted)-1)*p/100].Round(10 * time.Microsecond).String()
+}
