@@ -75,6 +75,9 @@ type ClientStore interface {
 	// ListClients returns one page of the clients within vis that match f, and the cursor of the
 	// next page ("" on the last). Returns EMALFORMED for a bad cursor.
 	ListClients(ctx context.Context, f ClientFilter, vis Visibility) ([]*Client, string, error)
+	// CountClients returns how many clients within vis match f: as many as ListClients returns
+	// over all its pages. It ignores the paging and sort options of f.
+	CountClients(ctx context.Context, f ClientFilter, vis Visibility) (int, error)
 	// UpdateClient locks the client with id if it is within vis (ENOTFOUND otherwise) and calls
 	// fn with it. If fn returns an error nothing is written; otherwise the changed client (its
 	// Version incremented) and the audit entries commit in one transaction.
@@ -239,9 +242,8 @@ func (s *Service) ListClients(ctx context.Context, f ClientFilter) ([]*Client, s
 	if err != nil {
 		return nil, "", err
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, "", &Error{Code: EMALFORMED, Message: "unknown client status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Message: "must be potential or existing"}}}
+	if err := f.check(); err != nil {
+		return nil, "", err
 	}
 	if err := f.normalize(ClientSortable); err != nil {
 		return nil, "", err
@@ -251,6 +253,34 @@ func (s *Service) ListClients(ctx context.Context, f ClientFilter) ([]*Client, s
 		return nil, "", nil
 	}
 	return s.clients.ListClients(ctx, f, vis)
+}
+
+// CountClients returns how many clients within the caller's read scope match f: the length of
+// the whole list that ListClients pages through, for a user interface that shows it. The paging
+// and sort options of f are ignored. A caller who may read no client gets 0.
+func (s *Service) CountClients(ctx context.Context, f ClientFilter) (int, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := f.check(); err != nil {
+		return 0, err
+	}
+	vis := s.visibility(a, ResourceClient, ActionRead)
+	if vis.None() {
+		return 0, nil
+	}
+	f.ListOptions = ListOptions{}
+	return s.clients.CountClients(ctx, f, vis)
+}
+
+// check refuses a filter value that names no client status (EMALFORMED).
+func (f *ClientFilter) check() error {
+	if f.Status != "" && !f.Status.Valid() {
+		return &Error{Code: EMALFORMED, Message: "unknown client status " + string(f.Status),
+			Fields: []FieldError{{Field: "status", Message: "must be potential or existing"}}}
+	}
+	return nil
 }
 
 // UpdateClient changes the given fields of a client. Setting the sales contact takes the assign

@@ -46,6 +46,7 @@ type ContractInput struct {
 
 // ContractFilter narrows a list of contracts. Text fields match case-insensitively anywhere.
 type ContractFilter struct {
+	Q               string // the client's first or last name, email or company
 	ClientID        *int64
 	ClientFirstName string
 	ClientLastName  string
@@ -73,6 +74,9 @@ type ContractStore interface {
 	// ListContracts returns one page of the contracts within vis that match f, and the cursor of
 	// the next page ("" on the last). Returns EMALFORMED for a bad cursor.
 	ListContracts(ctx context.Context, f ContractFilter, vis Visibility) ([]*Contract, string, error)
+	// CountContracts returns how many contracts within vis match f: as many as ListContracts
+	// returns over all its pages. It ignores the paging and sort options of f.
+	CountContracts(ctx context.Context, f ContractFilter, vis Visibility) (int, error)
 	// UpdateContract locks the contract with id if it is within vis (ENOTFOUND otherwise) and its
 	// client, and calls fn with both. If fn returns an error nothing is written; otherwise the
 	// changed contract, the client if fn changed it (each Version incremented) and the audit
@@ -225,9 +229,8 @@ func (s *Service) ListContracts(ctx context.Context, f ContractFilter) ([]*Contr
 	if err != nil {
 		return nil, "", err
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, "", &Error{Code: EMALFORMED, Message: "unknown contract status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Message: "must be open or signed"}}}
+	if err := f.check(); err != nil {
+		return nil, "", err
 	}
 	if err := f.normalize(ContractSortable); err != nil {
 		return nil, "", err
@@ -237,6 +240,34 @@ func (s *Service) ListContracts(ctx context.Context, f ContractFilter) ([]*Contr
 		return nil, "", nil
 	}
 	return s.contracts.ListContracts(ctx, f, vis)
+}
+
+// CountContracts returns how many contracts within the caller's read scope match f: the length
+// of the whole list that ListContracts pages through, for a user interface that shows it. The
+// paging and sort options of f are ignored. A caller who may read no contract gets 0.
+func (s *Service) CountContracts(ctx context.Context, f ContractFilter) (int, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := f.check(); err != nil {
+		return 0, err
+	}
+	vis := s.visibility(a, ResourceContract, ActionRead)
+	if vis.None() {
+		return 0, nil
+	}
+	f.ListOptions = ListOptions{}
+	return s.contracts.CountContracts(ctx, f, vis)
+}
+
+// check refuses a filter value that names no contract status (EMALFORMED).
+func (f *ContractFilter) check() error {
+	if f.Status != "" && !f.Status.Valid() {
+		return &Error{Code: EMALFORMED, Message: "unknown contract status " + string(f.Status),
+			Fields: []FieldError{{Field: "status", Message: "must be open or signed"}}}
+	}
+	return nil
 }
 
 // UpdateContract changes the given fields of a contract. Setting the status to signed takes the

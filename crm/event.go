@@ -62,8 +62,10 @@ type EventFilter struct {
 	ClientEmail      string
 	SalesContactID   *int64
 	SupportContactID *int64
-	Unassigned       bool  // no support contact
-	EventDate        *Date // starts on that day (UTC)
+	Unassigned       bool       // no support contact
+	EventDate        *Date      // starts on that day (UTC)
+	From             *time.Time // starts at or after this instant (event_date >= From)
+	To               *time.Time // starts before this instant (event_date < To)
 	Status           EventStatus
 	ListOptions
 }
@@ -82,6 +84,9 @@ type EventStore interface {
 	// ListEvents returns one page of the events within vis that match f, and the cursor of the
 	// next page ("" on the last). Returns EMALFORMED for a bad cursor.
 	ListEvents(ctx context.Context, f EventFilter, vis Visibility) ([]*Event, string, error)
+	// CountEvents returns how many events within vis match f: as many as ListEvents returns over
+	// all its pages. It ignores the paging and sort options of f.
+	CountEvents(ctx context.Context, f EventFilter, vis Visibility) (int, error)
 	// UpdateEvent locks the event with id if it is within vis (ENOTFOUND otherwise) and calls fn
 	// with it. If fn returns an error nothing is written; otherwise the changed event (its
 	// Version incremented) and the audit entries commit in one transaction.
@@ -231,9 +236,8 @@ func (s *Service) ListEvents(ctx context.Context, f EventFilter) ([]*Event, stri
 	if err != nil {
 		return nil, "", err
 	}
-	if f.Status != "" && !f.Status.Valid() {
-		return nil, "", &Error{Code: EMALFORMED, Message: "unknown event status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Message: "must be open or closed"}}}
+	if err := f.check(); err != nil {
+		return nil, "", err
 	}
 	if err := f.normalize(EventSortable); err != nil {
 		return nil, "", err
@@ -243,6 +247,34 @@ func (s *Service) ListEvents(ctx context.Context, f EventFilter) ([]*Event, stri
 		return nil, "", nil
 	}
 	return s.events.ListEvents(ctx, f, vis)
+}
+
+// CountEvents returns how many events within the caller's read scope match f: the length of the
+// whole list that ListEvents pages through, for a user interface that shows it. The paging and
+// sort options of f are ignored. A caller who may read no event gets 0.
+func (s *Service) CountEvents(ctx context.Context, f EventFilter) (int, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := f.check(); err != nil {
+		return 0, err
+	}
+	vis := s.visibility(a, ResourceEvent, ActionRead)
+	if vis.None() {
+		return 0, nil
+	}
+	f.ListOptions = ListOptions{}
+	return s.events.CountEvents(ctx, f, vis)
+}
+
+// check refuses a filter value that names no event status (EMALFORMED).
+func (f *EventFilter) check() error {
+	if f.Status != "" && !f.Status.Valid() {
+		return &Error{Code: EMALFORMED, Message: "unknown event status " + string(f.Status),
+			Fields: []FieldError{{Field: "status", Message: "must be open or closed"}}}
+	}
+	return nil
 }
 
 // UpdateEvent changes the given fields of an event. Setting the support contact takes the

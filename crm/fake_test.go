@@ -13,7 +13,8 @@ import (
 )
 
 // memStore is an in-memory fake of every store port, for the domain's unit tests. It applies
-// visibility like the real stores do, and just enough filtering for the tests that use it.
+// visibility like the real stores do, and just enough filtering for the tests that use it; a
+// count matches exactly what its list does.
 type memStore struct {
 	mu        sync.Mutex
 	nextID    int64
@@ -23,8 +24,11 @@ type memStore struct {
 	events    map[int64]*crm.Event
 	audit     []crm.AuditEntry
 	failures  map[string][]time.Time
-	// lastVis records the visibility of the last list call, to check what the service asks for.
+	// lastVis records the visibility of the last list or count call, to check what the service
+	// asks for.
 	lastVis crm.Visibility
+	// counted records the list options of the last count call, which the service must clear.
+	counted crm.ListOptions
 	// fail, when set, is returned by every write.
 	fail error
 }
@@ -154,9 +158,8 @@ func (m *memStore) FindUserByUsername(_ context.Context, name string) (*crm.User
 	return nil, notFound()
 }
 
-func (m *memStore) ListUsers(_ context.Context, f crm.UserFilter, v crm.Visibility) ([]*crm.User, string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// matchingUsers returns copies of the users within v that match f, and records v as the last visibility.
+func (m *memStore) matchingUsers(f crm.UserFilter, v crm.Visibility) []*crm.User {
 	m.lastVis = v
 	var out []*crm.User
 	for _, u := range m.users {
@@ -165,7 +168,20 @@ func (m *memStore) ListUsers(_ context.Context, f crm.UserFilter, v crm.Visibili
 			out = append(out, &c)
 		}
 	}
-	return page(out, func(u *crm.User) int64 { return u.ID }, f.ListOptions)
+	return out
+}
+
+func (m *memStore) ListUsers(_ context.Context, f crm.UserFilter, v crm.Visibility) ([]*crm.User, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return page(m.matchingUsers(f, v), func(u *crm.User) int64 { return u.ID }, f.ListOptions)
+}
+
+func (m *memStore) CountUsers(_ context.Context, f crm.UserFilter, v crm.Visibility) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.counted = f.ListOptions
+	return len(m.matchingUsers(f, v)), nil
 }
 
 func (m *memStore) UpdateUser(_ context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
@@ -254,19 +270,36 @@ func (m *memStore) FindClient(_ context.Context, id int64, v crm.Visibility) (*c
 	return nil, notFound()
 }
 
-func (m *memStore) ListClients(_ context.Context, f crm.ClientFilter, v crm.Visibility) ([]*crm.Client, string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// clientMatches reports whether c matches the free-text search q, as the stores read it.
+func clientMatches(c *crm.Client, q string) bool {
+	return contains(c.FirstName, q) || contains(c.LastName, q) || contains(c.Email, q) || contains(c.Company, q)
+}
+
+// matchingClients returns copies of the clients within v that match f, and records v as the last
+// visibility.
+func (m *memStore) matchingClients(f crm.ClientFilter, v crm.Visibility) []*crm.Client {
 	m.lastVis = v
 	var out []*crm.Client
 	for _, c := range m.clients {
-		if m.clientVisible(c, v) && (f.Status == "" || c.Status == f.Status) &&
-			(contains(c.FirstName, f.Q) || contains(c.LastName, f.Q) || contains(c.Company, f.Q)) {
+		if m.clientVisible(c, v) && (f.Status == "" || c.Status == f.Status) && clientMatches(c, f.Q) {
 			cp := *c
 			out = append(out, &cp)
 		}
 	}
-	return page(out, func(c *crm.Client) int64 { return c.ID }, f.ListOptions)
+	return out
+}
+
+func (m *memStore) ListClients(_ context.Context, f crm.ClientFilter, v crm.Visibility) ([]*crm.Client, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return page(m.matchingClients(f, v), func(c *crm.Client) int64 { return c.ID }, f.ListOptions)
+}
+
+func (m *memStore) CountClients(_ context.Context, f crm.ClientFilter, v crm.Visibility) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.counted = f.ListOptions
+	return len(m.matchingClients(f, v)), nil
 }
 
 func (m *memStore) UpdateClient(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
@@ -338,18 +371,32 @@ func (m *memStore) FindContract(_ context.Context, id int64, v crm.Visibility) (
 	return nil, notFound()
 }
 
-func (m *memStore) ListContracts(_ context.Context, f crm.ContractFilter, v crm.Visibility) ([]*crm.Contract, string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// matchingContracts returns copies of the contracts within v that match f, and records v as the
+// last visibility.
+func (m *memStore) matchingContracts(f crm.ContractFilter, v crm.Visibility) []*crm.Contract {
 	m.lastVis = v
 	var out []*crm.Contract
 	for _, c := range m.contracts {
-		if m.contractVisible(c, v) && (!f.Unpaid || c.AmountDue > 0) {
+		if m.contractVisible(c, v) && (!f.Unpaid || c.AmountDue > 0) && (f.Status == "" || c.Status == f.Status) &&
+			clientMatches(m.clients[c.ClientID], f.Q) {
 			cp := *c
 			out = append(out, &cp)
 		}
 	}
-	return page(out, func(c *crm.Contract) int64 { return c.ID }, f.ListOptions)
+	return out
+}
+
+func (m *memStore) ListContracts(_ context.Context, f crm.ContractFilter, v crm.Visibility) ([]*crm.Contract, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return page(m.matchingContracts(f, v), func(c *crm.Contract) int64 { return c.ID }, f.ListOptions)
+}
+
+func (m *memStore) CountContracts(_ context.Context, f crm.ContractFilter, v crm.Visibility) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.counted = f.ListOptions
+	return len(m.matchingContracts(f, v)), nil
 }
 
 func (m *memStore) UpdateContract(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Contract, *crm.Client) ([]crm.AuditEntry, error)) (*crm.Contract, error) {
@@ -437,19 +484,33 @@ func (m *memStore) FindEvent(_ context.Context, id int64, v crm.Visibility) (*cr
 	return nil, notFound()
 }
 
-func (m *memStore) ListEvents(_ context.Context, f crm.EventFilter, v crm.Visibility) ([]*crm.Event, string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// matchingEvents returns copies of the events within v that match f, and records v as the last
+// visibility.
+func (m *memStore) matchingEvents(f crm.EventFilter, v crm.Visibility) []*crm.Event {
 	m.lastVis = v
 	var out []*crm.Event
 	for _, e := range m.events {
-		if m.eventVisible(e, v) && (!f.Unassigned || e.SupportContactID == nil) {
+		if m.eventVisible(e, v) && (!f.Unassigned || e.SupportContactID == nil) && (f.Status == "" || e.Status == f.Status) &&
+			(f.From == nil || !e.EventDate.Before(*f.From)) && (f.To == nil || e.EventDate.Before(*f.To)) {
 			cp := *e
 			m.derive(&cp)
 			out = append(out, &cp)
 		}
 	}
-	return page(out, func(e *crm.Event) int64 { return e.ID }, f.ListOptions)
+	return out
+}
+
+func (m *memStore) ListEvents(_ context.Context, f crm.EventFilter, v crm.Visibility) ([]*crm.Event, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return page(m.matchingEvents(f, v), func(e *crm.Event) int64 { return e.ID }, f.ListOptions)
+}
+
+func (m *memStore) CountEvents(_ context.Context, f crm.EventFilter, v crm.Visibility) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.counted = f.ListOptions
+	return len(m.matchingEvents(f, v)), nil
 }
 
 func (m *memStore) UpdateEvent(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {

@@ -79,6 +79,9 @@ type UserStore interface {
 	// ListUsers returns one page of the users within vis that match f, and the cursor of the next
 	// page ("" on the last). Returns EMALFORMED for a bad cursor.
 	ListUsers(ctx context.Context, f UserFilter, vis Visibility) ([]*User, string, error)
+	// CountUsers returns how many users within vis match f: as many as ListUsers returns over all
+	// its pages. It ignores the paging and sort options of f.
+	CountUsers(ctx context.Context, f UserFilter, vis Visibility) (int, error)
 	// UpdateUser locks the user with id if it is within vis (ENOTFOUND otherwise) and calls fn
 	// with it. If fn returns an error nothing is written; otherwise the changed user (its Version
 	// incremented) and the audit entries fn returned commit in one transaction. Returns ECONFLICT
@@ -255,9 +258,8 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, string,
 	if err != nil {
 		return nil, "", err
 	}
-	if f.Role != "" && !f.Role.Valid() {
-		return nil, "", &Error{Code: EMALFORMED, Message: "unknown role " + string(f.Role),
-			Fields: []FieldError{{Field: "role", Message: "must be management, sales or support"}}}
+	if err := f.check(); err != nil {
+		return nil, "", err
 	}
 	if err := f.normalize(UserSortable); err != nil {
 		return nil, "", err
@@ -267,6 +269,34 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, string,
 		return nil, "", nil
 	}
 	return s.users.ListUsers(ctx, f, vis)
+}
+
+// CountUsers returns how many users within the caller's read scope match f: the length of the
+// whole list that ListUsers pages through, for a user interface that shows it. The paging and
+// sort options of f are ignored. A caller who may read no user gets 0.
+func (s *Service) CountUsers(ctx context.Context, f UserFilter) (int, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := f.check(); err != nil {
+		return 0, err
+	}
+	vis := s.visibility(a, ResourceUser, ActionRead)
+	if vis.None() {
+		return 0, nil
+	}
+	f.ListOptions = ListOptions{}
+	return s.users.CountUsers(ctx, f, vis)
+}
+
+// check refuses a filter value that names no role (EMALFORMED).
+func (f *UserFilter) check() error {
+	if f.Role != "" && !f.Role.Valid() {
+		return &Error{Code: EMALFORMED, Message: "unknown role " + string(f.Role),
+			Fields: []FieldError{{Field: "role", Message: "must be management, sales or support"}}}
+	}
+	return nil
 }
 
 // UpdateUser changes the given fields of a user. Role, activity and another user's password

@@ -34,7 +34,8 @@ func (s *Store) writeAudit(ctx context.Context, tx Tx, entries []crm.AuditEntry,
 }
 
 var auditListing = listing[*crm.AuditEntry]{
-	from:  `SELECT a.id, a.at, a.actor_id, a.action, a.resource, a.resource_id, a.changes FROM audit a`,
+	cols:  "a.id, a.at, a.actor_id, a.action, a.resource, a.resource_id, a.changes",
+	from:  " FROM audit a",
 	idCol: "a.id",
 	keys: map[string]sortKey[*crm.AuditEntry]{
 		"id": {col: "a.id", kind: kindInt},

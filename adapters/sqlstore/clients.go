@@ -32,7 +32,8 @@ func scanClient(r Row) (*crm.Client, error) {
 }
 
 var clientListing = listing[*crm.Client]{
-	from:  "SELECT " + clientCols + " FROM clients c",
+	cols:  clientCols,
+	from:  " FROM clients c",
 	idCol: "c.id",
 	keys: map[string]sortKey[*crm.Client]{
 		"id":           {col: "c.id", kind: kindInt},
@@ -95,6 +96,17 @@ func (s *Store) findClient(ctx context.Context, q Querier, id int64, vis crm.Vis
 
 // ListClients returns one page of the clients within vis that match f.
 func (s *Store) ListClients(ctx context.Context, f crm.ClientFilter, vis crm.Visibility) ([]*crm.Client, string, error) {
+	return list(ctx, s, clientListing, s.clientWhere(f, vis), f.ListOptions)
+}
+
+// CountClients returns how many clients within vis match f, whatever its paging and sort.
+func (s *Store) CountClients(ctx context.Context, f crm.ClientFilter, vis crm.Visibility) (int, error) {
+	return count(ctx, s, clientListing, s.clientWhere(f, vis))
+}
+
+// clientWhere is the condition of the clients within vis that match f, shared by their list and
+// their count.
+func (s *Store) clientWhere(f crm.ClientFilter, vis crm.Visibility) *where {
 	var w where
 	w.visible(vis, clientScope)
 	w.contains(f.Q, "c.first_name", "c.last_name", "c.email", "c.company")
@@ -104,7 +116,7 @@ func (s *Store) ListClients(ctx context.Context, f crm.ClientFilter, vis crm.Vis
 	w.contains(f.Company, "c.company")
 	w.eqText("c.status", string(f.Status))
 	w.eqID("c.sales_contact_id", f.SalesContactID)
-	return list(ctx, s, clientListing, &w, f.ListOptions)
+	return &w
 }
 
 // writeClient writes every changeable column of c and increments its version.

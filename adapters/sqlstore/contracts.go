@@ -32,7 +32,8 @@ func scanContract(r Row) (*crm.Contract, error) {
 }
 
 var contractListing = listing[*crm.Contract]{
-	from:  "SELECT " + contractCols + " FROM contracts k",
+	cols:  contractCols,
+	from:  " FROM contracts k",
 	idCol: "k.id",
 	keys: map[string]sortKey[*crm.Contract]{
 		"id":           {col: "k.id", kind: kindInt},
@@ -87,10 +88,12 @@ func (s *Store) findContract(ctx context.Context, q Querier, id int64, vis crm.V
 	return k, nil
 }
 
-// clientMatches adds the client_* text filters of a contract or an event, through its
-// contract's client (the contract table is aliased k).
-func (w *where) clientMatches(firstName, lastName, email string) {
+// clientMatches adds the text filters on the client of a contract or an event, through its
+// contract's client (the contract table is aliased k): q, a search of the client's names, email
+// and company, and the client_* filters.
+func (w *where) clientMatches(q, firstName, lastName, email string) {
 	var cw where
+	cw.contains(q, "fc.first_name", "fc.last_name", "fc.email", "fc.company")
 	cw.contains(firstName, "fc.first_name")
 	cw.contains(lastName, "fc.last_name")
 	cw.contains(email, "fc.email")
@@ -103,10 +106,21 @@ func (w *where) clientMatches(firstName, lastName, email string) {
 
 // ListContracts returns one page of the contracts within vis that match f.
 func (s *Store) ListContracts(ctx context.Context, f crm.ContractFilter, vis crm.Visibility) ([]*crm.Contract, string, error) {
+	return list(ctx, s, contractListing, s.contractWhere(f, vis), f.ListOptions)
+}
+
+// CountContracts returns how many contracts within vis match f, whatever its paging and sort.
+func (s *Store) CountContracts(ctx context.Context, f crm.ContractFilter, vis crm.Visibility) (int, error) {
+	return count(ctx, s, contractListing, s.contractWhere(f, vis))
+}
+
+// contractWhere is the condition of the contracts within vis that match f, shared by their list
+// and their count.
+func (s *Store) contractWhere(f crm.ContractFilter, vis crm.Visibility) *where {
 	var w where
 	w.visible(vis, contractScope)
 	w.eqID("k.client_id", f.ClientID)
-	w.clientMatches(f.ClientFirstName, f.ClientLastName, f.ClientEmail)
+	w.clientMatches(f.Q, f.ClientFirstName, f.ClientLastName, f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)
 	if f.Amount != nil {
 		w.add("k.amount = ?", int64(*f.Amount))
@@ -122,7 +136,7 @@ func (s *Store) ListContracts(ctx context.Context, f crm.ContractFilter, vis crm
 	if f.Unpaid {
 		w.add("k.amount_due > 0")
 	}
-	return list(ctx, s, contractListing, &w, f.ListOptions)
+	return &w
 }
 
 // sameClient reports whether two versions of a client have the same stored values.

@@ -33,7 +33,8 @@ func scanEvent(r Row) (*crm.Event, error) {
 }
 
 var eventListing = listing[*crm.Event]{
-	from:  "SELECT " + eventCols + eventFrom,
+	cols:  eventCols,
+	from:  eventFrom,
 	idCol: "e.id",
 	keys: map[string]sortKey[*crm.Event]{
 		"id":           {col: "e.id", kind: kindInt},
@@ -97,20 +98,32 @@ func (s *Store) findEvent(ctx context.Context, q Querier, id int64, vis crm.Visi
 
 // ListEvents returns one page of the events within vis that match f.
 func (s *Store) ListEvents(ctx context.Context, f crm.EventFilter, vis crm.Visibility) ([]*crm.Event, string, error) {
+	return list(ctx, s, eventListing, s.eventWhere(f, vis), f.ListOptions)
+}
+
+// CountEvents returns how many events within vis match f, whatever its paging and sort.
+func (s *Store) CountEvents(ctx context.Context, f crm.EventFilter, vis crm.Visibility) (int, error) {
+	return count(ctx, s, eventListing, s.eventWhere(f, vis))
+}
+
+// eventWhere is the condition of the events within vis that match f, shared by their list and
+// their count.
+func (s *Store) eventWhere(f crm.EventFilter, vis crm.Visibility) *where {
 	var w where
 	w.visible(vis, eventScope)
 	w.contains(f.Q, "e.name", "e.location")
 	w.eqID("e.contract_id", f.ContractID)
 	w.eqID("k.client_id", f.ClientID)
-	w.clientMatches(f.ClientFirstName, "", f.ClientEmail)
+	w.clientMatches("", f.ClientFirstName, "", f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)
 	w.eqID("e.support_contact_id", f.SupportContactID)
 	if f.Unassigned {
 		w.add("e.support_contact_id IS NULL")
 	}
 	w.day(s.d, "e.event_date", f.EventDate)
+	w.between(s.d, "e.event_date", f.From, f.To)
 	w.eqText("e.status", string(f.Status))
-	return list(ctx, s, eventListing, &w, f.ListOptions)
+	return &w
 }
 
 // UpdateEvent locks the event with id within vis, calls fn, and writes the changed event and

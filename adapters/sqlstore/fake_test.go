@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/epicevents/epiccrm/adapters/sqlstore"
@@ -14,12 +16,14 @@ type call struct {
 	args  []any
 }
 
-// fakeDB records every statement and answers each with err (no rows when err is nil), so that
-// tests can check the SQL the store builds and how it treats driver errors.
+// fakeDB records every statement and answers each with err (no rows when err is nil; a COUNT
+// query, which always has a row, with count), so that tests can check the SQL the store builds
+// and how it treats driver errors.
 type fakeDB struct {
 	mu        sync.Mutex
 	calls     []call
 	err       error
+	count     int64
 	beginErr  error
 	commits   int
 	rollbacks int
@@ -48,6 +52,9 @@ func (f *fakeDB) QueryRow(_ context.Context, query string, args ...any) sqlstore
 	f.record(query, args)
 	if f.err != nil {
 		return errRow{f.err}
+	}
+	if strings.HasPrefix(query, "SELECT COUNT(*)") {
+		return countRow{f.count}
 	}
 	return errRow{sql.ErrNoRows}
 }
@@ -85,3 +92,18 @@ func (noRows) Close()            {}
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
+
+// countRow is the one row of a COUNT query.
+type countRow struct{ n int64 }
+
+func (r countRow) Scan(dest ...any) error {
+	if len(dest) != 1 {
+		return fmt.Errorf("a count has one column, not %d", len(dest))
+	}
+	p, ok := dest[0].(*int64)
+	if !ok {
+		return fmt.Errorf("a count scans into an *int64, not a %T", dest[0])
+	}
+	*p = r.n
+	return nil
+}

@@ -28,9 +28,11 @@ type sortKey[T any] struct {
 	value func(T) string
 }
 
-// listing is everything a paginated list query needs for resource T.
+// listing is everything a paginated list query, or the count of a list, needs for resource T.
 type listing[T any] struct {
-	// from is the SELECT ... FROM ... part, with no parameter.
+	// cols are the selected columns, which scan reads.
+	cols string
+	// from is the FROM part, joins included, with no parameter: a list and its count share it.
 	from string
 	// idCol is the id column, the tie-breaker of every order.
 	idCol string
@@ -108,7 +110,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		order = " ORDER BY " + key.col + " " + dir + ", " + l.idCol + " " + dir
 	}
 	args := append(w.args, limit+1)
-	rows, err := s.query(ctx, s.db, l.from+w.sql()+order+" LIMIT ?", args...)
+	rows, err := s.query(ctx, s.db, "SELECT "+l.cols+l.from+w.sql()+order+" LIMIT ?", args...)
 	if err != nil {
 		return nil, "", s.fail(err, nil)
 	}

@@ -86,59 +86,74 @@ func TestDriverErrorsBecomeCRMErrors(t *testing.T) {
 
 var placeholder = regexp.MustCompile(`\$(\d+)`)
 
-// TestPlaceholdersMatchArguments builds every list query with every filter, a scope and a
-// cursor, and checks that its placeholders and its parameters line up in both styles.
-func TestPlaceholdersMatchArguments(t *testing.T) {
-	ctx := context.Background()
+// fullFilters are filters of every list with every field set, a scope and a cursor, so that
+// every condition the stores can build shows in their queries.
+type fullFilters struct {
+	vis       crm.Visibility
+	users     crm.UserFilter
+	clients   crm.ClientFilter
+	contracts crm.ContractFilter
+	events    crm.EventFilter
+	audit     crm.AuditFilter
+}
+
+func newFullFilters() fullFilters {
 	id := int64(3)
-	day := crm.DateOf(time.Now())
+	now := time.Now()
+	day := crm.DateOf(now)
+	later := now.Add(time.Hour)
 	amount := crm.Money(100)
 	active := true
-	vis := crm.Visibility{OwnerID: &id, SupportID: &id, SelfID: &id}
 	cursor := func(sort, value string) string {
 		return base64.RawURLEncoding.EncodeToString([]byte(`{"s":"` + sort + `","v":"` + value + `","id":2}`))
 	}
-	lists := map[string]func(s *sqlstore.Store) error{
-		"users": func(s *sqlstore.Store) error {
-			_, _, err := s.ListUsers(ctx, crm.UserFilter{Q: "a", Username: "b", Email: "c", FirstName: "d", LastName: "e",
-				Role: crm.RoleSales, IsActive: &active, ListOptions: crm.ListOptions{Sort: "username", Cursor: cursor("username", "x")}}, vis)
-			return err
-		},
-		"clients": func(s *sqlstore.Store) error {
-			_, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "a", FirstName: "b", LastName: "c", Email: "d", Company: "e",
-				Status: crm.ClientExisting, SalesContactID: &id, ListOptions: crm.ListOptions{Sort: "-date_created",
-					Cursor: cursor("-date_created", "2026-01-02T03:04:05.000000Z")}}, vis)
-			return err
-		},
-		"contracts": func(s *sqlstore.Store) error {
-			_, _, err := s.ListContracts(ctx, crm.ContractFilter{ClientID: &id, ClientFirstName: "a", ClientLastName: "b",
-				ClientEmail: "c", SalesContactID: &id, Amount: &amount, AmountMin: &amount, AmountMax: &amount,
-				DateCreated: &day, Status: crm.ContractOpen, Unpaid: true, ListOptions: crm.ListOptions{Sort: "amount",
-					Cursor: cursor("amount", "5")}}, vis)
-			return err
-		},
-		"events": func(s *sqlstore.Store) error {
-			_, _, err := s.ListEvents(ctx, crm.EventFilter{Q: "a", ContractID: &id, ClientID: &id, ClientFirstName: "b",
-				ClientEmail: "c", SalesContactID: &id, SupportContactID: &id, Unassigned: true, EventDate: &day,
-				Status: crm.EventOpen, ListOptions: crm.ListOptions{Cursor: cursor("id", "")}}, vis)
-			return err
-		},
-		"audit": func(s *sqlstore.Store) error {
-			_, _, err := s.ListAudit(ctx, crm.AuditFilter{Resource: crm.ResourceClient, ResourceID: 1, ActorID: 2,
-				ListOptions: crm.ListOptions{Sort: "at", Cursor: cursor("at", "2026-01-02T03:04:05.000000Z")}})
-			return err
-		},
+	return fullFilters{
+		vis: crm.Visibility{OwnerID: &id, SupportID: &id, SelfID: &id},
+		users: crm.UserFilter{Q: "a", Username: "b", Email: "c", FirstName: "d", LastName: "e",
+			Role: crm.RoleSales, IsActive: &active, ListOptions: crm.ListOptions{Sort: "username", Cursor: cursor("username", "x")}},
+		clients: crm.ClientFilter{Q: "a", FirstName: "b", LastName: "c", Email: "d", Company: "e",
+			Status: crm.ClientExisting, SalesContactID: &id, ListOptions: crm.ListOptions{Sort: "-date_created",
+				Cursor: cursor("-date_created", "2026-01-02T03:04:05.000000Z")}},
+		contracts: crm.ContractFilter{Q: "q", ClientID: &id, ClientFirstName: "a", ClientLastName: "b",
+			ClientEmail: "c", SalesContactID: &id, Amount: &amount, AmountMin: &amount, AmountMax: &amount,
+			DateCreated: &day, Status: crm.ContractOpen, Unpaid: true, ListOptions: crm.ListOptions{Sort: "amount",
+				Cursor: cursor("amount", "5")}},
+		events: crm.EventFilter{Q: "a", ContractID: &id, ClientID: &id, ClientFirstName: "b",
+			ClientEmail: "c", SalesContactID: &id, SupportContactID: &id, Unassigned: true, EventDate: &day,
+			From: &now, To: &later, Status: crm.EventOpen, ListOptions: crm.ListOptions{Cursor: cursor("id", "")}},
+		audit: crm.AuditFilter{Resource: crm.ResourceClient, ResourceID: 1, ActorID: 2,
+			ListOptions: crm.ListOptions{Sort: "at", Cursor: cursor("at", "2026-01-02T03:04:05.000000Z")}},
 	}
-	for name, list := range lists {
+}
+
+// TestPlaceholdersMatchArguments builds every list and count query with every filter, a scope
+// and a cursor, and checks that its placeholders and its parameters line up in both styles.
+func TestPlaceholdersMatchArguments(t *testing.T) {
+	ctx := context.Background()
+	f := newFullFilters()
+	counted := func(_ int, err error) error { return err }
+	listed := func(_ any, _ string, err error) error { return err }
+	queries := map[string]func(s *sqlstore.Store) error{
+		"users":           func(s *sqlstore.Store) error { return listed(s.ListUsers(ctx, f.users, f.vis)) },
+		"clients":         func(s *sqlstore.Store) error { return listed(s.ListClients(ctx, f.clients, f.vis)) },
+		"contracts":       func(s *sqlstore.Store) error { return listed(s.ListContracts(ctx, f.contracts, f.vis)) },
+		"events":          func(s *sqlstore.Store) error { return listed(s.ListEvents(ctx, f.events, f.vis)) },
+		"audit":           func(s *sqlstore.Store) error { return listed(s.ListAudit(ctx, f.audit)) },
+		"count users":     func(s *sqlstore.Store) error { return counted(s.CountUsers(ctx, f.users, f.vis)) },
+		"count clients":   func(s *sqlstore.Store) error { return counted(s.CountClients(ctx, f.clients, f.vis)) },
+		"count contracts": func(s *sqlstore.Store) error { return counted(s.CountContracts(ctx, f.contracts, f.vis)) },
+		"count events":    func(s *sqlstore.Store) error { return counted(s.CountEvents(ctx, f.events, f.vis)) },
+	}
+	for name, run := range queries {
 		t.Run(name, func(t *testing.T) {
 			qdb := &fakeDB{}
-			require.NoError(t, list(sqlstore.New(qdb, dialect(false))))
+			require.NoError(t, run(sqlstore.New(qdb, dialect(false))))
 			require.Len(t, qdb.calls, 1)
 			q := qdb.calls[0]
 			assert.Equal(t, len(q.args), strings.Count(q.query, "?"), "one ? per parameter: %s", q.query)
 
 			ndb := &fakeDB{}
-			require.NoError(t, list(sqlstore.New(ndb, dialect(true))))
+			require.NoError(t, run(sqlstore.New(ndb, dialect(true))))
 			require.Len(t, ndb.calls, 1)
 			n := ndb.calls[0]
 			assert.NotContains(t, n.query, "?")
@@ -150,6 +165,65 @@ func TestPlaceholdersMatchArguments(t *testing.T) {
 			assert.Equal(t, q.args, n.args, "both styles pass the same parameters")
 		})
 	}
+}
+
+// TestCountsHaveTheConditionOfTheirList checks that each count runs over the FROM and WHERE of
+// its list, scope and filters included, with the same parameters, and that it leaves out what
+// only a page needs: the cursor, the order and the limit.
+func TestCountsHaveTheConditionOfTheirList(t *testing.T) {
+	ctx := context.Background()
+	f := newFullFilters()
+	first := func(o *crm.ListOptions) { o.Cursor = "" }
+	first(&f.users.ListOptions)
+	first(&f.clients.ListOptions)
+	first(&f.contracts.ListOptions)
+	first(&f.events.ListOptions)
+	for _, tc := range []struct {
+		name  string
+		list  func(s *sqlstore.Store) error
+		count func(s *sqlstore.Store) (int, error)
+	}{
+		{"users", func(s *sqlstore.Store) error { _, _, err := s.ListUsers(ctx, f.users, f.vis); return err },
+			func(s *sqlstore.Store) (int, error) { return s.CountUsers(ctx, f.users, f.vis) }},
+		{"clients", func(s *sqlstore.Store) error { _, _, err := s.ListClients(ctx, f.clients, f.vis); return err },
+			func(s *sqlstore.Store) (int, error) { return s.CountClients(ctx, f.clients, f.vis) }},
+		{"contracts", func(s *sqlstore.Store) error { _, _, err := s.ListContracts(ctx, f.contracts, f.vis); return err },
+			func(s *sqlstore.Store) (int, error) { return s.CountContracts(ctx, f.contracts, f.vis) }},
+		{"events", func(s *sqlstore.Store) error { _, _, err := s.ListEvents(ctx, f.events, f.vis); return err },
+			func(s *sqlstore.Store) (int, error) { return s.CountEvents(ctx, f.events, f.vis) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := &fakeDB{count: 42}
+			s := sqlstore.New(db, dialect(true))
+			require.NoError(t, tc.list(s))
+			n, err := tc.count(s)
+			require.NoError(t, err)
+			assert.Equal(t, 42, n, "the count is the database's")
+			require.Len(t, db.calls, 2)
+			list, count := db.calls[0], db.calls[1]
+
+			from := strings.Index(list.query, " FROM ")
+			order := strings.Index(list.query, " ORDER BY ")
+			require.Positive(t, from, list.query)
+			require.Greater(t, order, from, list.query)
+			assert.Equal(t, "SELECT COUNT(*)"+list.query[from:order], count.query)
+			assert.Contains(t, count.query, " WHERE ", "the scope and the filters are in the count")
+			assert.Equal(t, list.args[:len(list.args)-1], count.args, "the list's parameters, but its limit")
+		})
+	}
+	t.Run("a cursor does not narrow a count", func(t *testing.T) {
+		db := &fakeDB{count: 7}
+		n, err := sqlstore.New(db, dialect(false)).CountClients(ctx, crm.ClientFilter{ListOptions: crm.ListOptions{
+			Limit: 1, Sort: "-last_name", Cursor: "not even a cursor"}}, crm.Everything)
+		require.NoError(t, err)
+		assert.Equal(t, 7, n)
+		require.Len(t, db.calls, 1)
+		assert.Equal(t, "SELECT COUNT(*) FROM clients c", db.calls[0].query)
+	})
+	t.Run("a failing count", func(t *testing.T) {
+		_, err := sqlstore.New(&fakeDB{err: errDown}, dialect(false)).CountEvents(ctx, crm.EventFilter{}, crm.Everything)
+		assert.Equal(t, crm.EUNAVAILABLE, crm.ErrorCode(err))
+	})
 }
 
 func TestUnknownSortIsMalformed(t *testing.T) {

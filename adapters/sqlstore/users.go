@@ -29,7 +29,8 @@ func scanUser(r Row) (*crm.User, error) {
 }
 
 var userListing = listing[*crm.User]{
-	from:  "SELECT " + userCols + " FROM users u",
+	cols:  userCols,
+	from:  " FROM users u",
 	idCol: "u.id",
 	keys: map[string]sortKey[*crm.User]{
 		"id":          {col: "u.id", kind: kindInt},
@@ -100,6 +101,17 @@ func (s *Store) FindUserByUsername(ctx context.Context, username string) (*crm.U
 
 // ListUsers returns one page of the users within vis that match f.
 func (s *Store) ListUsers(ctx context.Context, f crm.UserFilter, vis crm.Visibility) ([]*crm.User, string, error) {
+	return list(ctx, s, userListing, s.userWhere(f, vis), f.ListOptions)
+}
+
+// CountUsers returns how many users within vis match f, whatever its paging and sort.
+func (s *Store) CountUsers(ctx context.Context, f crm.UserFilter, vis crm.Visibility) (int, error) {
+	return count(ctx, s, userListing, s.userWhere(f, vis))
+}
+
+// userWhere is the condition of the users within vis that match f, shared by their list and
+// their count.
+func (s *Store) userWhere(f crm.UserFilter, vis crm.Visibility) *where {
 	var w where
 	w.visible(vis, userScope)
 	w.contains(f.Q, "u.username", "u.email", "u.first_name", "u.last_name")
@@ -111,7 +123,7 @@ func (s *Store) ListUsers(ctx context.Context, f crm.UserFilter, vis crm.Visibil
 	if f.IsActive != nil {
 		w.add("u.is_active = ?", *f.IsActive)
 	}
-	return list(ctx, s, userListing, &w, f.ListOptions)
+	return &w
 }
 
 // UpdateUser locks the user with id within vis, calls fn, and writes the changed user and the

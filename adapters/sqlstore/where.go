@@ -65,7 +65,18 @@ func (w *where) day(d *Dialect, col string, day *crm.Date) {
 		return
 	}
 	start := day.Time()
-	w.add(col+" >= ? AND "+col+" < ?", d.time(start), d.time(start.Add(24*time.Hour)))
+	end := start.Add(24 * time.Hour)
+	w.between(d, col, &start, &end)
+}
+
+// between adds the half-open range from <= col < to, each bound only when it is set.
+func (w *where) between(d *Dialect, col string, from, to *time.Time) {
+	if from != nil {
+		w.add(col+" >= ?", d.time(*from))
+	}
+	if to != nil {
+		w.add(col+" < ?", d.time(*to))
+	}
 }
 
 // scope says how each condition of a crm.Visibility reads for one table; "" means the

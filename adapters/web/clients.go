@@ -32,7 +32,7 @@ func (ui *UI) clientList(rq *request) error {
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
 	}
-	items, next, err := ui.svc.ListClients(rq.ctx, f)
+	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListClients, ui.svc.CountClients)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
@@ -59,7 +59,7 @@ func (ui *UI) clientList(rq *request) error {
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
-	q.finish(base, body, len(items), next, "client")
+	q.finish(base, body, len(items), total, next)
 	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindClient.path, "Clients", body))
 }
 

@@ -23,29 +23,27 @@ func (ui *UI) routeContracts(g fiber.Router) {
 	g.Get(p+"/:id<int>/history", ui.protect(ui.history(kindContract)))
 }
 
-// contractList is the list of contracts with the API's filters. The search box looks for the
-// client's last name (contracts have no text of their own).
+// contractList is the list of contracts with the API's filters. The search box looks through
+// the client's names, email and company (contracts have no text of their own).
 func (ui *UI) contractList(rq *request) error {
 	q := newListQuery(rq.c)
 	f := crm.ContractFilter{
-		ClientID: q.id("client_id"), ClientFirstName: q.str("client_first_name"), ClientLastName: q.str("client_last_name"),
-		ClientEmail: q.str("client_email"), SalesContactID: q.id("sales_contact_id"), Amount: q.money("amount"),
-		AmountMin: q.money("amount_min"), AmountMax: q.money("amount_max"), DateCreated: q.date("date_created"),
-		Status: crm.ContractStatus(q.str("status")), Unpaid: q.flag("unpaid"), ListOptions: q.options(),
-	}
-	if s := q.str("q"); s != "" && f.ClientLastName == "" {
-		f.ClientLastName = s
+		Q: q.str("q"), ClientID: q.id("client_id"), ClientFirstName: q.str("client_first_name"),
+		ClientLastName: q.str("client_last_name"), ClientEmail: q.str("client_email"), SalesContactID: q.id("sales_contact_id"),
+		Amount: q.money("amount"), AmountMin: q.money("amount_min"), AmountMax: q.money("amount_max"),
+		DateCreated: q.date("date_created"), Status: crm.ContractStatus(q.str("status")), Unpaid: q.flag("unpaid"),
+		ListOptions: q.options(),
 	}
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
 	}
-	items, next, err := ui.svc.ListContracts(rq.ctx, f)
+	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListContracts, ui.svc.CountContracts)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
 	base := kindContract.listURL()
 	n := newNames(ui, rq)
-	body := &listBody{Plural: "Contracts", Singular: "contract", SearchLabel: "Search client last name"}
+	body := &listBody{Plural: "Contracts", Singular: "contract", SearchLabel: "Search client name, email or company"}
 	if rq.can(crm.ResourceContract, crm.ActionCreate) {
 		body.NewHref = kindContract.newURL()
 	}
@@ -71,7 +69,7 @@ func (ui *UI) contractList(rq *request) error {
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
-	q.finish(base, body, len(items), next, "contract")
+	q.finish(base, body, len(items), total, next)
 	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindContract.path, "Contracts", body))
 }
 

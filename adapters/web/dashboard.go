@@ -28,55 +28,42 @@ type stat struct {
 // panelRows is how many rows a dashboard panel shows.
 const panelRows = 5
 
-// countText shows a count of up to crm.MaxLimit, and "500+" beyond.
-func countText(n int, more bool) string {
-	if more {
-		return strconv.Itoa(n) + "+"
-	}
-	return strconv.Itoa(n)
-}
-
 // dashboard is the home page: counts of what the user may see and the lists that need them:
 // their clients (sales), unsigned and unpaid contracts, events without support (those who
 // assign support) and their upcoming events (support).
 func (ui *UI) dashboard(rq *request) error {
 	ctx := rq.ctx
-	all := crm.ListOptions{Limit: crm.MaxLimit}
 	body := &dashBody{Greeting: "Welcome back, " + firstName(rq.actor), Intro: roleIntro(rq.actor.Role)}
 	n := newNames(ui, rq)
 	me := rq.actor.ID
 
-	if rq.can(crm.ResourceClient, crm.ActionRead) {
-		items, next, err := ui.svc.ListClients(ctx, crm.ClientFilter{ListOptions: all})
+	for _, c := range []struct {
+		show  bool
+		stat  stat
+		count func() (int, error)
+	}{
+		{rq.can(crm.ResourceClient, crm.ActionRead),
+			stat{Label: "Clients", Hint: "you can see", Href: kindClient.listURL(), Icon: kindClient.icon, Tone: "indigo"},
+			func() (int, error) { return ui.svc.CountClients(ctx, crm.ClientFilter{}) }},
+		{rq.can(crm.ResourceContract, crm.ActionRead),
+			stat{Label: "Contracts", Hint: "you can see", Href: kindContract.listURL(), Icon: kindContract.icon, Tone: "blue"},
+			func() (int, error) { return ui.svc.CountContracts(ctx, crm.ContractFilter{}) }},
+		{rq.can(crm.ResourceEvent, crm.ActionRead),
+			stat{Label: "Events", Hint: "you can see", Href: kindEvent.listURL(), Icon: kindEvent.icon, Tone: "teal"},
+			func() (int, error) { return ui.svc.CountEvents(ctx, crm.EventFilter{}) }},
+		{rq.canAll(crm.ResourceUser, crm.ActionRead),
+			stat{Label: "Active users", Hint: "in the team", Href: kindUser.listURL() + "?is_active=true", Icon: kindUser.icon, Tone: "violet"},
+			func() (int, error) { return ui.svc.CountUsers(ctx, crm.UserFilter{IsActive: crm.Ptr(true)}) }},
+	} {
+		if !c.show {
+			continue
+		}
+		total, err := c.count()
 		if err != nil {
 			return ui.fail(rq.c, rq, err)
 		}
-		body.Stats = append(body.Stats, stat{Label: "Clients", Value: countText(len(items), next != ""), Hint: "you can see",
-			Href: kindClient.listURL(), Icon: kindClient.icon, Tone: "indigo"})
-	}
-	if rq.can(crm.ResourceContract, crm.ActionRead) {
-		items, next, err := ui.svc.ListContracts(ctx, crm.ContractFilter{ListOptions: all})
-		if err != nil {
-			return ui.fail(rq.c, rq, err)
-		}
-		body.Stats = append(body.Stats, stat{Label: "Contracts", Value: countText(len(items), next != ""), Hint: "you can see",
-			Href: kindContract.listURL(), Icon: kindContract.icon, Tone: "blue"})
-	}
-	if rq.can(crm.ResourceEvent, crm.ActionRead) {
-		items, next, err := ui.svc.ListEvents(ctx, crm.EventFilter{ListOptions: all})
-		if err != nil {
-			return ui.fail(rq.c, rq, err)
-		}
-		body.Stats = append(body.Stats, stat{Label: "Events", Value: countText(len(items), next != ""), Hint: "you can see",
-			Href: kindEvent.listURL(), Icon: kindEvent.icon, Tone: "teal"})
-	}
-	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		items, next, err := ui.svc.ListUsers(ctx, crm.UserFilter{IsActive: crm.Ptr(true), ListOptions: all})
-		if err != nil {
-			return ui.fail(rq.c, rq, err)
-		}
-		body.Stats = append(body.Stats, stat{Label: "Active users", Value: countText(len(items), next != ""), Hint: "in the team",
-			Href: kindUser.listURL() + "?is_active=true", Icon: kindUser.icon, Tone: "violet"})
+		c.stat.Value = strconv.Itoa(total)
+		body.Stats = append(body.Stats, c.stat)
 	}
 
 	if hasScope(rq, crm.ResourceClient, crm.ScopeOwn) {
@@ -125,17 +112,11 @@ func (ui *UI) dashboard(rq *request) error {
 		body.Panels = append(body.Panels, t)
 	}
 	if hasScope(rq, crm.ResourceEvent, crm.ScopeAssigned) {
-		items, _, err := ui.svc.ListEvents(ctx, crm.EventFilter{SupportContactID: &me, Status: crm.EventOpen,
-			ListOptions: crm.ListOptions{Limit: crm.MaxLimit, Sort: "event_date"}})
+		now := ui.now()
+		upcoming, _, err := ui.svc.ListEvents(ctx, crm.EventFilter{SupportContactID: &me, Status: crm.EventOpen, From: &now,
+			ListOptions: crm.ListOptions{Limit: panelRows, Sort: "event_date"}})
 		if err != nil {
 			return ui.fail(rq.c, rq, err)
-		}
-		var upcoming []*crm.Event
-		now := ui.now()
-		for _, e := range items {
-			if !e.EventDate.Before(now) && len(upcoming) < panelRows {
-				upcoming = append(upcoming, e)
-			}
 		}
 		t := ui.eventTable(rq, n, upcoming, nil, "")
 		t.Columns, t.Rows = pick(t, 0, 1, 2, 3, 4)

@@ -34,7 +34,7 @@ func (ui *UI) eventList(rq *request) error {
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
 	}
-	items, next, err := ui.svc.ListEvents(rq.ctx, f)
+	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListEvents, ui.svc.CountEvents)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
@@ -70,7 +70,7 @@ func (ui *UI) eventList(rq *request) error {
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
-	q.finish(base, body, len(items), next, "event")
+	q.finish(base, body, len(items), total, next)
 	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindEvent.path, "Events", body))
 }
 

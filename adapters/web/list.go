@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -222,20 +223,35 @@ func (q *listQuery) column(base, label, key string, numeric bool) column {
 	return col
 }
 
-// finish fills the paging part of a list body.
-func (q *listQuery) finish(base string, body *listBody, n int, next string, word string) {
+// fetch returns one page of a list and the number of rows of the whole list: what a list page
+// shows. Both calls take the same filter, so that the count is the count of that list.
+func fetch[F, T any](ctx context.Context, f F, list func(context.Context, F) ([]T, string, error),
+	count func(context.Context, F) (int, error)) (items []T, next string, total int, err error) {
+	items, next, err = list(ctx, f)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	total, err = count(ctx, f)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	return items, next, total, nil
+}
+
+// finish fills the paging part of a list body: n rows on this page, total in the whole list.
+func (q *listQuery) finish(base string, body *listBody, n, total int, next string) {
 	body.Q = q.params.Get("q")
 	body.Sort = q.params.Get("sort")
 	body.Limit = q.params.Get("limit")
 	body.Active = q.active
 	body.ResetHref = base
 	switch {
-	case n == 0:
-		body.Showing = "No " + word + "s"
+	case total == 0:
+		body.Showing = "No results"
 	case next == "" && q.params.Get("cursor") == "":
-		body.Showing = plural(n, word)
+		body.Showing = plural(total, "result")
 	default:
-		body.Showing = "Showing " + plural(n, word) + " on this page"
+		body.Showing = plural(total, "result") + ", " + strconv.Itoa(n) + " on this page"
 	}
 	if next != "" {
 		body.NextHref = q.with(base, "cursor", next)

@@ -29,7 +29,7 @@ func TestListsSearchFilterSortAndPage(t *testing.T) {
 	assert.Equal(t, 10, strings.Count(first.Body, `class="strong"`), "ten rows")
 	assert.Contains(t, first.Body, "Client00")
 	assert.NotContains(t, first.Body, "Client10")
-	assert.Contains(t, first.Body, "Showing 10 clients on this page")
+	assert.Contains(t, first.Body, "30 results, 10 on this page", "the count is of the whole list, not of the page")
 	next := html2text(regexp1(t, first.Body, `href="([^"]+)" rel="next"`))
 	assert.Contains(t, next, "cursor=")
 	assert.Contains(t, next, "sort=first_name", "paging keeps the sort")
@@ -51,12 +51,26 @@ func TestListsSearchFilterSortAndPage(t *testing.T) {
 
 	search := b.get("/admin/clients?q=company+07")
 	assert.Contains(t, search.Body, "Client07")
-	assert.Contains(t, search.Body, "1 client")
+	assert.Contains(t, search.Body, "1 result")
 	assert.Equal(t, 1, strings.Count(search.Body, `class="strong"`))
 
 	mine := b.get("/admin/clients?sales_contact_id=" + itoa(e.sales2.ID) + "&limit=100")
 	assert.Equal(t, 10, strings.Count(mine.Body, `class="strong"`), "the sales contact filter")
 	assert.Contains(t, mine.Body, "1 active")
+	assert.Contains(t, mine.Body, ">10 results<", "the count has the list's filter")
+	assert.NotContains(t, mine.Body, "on this page", "a list on one page says nothing of pages")
+
+	mineByName := b.get("/admin/clients?sales_contact_id=" + itoa(e.sales2.ID) + "&sort=last_name&limit=4")
+	assert.Contains(t, mineByName.Body, "10 results, 4 on this page", "paging and sorting do not change the count")
+	later := b.get(html2text(regexp1(t, mineByName.Body, `href="([^"]+)" rel="next"`)))
+	assert.Contains(t, later.Body, "10 results, 4 on this page", "the count stays on the next page")
+
+	none := b.get("/admin/clients?q=nobody+by+that+name")
+	assert.Contains(t, none.Body, "No results")
+
+	sam := e.loggedIn(e.sales)
+	scoped := sam.get("/admin/clients?limit=5")
+	assert.Contains(t, scoped.Body, "20 results, 5 on this page", "sales count only their own clients")
 
 	cases := []string{"/admin/clients?sales_contact_id=abc", "/admin/clients?status=gone", "/admin/clients?sort=password",
 		"/admin/clients?limit=100000", "/admin/clients?cursor=garbage", "/admin/contracts?amount_min=ten", "/admin/events?event_date=tomorrow",
@@ -87,6 +101,10 @@ func TestListFiltersOfContractsAndEvents(t *testing.T) {
 		{"/admin/contracts?amount_min=2000", "#" + itoa(unpaid.ID), `href="/admin/contracts/` + itoa(paid.ID) + `"`},
 		{"/admin/contracts?client_email=" + ann.Email, "#" + itoa(paid.ID), `href="/admin/contracts/` + itoa(unpaid.ID) + `"`},
 		{"/admin/contracts?q=stone", "#" + itoa(unpaid.ID), `href="/admin/contracts/` + itoa(paid.ID) + `"`},
+		{"/admin/contracts?q=ann", "#" + itoa(paid.ID), `href="/admin/contracts/` + itoa(unpaid.ID) + `"`},
+		{"/admin/contracts?q=ACME", "#" + itoa(paid.ID), `href="/admin/contracts/` + itoa(unpaid.ID) + `"`},
+		{"/admin/contracts?q=" + bob.Email, "#" + itoa(unpaid.ID), `href="/admin/contracts/` + itoa(paid.ID) + `"`},
+		{"/admin/contracts?q=stone&status=open", "No results", `href="/admin/contracts/` + itoa(unpaid.ID) + `"`},
 		{"/admin/events?unassigned=true", "Lonely fair", "Assigned gala"},
 		{"/admin/events?support_contact_id=" + itoa(e.support.ID), "Assigned gala", "Lonely fair"},
 		{"/admin/events?q=fair", "Lonely fair", "Assigned gala"},

@@ -34,7 +34,7 @@ func (ui *UI) userList(rq *request) error {
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
 	}
-	items, next, err := ui.svc.ListUsers(rq.ctx, f)
+	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListUsers, ui.svc.CountUsers)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
@@ -71,7 +71,7 @@ func (ui *UI) userList(rq *request) error {
 		{Name: "username", Label: "Username", Type: "text", Value: f.Username},
 		{Name: "email", Label: "Email contains", Type: "text", Value: f.Email},
 	}
-	q.finish(base, body, len(items), next, "user")
+	q.finish(base, body, len(items), total, next)
 	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindUser.path, "Users", body))
 }
 

@@ -73,8 +73,12 @@ func testContractMoney(t *testing.T, f *fixture) {
 func testContractFilters(t *testing.T, f *fixture) {
 	s1 := f.user(crm.RoleSales)
 	s2 := f.user(crm.RoleSales)
-	kevin := f.client(&s1.ID, func(c *crm.Client) { c.FirstName, c.LastName, c.Email = "Kevin", "Casey", "kevin@startup.io" })
-	john := f.client(&s2.ID, func(c *crm.Client) { c.FirstName, c.LastName, c.Email = "John", "Ouick", "john@bigcorp.com" })
+	kevin := f.client(&s1.ID, func(c *crm.Client) {
+		c.FirstName, c.LastName, c.Email, c.Company = "Kevin", "Casey", "kevin@startup.io", "Nimbus Labs"
+	})
+	john := f.client(&s2.ID, func(c *crm.Client) {
+		c.FirstName, c.LastName, c.Email, c.Company = "John", "Ouick", "john@bigcorp.com", "Big_Corp"
+	})
 	day := time.Date(2026, time.May, 10, 0, 0, 0, 0, time.UTC)
 	created := func(at time.Time) func(*crm.Contract) {
 		return func(k *crm.Contract) { k.DateCreated, k.DateUpdated = at, at }
@@ -98,6 +102,13 @@ func testContractFilters(t *testing.T, f *fixture) {
 		{"client last name", crm.ContractFilter{ClientLastName: "uic"}, []*crm.Contract{large, after}},
 		{"client email", crm.ContractFilter{ClientEmail: "BigCorp"}, []*crm.Contract{large, after}},
 		{"client filters are and-ed", crm.ContractFilter{ClientFirstName: "kevin", ClientEmail: "bigcorp"}, nil},
+		{"q on the client's first name", crm.ContractFilter{Q: "KEV"}, []*crm.Contract{small, medium}},
+		{"q on the client's last name", crm.ContractFilter{Q: "ouic"}, []*crm.Contract{large, after}},
+		{"q on the client's email", crm.ContractFilter{Q: "BigCorp.COM"}, []*crm.Contract{large, after}},
+		{"q on the client's company", crm.ContractFilter{Q: "nimbus"}, []*crm.Contract{small, medium}},
+		{"q: underscore is no wildcard", crm.ContractFilter{Q: "_"}, []*crm.Contract{large, after}},
+		{"q and client filters are and-ed", crm.ContractFilter{Q: "kevin", ClientEmail: "bigcorp"}, nil},
+		{"q and other filters are and-ed", crm.ContractFilter{Q: "labs", Status: crm.ContractOpen}, []*crm.Contract{medium}},
 		{"sales contact", crm.ContractFilter{SalesContactID: &s1.ID}, []*crm.Contract{small, medium}},
 		{"amount", crm.ContractFilter{Amount: amount(90000)}, []*crm.Contract{large, after}},
 		{"amount min, inclusive", crm.ContractFilter{AmountMin: amount(50000)}, []*crm.Contract{medium, large, after}},

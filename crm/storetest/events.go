@@ -95,6 +95,7 @@ func testEventFilters(t *testing.T, f *fixture) {
 	})
 	expo := f.event(k2, &p1.ID, at(day.Add(24*time.Hour)), func(e *crm.Event) { e.Name, e.Location = "Expo", "Paris Nord" })
 	onDay := crm.DateOf(day)
+	nextDay := day.Add(24 * time.Hour)
 	for _, tc := range []struct {
 		name   string
 		filter crm.EventFilter
@@ -111,6 +112,11 @@ func testEventFilters(t *testing.T, f *fixture) {
 		{"support contact", crm.EventFilter{SupportContactID: &p1.ID}, []*crm.Event{launch, expo}},
 		{"unassigned", crm.EventFilter{Unassigned: true}, []*crm.Event{gala, party}},
 		{"on a day (UTC)", crm.EventFilter{EventDate: &onDay}, []*crm.Event{launch, gala}},
+		{"from an instant, inclusive", crm.EventFilter{From: &day}, []*crm.Event{launch, gala, expo}},
+		{"to an instant, exclusive", crm.EventFilter{To: &day}, []*crm.Event{party}},
+		{"from and to", crm.EventFilter{From: &day, To: &nextDay}, []*crm.Event{launch, gala}},
+		{"to before from", crm.EventFilter{From: &nextDay, To: &day}, nil},
+		{"from in another time zone", crm.EventFilter{From: crm.Ptr(nextDay.In(time.FixedZone("UTC-5", -5*3600)))}, []*crm.Event{expo}},
 		{"status", crm.EventFilter{Status: crm.EventClosed}, []*crm.Event{party}},
 		{"combined", crm.EventFilter{Unassigned: true, ClientID: &kevin.ID}, []*crm.Event{gala}},
 	} {

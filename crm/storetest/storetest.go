@@ -6,8 +6,8 @@
 //	}
 //
 // The suite checks what the doc comments of the ports promise and what the domain relies on:
-// CRUD of every resource, every filter, the visibility scopes on lists and gets alike, keyset
-// pagination, conflicts, transactions that write all or nothing, concurrent updates, refresh
+// CRUD of every resource, every filter, the visibility scopes on lists, counts and gets alike,
+// keyset pagination, conflicts, transactions that write all or nothing, concurrent updates, refresh
 // token rotation, sessions and login throttling.
 package storetest
 
@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"EventFilters", testEventFilters},
 		{"EventVisibility", testEventVisibility},
 		{"TimesRoundTrip", testTimesRoundTrip},
+		{"Counts", testCounts},
 		{"Pagination", testPagination},
 		{"PaginationEqualKeys", testPaginationEqualKeys},
 		{"BadCursor", testBadCursor},
