@@ -95,9 +95,15 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 			Message: "too many failed logins: try again later"}
 	}
 
-	u, err := s.users.FindUserByUsername(ctx, username)
-	if err != nil && ErrorCode(err) != ENOTFOUND {
-		return nil, err
+	// A username no one can have (control characters, invalid UTF-8) is not looked up: it is
+	// refused like an unknown one, after the same dummy verification.
+	var u *User
+	if cleanText(username, false) {
+		found, err := s.users.FindUserByUsername(ctx, username)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return nil, err
+		}
+		u = found
 	}
 	hash, err := s.dummy()
 	if err != nil {

@@ -127,3 +127,13 @@ func TestBootstrapAndHasUsers(t *testing.T) {
 	_, err = svc.Bootstrap(ctx, crm.UserInput{Username: crm.Some("admin2")})
 	requireCode(t, err, crm.EINVALID)
 }
+
+func TestAuthenticateWithAnImpossibleUsername(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	_, err := w.svc.Authenticate(context.Background(), "sam\x00", goodPassword, "10.0.0.9")
+	requireCode(t, err, crm.EUNAUTHORIZED)
+	n, _, err := w.store.LoginFailures(context.Background(), "addr:10.0.0.9", w.now.Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "it counts as a failed login")
+}

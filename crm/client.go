@@ -146,6 +146,9 @@ func (in *ClientInput) apply(c *Client, fe *fieldErrors) {
 		fe.add("mobile", "a phone number: digits, spaces and + - . ( ), at most %d characters", maxPhoneLen)
 	}
 	checkLen(fe, "company", c.Company, maxCompanyLen)
+	checkText(fe, "first_name", c.FirstName, false)
+	checkText(fe, "last_name", c.LastName, false)
+	checkText(fe, "company", c.Company, false)
 	if !c.Status.Valid() {
 		fe.add("status", "must be potential or existing")
 	}
@@ -276,6 +279,9 @@ func (s *Service) CountClients(ctx context.Context, f ClientFilter) (int, error)
 
 // check refuses a filter value that names no client status (EMALFORMED).
 func (f *ClientFilter) check() error {
+	if err := checkFilterText("q", f.Q, "first_name", f.FirstName, "last_name", f.LastName, "email", f.Email, "company", f.Company); err != nil {
+		return err
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		return &Error{Code: EMALFORMED, Message: "unknown client status " + string(f.Status),
 			Fields: []FieldError{{Field: "status", Message: "must be potential or existing"}}}

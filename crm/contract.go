@@ -263,6 +263,9 @@ func (s *Service) CountContracts(ctx context.Context, f ContractFilter) (int, er
 
 // check refuses a filter value that names no contract status (EMALFORMED).
 func (f *ContractFilter) check() error {
+	if err := checkFilterText("q", f.Q, "client_first_name", f.ClientFirstName, "client_last_name", f.ClientLastName, "client_email", f.ClientEmail); err != nil {
+		return err
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		return &Error{Code: EMALFORMED, Message: "unknown contract status " + string(f.Status),
 			Fields: []FieldError{{Field: "status", Message: "must be open or signed"}}}

@@ -105,8 +105,16 @@ func ErrorFields(err error) []FieldError {
 // at once rather than one per attempt.
 type fieldErrors []FieldError
 
+// add records a problem with field; a second problem with the same field joins the first.
 func (fe *fieldErrors) add(field, format string, args ...any) {
-	*fe = append(*fe, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	for i := range *fe {
+		if (*fe)[i].Field == field {
+			(*fe)[i].Message += "; " + msg
+			return
+		}
+	}
+	*fe = append(*fe, FieldError{Field: field, Message: msg})
 }
 
 // err returns nil when nothing was collected, or an EINVALID error listing every field.

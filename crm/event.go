@@ -138,6 +138,9 @@ func (in *EventInput) apply(e *Event, fe *fieldErrors) {
 	checkLen(fe, "name", e.Name, maxEventNameLen)
 	checkLen(fe, "location", e.Location, maxLocationLen)
 	checkLen(fe, "notes", e.Notes, maxNotesLen)
+	checkText(fe, "name", e.Name, false)
+	checkText(fe, "location", e.Location, false)
+	checkText(fe, "notes", e.Notes, true)
 	if e.EventDate.IsZero() {
 		fe.add("event_date", "required: a date and time such as 2027-06-01T18:00:00Z")
 	}
@@ -270,6 +273,9 @@ func (s *Service) CountEvents(ctx context.Context, f EventFilter) (int, error) {
 
 // check refuses a filter value that names no event status (EMALFORMED).
 func (f *EventFilter) check() error {
+	if err := checkFilterText("q", f.Q, "client_first_name", f.ClientFirstName, "client_email", f.ClientEmail); err != nil {
+		return err
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		return &Error{Code: EMALFORMED, Message: "unknown event status " + string(f.Status),
 			Fields: []FieldError{{Field: "status", Message: "must be open or closed"}}}

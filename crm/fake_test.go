@@ -149,6 +149,10 @@ func (m *memStore) FindUser(_ context.Context, id int64, v crm.Visibility) (*crm
 func (m *memStore) FindUserByUsername(_ context.Context, name string) (*crm.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if strings.ContainsRune(name, 0) {
+		// PostgreSQL refuses NUL in text parameters (SQLSTATE 22021).
+		return nil, crm.Internal(errors.New("invalid byte sequence for encoding UTF8: 0x00"))
+	}
 	for _, u := range m.users {
 		if u.Username == name {
 			c := *u

@@ -150,6 +150,8 @@ func (in *UserInput) apply(u *User, fe *fieldErrors) {
 	}
 	checkLen(fe, "first_name", u.FirstName, maxNameLen)
 	checkLen(fe, "last_name", u.LastName, maxNameLen)
+	checkText(fe, "first_name", u.FirstName, false)
+	checkText(fe, "last_name", u.LastName, false)
 	if !u.Role.Valid() {
 		fe.add("role", "required: management, sales or support")
 	}
@@ -292,6 +294,9 @@ func (s *Service) CountUsers(ctx context.Context, f UserFilter) (int, error) {
 
 // check refuses a filter value that names no role (EMALFORMED).
 func (f *UserFilter) check() error {
+	if err := checkFilterText("q", f.Q, "username", f.Username, "email", f.Email, "first_name", f.FirstName, "last_name", f.LastName); err != nil {
+		return err
+	}
 	if f.Role != "" && !f.Role.Valid() {
 		return &Error{Code: EMALFORMED, Message: "unknown role " + string(f.Role),
 			Fields: []FieldError{{Field: "role", Message: "must be management, sales or support"}}}

@@ -1,0 +1,45 @@
+package crm
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// cleanText reports whether s is text a person could have typed: valid UTF-8 without control
+// characters (NUL and the like), which some databases refuse and no form produces. Line breaks
+// and tabs are allowed when multiline is true.
+func cleanText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkText records in fe a text field that is not clean text (see cleanText).
+func checkText(fe *fieldErrors, field, v string, multiline bool) {
+	if !cleanText(v, multiline) {
+		fe.add(field, "must be valid text without control characters")
+	}
+}
+
+// checkFilterText refuses (EMALFORMED) a text filter that is not clean single-line text. The
+// pairs are the parameter's name and its value.
+func checkFilterText(pairs ...string) error {
+	var fe fieldErrors
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if !cleanText(pairs[i+1], false) {
+			fe.add(pairs[i], "must be valid text without control characters")
+		}
+	}
+	if len(fe) == 0 {
+		return nil
+	}
+	err := fe.err().(*Error)
+	err.Code = EMALFORMED
+	return err
+}
