@@ -23,7 +23,7 @@ import (
 type Store struct {
 	*sqlstore.Store
 	pool *pgxpool.Pool
-	mig  sqlstore.Migrator
+	sqlstore.Migrator
 }
 
 // Pool settings used unless the URL sets them.
@@ -67,7 +67,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w (is the server running, and does the database exist?)", describe(cfg), err)
 	}
 	s := &Store{Store: sqlstore.New(&db{pool: pool}, Dialect), pool: pool}
-	s.mig = sqlstore.Migrator{Name: "PostgreSQL", Source: migrations.Postgres, Driver: s.migrationDriver}
+	s.Migrator = sqlstore.Migrator{Name: "PostgreSQL", Source: migrations.Postgres, Driver: s.migrationDriver}
 	return s, nil
 }
 
@@ -97,18 +97,6 @@ func (s *Store) migrationDriver(ctx context.Context) (database.Driver, error) {
 	return drv, nil
 }
 
-// MigrateUp applies every migration not yet applied.
-func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
-
-// MigrateDown reverts every migration: it drops the whole schema and every record.
-func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }
-
-// MigrateVersion returns the version of the last applied migration (0 for none) and whether it
-// failed halfway (dirty).
-func (s *Store) MigrateVersion() (version uint, dirty bool, err error) {
-	return s.mig.Version(context.Background())
-}
-
 // Ping checks that the database answers, for a readiness probe. Give ctx a short deadline.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
@@ -123,3 +111,6 @@ func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
 }
+
+// Stat returns the statistics of the connection pool, for the metrics endpoint.
+func (s *Store) Stat() *pgxpool.Stat { return s.pool.Stat() }

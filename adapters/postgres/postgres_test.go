@@ -67,3 +67,11 @@ func TestLostDatabaseIsUnavailable(t *testing.T) {
 	_, err = s.FindUser(canceled, 1, crm.Everything)
 	assert.Equal(t, crm.EUNAVAILABLE, crm.ErrorCode(err), "a query cut short reads as unavailable: %v", err)
 }
+
+func TestPoolStatistics(t *testing.T) {
+	s := pgtest.New(t)
+	require.NoError(t, s.Ping(context.Background()))
+	st := s.Stat()
+	assert.Equal(t, int32(10), st.MaxConns(), "the default pool size")
+	assert.GreaterOrEqual(t, st.TotalConns(), int32(1), "the ping opened a connection")
+}

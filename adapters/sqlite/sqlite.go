@@ -30,7 +30,7 @@ type Store struct {
 	path   string
 	reader *sql.DB
 	writer *sql.DB
-	mig    sqlstore.Migrator
+	sqlstore.Migrator
 }
 
 // Pragmas set on every connection. busy_timeout makes a connection wait up to 5 s for a lock
@@ -68,7 +68,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader: reader,
 		writer: writer,
 	}
-	s.mig = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver}
+	s.Migrator = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver}
 	return s, nil
 }
 
@@ -109,18 +109,6 @@ func (s *Store) migrationDriver(ctx context.Context) (database.Driver, error) {
 	return drv, nil
 }
 
-// MigrateUp applies every migration not yet applied.
-func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
-
-// MigrateDown reverts every migration: it drops the whole schema and every record.
-func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }
-
-// MigrateVersion returns the version of the last applied migration (0 for none) and whether it
-// failed halfway (dirty).
-func (s *Store) MigrateVersion() (version uint, dirty bool, err error) {
-	return s.mig.Version(context.Background())
-}
-
 // Ping checks that the database can be read, for a readiness probe.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
@@ -134,3 +122,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	return errors.Join(s.reader.Close(), s.writer.Close())
 }
+
+// Stats returns the statistics of the read pool (writes go through one connection of their own),
+// for the metrics endpoint.
+func (s *Store) Stats() sql.DBStats { return s.reader.Stats() }

@@ -141,3 +141,9 @@ func TestOpenRefusesBadPaths(t *testing.T) {
 		assert.Error(t, err, "path %q", path)
 	}
 }
+
+func TestPoolStatistics(t *testing.T) {
+	s := sqlitetest.New(t)
+	require.NoError(t, s.Ping(context.Background()))
+	assert.GreaterOrEqual(t, s.Stats().OpenConnections, 1, "the ping opened a read connection")
+}

@@ -12,7 +12,8 @@ import (
 )
 
 // Migrator applies a set of golang-migrate migrations to one database. The sqlite and postgres
-// stores each make one from their migration set and a driver for their database.
+// stores each embed one, made from their migration set and a driver for their database, so its
+// methods are theirs.
 type Migrator struct {
 	// Name names the database in messages, e.g. "SQLite".
 	Name string
@@ -23,21 +24,21 @@ type Migrator struct {
 	Driver func(ctx context.Context) (database.Driver, error)
 }
 
-// Up applies every migration not yet applied. Having nothing to apply is no error.
-func (m Migrator) Up(ctx context.Context) error {
+// MigrateUp applies every migration not yet applied. Having nothing to apply is no error.
+func (m Migrator) MigrateUp(ctx context.Context) error {
 	return m.run(ctx, "up", func(mg *migrate.Migrate) error { return mg.Up() })
 }
 
-// Down reverts every applied migration, dropping the whole schema and its data. Having nothing
-// to revert is no error.
-func (m Migrator) Down(ctx context.Context) error {
+// MigrateDown reverts every applied migration, dropping the whole schema and its data. Having
+// nothing to revert is no error.
+func (m Migrator) MigrateDown(ctx context.Context) error {
 	return m.run(ctx, "down", func(mg *migrate.Migrate) error { return mg.Down() })
 }
 
-// Version returns the version of the last applied migration (0 for none) and whether it failed
-// halfway (dirty), in which case the schema must be repaired by hand and the version forced.
-func (m Migrator) Version(ctx context.Context) (version uint, dirty bool, err error) {
-	err = m.run(ctx, "version", func(mg *migrate.Migrate) error {
+// MigrateVersion returns the version of the last applied migration (0 for none) and whether it
+// failed halfway (dirty), in which case the schema must be repaired by hand and the version forced.
+func (m Migrator) MigrateVersion() (version uint, dirty bool, err error) {
+	err = m.run(context.Background(), "version", func(mg *migrate.Migrate) error {
 		version, dirty, err = mg.Version()
 		if errors.Is(err, migrate.ErrNilVersion) {
 			return nil

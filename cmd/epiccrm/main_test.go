@@ -220,6 +220,12 @@ func TestServeStartsAndStopsGracefully(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	assert.Contains(t, string(body), "access_token")
 
+	resp, err = http.Get("http://" + addr + "/metrics")
+	require.NoError(t, err)
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(body), "epiccrm_db_connections_open", "the store's pool statistics are exported")
+
 	resp, err = http.Get("http://" + addr + "/admin/login")
 	require.NoError(t, err)
 	resp.Body.Close()
