@@ -7,6 +7,7 @@ import (
 
 // contractListParams are the query parameters of GET /contracts.
 var contractListParams = listParams(crm.ContractSortable,
+	queryParam{name: "q", kind: pText, doc: "Text in the client's first or last name, email or company."},
 	queryParam{name: "client_id", kind: pID, doc: "The id of the client."},
 	queryParam{name: "client_first_name", kind: pText, doc: "Text in the client's first name."},
 	queryParam{name: "client_last_name", kind: pText, doc: "Text in the client's last name."},
@@ -26,7 +27,7 @@ func (a *API) listContracts(c *fiber.Ctx) error {
 		return err
 	}
 	items, next, err := a.svc.ListContracts(ctxOf(c), crm.ContractFilter{
-		ClientID: q.id("client_id"), ClientFirstName: q.text("client_first_name"),
+		Q: q.text("q"), ClientID: q.id("client_id"), ClientFirstName: q.text("client_first_name"),
 		ClientLastName: q.text("client_last_name"), ClientEmail: q.text("client_email"),
 		SalesContactID: q.id("sales_contact_id"), Amount: q.money("amount"),
 		AmountMin: q.money("amount_min"), AmountMax: q.money("amount_max"),

@@ -16,6 +16,8 @@ var eventListParams = listParams(crm.EventSortable,
 	queryParam{name: "support_contact_id", kind: pID, doc: "The id of the support contact."},
 	queryParam{name: "unassigned", kind: pBool, doc: "true: only events without a support contact."},
 	queryParam{name: "event_date", kind: pDay, doc: "Starting on this day (UTC), such as 2027-06-01."},
+	queryParam{name: "from", kind: pTime, doc: "Starting at or after this instant: an RFC 3339 date-time such as 2027-06-01T00:00:00Z (send the + of an offset as %2B)."},
+	queryParam{name: "to", kind: pTime, doc: "Starting before this instant (the bound itself is excluded), such as 2027-07-01T00:00:00Z. With from, a half-open range [from, to)."},
 	queryParam{name: "status", kind: pText, doc: "The status.", enum: enums[typeOf[crm.EventStatus]()]},
 )
 
@@ -29,6 +31,7 @@ func (a *API) listEvents(c *fiber.Ctx) error {
 		ClientFirstName: q.text("client_first_name"), ClientEmail: q.text("client_email"),
 		SalesContactID: q.id("sales_contact_id"), SupportContactID: q.id("support_contact_id"),
 		Unassigned: q.flag("unassigned"), EventDate: q.day("event_date"),
+		From: q.instant("from"), To: q.instant("to"),
 		Status: crm.EventStatus(q.text("status")), ListOptions: q.list(),
 	})
 	if err != nil {

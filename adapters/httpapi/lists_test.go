@@ -3,12 +3,15 @@ package httpapi_test
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/crm"
 )
 
 // TestListFilters uses every filter of every list once, as management, and checks which
@@ -38,6 +41,13 @@ func TestListFilters(t *testing.T) {
 		{"/api/v1/clients?sales_contact_id={S2}", []string{"C2"}},
 		{"/api/v1/clients?q=", []string{"C1", "C2"}},
 
+		{"/api/v1/contracts?q=acme", []string{"K1", "K2"}},
+		{"/api/v1/contracts?q=CARLA", []string{"K1", "K2"}},
+		{"/api/v1/contracts?q=client", []string{"K1", "K2"}},
+		{"/api/v1/contracts?q=carla%40acme", []string{"K1", "K2"}},
+		{"/api/v1/contracts?q=globex", nil},
+		{"/api/v1/contracts?q=otto", nil},
+		{"/api/v1/contracts?q=acme&status=open", []string{"K2"}},
 		{"/api/v1/contracts?client_id={C1}", []string{"K1", "K2"}},
 		{"/api/v1/contracts?client_first_name=carla", []string{"K1", "K2"}},
 		{"/api/v1/contracts?client_last_name=client", []string{"K1", "K2"}},
@@ -65,6 +75,14 @@ func TestListFilters(t *testing.T) {
 		{"/api/v1/events?unassigned=true", nil},
 		{"/api/v1/events?event_date=2027-06-01", []string{"E1"}},
 		{"/api/v1/events?event_date=2027-06-02", nil},
+		{"/api/v1/events?from=2027-06-01T18:00:00Z", []string{"E1"}},
+		{"/api/v1/events?from=2027-06-01T18:00:00.000001Z", nil},
+		{"/api/v1/events?to=2027-06-01T18:00:00Z", nil},
+		{"/api/v1/events?to=2027-06-01T18:00:00.000001Z", []string{"E1"}},
+		{"/api/v1/events?from=2027-06-01T20:00:00%2B02:00", []string{"E1"}},
+		{"/api/v1/events?to=2027-06-01T20:00:00%2B02:00", nil},
+		{"/api/v1/events?from=2027-06-01T00:00:00Z&to=2027-06-02T00:00:00Z", []string{"E1"}},
+		{"/api/v1/events?from=2027-06-02T00:00:00Z&to=2027-06-01T00:00:00Z", nil},
 		{"/api/v1/events?status=open", []string{"E1"}},
 		{"/api/v1/events?status=closed", nil},
 	}
@@ -77,6 +95,81 @@ func TestListFilters(t *testing.T) {
 				assert.Equal(t, e.idsOf(tc.want...), e.listIDs(t, "M", path))
 			})
 		}
+	})
+}
+
+// TestEventDateRange lists events between two instants: from is included, to is not, an offset
+// is honoured, the range combines with paging and sorting, and it never widens the read scope.
+func TestEventDateRange(t *testing.T) {
+	t.Parallel()
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		require.NoError(t, err)
+		return v
+	}
+	dates := map[string]time.Time{
+		"eve":      at("2027-05-31T23:59:59.999999Z"),
+		"midnight": at("2027-06-01T00:00:00Z"),
+		"noon":     at("2027-06-01T12:00:00Z"),
+		"next":     at("2027-06-02T00:00:00Z"),
+	}
+	cases := []struct {
+		path string
+		want []string
+	}{
+		{"?from=2027-06-01T00:00:00Z&to=2027-06-02T00:00:00Z", []string{"midnight", "noon", "E1"}},
+		{"?from=2027-06-01T00:00:00Z", []string{"midnight", "noon", "E1", "next"}},
+		{"?to=2027-06-01T00:00:00Z", []string{"eve"}},
+		{"?from=2027-06-01T02:00:00%2B02:00&to=2027-06-01T14:00:01%2B02:00", []string{"midnight", "noon"}},
+		{"?from=2027-06-01T00:00:00Z&to=2027-06-02T00:00:00Z&sort=-event_date", []string{"E1", "noon", "midnight"}},
+		{"?from=2027-05-31T23:59:59.999999Z&to=2027-06-01T00:00:00.000001Z", []string{"eve", "midnight"}},
+		{"?from=2027-06-01T00:00:00Z&to=2027-06-02T00:00:00Z&sort=-event_date&limit=1", []string{"E1", "noon", "midnight"}},
+		{"?from=2027-06-01T12:00:00Z&to=2027-06-01T12:00:00Z", nil},
+		{"?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z", []string{"eve", "midnight", "noon", "E1", "next"}},
+	}
+	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		e := newEnv(t, open)
+		for name, when := range dates {
+			ev, err := e.svc.CreateEvent(e.as("S1"), crm.EventInput{ContractID: crm.Some(e.ids["K1"]),
+				Name: crm.Some(name), EventDate: crm.Some(when)})
+			require.NoError(t, err)
+			e.ids[name] = ev.ID
+		}
+		for _, tc := range cases {
+			t.Run(tc.path, func(t *testing.T) {
+				path := "/api/v1/events" + tc.path
+				if strings.Contains(tc.path, "sort=") {
+					assert.Equal(t, e.idsOf(tc.want...), e.walkIDs(t, "M", path))
+					return
+				}
+				want := e.idsOf(tc.want...)
+				slices.Sort(want)
+				assert.Equal(t, want, e.listIDs(t, "M", path))
+			})
+		}
+		t.Run("an unescaped + of an offset is explained", func(t *testing.T) {
+			resp, body := e.do(t, req{who: "M", method: "GET", path: "/api/v1/events?to=2027-06-01T20:00:00+02:00"})
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode, "body: %s", body)
+			p := decodeProblem(t, resp, body)
+			require.Equal(t, []string{"to"}, fieldNames(p))
+			assert.Contains(t, p.Errors[0].Message, "%2B")
+		})
+		t.Run("the range does not widen the read scope", func(t *testing.T) {
+			assert.Empty(t, e.listIDs(t, "P2", "/api/v1/events?from=0001-01-01T00:00:00Z"))
+			assert.Equal(t, e.idsOf("E1"), e.listIDs(t, "P1", "/api/v1/events?from=0001-01-01T00:00:00Z"))
+		})
+	})
+}
+
+// TestContractSearchKeepsTheReadScope checks that searching contracts by client finds nothing
+// the caller may not read.
+func TestContractSearchKeepsTheReadScope(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		e := newEnv(t, open)
+		assert.Empty(t, e.listIDs(t, "S2", "/api/v1/contracts?q=carla"), "C1's contracts are S1's")
+		assert.Equal(t, e.idsOf("K1", "K2"), e.listIDs(t, "S1", "/api/v1/contracts?q=carla"))
+		assert.Equal(t, e.idsOf("K1"), e.listIDs(t, "P1", "/api/v1/contracts?q=carla"), "P1 reads only K1, through E1")
 	})
 }
 

@@ -376,6 +376,8 @@ func paramSchema(p queryParam) obj {
 		return obj{"type": "integer", "format": "int64", "minimum": 1}
 	case pDay:
 		return obj{"type": "string", "format": "date"}
+	case pTime:
+		return obj{"type": "string", "format": "date-time"}
 	case pMoney:
 		return obj{"type": "string", "pattern": `^[0-9]+(\.[0-9]{1,2})?$`}
 	case pBool:

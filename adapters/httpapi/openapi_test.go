@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -32,7 +33,44 @@ type openAPI struct {
 type openAPIOperation struct {
 	OperationID string                     `json:"operationId"`
 	Security    []map[string]any           `json:"security"`
+	Parameters  []openAPIParameter         `json:"parameters"`
 	Responses   map[string]json.RawMessage `json:"responses"`
+}
+
+type openAPIParameter struct {
+	Name   string `json:"name"`
+	In     string `json:"in"`
+	Schema struct {
+		Type    any      `json:"type"`
+		Format  string   `json:"format"`
+		Enum    []string `json:"enum"`
+		Pattern string   `json:"pattern"`
+	} `json:"schema"`
+}
+
+// example returns a value that the parameter's schema allows, and whether the test knows one
+// (a cursor can only come from a previous page).
+func (p openAPIParameter) example() (string, bool) {
+	s := p.Schema
+	switch {
+	case p.Name == "cursor":
+		return "", false
+	case len(s.Enum) > 0:
+		return s.Enum[0], true
+	case s.Format == "date":
+		return "2027-06-01", true
+	case s.Format == "date-time":
+		return "2027-06-01T20:00:00+02:00", true
+	case s.Pattern != "":
+		return "1500.00", true
+	case s.Type == "integer":
+		return "1", true
+	case s.Type == "boolean":
+		return "true", true
+	case s.Type == "string":
+		return "acme", true
+	}
+	return "", false
 }
 
 type schema struct {
@@ -136,6 +174,38 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDocumentedQueryParametersAreAccepted sends every query parameter the document describes,
+// with a value its schema allows, and expects it to be understood: the parser and the document
+// are one table, and this keeps them so.
+func TestDocumentedQueryParametersAreAccepted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storeKinds[0].open)
+	doc, _ := e.fetchOpenAPI(t)
+	checked := map[string]bool{}
+	for path, item := range doc.Paths {
+		op, ok := item["get"]
+		if !ok || strings.Contains(path, "{") {
+			continue
+		}
+		for _, p := range op.Parameters {
+			v, known := p.example()
+			if p.In != "query" || !known {
+				continue
+			}
+			target := path + "?" + url.Values{p.Name: {v}}.Encode()
+			checked[target] = true
+			t.Run(target, func(t *testing.T) {
+				resp, body := e.do(t, req{who: "M", method: "GET", path: target})
+				assert.Equal(t, http.StatusOK, resp.StatusCode, "body: %s", body)
+			})
+		}
+	}
+	for _, want := range []string{"/api/v1/contracts?q=acme", "/api/v1/events?from=2027-06-01T20%3A00%3A00%2B02%3A00",
+		"/api/v1/events?to=2027-06-01T20%3A00%3A00%2B02%3A00", "/api/v1/clients?q=acme"} {
+		assert.True(t, checked[want], "%s is not documented", want)
+	}
 }
 
 // TestResponsesMatchTheDocument checks that what the API sends is what the document says:

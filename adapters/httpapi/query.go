@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -17,6 +18,7 @@ const (
 	pText   paramKind = iota // any text, at most maxTextParam characters
 	pID                      // a positive integer id
 	pDay                     // a day, YYYY-MM-DD
+	pTime                    // an instant, an RFC 3339 date-time
 	pMoney                   // a non-negative decimal amount
 	pBool                    // true or false
 	pLimit                   // a page size, 1 to crm.MaxLimit
@@ -107,6 +109,8 @@ func parseParam(p queryParam, v string) (any, string) {
 			return nil, "must be a date such as 2027-06-01"
 		}
 		return d, ""
+	case pTime:
+		return parseInstant(v)
 	case pMoney:
 		m, err := crm.ParseMoney(v)
 		if err != nil || m < 0 {
@@ -139,6 +143,25 @@ func parseParam(p queryParam, v string) (any, string) {
 		return v, ""
 	}
 	return nil, "is not supported"
+}
+
+// parseInstant parses an RFC 3339 date-time into UTC. A query string decodes an unescaped + to
+// a space, so an offset such as +02:00 arrives as " 02:00": the message then says how to send it.
+// An offset can carry an instant out of the years 0001 to 9999 in UTC, which not every store
+// compares correctly, so such an instant is refused too.
+func parseInstant(v string) (any, string) {
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		msg := "must be an RFC 3339 date-time with a zone, such as 2027-06-01T18:00:00Z or 2027-06-01T20:00:00%2B02:00"
+		if strings.Contains(v, " ") {
+			msg += " (a + in the query string means a space: send it as %2B)"
+		}
+		return nil, msg
+	}
+	if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+		return nil, "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z"
+	}
+	return t, ""
 }
 
 // hasControl reports whether s holds an ASCII control character (NUL included), which no
@@ -208,6 +231,14 @@ func (q *query) idValue(name string) int64 {
 // day returns a day parameter, or nil.
 func (q *query) day(name string) *crm.Date {
 	if v, ok := q.get(name).(crm.Date); ok {
+		return &v
+	}
+	return nil
+}
+
+// instant returns a date-time parameter (in UTC), or nil.
+func (q *query) instant(name string) *time.Time {
+	if v, ok := q.get(name).(time.Time); ok {
 		return &v
 	}
 	return nil

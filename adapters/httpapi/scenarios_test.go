@@ -199,8 +199,18 @@ func (e *env) idsOf(names ...string) []int64 {
 	return out
 }
 
-// listIDs returns the ids of every record of a list, following next_cursor to the end.
+// listIDs returns the ids of every record of a list, following next_cursor to the end, in
+// ascending order whatever the order of the list.
 func (e *env) listIDs(t *testing.T, who, path string) []int64 {
+	t.Helper()
+	out := e.walkIDs(t, who, path)
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// walkIDs returns the ids of every record of a list in the order the pages give them,
+// following next_cursor to the end.
+func (e *env) walkIDs(t *testing.T, who, path string) []int64 {
 	t.Helper()
 	out := []int64{}
 	next := ""
@@ -226,7 +236,6 @@ func (e *env) listIDs(t *testing.T, who, path string) []int64 {
 			out = append(out, it.ID)
 		}
 		if pg.NextCursor == nil {
-			sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 			return out
 		}
 		next = *pg.NextCursor

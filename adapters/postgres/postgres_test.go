@@ -75,3 +75,7 @@ func TestPoolStatistics(t *testing.T) {
 	assert.Equal(t, int32(10), st.MaxConns(), "the default pool size")
 	assert.GreaterOrEqual(t, st.TotalConns(), int32(1), "the ping opened a connection")
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) storetest.Store { return pgtest.New(b) })
+}

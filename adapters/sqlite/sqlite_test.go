@@ -147,3 +147,7 @@ func TestPoolStatistics(t *testing.T) {
 	require.NoError(t, s.Ping(context.Background()))
 	assert.GreaterOrEqual(t, s.Stats().OpenConnections, 1, "the ping opened a read connection")
 }
+
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) storetest.Store { return sqlitetest.New(b) })
+}

@@ -10,10 +10,10 @@ const contractCols = `k.id, k.client_id, k.sales_contact_id, k.amount, k.amount_
 	k.signed_at, k.date_created, k.date_updated, k.version`
 
 // contractScope: a contract is owned through its sales contact, and assigned when it has an
-// event whose support contact is the caller.
+// event whose support contact is the caller (an uncorrelated IN, as for clients).
 var contractScope = scope{
 	owner:   "k.sales_contact_id = ?",
-	support: "EXISTS (SELECT 1 FROM events ve WHERE ve.contract_id = k.id AND ve.support_contact_id = ?)",
+	support: "k.id IN (SELECT ve.contract_id FROM events ve WHERE ve.support_contact_id = ?)",
 }
 
 var contractConflicts = &conflicts{

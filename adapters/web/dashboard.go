@@ -121,7 +121,8 @@ func (ui *UI) dashboard(rq *request) error {
 		t := ui.eventTable(rq, n, upcoming, nil, "")
 		t.Columns, t.Rows = pick(t, 0, 1, 2, 3, 4)
 		t.Title, t.Empty = "My upcoming events", "No upcoming events are assigned to you."
-		t.More = &ref{Label: "All my events", Href: kindEvent.listURL() + "?support_contact_id=" + itoa(me) + "&sort=event_date"}
+		t.More = &ref{Label: "All my upcoming events", Href: kindEvent.listURL() + "?support_contact_id=" + itoa(me) +
+			"&status=open&from=" + crm.DateOf(now).String() + "&sort=event_date"}
 		body.Panels = append(body.Panels, t)
 	}
 	if n.err != nil {

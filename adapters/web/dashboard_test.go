@@ -89,4 +89,19 @@ func TestSupportDashboardShowsUpcomingEventsOnly(t *testing.T) {
 	}
 	assert.NotContains(t, p.Body, later[4].Name, "the panel shows five events, soonest first")
 	assert.Less(t, strings.Index(p.Body, soon.Name), strings.Index(p.Body, later[0].Name), "soonest first")
+
+	t.Run("the panel links to all of them, from today", func(t *testing.T) {
+		href := html2text(regexp1(t, p.Body, `<a href="([^"]+)">All my upcoming events`))
+		assert.Contains(t, href, "from="+e.clock.Now().UTC().Format(time.DateOnly))
+		all := e.loggedIn(e.support).get(href)
+		require.Equal(t, http.StatusOK, all.Status)
+		assert.Contains(t, all.Body, soon.Name)
+		for i, ev := range later {
+			assert.Contains(t, all.Body, ev.Name, "later event %d: the list is not cut at five", i)
+		}
+		assert.NotContains(t, all.Body, "Spring fair", "a past event is not upcoming")
+		assert.NotContains(t, all.Body, "Closed congress", "a closed event is not upcoming")
+		assert.NotContains(t, all.Body, "Other support", "another's event is not theirs")
+		assert.Less(t, strings.Index(all.Body, soon.Name), strings.Index(all.Body, later[0].Name), "soonest first")
+	})
 }

@@ -22,10 +22,13 @@ func (ui *UI) routeEvents(g fiber.Router) {
 }
 
 // eventList is the list of events: search by name or location, the API's filters, sortable
-// columns and keyset paging.
+// columns and keyset paging. Its from and to are days (UTC), both included, where the API takes
+// instants.
 func (ui *UI) eventList(rq *request) error {
 	q := newListQuery(rq.c)
+	from, to := q.period("from", "to")
 	f := crm.EventFilter{
+		From: from, To: to,
 		Q: q.str("q"), ContractID: q.id("contract_id"), ClientID: q.id("client_id"), ClientFirstName: q.str("client_first_name"),
 		ClientEmail: q.str("client_email"), SalesContactID: q.id("sales_contact_id"), SupportContactID: q.id("support_contact_id"),
 		Unassigned: q.flag("unassigned"), EventDate: q.date("event_date"), Status: crm.EventStatus(q.str("status")),
@@ -50,6 +53,8 @@ func (ui *UI) eventList(rq *request) error {
 		selectFilter("status", "Status", string(f.Status), "open", "Open", "closed", "Closed"),
 		{Name: "unassigned", Label: "Without support only", Type: "checkbox", Value: "true", Checked: f.Unassigned},
 		{Name: "event_date", Label: "On the day", Type: "date", Value: q.params.Get("event_date")},
+		{Name: "from", Label: "From", Type: "date", Value: q.params.Get("from")},
+		{Name: "to", Label: "To", Type: "date", Value: q.params.Get("to"), Help: "Days in UTC, both included."},
 		{Name: "client_first_name", Label: "Client first name", Type: "text", Value: f.ClientFirstName},
 		{Name: "client_email", Label: "Client email", Type: "text", Value: f.ClientEmail},
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -120,6 +121,21 @@ func (q *listQuery) date(k string) *crm.Date {
 	}
 	q.active++
 	return &d
+}
+
+// period reads a range of days, from and to both included, as the half-open range of instants
+// [start of from, start of the day after to) in UTC that EventFilter.From and To take. A to of
+// 9999-12-31 leaves the range open-ended, since the day after it is past what stores compare.
+func (q *listQuery) period(fromKey, toKey string) (from, to *time.Time) {
+	if d := q.date(fromKey); d != nil {
+		from = crm.Ptr(d.Time())
+	}
+	if d := q.date(toKey); d != nil {
+		if end := d.Time().AddDate(0, 0, 1); end.Year() <= 9999 {
+			to = &end
+		}
+	}
+	return from, to
 }
 
 // money reads an amount filter.

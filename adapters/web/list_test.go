@@ -3,8 +3,10 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,6 +121,83 @@ func TestListFiltersOfContractsAndEvents(t *testing.T) {
 			assert.NotContains(t, p.Body, tc.hides)
 		})
 	}
+}
+
+// TestEventListDateRange filters events by a range of days: both days are included whole, in
+// UTC, the count is of the range, the panel keeps the chosen days, and a bad day is refused.
+func TestEventListDateRange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	k := e.signedContract(e.sales, e.client(e.sales, "Ann", "Lee", "Acme"), "1000")
+	for _, ev := range []struct {
+		name string
+		at   time.Time
+	}{
+		{"Eve mixer", time.Date(2027, 5, 31, 23, 59, 59, 0, time.UTC)},
+		{"Opening breakfast", time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)},
+		{"Closing dinner", time.Date(2027, 6, 3, 23, 59, 59, 999999000, time.UTC)},
+		{"After party", time.Date(2027, 6, 4, 0, 0, 0, 0, time.UTC)},
+	} {
+		_, err := e.svc.CreateEvent(e.as(e.sales), crm.EventInput{ContractID: crm.Some(k.ID), Name: crm.Some(ev.name),
+			EventDate: crm.Some(ev.at)})
+		require.NoError(t, err)
+	}
+	all := []string{"Eve mixer", "Opening breakfast", "Closing dinner", "After party"}
+	cases := []struct {
+		query string
+		shows []string
+	}{
+		{"from=2027-06-01&to=2027-06-03", []string{"Opening breakfast", "Closing dinner"}},
+		{"from=2027-06-01", []string{"Opening breakfast", "Closing dinner", "After party"}},
+		{"to=2027-06-03", []string{"Eve mixer", "Opening breakfast", "Closing dinner"}},
+		{"from=2027-06-03&to=2027-06-03", []string{"Closing dinner"}},
+		{"from=2027-06-04&to=2027-06-01", nil},
+		{"to=9999-12-31", all},
+		{"from=2027-06-01&to=2027-06-03&q=dinner", []string{"Closing dinner"}},
+	}
+	b := e.loggedIn(e.mgr)
+	for _, tc := range cases {
+		t.Run(tc.query, func(t *testing.T) {
+			p := b.get("/admin/events?" + tc.query)
+			require.Equal(t, http.StatusOK, p.Status)
+			for _, name := range all {
+				if slices.Contains(tc.shows, name) {
+					assert.Contains(t, p.Body, name)
+				} else {
+					assert.NotContains(t, p.Body, name)
+				}
+			}
+			want := "No results"
+			if len(tc.shows) > 0 {
+				want = plural(len(tc.shows))
+			}
+			assert.Contains(t, p.Body, `id="showing">`+want+`<`, "the count is of the range")
+		})
+	}
+	t.Run("the panel keeps the days and explains them", func(t *testing.T) {
+		p := b.get("/admin/events?from=2027-06-01&to=2027-06-03")
+		assert.Contains(t, p.Body, `id="f-from" name="from" type="date" value="2027-06-01"`)
+		assert.Contains(t, p.Body, `id="f-to" name="to" type="date" value="2027-06-03"`)
+		assert.Contains(t, p.Body, `aria-describedby="f-to-help"`)
+		assert.Contains(t, p.Body, `id="f-to-help">Days in UTC, both included.<`)
+		assert.Contains(t, p.Body, "2 active")
+	})
+	for _, bad := range []string{"from=tomorrow", "to=2027-13-01", "from=2027-06-01T00:00:00Z"} {
+		t.Run(bad, func(t *testing.T) {
+			p := b.get("/admin/events?" + bad)
+			assert.Equal(t, http.StatusBadRequest, p.Status)
+			name, _, _ := strings.Cut(bad, "=")
+			assert.Contains(t, p.Body, "<li>"+name+": ", "the page names the filter")
+		})
+	}
+}
+
+// plural writes a count of results as the list pages do.
+func plural(n int) string {
+	if n == 1 {
+		return "1 result"
+	}
+	return fmt.Sprintf("%d results", n)
 }
 
 // html2text undoes the escaping of an attribute value.

@@ -14,7 +14,7 @@ import (
 
 // fixture is one test's store and the helpers that fill it.
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	s   Store
 	ctx context.Context
 	// now is the base time of the records the fixture makes: microsecond precision, UTC.
@@ -26,7 +26,7 @@ type fixture struct {
 // precision fails the round-trip checks.
 var base = time.Date(2026, time.March, 4, 10, 20, 30, 123456000, time.UTC)
 
-func newFixture(t *testing.T, s Store) *fixture {
+func newFixture(t testing.TB, s Store) *fixture {
 	return &fixture{t: t, s: s, ctx: context.Background(), now: base}
 }
 
@@ -114,7 +114,7 @@ func (f *fixture) audit() []*crm.AuditEntry {
 }
 
 // collect follows the cursors of a list from its first page to its last and returns every row.
-func collect[T any](t *testing.T, page func(cursor string) ([]T, string, error)) []T {
+func collect[T any](t testing.TB, page func(cursor string) ([]T, string, error)) []T {
 	t.Helper()
 	var all []T
 	cursor := ""
