@@ -75,10 +75,13 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e *env) error {
 	if !*stdin && !e.interactive {
 		return usageError{"standard input is not a terminal: pass the password with --password-stdin"}
 	}
-	if !*stdin {
-		fmt.Fprint(e.stderr, "Password (it is shown as you type; prefer --password-stdin): ")
+	var pw string
+	var err error
+	if *stdin {
+		pw, err = readLine(e.stdin)
+	} else {
+		pw, err = promptPassword(e)
 	}
-	pw, err := readLine(e.stdin)
 	if err != nil {
 		return fmt.Errorf("reading the password: %w", err)
 	}
@@ -97,6 +100,29 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e *env) error {
 	}
 	fmt.Fprintf(e.stdout, "created management user %s (id %d)\n", u.Username, u.ID)
 	return nil
+}
+
+// promptPassword asks for the password twice on the terminal, without echo.
+func promptPassword(e *env) (string, error) {
+	fmt.Fprint(e.stderr, "Password: ")
+	first, err := e.readPassword()
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(e.stderr, "Password (again): ")
+	second, err := e.readPassword()
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return "", err
+	}
+	if first != second {
+		return "", fmt.Errorf("the two passwords differ")
+	}
+	if first == "" {
+		return "", fmt.Errorf("no password given")
+	}
+	return first, nil
 }
 
 // readLine reads one line without its line ending. An empty input is an error.

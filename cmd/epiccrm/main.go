@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 // usage is the top-level help.
@@ -48,12 +50,18 @@ type env struct {
 	getenv func(string) string
 	// interactive reports whether stdin is a terminal, for password prompts.
 	interactive bool
+	// readPassword reads a password from the terminal without echoing it.
+	readPassword func() (string, error)
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: isTerminal(os.Stdin)}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: isTerminal(os.Stdin),
+		readPassword: func() (string, error) {
+			b, err := term.ReadPassword(int(os.Stdin.Fd()))
+			return string(b), err
+		}}
 	os.Exit(run(ctx, os.Args[1:], e))
 }
 
@@ -100,8 +108,5 @@ type usageError struct{ msg string }
 
 func (u usageError) Error() string { return u.msg }
 
-// isTerminal reports whether f is a character device (a terminal) rather than a pipe or file.
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
+// isTerminal reports whether f is a terminal rather than a pipe or file.
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -101,6 +101,28 @@ func TestCreateSuperuser(t *testing.T) {
 	assert.Contains(t, r.stderr, "--password-stdin")
 }
 
+func TestCreateSuperuserPrompts(t *testing.T) {
+	url := sqliteURL(t)
+	prompt := func(answers ...string) result {
+		var out, errOut bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" },
+			interactive: true, readPassword: func() (string, error) {
+				a := answers[0]
+				answers = answers[1:]
+				return a, nil
+			}}
+		code := run(context.Background(), []string{"createsuperuser", "--username", "root", "--email", "root@epic.test", "--database-url", url}, e)
+		return result{code, out.String(), errOut.String()}
+	}
+	r := prompt("Velvet-Harbor-91", "Velvet-Harbor-92")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "the two passwords differ")
+	r = prompt("Velvet-Harbor-91", "Velvet-Harbor-91")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "Password (again): ")
+	assert.NotContains(t, r.stderr+r.stdout, "Velvet", "the password is never echoed")
+}
+
 func TestPolicyCommands(t *testing.T) {
 	ctx := context.Background()
 	r := runCmd(t, ctx, "", nil, "policy", "check")

@@ -33,7 +33,9 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	addr := ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveUntilDone(ctx, app, ln, 10*time.Second, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	go func() {
+		done <- serveUntilDone(ctx, app, ln, 10*time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
 
 	const n = 10
 	var wg sync.WaitGroup
