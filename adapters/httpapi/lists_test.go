@@ -103,6 +103,7 @@ func TestListFilters(t *testing.T) {
 func TestEventDateRange(t *testing.T) {
 	t.Parallel()
 	at := func(s string) time.Time {
+		t.Helper()
 		v, err := time.Parse(time.RFC3339Nano, s)
 		require.NoError(t, err)
 		return v
