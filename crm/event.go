@@ -96,6 +96,19 @@ type EventStore interface {
 	DeleteEvent(ctx context.Context, id int64, vis Visibility, fn func(*Event) ([]AuditEntry, error)) error
 }
 
+// The years an event may fall in: wide enough for any real event, and narrow enough that every
+// store orders and compares the times correctly (four-digit years).
+const (
+	minEventYear = 1900
+	maxEventYear = 9998
+)
+
+// inEventYears reports whether t falls within the event years, in UTC.
+func inEventYears(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= minEventYear && y <= maxEventYear
+}
+
 const (
 	maxEventNameLen = 200
 	maxLocationLen  = 500
@@ -143,6 +156,11 @@ func (in *EventInput) apply(e *Event, fe *fieldErrors) {
 	checkText(fe, "notes", e.Notes, true)
 	if e.EventDate.IsZero() {
 		fe.add("event_date", "required: a date and time such as 2027-06-01T18:00:00Z")
+	} else if !inEventYears(e.EventDate) {
+		fe.add("event_date", "must fall between the years %d and %d (UTC)", minEventYear, maxEventYear)
+	}
+	if e.EndDate != nil && !inEventYears(*e.EndDate) {
+		fe.add("end_date", "must fall between the years %d and %d (UTC)", minEventYear, maxEventYear)
 	}
 	if e.EndDate != nil && !e.EndDate.After(e.EventDate) {
 		fe.add("end_date", "must be after event_date")

@@ -308,3 +308,20 @@ func TestEventRules(t *testing.T) {
 	_, err = w.svc.GetEvent(w.ctxM, e.ID)
 	requireCode(t, err, crm.ENOTFOUND)
 }
+
+func TestEventDatesStayWithinFourDigitYears(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	late := time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("UTC-5", -5*3600)) // year 10000 in UTC
+	early := time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)
+	for _, when := range []time.Time{late, early} {
+		_, err := w.svc.UpdateEvent(w.ctxM, w.E1.ID, crm.EventInput{EventDate: crm.Some(when)}, 0)
+		requireCode(t, err, crm.EINVALID)
+		assert.Equal(t, []string{"event_date"}, fieldsOf(err))
+	}
+	_, err := w.svc.UpdateEvent(w.ctxM, w.E1.ID, crm.EventInput{EndDate: crm.Some(&late)}, 0)
+	requireCode(t, err, crm.EINVALID)
+	assert.Equal(t, []string{"end_date"}, fieldsOf(err))
+	_, err = w.svc.UpdateEvent(w.ctxM, w.E1.ID, crm.EventInput{EventDate: crm.Some(time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC))}, 0)
+	assert.NoError(t, err)
+}
