@@ -2,58 +2,25 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/epicevents/epiccrm/adapters/reqid"
 )
 
 // localKey names the values the API keeps in a request's Fiber locals.
 type localKey int
 
 const (
-	localRequestID localKey = iota
-	localUserID
+	localUserID localKey = iota
 	localRoute
 )
 
-// requestIDHeader carries the id that ties a response to its log lines.
-const requestIDHeader = "X-Request-ID"
-
-// requestID returns the id of the request, taking a well-formed X-Request-ID from the caller or
-// making one, and sets it on the response. It is safe to call more than once.
-func requestID(c *fiber.Ctx) string {
-	if id, ok := c.Locals(localRequestID).(string); ok {
-		return id
-	}
-	id := c.Get(requestIDHeader)
-	if !validRequestID(id) {
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-	}
-	c.Locals(localRequestID, id)
-	c.Set(requestIDHeader, id)
-	return id
-}
-
-// validRequestID accepts 1 to 64 letters, digits, '.', '_' and '-', so that a caller's id can go
-// into a log line or a header without escaping.
-func validRequestID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '_' || b == '-') {
-			return false
-		}
-	}
-	return true
-}
+// requestID returns the id of the request (see package reqid).
+func requestID(c *fiber.Ctx) string { return reqid.Get(c) }
 
 // jsonCSP is the Content-Security-Policy of responses that are not meant to be rendered: it
 // forbids everything, framing included.

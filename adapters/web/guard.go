@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/epicevents/epiccrm/adapters/reqid"
 	"github.com/epicevents/epiccrm/crm"
 )
 
@@ -23,6 +26,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // writes, turns a panic into a 500 page and renders any error left by the routes (an unknown
 // path, a wrong method) as a page of the UI rather than letting the app's error handler answer.
 func (ui *UI) guard(c *fiber.Ctx) (err error) {
+	start := time.Now()
+	requestID(c)
+	defer ui.logRequest(c, start)
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Frame-Options", "DENY")
@@ -99,17 +105,8 @@ func (ui *UI) onlyPost(c *fiber.Ctx) error {
 		"This action is taken with a button on the page, not by opening its address.")
 }
 
-// requestID returns the id of the request, as set by the app's request id middleware or sent
-// by a proxy, for the logs.
-func requestID(c *fiber.Ctx) string {
-	if id, ok := c.Locals("requestid").(string); ok {
-		return id
-	}
-	if id := c.GetRespHeader(fiber.HeaderXRequestID); id != "" {
-		return id
-	}
-	return c.Get(fiber.HeaderXRequestID)
-}
+// requestID returns the id of the request, for the logs (see package reqid).
+func requestID(c *fiber.Ctx) string { return reqid.Get(c) }
 
 // request is one authenticated request: the Fiber context, the acting user and their session.
 type request struct {
@@ -202,4 +199,17 @@ func safeNext(next string) string {
 		return home
 	}
 	return u.RequestURI()
+}
+
+// logRequest writes the access log line of a request: never a header value, a form field or a
+// cookie, so no password, token or session id can reach the log.
+func (ui *UI) logRequest(c *fiber.Ctx, start time.Time) {
+	ui.log.LogAttrs(context.Background(), slog.LevelInfo, "request",
+		slog.String("request_id", requestID(c)),
+		slog.String("method", c.Method()),
+		slog.String("route", c.Route().Path),
+		slog.String("path", c.Path()),
+		slog.Int("status", c.Response().StatusCode()),
+		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.String("ip", c.IP()))
 }

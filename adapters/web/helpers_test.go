@@ -92,7 +92,9 @@ func newEnvOn(t testing.TB, st store, cfg web.Config) *env {
 	deps.Throttling = crm.Throttling{PerAccount: 4, PerAddress: 100, Window: 15 * time.Minute}
 	svc := crm.New(deps)
 	cfg.Now = clk.Now
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	ui, err := web.New(cfg, svc, st)
 	require.NoError(t, err)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})

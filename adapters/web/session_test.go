@@ -127,7 +127,7 @@ func TestAnonymousRequestsGoToTheLoginPage(t *testing.T) {
 	c := e.client(e.sales, "Ann", "Lee", "Acme")
 	cases := []struct{ method, path, want string }{
 		{http.MethodGet, "/admin/", "/admin/login"},
-		{http.MethodGet, "/admin", "/admin/login"},
+		{http.MethodGet, "/admin", "/admin/"}, // then, as above, the login page
 		{http.MethodGet, "/admin/clients?q=acme", "/admin/login?next=%2Fadmin%2Fclients%3Fq%3Dacme"},
 		{http.MethodGet, "/admin/clients/" + itoa(c.ID), "/admin/login?next=%2Fadmin%2Fclients%2F" + itoa(c.ID)},
 		{http.MethodGet, "/admin/users/new", "/admin/login?next=%2Fadmin%2Fusers%2Fnew"},

@@ -90,6 +90,14 @@ func New(cfg Config, svc *crm.Service, sessions crm.SessionStore) (*UI, error) {
 // its root. The UI renders its own error pages, so it does not depend on the app's error
 // handler.
 func (ui *UI) Register(r fiber.Router) {
+	// "/admin" without its slash is what people type: send them to the dashboard.
+	// (An app without strict routing sends "/admin/" here too: that one goes on to the dashboard.)
+	r.Get(Prefix, func(c *fiber.Ctx) error {
+		if c.Path() != Prefix {
+			return c.Next()
+		}
+		return c.Redirect(Prefix+"/", fiber.StatusSeeOther)
+	})
 	g := r.Group(Prefix, ui.guard)
 	g.Get("/static/*", ui.static)
 
