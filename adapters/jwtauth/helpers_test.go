@@ -15,6 +15,7 @@ import (
 
 	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/testclock"
 )
 
 // start is the fixed time the tests' clocks start at.
@@ -25,7 +26,7 @@ type rig struct {
 	iss    *jwtauth.Issuer
 	tokens *memTokens
 	users  *fakeUsers
-	clock  *clock
+	clock  *testclock.Clock
 	key    ed25519.PrivateKey
 	user   crm.User
 }
@@ -36,7 +37,7 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	r := &rig{tokens: newMemTokens(), users: &fakeUsers{}, clock: &clock{t: start}, key: key,
+	r := &rig{tokens: newMemTokens(), users: &fakeUsers{}, clock: testclock.New(start), key: key,
 		user: crm.User{ID: 7, Username: "ann", Role: crm.RoleSales, IsActive: true, AuthVersion: 3}}
 	r.users.put(r.user)
 	r.iss, err = jwtauth.New(jwtauth.Config{Now: r.clock.Now}, key, r.tokens, r.users)

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/testclock"
 	"github.com/epicevents/epiccrm/policy"
 )
 
@@ -34,31 +34,13 @@ type store interface {
 // pw is the password of every user the tests create.
 const pw = "Lantern-Harbour-Violet-42"
 
-// clock is a settable clock shared by the service and the UI.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a UI mounted on a Fiber app over a real store, with one user of each role (and a
 // second sales and support user, to check that each sees only their own records).
 type env struct {
 	t        testing.TB
 	app      *fiber.App
 	svc      *crm.Service
-	clock    *clock
+	clock    *testclock.Clock
 	mgr      *crm.User
 	sales    *crm.User
 	sales2   *crm.User
@@ -84,7 +66,7 @@ func newEnvOn(t testing.TB, st store, cfg web.Config) *env {
 	t.Helper()
 	pol, err := policy.Default()
 	require.NoError(t, err)
-	clk := &clock{t: time.Date(2027, 3, 15, 9, 30, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2027, 3, 15, 9, 30, 0, 0, time.UTC))
 	deps := st.Deps()
 	deps.Authorizer = pol
 	deps.Passwords = password.New(password.ForTests)
