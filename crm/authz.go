@@ -178,3 +178,49 @@ func (s *Service) Permissions(ctx context.Context) map[Resource]map[Action][]Sco
 	}
 	return out
 }
+
+// Allows reports whether the acting user's permission for act on res reaches the record with id:
+// what a user interface asks before offering an edit, delete or sign button on a record page, so
+// that it offers only what the policy allows on that very record. For ActionCreate, id names the
+// parent the new record would belong to (a client for a contract, a contract for an event); a
+// client or user has no parent, so for them the answer is whether the user may create at all.
+// Field rules (who may set which field) are still checked when the action is taken.
+func (s *Service) Allows(ctx context.Context, res Resource, act Action, id int64) (bool, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return false, nil
+	}
+	vis := s.visibility(a, res, act)
+	switch {
+	case vis.None():
+		return false, nil
+	case vis.Any:
+		return true, nil
+	}
+	if act == ActionCreate {
+		switch res {
+		case ResourceContract:
+			res = ResourceClient
+		case ResourceEvent:
+			res = ResourceContract
+		default:
+			return true, nil
+		}
+	}
+	switch res {
+	case ResourceUser:
+		_, err = s.users.FindUser(ctx, id, vis)
+	case ResourceClient:
+		_, err = s.clients.FindClient(ctx, id, vis)
+	case ResourceContract:
+		_, err = s.contracts.FindContract(ctx, id, vis)
+	case ResourceEvent:
+		_, err = s.events.FindEvent(ctx, id, vis)
+	default:
+		return false, nil
+	}
+	if ErrorCode(err) == ENOTFOUND {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -376,3 +376,46 @@ func TestAuditOfCreateAndDelete(t *testing.T) {
 	require.Equal(t, crm.ActionDelete, deleted.Action)
 	assert.Equal(t, [2]any{"sue", nil}, deleted.Changes["username"])
 }
+
+// TestAllows checks the record-level question a user interface asks before offering an action,
+// under the default policy and under one where sales read every client but change only theirs.
+func TestAllows(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	other, err := w.svc.CreateClient(w.ctxS2, crm.ClientInput{FirstName: crm.Some("Ann"), LastName: crm.Some("Lee"), Email: crm.Some("ann@lee.example")})
+	require.NoError(t, err)
+	w.authz[crm.RoleSales][crm.ResourceClient][crm.ActionRead] = any_
+	cases := []struct {
+		name string
+		ctx  context.Context
+		res  crm.Resource
+		act  crm.Action
+		id   int64
+		want bool
+	}{
+		{"owner updates their client", w.ctxS1, crm.ResourceClient, crm.ActionUpdate, w.C1.ID, true},
+		{"sales reads but may not update another's client", w.ctxS1, crm.ResourceClient, crm.ActionUpdate, other.ID, false},
+		{"management updates any client", w.ctxM, crm.ResourceClient, crm.ActionUpdate, other.ID, true},
+		{"sales never deletes", w.ctxS1, crm.ResourceClient, crm.ActionDelete, w.C1.ID, false},
+		{"owner signs their contract", w.ctxS1, crm.ResourceContract, crm.ActionSign, w.K1.ID, true},
+		{"other sales may not sign it", w.ctxS2, crm.ResourceContract, crm.ActionSign, w.K1.ID, false},
+		{"assigned support updates the event", w.ctxP1, crm.ResourceEvent, crm.ActionUpdate, w.E1.ID, true},
+		{"other support may not", w.ctxP2, crm.ResourceEvent, crm.ActionUpdate, w.E1.ID, false},
+		{"owner creates a contract for their client", w.ctxS1, crm.ResourceContract, crm.ActionCreate, w.C1.ID, true},
+		{"not for another's client", w.ctxS1, crm.ResourceContract, crm.ActionCreate, other.ID, false},
+		{"owner creates an event for their contract", w.ctxS1, crm.ResourceEvent, crm.ActionCreate, w.K1.ID, true},
+		{"not for another's contract", w.ctxS2, crm.ResourceEvent, crm.ActionCreate, w.K1.ID, false},
+		{"sales create clients", w.ctxS1, crm.ResourceClient, crm.ActionCreate, 0, true},
+		{"support do not", w.ctxP1, crm.ResourceClient, crm.ActionCreate, 0, false},
+		{"a user updates themselves", w.ctxS1, crm.ResourceUser, crm.ActionUpdate, w.S1.ID, true},
+		{"not another user", w.ctxS1, crm.ResourceUser, crm.ActionUpdate, w.S2.ID, false},
+		{"an unknown record", w.ctxS1, crm.ResourceClient, crm.ActionUpdate, 9999, false},
+		{"anonymous", context.Background(), crm.ResourceClient, crm.ActionRead, w.C1.ID, false},
+		{"the audit log has no records", w.ctxS1, crm.ResourceAudit, crm.ActionRead, 1, false},
+	}
+	for _, c := range cases {
+		got, err := w.svc.Allows(c.ctx, c.res, c.act, c.id)
+		require.NoError(t, err, c.name)
+		assert.Equal(t, c.want, got, c.name)
+	}
+}

@@ -198,12 +198,12 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 			{Label: "Last updated", Text: fmtTime(c.DateUpdated)},
 		},
 	}
-	if rq.can(crm.ResourceContract, crm.ActionCreate) {
+	if rq.canOn(crm.ResourceContract, crm.ActionCreate, c.ID) {
 		body.Actions = append(body.Actions, action{Label: "New contract", Href: kindContract.newURL() + "?client_id=" + itoa(c.ID),
 			Icon: "plus", Style: "primary"})
 	}
 	body.Actions = append(body.Actions, recordActions(rq, kindClient, c.ID)...)
-	if rq.can(crm.ResourceClient, crm.ActionUpdate) {
+	if rq.canOn(crm.ResourceClient, crm.ActionUpdate, c.ID) {
 		fs := ui.clientFields(rq, n, v, errs)
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)

@@ -257,16 +257,16 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 	} else {
 		body.Badges = append(body.Badges, cell{Text: "Paid", Badge: "green"})
 	}
-	if k.Status == crm.ContractOpen && rq.can(crm.ResourceContract, crm.ActionSign) {
+	if k.Status == crm.ContractOpen && rq.canOn(crm.ResourceContract, crm.ActionSign, k.ID) {
 		body.Actions = append(body.Actions, action{Label: "Sign contract", Href: kindContract.recordURL(k.ID) + "/sign",
 			Icon: "check", Style: "primary", Post: true, Version: k.Version})
 	}
-	if k.Status == crm.ContractSigned && rq.can(crm.ResourceEvent, crm.ActionCreate) {
+	if k.Status == crm.ContractSigned && rq.canOn(crm.ResourceEvent, crm.ActionCreate, k.ID) {
 		body.Actions = append(body.Actions, action{Label: "New event", Href: kindEvent.newURL() + "?contract_id=" + itoa(k.ID),
 			Icon: "plus", Style: "primary"})
 	}
 	body.Actions = append(body.Actions, recordActions(rq, kindContract, k.ID)...)
-	if rq.can(crm.ResourceContract, crm.ActionUpdate) {
+	if rq.canOn(crm.ResourceContract, crm.ActionUpdate, k.ID) {
 		fs := ui.contractFields(rq, n, v, errs, false)
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)

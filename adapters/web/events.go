@@ -260,7 +260,7 @@ func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs fo
 	if e.SupportContactID == nil {
 		body.Badges = append(body.Badges, cell{Text: "Needs support", Badge: "amber"})
 	}
-	if rq.can(crm.ResourceEvent, crm.ActionUpdate) {
+	if rq.canOn(crm.ResourceEvent, crm.ActionUpdate, e.ID) {
 		fs := ui.eventFields(rq, n, v, errs, false)
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)

@@ -115,11 +115,23 @@ type request struct {
 	actor   *crm.User
 	session *crm.Session
 	perms   map[crm.Resource]map[crm.Action][]crm.Scope
+	svc     *crm.Service
 }
 
 // can reports whether the user has any scope for (res, act): whether to offer the action.
 func (rq *request) can(res crm.Resource, act crm.Action) bool {
 	return len(rq.perms[res][act]) > 0
+}
+
+// canOn reports whether the user's permission for act reaches the record with id (for create,
+// the parent record), so that a record page offers only what the policy allows on that very
+// record: with a policy where sales read every client, another's client shows no Save button.
+func (rq *request) canOn(res crm.Resource, act crm.Action, id int64) bool {
+	if !rq.can(res, act) {
+		return false
+	}
+	ok, err := rq.svc.Allows(rq.ctx, res, act, id)
+	return err == nil && ok
 }
 
 // canAll reports whether the user has the "any" scope for (res, act), e.g. may list all users.

@@ -66,6 +66,13 @@ func newEnvOn(t testing.TB, st store, cfg web.Config) *env {
 	t.Helper()
 	pol, err := policy.Default()
 	require.NoError(t, err)
+	return newEnvWith(t, st, cfg, pol)
+}
+
+// newEnvWith is newEnvOn under another policy.
+func newEnvWith(t testing.TB, st store, cfg web.Config, pol crm.Authorizer) *env {
+	t.Helper()
+	var err error
 	clk := testclock.New(time.Date(2027, 3, 15, 9, 30, 0, 0, time.UTC))
 	deps := st.Deps()
 	deps.Authorizer = pol

@@ -65,7 +65,7 @@ func recordActions(rq *request, k *kind, id int64) []action {
 	if rq.can(crm.ResourceAudit, crm.ActionRead) {
 		out = append(out, action{Label: "History", Href: k.historyURL(id), Icon: "clock", Style: "secondary"})
 	}
-	if rq.can(k.res, crm.ActionDelete) {
+	if rq.canOn(k.res, crm.ActionDelete, id) {
 		out = append(out, action{Label: "Delete", Href: k.deleteURL(id), Icon: "trash", Style: "danger"})
 	}
 	return out

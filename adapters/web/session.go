@@ -114,7 +114,7 @@ func (ui *UI) authenticate(c *fiber.Ctx) (*request, error) {
 		}
 	}
 	ctx = crm.NewContext(ctx, u)
-	return &request{c: c, ctx: ctx, actor: u, session: s, perms: ui.svc.Permissions(ctx)}, nil
+	return &request{c: c, ctx: ctx, actor: u, session: s, perms: ui.svc.Permissions(ctx), svc: ui.svc}, nil
 }
 
 // startSession creates a session for u under a new random id and sets its cookie. Whatever

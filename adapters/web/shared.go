@@ -87,7 +87,7 @@ func (ui *UI) deletePage(k *kind) handler {
 		if err != nil {
 			return ui.fail(rq.c, rq, err)
 		}
-		if !rq.can(k.res, crm.ActionDelete) {
+		if !rq.canOn(k.res, crm.ActionDelete, id) {
 			return ui.errorPage(rq.c, rq, http.StatusForbidden, "Not allowed", "You may not delete this "+k.singular+".")
 		}
 		return ui.renderDelete(rq, http.StatusOK, k, id, s, s.Version, nil)

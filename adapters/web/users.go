@@ -208,7 +208,7 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 	} else {
 		body.Actions = recordActions(rq, kindUser, u.ID)
 	}
-	if rq.can(crm.ResourceUser, crm.ActionUpdate) {
+	if rq.canOn(crm.ResourceUser, crm.ActionUpdate, u.ID) {
 		fs := userFields(rq, v, errs, manage, false)
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)
