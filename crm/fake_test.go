@@ -285,7 +285,8 @@ func (m *memStore) matchingClients(f crm.ClientFilter, v crm.Visibility) []*crm.
 	m.lastVis = v
 	var out []*crm.Client
 	for _, c := range m.clients {
-		if m.clientVisible(c, v) && (f.Status == "" || c.Status == f.Status) && clientMatches(c, f.Q) {
+		if m.clientVisible(c, v) && (f.Status == "" || c.Status == f.Status) && clientMatches(c, f.Q) &&
+			(f.SalesContactID == nil || eq(c.SalesContactID, *f.SalesContactID)) {
 			cp := *c
 			out = append(out, &cp)
 		}
@@ -382,7 +383,7 @@ func (m *memStore) matchingContracts(f crm.ContractFilter, v crm.Visibility) []*
 	var out []*crm.Contract
 	for _, c := range m.contracts {
 		if m.contractVisible(c, v) && (!f.Unpaid || c.AmountDue > 0) && (f.Status == "" || c.Status == f.Status) &&
-			clientMatches(m.clients[c.ClientID], f.Q) {
+			clientMatches(m.clients[c.ClientID], f.Q) && (f.SalesContactID == nil || eq(c.SalesContactID, *f.SalesContactID)) {
 			cp := *c
 			out = append(out, &cp)
 		}
@@ -495,7 +496,9 @@ func (m *memStore) matchingEvents(f crm.EventFilter, v crm.Visibility) []*crm.Ev
 	var out []*crm.Event
 	for _, e := range m.events {
 		if m.eventVisible(e, v) && (!f.Unassigned || e.SupportContactID == nil) && (f.Status == "" || e.Status == f.Status) &&
-			(f.From == nil || !e.EventDate.Before(*f.From)) && (f.To == nil || e.EventDate.Before(*f.To)) {
+			(f.From == nil || !e.EventDate.Before(*f.From)) && (f.To == nil || e.EventDate.Before(*f.To)) &&
+			(f.SupportContactID == nil || eq(e.SupportContactID, *f.SupportContactID)) &&
+			(f.SalesContactID == nil || eq(m.contracts[e.ContractID].SalesContactID, *f.SalesContactID)) {
 			cp := *e
 			m.derive(&cp)
 			out = append(out, &cp)

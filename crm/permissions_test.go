@@ -419,3 +419,33 @@ func TestAllows(t *testing.T) {
 		assert.Equal(t, c.want, got, c.name)
 	}
 }
+
+// TestContactName checks that a user learns the names of the contacts of records they can read,
+// and of no one else.
+func TestContactName(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	cases := []struct {
+		name string
+		ctx  context.Context
+		id   int64
+		want string
+	}{
+		{"support learns who sells their event", w.ctxP1, w.S1.ID, "Sam"},
+		{"support learns their own name", w.ctxP1, w.P1.ID, "Pat"},
+		{"support does not learn another support user's name", w.ctxP1, w.P2.ID, ""},
+		{"support does not learn an unrelated seller's name", w.ctxP1, w.S2.ID, ""},
+		{"sales learns who supports their event", w.ctxS1, w.P1.ID, "Pat"},
+		{"another seller does not", w.ctxS2, w.P1.ID, ""},
+		{"management learns anyone's", w.ctxM, w.P2.ID, "Pia"},
+		{"no such user", w.ctxM, 9999, ""},
+	}
+	for _, c := range cases {
+		name, ok, err := w.svc.ContactName(c.ctx, c.id)
+		require.NoError(t, err, c.name)
+		assert.Equal(t, c.want != "", ok, c.name)
+		assert.Equal(t, c.want, name, c.name)
+	}
+	_, _, err := w.svc.ContactName(context.Background(), w.S1.ID)
+	requireCode(t, err, crm.EUNAUTHORIZED)
+}

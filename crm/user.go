@@ -407,3 +407,42 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	})
 	return err
 }
+
+// ContactName returns the full name of the user with id when the caller may know it: their own,
+// any user's for a caller who may read users, and otherwise only that of a user who is the sales
+// or support contact of a client, contract or event the caller can read (so a support user sees
+// who sells the event they run, but cannot learn the names of the whole staff). ok is false when
+// the caller may not know the name, or there is no such user.
+func (s *Service) ContactName(ctx context.Context, id int64) (name string, ok bool, err error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	known := id == a.ID || s.visibility(a, ResourceUser, ActionRead).Any
+	for _, count := range []func() (int, error){
+		func() (int, error) { return s.CountClients(ctx, ClientFilter{SalesContactID: &id}) },
+		func() (int, error) { return s.CountContracts(ctx, ContractFilter{SalesContactID: &id}) },
+		func() (int, error) { return s.CountEvents(ctx, EventFilter{SupportContactID: &id}) },
+		func() (int, error) { return s.CountEvents(ctx, EventFilter{SalesContactID: &id}) },
+	} {
+		if known {
+			break
+		}
+		n, err := count()
+		if err != nil {
+			return "", false, err
+		}
+		known = n > 0
+	}
+	if !known {
+		return "", false, nil
+	}
+	u, err := s.users.FindUser(ctx, id, Everything)
+	if ErrorCode(err) == ENOTFOUND {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return u.FullName(), true, nil
+}

@@ -34,13 +34,14 @@ type names struct {
 	ui        *UI
 	rq        *request
 	users     map[int64]*crm.User
+	contacts  map[int64]string // names of users the caller cannot open
 	clients   map[int64]*crm.Client
 	contracts map[int64]*crm.Contract
 	err       error
 }
 
 func newNames(ui *UI, rq *request) *names {
-	return &names{ui: ui, rq: rq, users: map[int64]*crm.User{}, clients: map[int64]*crm.Client{},
+	return &names{ui: ui, rq: rq, users: map[int64]*crm.User{}, contacts: map[int64]string{}, clients: map[int64]*crm.Client{},
 		contracts: map[int64]*crm.Contract{}}
 }
 
@@ -68,13 +69,30 @@ func (n *names) user(id *int64) ref {
 		n.users[*id] = u
 	}
 	if u == nil {
-		return ref{Label: "User #" + strconv.FormatInt(*id, 10)}
+		return ref{Label: n.contactName(*id)}
 	}
 	label := u.FullName()
 	if u.ID == n.rq.actor.ID {
 		label += " (you)"
 	}
 	return ref{Label: label, Href: kindUser.recordURL(u.ID)}
+}
+
+// contactName names a user the caller cannot open: the contact of a record they read shows by
+// name (crm.Service.ContactName decides), anyone else as "User #12".
+func (n *names) contactName(id int64) string {
+	name, ok := n.contacts[id]
+	if !ok {
+		var known bool
+		var err error
+		name, known, err = n.ui.svc.ContactName(n.rq.ctx, id)
+		n.keep(err)
+		if !known {
+			name = "User #" + strconv.FormatInt(id, 10)
+		}
+		n.contacts[id] = name
+	}
+	return name
 }
 
 // client returns a reference to a client.

@@ -42,3 +42,20 @@ func TestRecordPagesFollowThePolicyOnEachRecord(t *testing.T) {
 	assert.NotContains(t, p.Body, "Save changes")
 	assert.NotContains(t, p.Body, "New event")
 }
+
+// TestContactsShowByNameOnRecordsTheUserReads checks that support sees who sells their event,
+// by name and without a link (they cannot open user records), and that a user who is no
+// contact of theirs stays anonymous.
+func TestContactsShowByNameOnRecordsTheUserReads(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client(e.sales, "Ann", "Lee", "Acme")
+	k := e.signedContract(e.sales, c, "100.00")
+	ev := e.event(e.sales, k, "Gala", e.support)
+	support := e.loggedIn(e.support)
+	p := support.get("/admin/events/" + itoa(ev.ID))
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Contains(t, p.Body, "Sam Keller", "the event's sales contact, by name")
+	assert.NotContains(t, p.Body, `href="/admin/users/`+itoa(e.sales.ID)+`"`, "no link to a record support cannot open")
+	assert.NotContains(t, p.Body, "User #"+itoa(e.sales.ID))
+}
