@@ -29,6 +29,9 @@ func (ui *UI) guard(c *fiber.Ctx) (err error) {
 	start := time.Now()
 	requestID(c)
 	defer ui.logRequest(c, start)
+	ctx, cancel := context.WithTimeout(c.UserContext(), ui.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
 	h := &c.Response().Header
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Frame-Options", "DENY")

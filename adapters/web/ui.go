@@ -18,6 +18,9 @@ const (
 	DefaultAbsoluteTimeout = 12 * time.Hour
 )
 
+// DefaultRequestTimeout is the time budget of one admin request when Config.RequestTimeout is 0.
+const DefaultRequestTimeout = 30 * time.Second
+
 // Prefix is the path under which Register mounts the UI. Links in the pages are absolute, so the
 // UI must be registered on a router at the root of the app.
 const Prefix = "/admin"
@@ -35,6 +38,9 @@ type Config struct {
 	// AbsoluteTimeout ends a session this long after login, active or not; 0 means
 	// DefaultAbsoluteTimeout.
 	AbsoluteTimeout time.Duration
+	// RequestTimeout is the time budget of one request, given to the domain and the database
+	// through the request's context; 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 	// Now returns the current time; nil means time.Now. Tests set it to move time forward.
 	Now func() time.Time
 	// Logger receives unexpected errors (with the request id) and security refusals; nil means
@@ -60,8 +66,12 @@ func New(cfg Config, svc *crm.Service, sessions crm.SessionStore) (*UI, error) {
 	if svc == nil || sessions == nil {
 		return nil, errors.New("web.New: a crm.Service and a crm.SessionStore are required")
 	}
-	if cfg.IdleTimeout < 0 || cfg.AbsoluteTimeout < 0 {
-		return nil, fmt.Errorf("web.New: timeouts must not be negative (idle %s, absolute %s)", cfg.IdleTimeout, cfg.AbsoluteTimeout)
+	if cfg.IdleTimeout < 0 || cfg.AbsoluteTimeout < 0 || cfg.RequestTimeout < 0 {
+		return nil, fmt.Errorf("web.New: timeouts must not be negative (idle %s, absolute %s, request %s)",
+			cfg.IdleTimeout, cfg.AbsoluteTimeout, cfg.RequestTimeout)
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
