@@ -30,6 +30,9 @@ type LoginThrottle interface {
 	LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error)
 	// ClearLoginFailures forgets the failures recorded under key.
 	ClearLoginFailures(ctx context.Context, key string) error
+	// ForgetLoginFailure deletes, under each key, one failure recorded at exactly the given
+	// time: an attempt counted in advance that turned out not to be a failure.
+	ForgetLoginFailure(ctx context.Context, keys []string, at time.Time) error
 }
 
 // Throttling sets when failed logins are throttled: after PerAccount failures for one username
@@ -75,19 +78,28 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 		keys = append(keys, "addr:"+addr)
 		limits = append(limits, s.throttling.PerAddress)
 	}
+	// The attempt is counted as a failure before the password is checked, and forgotten if it
+	// succeeds or is refused unchecked. Counting first makes concurrent attempts see each other:
+	// of N simultaneous guesses, only the first PerAccount are checked, not all N.
+	if err := s.throttle.RecordLoginFailure(ctx, keys, now); err != nil {
+		return nil, err
+	}
 	var wait time.Duration
 	for i, key := range keys {
 		n, first, err := s.throttle.LoginFailures(ctx, key, now.Add(-s.throttling.Window))
 		if err != nil {
 			return nil, err
 		}
-		if n >= limits[i] {
+		if n > limits[i] {
 			if d := first.Add(s.throttling.Window).Sub(now); d > wait {
 				wait = d
 			}
 		}
 	}
 	if wait > 0 {
+		if err := s.throttle.ForgetLoginFailure(ctx, keys, now); err != nil {
+			return nil, err
+		}
 		if wait < time.Second {
 			wait = time.Second
 		}
@@ -114,12 +126,12 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	}
 	ok, rehash := s.passwords.Verify(hash, password)
 	if u == nil || !ok || !u.IsActive {
-		if err := s.throttle.RecordLoginFailure(ctx, keys, now); err != nil {
-			return nil, err
-		}
-		return nil, errBadLogin()
+		return nil, errBadLogin() // the failure counted above stays
 	}
 	if err := s.throttle.ClearLoginFailures(ctx, userKey); err != nil {
+		return nil, err
+	}
+	if err := s.throttle.ForgetLoginFailure(ctx, keys[1:], now); err != nil {
 		return nil, err
 	}
 	return s.users.UpdateUser(ctx, u.ID, Everything, func(u *User) ([]AuditEntry, error) {

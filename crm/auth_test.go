@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,4 +137,45 @@ func TestAuthenticateWithAnImpossibleUsername(t *testing.T) {
 	n, _, err := w.store.LoginFailures(context.Background(), "addr:10.0.0.9", w.now.Add(-time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "it counts as a failed login")
+}
+
+// TestConcurrentGuessesAreThrottled fires many wrong logins for one account at once: at most the
+// account's allowance of them is checked, the others are throttled, however they interleave.
+func TestConcurrentGuessesAreThrottled(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	const n = 40
+	codes := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := w.svc.Authenticate(context.Background(), "sam", fmt.Sprintf("guess-%d-wrong", i), fmt.Sprintf("10.9.0.%d", i))
+			codes <- crm.ErrorCode(err)
+		}(i)
+	}
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	assert.LessOrEqual(t, count[crm.EUNAUTHORIZED], crm.DefaultThrottling.PerAccount, "at most the allowance is checked")
+	assert.Equal(t, n, count[crm.EUNAUTHORIZED]+count[crm.ETHROTTLED])
+}
+
+// TestSuccessfulLoginsDoNotCountAgainstTheAddress checks that the attempt counted in advance is
+// forgotten when it succeeds: an office behind one address logs in more often than the address
+// allowance of failures.
+func TestSuccessfulLoginsDoNotCountAgainstTheAddress(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for i := 0; i < crm.DefaultThrottling.PerAddress+5; i++ {
+		_, err := w.svc.Authenticate(context.Background(), []string{"sam", "pat"}[i%2], goodPassword, "192.0.2.7")
+		require.NoError(t, err, "login %d", i)
+	}
+	n, _, err := w.store.LoginFailures(context.Background(), "addr:192.0.2.7", w.now.Add(-time.Hour))
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }

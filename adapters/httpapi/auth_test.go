@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,6 +114,37 @@ func TestLogin(t *testing.T) {
 				assert.NotContains(t, logs, secret)
 			}
 		})
+	})
+}
+
+// TestSimultaneousGuessesAreThrottled fires wrong passwords for one account all at once: at most
+// the account's allowance of 5 is checked, the rest are throttled (the attempt is counted before
+// the password is checked, in the database, so parallel requests see each other).
+func TestSimultaneousGuessesAreThrottled(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		e := newEnv(t, open)
+		e.createUser(t, "target", crm.RoleSales)
+		const n = 30
+		statuses := make(chan int, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				resp, _ := e.do(t, req{method: "POST", path: "/api/v1/auth/login",
+					body: `{"username":"target","password":"guess-` + strconv.Itoa(i) + `-wrong"}`})
+				statuses <- resp.StatusCode
+			}(i)
+		}
+		wg.Wait()
+		close(statuses)
+		count := map[int]int{}
+		for s := range statuses {
+			count[s]++
+		}
+		assert.LessOrEqual(t, count[http.StatusUnauthorized], 5, "at most 5 guesses are checked: %v", count)
+		assert.Equal(t, n, count[http.StatusUnauthorized]+count[http.StatusTooManyRequests], "%v", count)
 	})
 }
 

@@ -43,3 +43,18 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 	_, err := s.exec(ctx, s.db, "DELETE FROM login_failures WHERE key = ?", key)
 	return s.fail(err, nil)
 }
+
+// ForgetLoginFailure deletes, under each key, one failure recorded at exactly the given time.
+// Rows with the same key and time cannot be told apart, so deleting any one of them is right.
+func (s *Store) ForgetLoginFailure(ctx context.Context, keys []string, at time.Time) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		for _, key := range keys {
+			_, err := s.exec(ctx, tx, `DELETE FROM login_failures WHERE id = (SELECT id FROM login_failures
+				WHERE key = ? AND at = ? ORDER BY id LIMIT 1)`, key, s.d.time(at))
+			if err != nil {
+				return s.fail(err, nil)
+			}
+		}
+		return nil
+	})
+}

@@ -165,3 +165,28 @@ func testLoginThrottle(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	assert.LessOrEqual(t, n, 2, "old failures may be forgotten, never multiplied")
 }
+
+// testForgetLoginFailure checks that forgetting an attempt removes exactly one failure per key,
+// the one recorded at that time, even when two attempts share the instant.
+func testForgetLoginFailure(t *testing.T, f *fixture) {
+	t0 := f.now
+	keys := []string{"user:eve", "addr:10.0.0.9"}
+	require.NoError(t, f.s.RecordLoginFailure(f.ctx, keys, t0))
+	require.NoError(t, f.s.RecordLoginFailure(f.ctx, keys, t0))
+	require.NoError(t, f.s.RecordLoginFailure(f.ctx, keys, t0.Add(time.Second)))
+
+	require.NoError(t, f.s.ForgetLoginFailure(f.ctx, keys[1:], t0))
+	count := func(key string) int {
+		n, _, err := f.s.LoginFailures(f.ctx, key, t0.Add(-time.Hour))
+		require.NoError(t, err)
+		return n
+	}
+	assert.Equal(t, 3, count("user:eve"), "only the keys named are touched")
+	assert.Equal(t, 2, count("addr:10.0.0.9"), "one of the two failures at t0 is forgotten")
+
+	require.NoError(t, f.s.ForgetLoginFailure(f.ctx, keys, t0.Add(time.Minute)), "no failure at that time: no error")
+	assert.Equal(t, 3, count("user:eve"))
+	require.NoError(t, f.s.ForgetLoginFailure(f.ctx, keys, t0.Add(time.Second)))
+	assert.Equal(t, 2, count("user:eve"))
+	assert.Equal(t, 1, count("addr:10.0.0.9"))
+}

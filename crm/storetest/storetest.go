@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
 		{"Sessions", testSessions},
 		{"LoginThrottle", testLoginThrottle},
+		{"ForgetLoginFailure", testForgetLoginFailure},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
