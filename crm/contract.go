@@ -318,6 +318,9 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 			return nil, err
 		}
 		old := *c
+		if act == ActionSign && c.Status == ContractSigned {
+			return nil, Errorf(ECONFLICT, "the contract is already signed") // by a concurrent request
+		}
 		if in.ClientID.Set && in.ClientID.Value != c.ClientID {
 			return nil, &Error{Code: EINVALID, Message: "a contract cannot move to another client",
 				Fields: []FieldError{{Field: "client_id", Message: "cannot be changed"}}}

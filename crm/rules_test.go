@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,4 +325,33 @@ func TestEventDatesStayWithinFourDigitYears(t *testing.T) {
 	assert.Equal(t, []string{"end_date"}, fieldsOf(err))
 	_, err = w.svc.UpdateEvent(w.ctxM, w.E1.ID, crm.EventInput{EventDate: crm.Some(time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC))}, 0)
 	assert.NoError(t, err)
+}
+
+// TestConcurrentSigningSignsOnce signs one contract from many goroutines at once: exactly one
+// succeeds, the others are told it is already signed, and the log has one sign entry.
+func TestConcurrentSigningSignsOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	k, err := w.svc.CreateContract(w.ctxS1, crm.ContractInput{ClientID: crm.Some(w.C1.ID), Amount: crm.Some(crm.Money(100))})
+	require.NoError(t, err)
+	const n = 20
+	codes := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := w.svc.SignContract(w.ctxS1, k.ID, 0)
+			codes <- crm.ErrorCode(err)
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	assert.Equal(t, map[string]int{"": 1, crm.ECONFLICT: n - 1}, count)
+	entries := w.store.auditOf(crm.ResourceContract, k.ID)
+	assert.Len(t, entries, 2, "create and one sign")
 }
