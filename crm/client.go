@@ -190,6 +190,21 @@ func (s *Service) checkUserRef(ctx context.Context, field string, o Opt[*int64],
 	return err
 }
 
+// unlessUnchanged returns a copy of the reference errors checked before a write, without the one
+// of field when the input leaves the field as it is (old): a record whose contact was since
+// deactivated can still be edited, and sending its current contact again (as a full update or
+// a form does) is no change.
+func (fe fieldErrors) unlessUnchanged(field string, old *int64, in Opt[*int64]) fieldErrors {
+	out := make(fieldErrors, 0, len(fe))
+	for _, e := range fe {
+		if e.Field == field && in.Set && eqID(old, in.Value) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 func eqID(a, b *int64) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
@@ -308,7 +323,7 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, in ClientInput, if
 			return nil, err
 		}
 		old := *c
-		fe := append(fieldErrors(nil), refErrs...)
+		fe := refErrs.unlessUnchanged("sales_contact_id", old.SalesContactID, in.SalesContactID)
 		in.apply(c, &fe)
 		if err := s.checkAssign(a, ResourceClient, "sales_contact_id", old.SalesContactID, c.SalesContactID, old.SalesContactID); err != nil {
 			return nil, err

@@ -328,7 +328,7 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 		if in.Status.Set && in.Status.Value == ContractOpen && c.Status == ContractSigned {
 			return nil, Errorf(ECONFLICT, "a signed contract cannot be reopened")
 		}
-		fe := append(fieldErrors(nil), refErrs...)
+		fe := refErrs.unlessUnchanged("sales_contact_id", old.SalesContactID, in.SalesContactID)
 		in.apply(c, &fe)
 		if err := s.checkAssign(a, ResourceContract, "sales_contact_id", old.SalesContactID, c.SalesContactID, old.SalesContactID); err != nil {
 			return nil, err

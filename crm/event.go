@@ -325,7 +325,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput, ifVe
 			return nil, &Error{Code: EINVALID, Message: "an event cannot move to another contract",
 				Fields: []FieldError{{Field: "contract_id", Message: "cannot be changed"}}}
 		}
-		fe := append(fieldErrors(nil), refErrs...)
+		fe := refErrs.unlessUnchanged("support_contact_id", old.SupportContactID, in.SupportContactID)
 		in.apply(e, &fe)
 		if err := s.checkAssign(a, ResourceEvent, "support_contact_id", old.SupportContactID, e.SupportContactID, old.SupportContactID); err != nil {
 			return nil, err

@@ -355,3 +355,29 @@ func TestConcurrentSigningSignsOnce(t *testing.T) {
 	entries := w.store.auditOf(crm.ResourceContract, k.ID)
 	assert.Len(t, entries, 2, "create and one sign")
 }
+
+// TestRecordsOfADeactivatedContactStayEditable checks that sending a record's current contact
+// again, as a full update or a form does, is accepted after that contact was deactivated, while
+// choosing an inactive contact is still refused.
+func TestRecordsOfADeactivatedContactStayEditable(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	_, err := w.svc.UpdateUser(w.ctxM, w.S1.ID, crm.UserInput{IsActive: crm.Some(false)}, 0)
+	require.NoError(t, err)
+	_, err = w.svc.UpdateUser(w.ctxM, w.P1.ID, crm.UserInput{IsActive: crm.Some(false)}, 0)
+	require.NoError(t, err)
+
+	c, err := w.svc.UpdateClient(w.ctxM, w.C1.ID, crm.ClientInput{Phone: crm.Some("+33 1 00 00 00 00"), SalesContactID: crm.Some(&w.S1.ID)}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "+33 1 00 00 00 00", c.Phone)
+	_, err = w.svc.UpdateContract(w.ctxM, w.K1.ID, crm.ContractInput{AmountDue: crm.Some(crm.Money(0)), SalesContactID: crm.Some(&w.S1.ID)}, 0)
+	require.NoError(t, err)
+	_, err = w.svc.UpdateEvent(w.ctxM, w.E1.ID, crm.EventInput{Notes: crm.Some("x"), SupportContactID: crm.Some(&w.P1.ID)}, 0)
+	require.NoError(t, err)
+
+	other, err := w.svc.CreateClient(w.ctxM, crm.ClientInput{FirstName: crm.Some("A"), LastName: crm.Some("B"), Email: crm.Some("a@b.example")})
+	require.NoError(t, err)
+	_, err = w.svc.UpdateClient(w.ctxM, other.ID, crm.ClientInput{SalesContactID: crm.Some(&w.S1.ID)}, 0)
+	requireCode(t, err, crm.EINVALID)
+	assert.Equal(t, []string{"sales_contact_id"}, fieldsOf(err), "choosing an inactive contact is still refused")
+}
