@@ -71,40 +71,15 @@ func (s *Service) dummy() (string, error) {
 // time and, when the hash parameters have been raised, rehashes the password.
 func (s *Service) Authenticate(ctx context.Context, username, password, addr string) (*User, error) {
 	now := s.clock()
-	userKey := "user:" + strings.ToLower(strings.TrimSpace(username))
+	userKey := accountKey(username)
 	keys := []string{userKey}
 	limits := []int{s.throttling.PerAccount}
 	if addr != "" {
 		keys = append(keys, "addr:"+addr)
 		limits = append(limits, s.throttling.PerAddress)
 	}
-	// The attempt is counted as a failure before the password is checked, and forgotten if it
-	// succeeds or is refused unchecked. Counting first makes concurrent attempts see each other:
-	// of N simultaneous guesses, only the first PerAccount are checked, not all N.
-	if err := s.throttle.RecordLoginFailure(ctx, keys, now); err != nil {
+	if err := s.countAttempt(ctx, keys, limits, now); err != nil {
 		return nil, err
-	}
-	var wait time.Duration
-	for i, key := range keys {
-		n, first, err := s.throttle.LoginFailures(ctx, key, now.Add(-s.throttling.Window))
-		if err != nil {
-			return nil, err
-		}
-		if n > limits[i] {
-			if d := first.Add(s.throttling.Window).Sub(now); d > wait {
-				wait = d
-			}
-		}
-	}
-	if wait > 0 {
-		if err := s.throttle.ForgetLoginFailure(ctx, keys, now); err != nil {
-			return nil, err
-		}
-		if wait < time.Second {
-			wait = time.Second
-		}
-		return nil, &Error{Code: ETHROTTLED, RetryAfter: wait.Round(time.Second),
-			Message: "too many failed logins: try again later"}
 	}
 
 	// A username no one can have (control characters, invalid UTF-8) is not looked up: it is
@@ -143,6 +118,44 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 		}
 		return nil, nil
 	})
+}
+
+// countAttempt records a password attempt under keys as a failure before the password is
+// checked, then counts the failures of each key within the window: past its limit, the attempt is
+// forgotten again and refused with ETHROTTLED, without checking the password. Counting first makes
+// concurrent attempts see each other: of N simultaneous guesses, at most the limit are checked.
+// The caller forgets the attempt (or clears the key) when the password turns out right.
+func (s *Service) countAttempt(ctx context.Context, keys []string, limits []int, now time.Time) error {
+	if err := s.throttle.RecordLoginFailure(ctx, keys, now); err != nil {
+		return err
+	}
+	var wait time.Duration
+	for i, key := range keys {
+		n, first, err := s.throttle.LoginFailures(ctx, key, now.Add(-s.throttling.Window))
+		if err != nil {
+			return err
+		}
+		if n > limits[i] {
+			if d := first.Add(s.throttling.Window).Sub(now); d > wait {
+				wait = d
+			}
+		}
+	}
+	if wait == 0 {
+		return nil
+	}
+	if err := s.throttle.ForgetLoginFailure(ctx, keys, now); err != nil {
+		return err
+	}
+	if wait < time.Second {
+		wait = time.Second
+	}
+	return &Error{Code: ETHROTTLED, RetryAfter: wait.Round(time.Second), Message: "too many failed attempts: try again later"}
+}
+
+// accountKey is the throttling key of the account with username.
+func accountKey(username string) string {
+	return "user:" + strings.ToLower(strings.TrimSpace(username))
 }
 
 // Actor returns the active user with id for a session or token issued under authVersion. It

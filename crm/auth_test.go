@@ -179,3 +179,63 @@ func TestSuccessfulLoginsDoNotCountAgainstTheAddress(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }
+
+// TestWrongCurrentPasswordsAreThrottled checks that a stolen session cannot guess the current
+// password without limit: wrong guesses count against the account like failed logins.
+func TestWrongCurrentPasswordsAreThrottled(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	for i := 0; i < crm.DefaultThrottling.PerAccount; i++ {
+		err := w.svc.ChangePassword(w.ctxS1, fmt.Sprintf("guess-%d", i), "a-brand-new-password")
+		requireCode(t, err, crm.EINVALID)
+	}
+	err := w.svc.ChangePassword(w.ctxS1, goodPassword, "a-brand-new-password")
+	requireCode(t, err, crm.ETHROTTLED)
+	_, err = w.svc.Authenticate(context.Background(), "sam", goodPassword, "10.1.1.1")
+	requireCode(t, err, crm.ETHROTTLED)
+	w.now = w.now.Add(16 * time.Minute)
+	require.NoError(t, w.svc.ChangePassword(w.ctxS1, goodPassword, "a-brand-new-password"))
+}
+
+// lockSpy is a store that records whether a password was hashed while a user's write was open.
+type lockSpy struct {
+	*memStore
+	inWrite bool
+}
+
+func (l *lockSpy) UpdateUser(ctx context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
+	return l.memStore.UpdateUser(ctx, id, v, func(u *crm.User) ([]crm.AuditEntry, error) {
+		l.inWrite = true
+		defer func() { l.inWrite = false }()
+		return fn(u)
+	})
+}
+
+type spyPasswords struct {
+	fakePasswords
+	spy          *lockSpy
+	hashedInside bool
+}
+
+func (p *spyPasswords) Hash(pw string) (string, error) {
+	p.hashedInside = p.hashedInside || p.spy.inWrite
+	return p.fakePasswords.Hash(pw)
+}
+
+// TestPasswordsAreHashedOutsideTheWrite checks that the slow hashing of a new password never
+// runs while the user's row is locked (SQLite has a single writer, so that would stall every
+// other write).
+func TestPasswordsAreHashedOutsideTheWrite(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	spy := &lockSpy{memStore: w.store}
+	pws := &spyPasswords{spy: spy}
+	svc := crm.New(crm.Deps{Users: spy, Clients: w.store, Contracts: w.store, Events: w.store, Audit: w.store,
+		Throttle: w.store, Authorizer: w.authz, Passwords: pws, Now: func() time.Time { return w.now }})
+	require.NoError(t, svc.ChangePassword(w.ctxS1, goodPassword, "a-brand-new-password"))
+	_, err := svc.UpdateUser(w.ctxM, w.S2.ID, crm.UserInput{Password: crm.Some("another-new-password")}, 0)
+	require.NoError(t, err)
+	assert.False(t, pws.hashedInside, "a password was hashed inside a write")
+	_, err = svc.Authenticate(context.Background(), "sue", "another-new-password", "")
+	require.NoError(t, err, "management's reset took effect")
+}

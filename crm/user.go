@@ -163,18 +163,18 @@ func checkLen(fe *fieldErrors, field, v string, max int) {
 	}
 }
 
-// setPassword validates and hashes a new password for u.
-func (s *Service) setPassword(u *User, password string, fe *fieldErrors) {
+// hashPassword vets a new password for u and returns its hash, or "" with the reasons in fe.
+func (s *Service) hashPassword(u *User, password string, fe *fieldErrors) string {
 	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
 		fe.add("password", "%s", strings.Join(problems, " "))
-		return
+		return ""
 	}
 	h, err := s.passwords.Hash(password)
 	if err != nil {
 		fe.add("password", "cannot be used: %v", err)
-		return
+		return ""
 	}
-	u.PasswordHash = h
+	return h
 }
 
 // userChanges lists the audited differences between two versions of a user.
@@ -223,7 +223,7 @@ func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User,
 	if !in.Password.Set || in.Password.Value == "" {
 		fe.add("password", "required")
 	} else {
-		s.setPassword(u, in.Password.Value, &fe)
+		u.PasswordHash = s.hashPassword(u, in.Password.Value, &fe)
 	}
 	if err := fe.err(); err != nil {
 		return nil, err
@@ -314,10 +314,20 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.users.FindUser(ctx, id, s.visibility(a, ResourceUser, ActionRead)); err != nil {
+	current, err := s.users.FindUser(ctx, id, s.visibility(a, ResourceUser, ActionRead))
+	if err != nil {
 		return nil, err
 	}
 	manager := s.visibility(a, ResourceUser, ActionUpdate).Any && id != a.ID
+	// A new password is vetted and hashed before the write's transaction: hashing is slow on
+	// purpose, and must not hold a lock (SQLite has one writer).
+	var pwErrs fieldErrors
+	newHash := ""
+	if in.Password.Set && manager {
+		probe := *current
+		in.apply(&probe, new(fieldErrors))
+		newHash = s.hashPassword(&probe, in.Password.Value, &pwErrs)
+	}
 	u, err := s.users.UpdateUser(ctx, id, s.visibility(a, ResourceUser, ActionUpdate), func(u *User) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, u.Version); err != nil {
 			return nil, err
@@ -332,13 +342,13 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		if in.Password.Set && !manager {
 			return nil, forbiddenField("password", "change your own password with your current password")
 		}
-		var fe fieldErrors
+		fe := append(fieldErrors(nil), pwErrs...)
 		in.apply(u, &fe)
-		if in.Password.Set {
-			s.setPassword(u, in.Password.Value, &fe)
-		}
 		if err := fe.err(); err != nil {
 			return nil, err
+		}
+		if newHash != "" {
+			u.PasswordHash = newHash
 		}
 		if u.Role != old.Role || u.IsActive != old.IsActive || u.PasswordHash != old.PasswordHash {
 			u.AuthVersion++
@@ -347,8 +357,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		if u.PasswordHash != old.PasswordHash {
 			changes["password"] = [2]any{"(hidden)", "(changed)"}
 		}
-		act := ActionUpdate
-		return []AuditEntry{s.entry(a, act, ResourceUser, id, changes)}, nil
+		return []AuditEntry{s.entry(a, ActionUpdate, ResourceUser, id, changes)}, nil
 	})
 	return u, notFoundAsForbidden(err, "change this user")
 }
@@ -387,21 +396,40 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.users.UpdateUser(ctx, a.ID, Everything, func(u *User) ([]AuditEntry, error) {
-		if ok, _ := s.passwords.Verify(u.PasswordHash, current); !ok {
-			return nil, &Error{Code: EINVALID, Message: "the current password is wrong",
-				Fields: []FieldError{{Field: "current_password", Message: "is wrong"}}}
+	u, err := s.users.FindUser(ctx, a.ID, Everything)
+	if err != nil {
+		return err
+	}
+	// A wrong current password counts against the account like a failed login, so that a
+	// stolen session cannot guess it without limit.
+	key := accountKey(u.Username)
+	now := s.clock()
+	if err := s.countAttempt(ctx, []string{key}, []int{s.throttling.PerAccount}, now); err != nil {
+		return err
+	}
+	if ok, _ := s.passwords.Verify(u.PasswordHash, current); !ok {
+		return &Error{Code: EINVALID, Message: "the current password is wrong",
+			Fields: []FieldError{{Field: "current_password", Message: "is wrong"}}}
+	}
+	if err := s.throttle.ClearLoginFailures(ctx, key); err != nil {
+		return err
+	}
+	var fe fieldErrors
+	hash := ""
+	if next == current {
+		fe.add("password", "must differ from the current password")
+	} else {
+		hash = s.hashPassword(u, next, &fe)
+	}
+	if err := fe.err(); err != nil {
+		return err
+	}
+	_, err = s.users.UpdateUser(ctx, a.ID, Everything, func(locked *User) ([]AuditEntry, error) {
+		if locked.PasswordHash != u.PasswordHash {
+			return nil, Errorf(EPRECONDITION, "the password was changed meanwhile: log in again")
 		}
-		var fe fieldErrors
-		if next == current {
-			fe.add("password", "must differ from the current password")
-		} else {
-			s.setPassword(u, next, &fe)
-		}
-		if err := fe.err(); err != nil {
-			return nil, err
-		}
-		u.AuthVersion++
+		locked.PasswordHash = hash
+		locked.AuthVersion++
 		return []AuditEntry{s.entry(a, ActionUpdate, ResourceUser, a.ID,
 			map[string][2]any{"password": {"(hidden)", "(changed)"}})}, nil
 	})
