@@ -109,15 +109,20 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	if err := s.throttle.ForgetLoginFailure(ctx, keys[1:], now); err != nil {
 		return nil, err
 	}
-	return s.users.UpdateUser(ctx, u.ID, Everything, func(u *User) ([]AuditEntry, error) {
-		u.LastLogin = &now
-		if rehash {
-			if h, err := s.passwords.Hash(password); err == nil {
-				u.PasswordHash = h
-			}
+	newHash := ""
+	if rehash {
+		if h, err := s.passwords.Hash(password); err == nil {
+			newHash = h
 		}
-		return nil, nil
-	})
+	}
+	if err := s.users.RecordLogin(ctx, u.ID, now, newHash); err != nil {
+		return nil, err
+	}
+	u.LastLogin = &now
+	if newHash != "" {
+		u.PasswordHash = newHash
+	}
+	return u, nil
 }
 
 // countAttempt records a password attempt under keys as a failure before the password is

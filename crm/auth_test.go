@@ -239,3 +239,21 @@ func TestPasswordsAreHashedOutsideTheWrite(t *testing.T) {
 	_, err = svc.Authenticate(context.Background(), "sue", "another-new-password", "")
 	require.NoError(t, err, "management's reset took effect")
 }
+
+// TestLoginIsNotAnEdit checks that logging in records the time without changing the user's
+// version, so a manager editing that user meanwhile does not get a stale-form refusal.
+func TestLoginIsNotAnEdit(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	before, err := w.svc.GetUser(w.ctxM, w.S1.ID)
+	require.NoError(t, err)
+	_, err = w.svc.Authenticate(context.Background(), "sam", goodPassword, "")
+	require.NoError(t, err)
+	after, err := w.svc.GetUser(w.ctxM, w.S1.ID)
+	require.NoError(t, err)
+	assert.Equal(t, before.Version, after.Version)
+	require.NotNil(t, after.LastLogin)
+	assert.Equal(t, w.now, *after.LastLogin)
+	_, err = w.svc.UpdateUser(w.ctxM, w.S1.ID, crm.UserInput{LastName: crm.Some("Stone")}, before.Version)
+	assert.NoError(t, err)
+}

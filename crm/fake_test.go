@@ -632,3 +632,19 @@ func (m *memStore) ForgetLoginFailure(_ context.Context, keys []string, at time.
 	}
 	return nil
 }
+
+func (m *memStore) RecordLogin(_ context.Context, id int64, at time.Time, rehash string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.users[id]
+	if !ok {
+		return notFound()
+	}
+	c := *u
+	c.LastLogin = &at
+	if rehash != "" {
+		c.PasswordHash = rehash
+	}
+	m.users[id] = &c
+	return nil
+}

@@ -82,6 +82,10 @@ type UserStore interface {
 	// CountUsers returns how many users within vis match f: as many as ListUsers returns over all
 	// its pages. It ignores the paging and sort options of f.
 	CountUsers(ctx context.Context, f UserFilter, vis Visibility) (int, error)
+	// RecordLogin sets the user's last login time and, when rehash is not "", replaces the
+	// password hash, without changing the record's Version (a login is not an edit). Returns
+	// ENOTFOUND for an unknown id.
+	RecordLogin(ctx context.Context, id int64, at time.Time, rehash string) error
 	// UpdateUser locks the user with id if it is within vis (ENOTFOUND otherwise) and calls fn
 	// with it. If fn returns an error nothing is written; otherwise the changed user (its Version
 	// incremented) and the audit entries fn returned commit in one transaction. Returns ECONFLICT

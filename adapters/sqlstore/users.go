@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -177,4 +178,24 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, vis crm.Visibility, fn
 		}
 		return s.writeAudit(ctx, tx, audit, id)
 	})
+}
+
+// RecordLogin sets the user's last login time and, when rehash is not empty, replaces the
+// password hash, without changing the record's version: a login is not an edit, so it must not
+// make a manager's open form stale.
+func (s *Store) RecordLogin(ctx context.Context, id int64, at time.Time, rehash string) error {
+	var n int64
+	var err error
+	if rehash == "" {
+		n, err = s.exec(ctx, s.db, "UPDATE users SET last_login = ? WHERE id = ?", s.d.time(at), id)
+	} else {
+		n, err = s.exec(ctx, s.db, "UPDATE users SET last_login = ?, password_hash = ? WHERE id = ?", s.d.time(at), rehash, id)
+	}
+	if err != nil {
+		return s.fail(err, nil)
+	}
+	if n == 0 {
+		return crm.Errorf(crm.ENOTFOUND, "user %d not found", id)
+	}
+	return nil
 }

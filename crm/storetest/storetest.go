@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		run  func(t *testing.T, f *fixture)
 	}{
 		{"UserCRUD", testUserCRUD},
+		{"RecordLogin", testRecordLogin},
 		{"UserUnique", testUserUnique},
 		{"UserFilters", testUserFilters},
 		{"UserVisibility", testUserVisibility},

@@ -205,3 +205,27 @@ func containsID[T any](rows []T, id int64, idOf func(T) int64) bool {
 	}
 	return false
 }
+
+// testRecordLogin checks that a login's time (and a rehashed password) is stored without
+// changing the user's version or anything else.
+func testRecordLogin(t *testing.T, f *fixture) {
+	u := f.user(crm.RoleSales)
+	entries := len(f.audit())
+	at := f.now.Add(3 * time.Hour)
+	require.NoError(t, f.s.RecordLogin(f.ctx, u.ID, at, ""))
+	got, err := f.s.FindUser(f.ctx, u.ID, crm.Everything)
+	require.NoError(t, err)
+	require.NotNil(t, got.LastLogin)
+	assert.True(t, at.Equal(*got.LastLogin))
+	assert.Equal(t, u.Version, got.Version, "a login is not an edit")
+	assert.Equal(t, u.PasswordHash, got.PasswordHash)
+
+	require.NoError(t, f.s.RecordLogin(f.ctx, u.ID, at.Add(time.Minute), "$argon2id$stronger"))
+	got, err = f.s.FindUser(f.ctx, u.ID, crm.Everything)
+	require.NoError(t, err)
+	assert.Equal(t, "$argon2id$stronger", got.PasswordHash)
+	assert.Equal(t, u.Version, got.Version)
+	assert.Len(t, f.audit(), entries, "a login writes no audit entry")
+
+	assertCode(t, crm.ENOTFOUND, f.s.RecordLogin(f.ctx, u.ID+1000, at, ""))
+}
