@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 )
@@ -318,6 +319,7 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, in ClientInput, if
 	if err := s.checkUserRef(ctx, "sales_contact_id", in.SalesContactID, RoleSales, &refErrs); err != nil {
 		return nil, err
 	}
+	var unchanged Client
 	c, err := s.clients.UpdateClient(ctx, id, s.visibility(a, ResourceClient, ActionUpdate), func(c *Client) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, c.Version); err != nil {
 			return nil, err
@@ -331,10 +333,17 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, in ClientInput, if
 		if err := fe.err(); err != nil {
 			return nil, err
 		}
-		c.DateUpdated = s.clock()
 		changes := clientChanges(&old, c)
+		if len(changes) == 0 {
+			unchanged = old
+			return nil, errUnchanged
+		}
+		c.DateUpdated = s.clock()
 		return []AuditEntry{s.entry(a, actionOf(changes, "sales_contact_id"), ResourceClient, id, changes)}, nil
 	})
+	if errors.Is(err, errUnchanged) {
+		return &unchanged, nil
+	}
 	return c, notFoundAsForbidden(err, "change this client")
 }
 

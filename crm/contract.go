@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -313,6 +314,7 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 	if err := s.checkUserRef(ctx, "sales_contact_id", in.SalesContactID, RoleSales, &refErrs); err != nil {
 		return nil, err
 	}
+	var unchanged Contract
 	c, err := s.contracts.UpdateContract(ctx, id, s.visibility(a, ResourceContract, act), func(c *Contract, cl *Client) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, c.Version); err != nil {
 			return nil, err
@@ -336,6 +338,10 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 		if err := fe.err(); err != nil {
 			return nil, err
 		}
+		if len(contractChanges(&old, c)) == 0 {
+			unchanged = old
+			return nil, errUnchanged
+		}
 		now := s.clock()
 		c.DateUpdated = now
 		var audit []AuditEntry
@@ -353,6 +359,9 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 		audit = append([]AuditEntry{s.entry(a, action, ResourceContract, id, contractChanges(&old, c))}, audit...)
 		return audit, nil
 	})
+	if errors.Is(err, errUnchanged) {
+		return &unchanged, nil
+	}
 	return c, notFoundAsForbidden(err, string(act)+" this contract")
 }
 

@@ -19,6 +19,7 @@
 package crm
 
 import (
+	"errors"
 	"sync"
 	"time"
 )
@@ -135,6 +136,11 @@ func joinQuoted(ss []string) string {
 	}
 	return out
 }
+
+// errUnchanged is what an update function returns when the input changes nothing: the store
+// then writes nothing (no new version, no audit entry) and the service returns the record as it
+// is. It never leaves the package.
+var errUnchanged = errors.New("crm: the input changes nothing")
 
 // notFoundAsForbidden turns the ENOTFOUND of a write on a record the caller can read (but which is
 // outside the scope of the write) into EFORBIDDEN.

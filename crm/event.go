@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 )
@@ -316,6 +317,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput, ifVe
 	if err := s.checkUserRef(ctx, "support_contact_id", in.SupportContactID, RoleSupport, &refErrs); err != nil {
 		return nil, err
 	}
+	var unchanged Event
 	e, err := s.events.UpdateEvent(ctx, id, s.visibility(a, ResourceEvent, ActionUpdate), func(e *Event) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, e.Version); err != nil {
 			return nil, err
@@ -333,10 +335,17 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput, ifVe
 		if err := fe.err(); err != nil {
 			return nil, err
 		}
-		e.DateUpdated = s.clock()
 		changes := eventChanges(&old, e)
+		if len(changes) == 0 {
+			unchanged = old
+			return nil, errUnchanged
+		}
+		e.DateUpdated = s.clock()
 		return []AuditEntry{s.entry(a, actionOf(changes, "support_contact_id"), ResourceEvent, id, changes)}, nil
 	})
+	if errors.Is(err, errUnchanged) {
+		return &unchanged, nil
+	}
 	return e, notFoundAsForbidden(err, "change this event")
 }
 

@@ -381,3 +381,39 @@ func TestRecordsOfADeactivatedContactStayEditable(t *testing.T) {
 	requireCode(t, err, crm.EINVALID)
 	assert.Equal(t, []string{"sales_contact_id"}, fieldsOf(err), "choosing an inactive contact is still refused")
 }
+
+// TestAnUpdateThatChangesNothingWritesNothing checks that sending a record's current values (a
+// form saved without edits, an empty PATCH) neither bumps its version nor writes an empty audit
+// entry, for every resource.
+func TestAnUpdateThatChangesNothingWritesNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	audit := func() int {
+		entries, _, err := w.svc.ListAudit(w.ctxM, crm.AuditFilter{ListOptions: crm.ListOptions{Limit: crm.MaxLimit}})
+		require.NoError(t, err)
+		return len(entries)
+	}
+	before := audit()
+	c, err := w.svc.UpdateClient(w.ctxS1, w.C1.ID, crm.ClientInput{Company: crm.Some(w.C1.Company)}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, w.C1.Version, c.Version)
+	assert.Equal(t, w.C1.DateUpdated, c.DateUpdated)
+	k, err := w.svc.UpdateContract(w.ctxM, w.K1.ID, crm.ContractInput{}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, w.K1.Version, k.Version)
+	e, err := w.svc.UpdateEvent(w.ctxP1, w.E1.ID, crm.EventInput{Name: crm.Some(w.E1.Name), Attendees: crm.Some(w.E1.Attendees)}, w.E1.Version)
+	require.NoError(t, err)
+	assert.Equal(t, w.E1.Version, e.Version)
+	u, err := w.svc.UpdateUser(w.ctxS1, w.S1.ID, crm.UserInput{FirstName: crm.Some("Sam")}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "Sam", u.FirstName)
+	assert.Equal(t, before, audit(), "no audit entry for a change of nothing")
+
+	// A stale version is still refused, and a real change still written.
+	_, err = w.svc.UpdateEvent(w.ctxP1, w.E1.ID, crm.EventInput{}, w.E1.Version-1)
+	requireCode(t, err, crm.EPRECONDITION)
+	e, err = w.svc.UpdateEvent(w.ctxP1, w.E1.ID, crm.EventInput{Attendees: crm.Some(w.E1.Attendees + 1)}, w.E1.Version)
+	require.NoError(t, err)
+	assert.Equal(t, w.E1.Version+1, e.Version)
+	assert.Equal(t, before+1, audit())
+}

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"net/mail"
 	"strings"
 	"time"
@@ -332,6 +333,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		in.apply(&probe, new(fieldErrors))
 		newHash = s.hashPassword(&probe, in.Password.Value, &pwErrs)
 	}
+	var unchanged User
 	u, err := s.users.UpdateUser(ctx, id, s.visibility(a, ResourceUser, ActionUpdate), func(u *User) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, u.Version); err != nil {
 			return nil, err
@@ -361,8 +363,15 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		if u.PasswordHash != old.PasswordHash {
 			changes["password"] = [2]any{"(hidden)", "(changed)"}
 		}
+		if len(changes) == 0 {
+			unchanged = old
+			return nil, errUnchanged
+		}
 		return []AuditEntry{s.entry(a, ActionUpdate, ResourceUser, id, changes)}, nil
 	})
+	if errors.Is(err, errUnchanged) {
+		return &unchanged, nil
+	}
 	return u, notFoundAsForbidden(err, "change this user")
 }
 
