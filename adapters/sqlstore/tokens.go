@@ -33,8 +33,12 @@ func (s *Store) UseRefreshToken(ctx context.Context, hash []byte, now time.Time)
 	reused := false
 	err := s.inTx(ctx, func(tx Tx) error {
 		t := crm.RefreshToken{Hash: hash}
+		// A family stays revoked once any of its tokens is: a successor saved by a refresh that
+		// raced with a reuse or a logout is refused here, even though the revocation missed it.
 		err := s.queryRow(ctx, tx, `UPDATE refresh_tokens SET used_at = ?
 			WHERE hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?
+				AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
+					WHERE r.family_id = refresh_tokens.family_id AND r.revoked_at IS NOT NULL)
 			RETURNING family_id, user_id, auth_version, issued_at, expires_at`,
 			s.d.time(now), hash, s.d.time(now),
 		).Scan(&t.FamilyID, &t.UserID, &t.AuthVersion, timeDest{&t.IssuedAt}, timeDest{&t.ExpiresAt})

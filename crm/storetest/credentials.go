@@ -58,6 +58,19 @@ func testRefreshTokenRotation(t *testing.T, f *fixture) {
 		assertCode(t, crm.EUNAUTHORIZED, err, "revoking a token revokes its family")
 	}
 
+	// A successor saved after its family was revoked (a refresh that raced with a reuse or a
+	// logout) is refused too: revocation sticks to the family, not only to its rows of the time.
+	late := f.token(u, "hash-late", "family-d")
+	_, err = f.s.UseRefreshToken(f.ctx, late.Hash, use)
+	assertCode(t, crm.EUNAUTHORIZED, err, "a token saved into a revoked family")
+	f.token(u, "hash-e1", "family-e")
+	_, err = f.s.UseRefreshToken(f.ctx, []byte("hash-e1"), use)
+	require.NoError(t, err)
+	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, []byte("hash-e1")), "logout")
+	f.token(u, "hash-e2", "family-e")
+	_, err = f.s.UseRefreshToken(f.ctx, []byte("hash-e2"), use)
+	assertCode(t, crm.EUNAUTHORIZED, err, "the successor of a logged-out token")
+
 	dup := &crm.RefreshToken{Hash: []byte("hash-2"), FamilyID: "x", UserID: u.ID, AuthVersion: 1, IssuedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
 	assertCode(t, crm.ECONFLICT, f.s.SaveRefreshToken(f.ctx, dup), "a token hash is unique")
 }
