@@ -48,6 +48,29 @@ func (m Migrator) MigrateVersion() (version uint, dirty bool, err error) {
 	return version, dirty, err
 }
 
+// LatestMigration returns the version of the newest migration in Source (0 when it holds
+// none): the version MigrateUp leaves the schema at, and the one the Store's queries are written
+// for. A program that does not migrate at start compares it with MigrateVersion to refuse a
+// schema it does not know, rather than fail on a missing table at the first request.
+func (m Migrator) LatestMigration() (uint, error) {
+	src, err := iofs.New(m.Source, ".")
+	if err != nil {
+		return 0, fmt.Errorf("reading the %s migrations: %w", m.Name, err)
+	}
+	defer func() { _ = src.Close() }()
+	v, err := src.First()
+	for err == nil {
+		var next uint
+		if next, err = src.Next(v); err == nil {
+			v = next
+		}
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return 0, fmt.Errorf("reading the %s migrations: %w", m.Name, err)
+	}
+	return v, nil
+}
+
 // run opens a migration instance, runs fn on it and closes it. Cancelling ctx stops the run
 // after the migration in progress.
 func (m Migrator) run(ctx context.Context, what string, fn func(*migrate.Migrate) error) (err error) {

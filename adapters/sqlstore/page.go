@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -97,7 +100,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		if key.value == nil {
 			w.add(l.idCol+" "+cmp+" ?", c.ID)
 		} else {
-			v, err := s.cursorValue(key.kind, c.Value)
+			v, err := s.cursorValue(key.col, key.kind, c.Value)
 			if err != nil {
 				return nil, "", badCursor("it is not one this server issued")
 			}
@@ -138,19 +141,53 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	return out, encodeCursor(c), nil
 }
 
-// cursorValue turns the text of a cursor value back into a query parameter of the key's kind.
-func (s *Store) cursorValue(kind keyKind, v string) (any, error) {
+// int32Cols are the integer sort columns stored in 32 bits (integer in PostgreSQL); every other
+// integer sort column is a bigint. A cursor value outside its column's range matches no row and
+// would make PostgreSQL refuse the query, so it is refused as malformed first.
+var int32Cols = map[string]bool{"e.attendees": true}
+
+// cursorValue checks the text of a cursor value against the kind and range of the sort column
+// col, and turns it into a query parameter. Only the text this server writes is accepted: a
+// canonical integer within the column's range, clean single-line text, or a time in TimeLayout.
+// Anything else would reach the database as a value it refuses (a 500 instead of a 400).
+func (s *Store) cursorValue(col string, kind keyKind, v string) (any, error) {
 	switch kind {
 	case kindInt:
-		return strconv.ParseInt(v, 10, 64)
+		bits := 64
+		if int32Cols[col] {
+			bits = 32
+		}
+		n, err := strconv.ParseInt(v, 10, bits)
+		if err != nil || intKey(n) != v {
+			return nil, fmt.Errorf("%q is not a %d-bit integer", v, bits)
+		}
+		return n, nil
 	case kindTime:
-		t, err := parseTimeText(v)
-		if err != nil {
-			return nil, err
+		t, err := time.Parse(TimeLayout, v)
+		if err != nil || timeKey(t) != v {
+			return nil, fmt.Errorf("%q is not a time in the form %s", v, TimeLayout)
 		}
 		return s.d.time(t), nil
 	}
+	if !cleanLine(v) {
+		return nil, fmt.Errorf("%q is not valid text without control characters", v)
+	}
 	return v, nil
+}
+
+// cleanLine reports whether s is valid UTF-8 without control characters, as every sortable text
+// field is (the crm package refuses anything else on input). PostgreSQL refuses NUL and invalid
+// UTF-8 in a text parameter.
+func cleanLine(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Cursor text of sort values.
