@@ -12,11 +12,14 @@ import (
 	"github.com/epicevents/epiccrm/policy"
 )
 
-// cmdMigrate applies (up), reverts (down) or shows (version) the database migrations.
+// cmdMigrate applies (up), reverts (down) or shows (version) the database migrations. Reverting
+// drops every table, so it needs --yes, or "yes" typed at a terminal.
 func cmdMigrate(ctx context.Context, args []string, e *env) error {
-	fs := newFlagSet("migrate up|down|version", "Apply every pending migration (up), revert them all (down), or print the schema version.", e.stderr)
+	fs := newFlagSet("migrate up|down|version", "Apply every pending migration (up), revert them all (down), or print the schema version.\n"+
+		"down drops every table and deletes every record: it asks for confirmation, or takes --yes.", e.stderr)
 	var db dbFlags
 	db.register(fs)
+	yes := fs.Bool("yes", false, "confirm 'migrate down', which deletes every record, without asking")
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
 	}
@@ -26,6 +29,11 @@ func cmdMigrate(ctx context.Context, args []string, e *env) error {
 	verb := fs.Arg(0)
 	if verb != "up" && verb != "down" && verb != "version" {
 		return usageError{fmt.Sprintf("unknown migrate command %q: give up, down or version", verb)}
+	}
+	if verb == "down" && !*yes {
+		if err := confirmDown(e, db.url); err != nil {
+			return err
+		}
 	}
 	st, err := openDatabase(ctx, db.url)
 	if err != nil {
@@ -50,7 +58,28 @@ func cmdMigrate(ctx context.Context, args []string, e *env) error {
 	if dirty {
 		state = "dirty: a migration failed half-way"
 	}
-	fmt.Fprintf(e.stdout, "schema version %d (%s)\n", v, state)
+	fmt.Fprintf(e.stdout, "schema version %d (%s)", v, state)
+	if latest, err := st.LatestMigration(); err == nil && latest != v {
+		fmt.Fprintf(e.stdout, "; this epiccrm expects version %d", latest)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+// confirmDown asks, at a terminal, that the user type "yes" before every table of the database
+// is dropped. Elsewhere (a script, a pipe) it is a usage error: the caller must pass --yes.
+func confirmDown(e *env, dbURL string) error {
+	if !e.interactive {
+		return usageError{"migrate down drops every table and deletes every record in the database: pass --yes to confirm"}
+	}
+	fmt.Fprintf(e.stderr, "migrate down drops every table and deletes every record in %s.\nType yes to continue: ", redact(dbURL))
+	answer, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("reading the confirmation: %w", err)
+	}
+	if strings.TrimSpace(answer) != "yes" {
+		return fmt.Errorf("migrate down cancelled: nothing was changed (type yes, or pass --yes, to confirm)")
+	}
 	return nil
 }
 

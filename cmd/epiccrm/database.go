@@ -20,6 +20,7 @@ type database interface {
 	MigrateUp(ctx context.Context) error
 	MigrateDown(ctx context.Context) error
 	MigrateVersion() (version uint, dirty bool, err error)
+	LatestMigration() (uint, error)
 	Ping(ctx context.Context) error
 	Close() error
 	crm.RefreshTokenStore
@@ -63,8 +64,8 @@ func redact(dbURL string) string {
 	return u.String()
 }
 
-// migrated opens the database and brings its schema up to date, refusing a database that a
-// failed migration left dirty.
+// migrated opens the database, applies the pending migrations when migrate is set, and checks
+// that the schema is the one this program's queries are written for (see checkSchema).
 func migrated(ctx context.Context, dbURL string, migrate bool) (database, error) {
 	db, err := openDatabase(ctx, dbURL)
 	if err != nil {
@@ -76,14 +77,36 @@ func migrated(ctx context.Context, dbURL string, migrate bool) (database, error)
 			return nil, fmt.Errorf("applying migrations: %w", err)
 		}
 	}
-	if v, dirty, err := db.MigrateVersion(); err != nil {
+	if err := checkSchema(db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("reading the schema version: %w", err)
-	} else if dirty {
-		db.Close()
-		return nil, fmt.Errorf("the database schema is dirty at version %d (a migration failed half-way): fix it by hand, then run 'epiccrm migrate' again", v)
+		return nil, err
 	}
 	return db, nil
+}
+
+// checkSchema refuses a schema that a failed migration left dirty, or that is at another
+// version than the newest migration built into this program: an unmigrated or outdated schema
+// (serve --migrate=false) would otherwise fail at the first request on a missing table or column.
+func checkSchema(db database) error {
+	v, dirty, err := db.MigrateVersion()
+	if err != nil {
+		return fmt.Errorf("reading the schema version: %w", err)
+	}
+	if dirty {
+		return fmt.Errorf("the database schema is dirty at version %d (a migration failed half-way): fix it by hand, then run 'epiccrm migrate' again", v)
+	}
+	latest, err := db.LatestMigration()
+	if err != nil {
+		return err
+	}
+	switch {
+	case v < latest:
+		return fmt.Errorf("the database schema is at version %d, this epiccrm expects %d: run 'epiccrm migrate up'", v, latest)
+	case v > latest:
+		return fmt.Errorf("the database schema is at version %d, newer than the %d this epiccrm expects: "+
+			"run the newer epiccrm that migrated it", v, latest)
+	}
+	return nil
 }
 
 // loadPolicy returns the policy in file, or the built-in one when file is empty.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -51,16 +52,17 @@ func cmdDemo(ctx context.Context, args []string, e *env) error {
 		return err
 	}
 	defer st.Close()
-	return loadDemo(ctx, newService(st, pol), e.stdout)
+	return loadDemo(ctx, st.Deps().Users, newService(st, pol), e.stdout)
 }
 
 // loadDemo walks the business process with the demo cast: management creates the team, sales add
 // clients and contracts and sign some, events are created and management assigns support. On a
-// database that already has the demo users it only prints the logins.
-func loadDemo(ctx context.Context, svc *crm.Service, out io.Writer) error {
-	users := map[string]*crm.User{}
-	boss, err := svc.Authenticate(ctx, demoUsers[0][0], demoPassword, "")
-	if err == nil {
+// database that already has the demo users it only prints the logins; on one with other users
+// it refuses, since the demo password is printed. users is the store behind svc.
+func loadDemo(ctx context.Context, users crm.UserStore, svc *crm.Service, out io.Writer) error {
+	if loaded, err := demoLoaded(ctx, users); err != nil {
+		return err
+	} else if loaded {
 		fmt.Fprintln(out, "demo data is already loaded")
 		printDemoLogins(out)
 		return nil
@@ -70,25 +72,26 @@ func loadDemo(ctx context.Context, svc *crm.Service, out io.Writer) error {
 	} else if has {
 		return fmt.Errorf("the database already has users: load the demo data only into an empty database")
 	}
-	boss, err = svc.Bootstrap(ctx, crm.UserInput{Username: crm.Some("ada"), Email: crm.Some("ada@epicevents.test"),
+	byName := map[string]*crm.User{}
+	boss, err := svc.Bootstrap(ctx, crm.UserInput{Username: crm.Some("ada"), Email: crm.Some(demoEmail("ada")),
 		FirstName: crm.Some("Ada"), LastName: crm.Some("Moreau"), Password: crm.Some(demoPassword)})
 	if err != nil {
 		return describe(err)
 	}
 	asBoss := crm.NewContext(ctx, boss)
-	users["ada"] = boss
+	byName["ada"] = boss
 	for _, u := range demoUsers[1:] {
-		created, err := svc.CreateUser(asBoss, crm.UserInput{Username: crm.Some(u[0]), Email: crm.Some(u[0] + "@epicevents.test"),
+		created, err := svc.CreateUser(asBoss, crm.UserInput{Username: crm.Some(u[0]), Email: crm.Some(demoEmail(u[0])),
 			Role: crm.Some(crm.Role(u[1])), FirstName: crm.Some(u[2]), LastName: crm.Some(u[3]), Password: crm.Some(demoPassword)})
 		if err != nil {
 			return describe(err)
 		}
-		users[u[0]] = created
+		byName[u[0]] = created
 	}
 
 	base := time.Now().UTC().Truncate(24 * time.Hour)
 	for i, c := range demoClients {
-		asSales := crm.NewContext(ctx, users[c[3]])
+		asSales := crm.NewContext(ctx, byName[c[3]])
 		client, err := svc.CreateClient(asSales, crm.ClientInput{FirstName: crm.Some(c[0]), LastName: crm.Some(c[1]),
 			Email: crm.Some(fmt.Sprintf("contact%d@client%d.test", i+1, i+1)), Company: crm.Some(c[2]),
 			Phone: crm.Some(fmt.Sprintf("+33 1 40 %02d %02d %02d", 10+i, 20+i, 30+i))})
@@ -125,7 +128,7 @@ func loadDemo(ctx context.Context, svc *crm.Service, out io.Writer) error {
 			return describe(err)
 		}
 		if i != 4 { // one event waits for management to assign support
-			support := users[[]string{"pat", "pia"}[i%2]]
+			support := byName[[]string{"pat", "pia"}[i%2]]
 			if _, err := svc.AssignSupport(asBoss, event.ID, &support.ID, 0); err != nil {
 				return describe(err)
 			}
@@ -134,6 +137,23 @@ func loadDemo(ctx context.Context, svc *crm.Service, out io.Writer) error {
 	fmt.Fprintf(out, "demo data loaded: %d users, %d clients\n", len(demoUsers), len(demoClients))
 	printDemoLogins(out)
 	return nil
+}
+
+// demoEmail is the email address of the demo account username.
+func demoEmail(username string) string { return username + "@epicevents.test" }
+
+// demoLoaded reports whether the demo data is in the database: its manager, ada, exists with her
+// demo email address. It looks her up rather than logging in as her, since a login counts
+// failures, records the login time, and fails once ada is throttled or has a new password.
+func demoLoaded(ctx context.Context, users crm.UserStore) (bool, error) {
+	ada, err := users.FindUserByUsername(ctx, demoUsers[0][0])
+	if crm.ErrorCode(err) == crm.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return strings.EqualFold(ada.Email, demoEmail(ada.Username)), nil
 }
 
 // printDemoLogins prints the demo accounts and their shared password.

@@ -2,7 +2,7 @@
 // migrations, creates accounts, loads demo data and checks policy files.
 //
 //	epiccrm serve [--addr HOST:PORT] [--database-url URL] [--policy FILE]
-//	epiccrm migrate up|down|version
+//	epiccrm migrate up|down|version [--yes]
 //	epiccrm createsuperuser --username U --email E [--password-stdin]
 //	epiccrm demo
 //	epiccrm policy check|matrix [FILE]
@@ -30,7 +30,8 @@ const usage = `epiccrm: the EpicCRM server and its tools.
 Usage:
   epiccrm serve            serve the REST API (/api/v1) and the admin UI (/admin)
   epiccrm migrate up|down|version
-                           apply, revert or show the database migrations
+                           apply, revert or show the database migrations (down deletes
+                           every record: it asks first, or takes --yes)
   epiccrm createsuperuser  create an active management account
   epiccrm demo             load demo data and print the demo logins
   epiccrm policy check [FILE]

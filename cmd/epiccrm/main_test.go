@@ -23,11 +23,18 @@ type result struct {
 	stdout, stderr string
 }
 
-// runCmd runs the command with args, the given stdin and environment, in a fresh directory.
+// runCmd runs the command with args, the given stdin and environment; stdin is not a terminal.
 func runCmd(t *testing.T, ctx context.Context, stdin string, environ map[string]string, args ...string) result {
 	t.Helper()
+	return runAt(t, ctx, false, stdin, environ, args...)
+}
+
+// runAt runs the command with args, the given stdin and environment; interactive tells whether
+// stdin is a terminal (where a user types stdin).
+func runAt(t *testing.T, ctx context.Context, interactive bool, stdin string, environ map[string]string, args ...string) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut,
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, interactive: interactive,
 		getenv: func(k string) string { return environ[k] }}
 	code := run(ctx, args, e)
 	return result{code, out.String(), errOut.String()}
@@ -71,7 +78,7 @@ func TestMigrateUpDownVersion(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Regexp(t, `schema version [1-9]\d* \(clean\)`, r.stdout)
 	// The database URL can come from the environment.
-	r = runCmd(t, ctx, "", map[string]string{"EPICCRM_DATABASE_URL": url}, "migrate", "down")
+	r = runCmd(t, ctx, "", map[string]string{"EPICCRM_DATABASE_URL": url}, "migrate", "down", "--yes")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "schema version 0")
 	r = runCmd(t, ctx, "", nil, "migrate", "up", "--database-url", "mysql://nope")

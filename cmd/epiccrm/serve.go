@@ -75,7 +75,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	svc := newService(db, pol)
 
 	if f.demo {
-		if err := loadDemo(ctx, svc, e.stdout); err != nil {
+		if err := loadDemo(ctx, db.Deps().Users, svc, e.stdout); err != nil {
 			return err
 		}
 	}
@@ -132,7 +132,9 @@ func serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, timeou
 }
 
 // ensureFirstAccount creates the first management account on an empty database and prints its
-// one-time password, once.
+// one-time password, once. Several processes may start at once on one empty database: all see
+// no user, one creates the account, and the others' attempts conflict with it; they carry on
+// without printing anything, since the account they meant to create exists.
 func ensureFirstAccount(ctx context.Context, svc *crm.Service, out io.Writer) error {
 	has, err := svc.HasUsers(ctx)
 	if err != nil || has {
@@ -144,6 +146,9 @@ func ensureFirstAccount(ctx context.Context, svc *crm.Service, out io.Writer) er
 	}
 	u, err := svc.Bootstrap(ctx, crm.UserInput{Username: crm.Some("admin"), Email: crm.Some("admin@epicevents.invalid"),
 		FirstName: crm.Some("First"), LastName: crm.Some("Administrator"), Password: crm.Some(pw)})
+	if crm.ErrorCode(err) == crm.ECONFLICT {
+		return nil // another process created the first account since HasUsers
+	}
 	if err != nil {
 		return describe(err)
 	}
