@@ -18,11 +18,19 @@ func newFlagSet(name, summary string, w io.Writer) *flag.FlagSet {
 			if f.DefValue != "" && f.DefValue != "false" {
 				def = fmt.Sprintf(" (default %q)", f.DefValue)
 			}
-			fmt.Fprintf(w, "  --%s  [%s]\n      %s%s\n", f.Name, envName(f.Name), f.Usage, def)
+			env := envName(f.Name)
+			if commandLineOnly[f.Name] {
+				env = "command line only"
+			}
+			fmt.Fprintf(w, "  --%s  [%s]\n      %s%s\n", f.Name, env, f.Usage, def)
 		})
 	}
 	return fs
 }
+
+// commandLineOnly lists the flags that are never read from the environment: a confirmation
+// of a destructive command must be given each time, not left lying in a shell profile.
+var commandLineOnly = map[string]bool{"yes": true}
 
 // envName is the environment variable of a flag: --database-url -> EPICCRM_DATABASE_URL.
 func envName(flagName string) string {
@@ -61,7 +69,7 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] || err != nil {
+		if given[f.Name] || err != nil || commandLineOnly[f.Name] {
 			return
 		}
 		if v := getenv(envName(f.Name)); v != "" {

@@ -44,7 +44,7 @@ func TestMigrateDownNeedsConfirmation(t *testing.T) {
 	}{
 		{name: "in a script", code: 2, stderr: []string{"deletes every record", "pass --yes"}},
 		{name: "with --yes", args: []string{"--yes"}, reverted: true},
-		{name: "with EPICCRM_YES", environ: map[string]string{"EPICCRM_YES": "true"}, reverted: true},
+		{name: "EPICCRM_YES is not a confirmation", environ: map[string]string{"EPICCRM_YES": "true"}, code: 2, stderr: []string{"pass --yes"}},
 		{name: "at a terminal, typing yes", interactive: true, typed: "yes\n", stderr: []string{"Type yes"}, reverted: true},
 		{name: "at a terminal, typing y", interactive: true, typed: "y\n", code: 1, stderr: []string{"Type yes", "cancelled: nothing was changed"}},
 		{name: "at a terminal, typing nothing", interactive: true, code: 1, stderr: []string{"cancelled"}},
