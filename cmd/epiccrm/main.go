@@ -7,7 +7,7 @@
 //	epiccrm demo
 //	epiccrm policy check|matrix [FILE]
 //
-// Every flag can also be given as an EPICCRM_* environment variable (--database-url as
+// Every flag but --yes can also be given as an EPICCRM_* environment variable (--database-url as
 // EPICCRM_DATABASE_URL); a flag on the command line wins.
 package main
 
@@ -39,7 +39,7 @@ Usage:
   epiccrm policy matrix [FILE]
                            print the effective role x resource x action x scope table
 
-Run "epiccrm COMMAND --help" for a command's flags. Every flag is also read from an
+Run "epiccrm COMMAND --help" for a command's flags. Every flag but --yes is also read from an
 EPICCRM_* environment variable (e.g. --database-url from EPICCRM_DATABASE_URL).
 `
 
