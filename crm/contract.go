@@ -308,6 +308,12 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 		}
 	}
 	if act == ActionSign && current.Status == ContractSigned {
+		// Whether it is signed is no business of someone who may not sign it: 403 first.
+		if ok, err := s.Allows(ctx, ResourceContract, ActionSign, id); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, Errorf(EFORBIDDEN, "you may not sign this contract")
+		}
 		return nil, Errorf(ECONFLICT, "the contract is already signed")
 	}
 	var refErrs fieldErrors

@@ -417,3 +417,29 @@ func TestAnUpdateThatChangesNothingWritesNothing(t *testing.T) {
 	assert.Equal(t, w.E1.Version+1, e.Version)
 	assert.Equal(t, before+1, audit())
 }
+
+func TestSigningIsForbiddenBeforeItConflicts(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	_, err := w.svc.SignContract(w.ctxP1, w.K1.ID, 0) // K1 is signed; P1 reads it but may not sign
+	requireCode(t, err, crm.EFORBIDDEN)
+	_, err = w.svc.SignContract(w.ctxS1, w.K1.ID, 0)
+	requireCode(t, err, crm.ECONFLICT)
+}
+
+func TestDuplicatesNameTheFieldTaken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	_, err := w.svc.CreateUser(w.ctxM, crm.UserInput{Username: crm.Some("sam"), Email: crm.Some("new@epic.example"), Role: crm.Some(crm.RoleSales), Password: crm.Some(goodPassword)})
+	requireCode(t, err, crm.ECONFLICT)
+	assert.Equal(t, []string{"username"}, fieldsOf(err))
+	_, err = w.svc.CreateUser(w.ctxM, crm.UserInput{Username: crm.Some("newbie"), Email: crm.Some("SAM@epic.example"), Role: crm.Some(crm.RoleSales), Password: crm.Some(goodPassword)})
+	requireCode(t, err, crm.ECONFLICT)
+	assert.Equal(t, []string{"email"}, fieldsOf(err))
+	_, err = w.svc.UpdateUser(w.ctxM, w.S2.ID, crm.UserInput{Username: crm.Some("pat")}, 0)
+	requireCode(t, err, crm.ECONFLICT)
+	assert.Equal(t, []string{"username"}, fieldsOf(err))
+	_, err = w.svc.UpdateUser(w.ctxM, w.S2.ID, crm.UserInput{Email: crm.Some("pat@epic.example")}, 0)
+	requireCode(t, err, crm.ECONFLICT)
+	assert.Equal(t, []string{"email"}, fieldsOf(err))
+}

@@ -168,6 +168,21 @@ func checkLen(fe *fieldErrors, field, v string, max int) {
 	}
 }
 
+// nameConflict turns the store's conflict on writing a user (whose username is username and id
+// id, 0 for a new one) into one that names the field taken, so that a form can show it next to
+// that field: the username when another user has it, the email otherwise.
+func (s *Service) nameConflict(ctx context.Context, err error, username string, id int64) error {
+	if ErrorCode(err) != ECONFLICT {
+		return err
+	}
+	if other, ferr := s.users.FindUserByUsername(ctx, username); ferr == nil && other.ID != id {
+		return &Error{Code: ECONFLICT, Err: err, Message: "the username " + username + " is taken: choose another",
+			Fields: []FieldError{{Field: "username", Message: "is already taken"}}}
+	}
+	return &Error{Code: ECONFLICT, Err: err, Message: "another user already has this email address",
+		Fields: []FieldError{{Field: "email", Message: "is already in use by another user"}}}
+}
+
 // hashPassword vets a new password for u and returns its hash, or "" with the reasons in fe.
 func (s *Service) hashPassword(u *User, password string, fe *fieldErrors) string {
 	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
@@ -236,7 +251,7 @@ func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User,
 	u.AuthVersion = 1
 	changes := userChanges(&User{}, u)
 	if err := s.users.CreateUser(ctx, u, []AuditEntry{s.entry(a, ActionCreate, ResourceUser, 0, changes)}); err != nil {
-		return nil, err
+		return nil, s.nameConflict(ctx, err, u.Username, 0)
 	}
 	return u, nil
 }
@@ -372,7 +387,11 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if errors.Is(err, errUnchanged) {
 		return &unchanged, nil
 	}
-	return u, notFoundAsForbidden(err, "change this user")
+	username := current.Username
+	if in.Username.Set {
+		username = strings.TrimSpace(in.Username.Value)
+	}
+	return u, notFoundAsForbidden(s.nameConflict(ctx, err, username, id), "change this user")
 }
 
 // DeleteUser deletes a user. It is refused (ECONFLICT) while the user is still the sales or
