@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -159,8 +160,13 @@ type Opt[T any] struct {
 // Some returns an Opt that sets the field to v.
 func Some[T any](v T) Opt[T] { return Opt[T]{Set: true, Value: v} }
 
-// UnmarshalJSON marks the field as set and decodes its value.
+// UnmarshalJSON marks the field as set and decodes its value. null is accepted only for a
+// nullable field (a pointer): for any other it would silently mean the zero value (null for
+// is_active would deactivate a user), so it is an error.
 func (o *Opt[T]) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) && reflect.TypeFor[T]().Kind() != reflect.Pointer {
+		return fmt.Errorf("must not be null")
+	}
 	o.Set = true
 	return json.Unmarshal(b, &o.Value)
 }

@@ -83,6 +83,10 @@ func TestOptJSON(t *testing.T) {
 	b, err := json.Marshal(in.FirstName)
 	require.NoError(t, err)
 	assert.Equal(t, `"Ann"`, string(b))
+	var u crm.UserInput
+	assert.Error(t, json.Unmarshal([]byte(`{"is_active":null}`), &u), "null is no value for a field that is not nullable")
+	assert.False(t, u.IsActive.Set)
+	assert.Error(t, json.Unmarshal([]byte(`{"first_name": null}`), &in))
 	b, _ = json.Marshal(in.LastName)
 	assert.Equal(t, `null`, string(b))
 }
