@@ -82,10 +82,12 @@ func (s *Service) entry(a *User, act Action, res Resource, id int64, changes map
 	return AuditEntry{At: s.clock(), ActorID: a.ID, Action: act, Resource: res, ResourceID: id, Changes: changes}
 }
 
-// diff records a field's change in changes when old and new differ (pointers by value).
-func diff(changes map[string][2]any, field string, old, new any) {
+// diff records a field's change in changes when old and new differ (pointers by value), or
+// always when all is set: the entry of a created or deleted record lists every field, zero
+// values included (a user created inactive, a contract of 0.00).
+func diff(changes map[string][2]any, all bool, field string, old, new any) {
 	o, n := auditValue(old), auditValue(new)
-	if o != n {
+	if all || o != n {
 		changes[field] = [2]any{o, n}
 	}
 }
@@ -107,9 +109,9 @@ func auditValue(v any) any {
 		if x == nil {
 			return nil
 		}
-		return x.UTC().Format(time.RFC3339)
+		return x.UTC().Format(time.RFC3339Nano)
 	case time.Time:
-		return x.UTC().Format(time.RFC3339)
+		return x.UTC().Format(time.RFC3339Nano)
 	case Money:
 		return x.String()
 	case Date:

@@ -155,16 +155,16 @@ func (in *ClientInput) apply(c *Client, fe *fieldErrors) {
 	}
 }
 
-func clientChanges(old, new *Client) map[string][2]any {
+func clientChanges(old, new *Client, all bool) map[string][2]any {
 	c := map[string][2]any{}
-	diff(c, "first_name", old.FirstName, new.FirstName)
-	diff(c, "last_name", old.LastName, new.LastName)
-	diff(c, "email", old.Email, new.Email)
-	diff(c, "phone", old.Phone, new.Phone)
-	diff(c, "mobile", old.Mobile, new.Mobile)
-	diff(c, "company", old.Company, new.Company)
-	diff(c, "status", old.Status, new.Status)
-	diff(c, "sales_contact_id", old.SalesContactID, new.SalesContactID)
+	diff(c, all, "first_name", old.FirstName, new.FirstName)
+	diff(c, all, "last_name", old.LastName, new.LastName)
+	diff(c, all, "email", old.Email, new.Email)
+	diff(c, all, "phone", old.Phone, new.Phone)
+	diff(c, all, "mobile", old.Mobile, new.Mobile)
+	diff(c, all, "company", old.Company, new.Company)
+	diff(c, all, "status", old.Status, new.Status)
+	diff(c, all, "sales_contact_id", old.SalesContactID, new.SalesContactID)
 	return c
 }
 
@@ -239,7 +239,7 @@ func (s *Service) CreateClient(ctx context.Context, in ClientInput) (*Client, er
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	e := s.entry(a, ActionCreate, ResourceClient, 0, clientChanges(&Client{}, c))
+	e := s.entry(a, ActionCreate, ResourceClient, 0, clientChanges(&Client{}, c, true))
 	if err := s.clients.CreateClient(ctx, c, []AuditEntry{e}); err != nil {
 		return nil, err
 	}
@@ -333,7 +333,7 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, in ClientInput, if
 		if err := fe.err(); err != nil {
 			return nil, err
 		}
-		changes := clientChanges(&old, c)
+		changes := clientChanges(&old, c, false)
 		if len(changes) == 0 {
 			unchanged = old
 			return nil, errUnchanged
@@ -378,7 +378,7 @@ func (s *Service) DeleteClient(ctx context.Context, id int64, ifVersion int64) e
 		if err := checkVersion(ifVersion, c.Version); err != nil {
 			return nil, err
 		}
-		return []AuditEntry{s.entry(a, ActionDelete, ResourceClient, id, clientChanges(c, &Client{}))}, nil
+		return []AuditEntry{s.entry(a, ActionDelete, ResourceClient, id, clientChanges(c, &Client{}, true))}, nil
 	})
 	if ErrorCode(err) == ECONFLICT {
 		return &Error{Code: ECONFLICT, Err: err, Message: "this client still has contracts: delete them first"}

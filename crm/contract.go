@@ -119,15 +119,15 @@ func (in *ContractInput) apply(c *Contract, fe *fieldErrors) {
 	}
 }
 
-func contractChanges(old, new *Contract) map[string][2]any {
+func contractChanges(old, new *Contract, all bool) map[string][2]any {
 	c := map[string][2]any{}
-	diff(c, "client_id", old.ClientID, new.ClientID)
-	diff(c, "sales_contact_id", old.SalesContactID, new.SalesContactID)
-	diff(c, "amount", old.Amount, new.Amount)
-	diff(c, "amount_due", old.AmountDue, new.AmountDue)
-	diff(c, "payment_due", old.PaymentDue, new.PaymentDue)
-	diff(c, "status", old.Status, new.Status)
-	diff(c, "signed_at", old.SignedAt, new.SignedAt)
+	diff(c, all, "client_id", old.ClientID, new.ClientID)
+	diff(c, all, "sales_contact_id", old.SalesContactID, new.SalesContactID)
+	diff(c, all, "amount", old.Amount, new.Amount)
+	diff(c, all, "amount_due", old.AmountDue, new.AmountDue)
+	diff(c, all, "payment_due", old.PaymentDue, new.PaymentDue)
+	diff(c, all, "status", old.Status, new.Status)
+	diff(c, all, "signed_at", old.SignedAt, new.SignedAt)
 	return c
 }
 
@@ -208,7 +208,7 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput) (*Contra
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	e := s.entry(a, ActionCreate, ResourceContract, 0, contractChanges(&Contract{}, c))
+	e := s.entry(a, ActionCreate, ResourceContract, 0, contractChanges(&Contract{}, c, true))
 	if err := s.contracts.CreateContract(ctx, c, []AuditEntry{e}); err != nil {
 		return nil, err
 	}
@@ -344,14 +344,14 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 		if err := fe.err(); err != nil {
 			return nil, err
 		}
-		if len(contractChanges(&old, c)) == 0 {
+		if len(contractChanges(&old, c, false)) == 0 {
 			unchanged = old
 			return nil, errUnchanged
 		}
 		now := s.clock()
 		c.DateUpdated = now
 		var audit []AuditEntry
-		action := actionOf(contractChanges(&old, c), "sales_contact_id")
+		action := actionOf(contractChanges(&old, c, false), "sales_contact_id")
 		if c.Status == ContractSigned && old.Status != ContractSigned {
 			c.SignedAt = &now
 			action = ActionSign
@@ -359,10 +359,10 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 				oldClient := *cl
 				cl.Status = ClientExisting
 				cl.DateUpdated = now
-				audit = append(audit, s.entry(a, ActionUpdate, ResourceClient, cl.ID, clientChanges(&oldClient, cl)))
+				audit = append(audit, s.entry(a, ActionUpdate, ResourceClient, cl.ID, clientChanges(&oldClient, cl, false)))
 			}
 		}
-		audit = append([]AuditEntry{s.entry(a, action, ResourceContract, id, contractChanges(&old, c))}, audit...)
+		audit = append([]AuditEntry{s.entry(a, action, ResourceContract, id, contractChanges(&old, c, false))}, audit...)
 		return audit, nil
 	})
 	if errors.Is(err, errUnchanged) {
@@ -384,7 +384,7 @@ func (s *Service) DeleteContract(ctx context.Context, id int64, ifVersion int64)
 		if err := checkVersion(ifVersion, c.Version); err != nil {
 			return nil, err
 		}
-		return []AuditEntry{s.entry(a, ActionDelete, ResourceContract, id, contractChanges(c, &Contract{}))}, nil
+		return []AuditEntry{s.entry(a, ActionDelete, ResourceContract, id, contractChanges(c, &Contract{}, true))}, nil
 	})
 	if ErrorCode(err) == ECONFLICT {
 		return &Error{Code: ECONFLICT, Err: err, Message: "this contract still has events: delete them first"}

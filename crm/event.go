@@ -174,17 +174,17 @@ func (in *EventInput) apply(e *Event, fe *fieldErrors) {
 	}
 }
 
-func eventChanges(old, new *Event) map[string][2]any {
+func eventChanges(old, new *Event, all bool) map[string][2]any {
 	c := map[string][2]any{}
-	diff(c, "name", old.Name, new.Name)
-	diff(c, "contract_id", old.ContractID, new.ContractID)
-	diff(c, "support_contact_id", old.SupportContactID, new.SupportContactID)
-	diff(c, "event_date", old.EventDate, new.EventDate)
-	diff(c, "end_date", old.EndDate, new.EndDate)
-	diff(c, "location", old.Location, new.Location)
-	diff(c, "attendees", old.Attendees, new.Attendees)
-	diff(c, "notes", old.Notes, new.Notes)
-	diff(c, "status", old.Status, new.Status)
+	diff(c, all, "name", old.Name, new.Name)
+	diff(c, all, "contract_id", old.ContractID, new.ContractID)
+	diff(c, all, "support_contact_id", old.SupportContactID, new.SupportContactID)
+	diff(c, all, "event_date", old.EventDate, new.EventDate)
+	diff(c, all, "end_date", old.EndDate, new.EndDate)
+	diff(c, all, "location", old.Location, new.Location)
+	diff(c, all, "attendees", old.Attendees, new.Attendees)
+	diff(c, all, "notes", old.Notes, new.Notes)
+	diff(c, all, "status", old.Status, new.Status)
 	return c
 }
 
@@ -236,7 +236,7 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*Event, error
 		return nil, Errorf(ECONFLICT, "contract %d is not signed yet: an event can only be created for a signed contract", contract.ID)
 	}
 	e.ContractID = contract.ID
-	entry := s.entry(a, ActionCreate, ResourceEvent, 0, eventChanges(&Event{}, e))
+	entry := s.entry(a, ActionCreate, ResourceEvent, 0, eventChanges(&Event{}, e, true))
 	if err := s.events.CreateEvent(ctx, e, []AuditEntry{entry}); err != nil {
 		return nil, err
 	}
@@ -335,7 +335,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput, ifVe
 		if err := fe.err(); err != nil {
 			return nil, err
 		}
-		changes := eventChanges(&old, e)
+		changes := eventChanges(&old, e, false)
 		if len(changes) == 0 {
 			unchanged = old
 			return nil, errUnchanged
@@ -378,7 +378,7 @@ func (s *Service) DeleteEvent(ctx context.Context, id int64, ifVersion int64) er
 		if err := checkVersion(ifVersion, e.Version); err != nil {
 			return nil, err
 		}
-		return []AuditEntry{s.entry(a, ActionDelete, ResourceEvent, id, eventChanges(e, &Event{}))}, nil
+		return []AuditEntry{s.entry(a, ActionDelete, ResourceEvent, id, eventChanges(e, &Event{}, true))}, nil
 	})
 	return notFoundAsForbidden(err, "delete this event")
 }

@@ -449,3 +449,21 @@ func TestContactName(t *testing.T) {
 	_, _, err := w.svc.ContactName(context.Background(), w.S1.ID)
 	requireCode(t, err, crm.EUNAUTHORIZED)
 }
+
+// TestAuditKeepsZeroValuesAndSubSeconds checks that a created record's entry lists zero values
+// too, and that a change below the second is recorded.
+func TestAuditKeepsZeroValuesAndSubSeconds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u, err := w.svc.CreateUser(w.ctxM, crm.UserInput{Username: crm.Some("idle"), Email: crm.Some("idle@epic.example"),
+		Role: crm.Some(crm.RoleSupport), Password: crm.Some(goodPassword), IsActive: crm.Some(false)})
+	require.NoError(t, err)
+	created := w.store.auditOf(crm.ResourceUser, u.ID)[0]
+	assert.Equal(t, [2]any{nil, false}, created.Changes["is_active"], "an inactive new user says so")
+
+	later := w.E1.EventDate.Add(250 * time.Millisecond)
+	_, err = w.svc.UpdateEvent(w.ctxM, w.E1.ID, crm.EventInput{EventDate: crm.Some(later)}, 0)
+	require.NoError(t, err)
+	entries := w.store.auditOf(crm.ResourceEvent, w.E1.ID)
+	assert.Equal(t, [2]any{"2027-06-04T13:00:00Z", "2027-06-04T13:00:00.25Z"}, entries[len(entries)-1].Changes["event_date"])
+}

@@ -198,14 +198,14 @@ func (s *Service) hashPassword(u *User, password string, fe *fieldErrors) string
 }
 
 // userChanges lists the audited differences between two versions of a user.
-func userChanges(old, new *User) map[string][2]any {
+func userChanges(old, new *User, all bool) map[string][2]any {
 	c := map[string][2]any{}
-	diff(c, "username", old.Username, new.Username)
-	diff(c, "email", old.Email, new.Email)
-	diff(c, "first_name", old.FirstName, new.FirstName)
-	diff(c, "last_name", old.LastName, new.LastName)
-	diff(c, "role", old.Role, new.Role)
-	diff(c, "is_active", old.IsActive, new.IsActive)
+	diff(c, all, "username", old.Username, new.Username)
+	diff(c, all, "email", old.Email, new.Email)
+	diff(c, all, "first_name", old.FirstName, new.FirstName)
+	diff(c, all, "last_name", old.LastName, new.LastName)
+	diff(c, all, "role", old.Role, new.Role)
+	diff(c, all, "is_active", old.IsActive, new.IsActive)
 	return c
 }
 
@@ -249,7 +249,7 @@ func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User,
 		return nil, err
 	}
 	u.AuthVersion = 1
-	changes := userChanges(&User{}, u)
+	changes := userChanges(&User{}, u, true)
 	if err := s.users.CreateUser(ctx, u, []AuditEntry{s.entry(a, ActionCreate, ResourceUser, 0, changes)}); err != nil {
 		return nil, s.nameConflict(ctx, err, u.Username, 0)
 	}
@@ -374,7 +374,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		if u.Role != old.Role || u.IsActive != old.IsActive || u.PasswordHash != old.PasswordHash {
 			u.AuthVersion++
 		}
-		changes := userChanges(&old, u)
+		changes := userChanges(&old, u, false)
 		if u.PasswordHash != old.PasswordHash {
 			changes["password"] = [2]any{"(hidden)", "(changed)"}
 		}
@@ -412,7 +412,7 @@ func (s *Service) DeleteUser(ctx context.Context, id int64, ifVersion int64) err
 		if err := checkVersion(ifVersion, u.Version); err != nil {
 			return nil, err
 		}
-		return []AuditEntry{s.entry(a, ActionDelete, ResourceUser, id, userChanges(u, &User{}))}, nil
+		return []AuditEntry{s.entry(a, ActionDelete, ResourceUser, id, userChanges(u, &User{}, true))}, nil
 	})
 	if ErrorCode(err) == ECONFLICT {
 		return &Error{Code: ECONFLICT, Err: err, Message: "this user is still the sales or support contact of clients, " +
