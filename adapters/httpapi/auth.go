@@ -3,6 +3,7 @@ package httpapi
 import (
 	"strings"
 
+	"github.com/epicevents/epiccrm/adapters/clientip"
 	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/gofiber/fiber/v2"
@@ -54,7 +55,7 @@ func (a *API) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.svc.Authenticate(ctxOf(c), in.Username.Value, in.Password.Value, c.IP())
+	u, err := a.svc.Authenticate(ctxOf(c), in.Username.Value, in.Password.Value, clientip.Addr(c))
 	if err != nil {
 		return err
 	}

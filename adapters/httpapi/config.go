@@ -35,8 +35,9 @@ type Config struct {
 	// with none (the default) the header is ignored and the peer address is the client's.
 	TrustedProxies []string
 	// ProxyHeader is the header a trusted proxy puts the client address in (default
-	// X-Forwarded-For, only used when TrustedProxies is set). Prefer a header the proxy
-	// overwrites, such as X-Real-IP: Fiber takes the first address of X-Forwarded-For.
+	// X-Forwarded-For, only used when TrustedProxies is set). The client address is the
+	// right-most entry that is not a trusted proxy (see package clientip), so a client cannot
+	// choose it by sending a first entry of its own.
 	ProxyHeader string
 	// Logger receives the access log and the error log (default: JSON lines on stderr).
 	Logger *slog.Logger

@@ -129,11 +129,13 @@ func TestClientAddress(t *testing.T) {
 	cases := []struct {
 		name    string
 		proxies []string
+		xff     string
 		want    string
 	}{
-		{"no trusted proxy", nil, "0.0.0.0"},
-		{"an untrusted peer", []string{"10.0.0.1"}, "0.0.0.0"},
-		{"a trusted proxy", []string{"0.0.0.0"}, "203.0.113.9"},
+		{"no trusted proxy", nil, "203.0.113.9", "0.0.0.0"},
+		{"an untrusted peer", []string{"10.0.0.1"}, "203.0.113.9", "0.0.0.0"},
+		{"a trusted proxy", []string{"0.0.0.0"}, "203.0.113.9", "203.0.113.9"},
+		{"a forged first entry before the proxy's own", []string{"0.0.0.0"}, "10.9.9.9, 203.0.113.9", "203.0.113.9"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,7 +144,7 @@ func TestClientAddress(t *testing.T) {
 				o.cfg.TrustedProxies = tc.proxies
 				o.noFixture = true
 			})
-			resp, _ := e.do(t, req{method: "GET", path: "/healthz", header: map[string]string{"X-Forwarded-For": "203.0.113.9"}})
+			resp, _ := e.do(t, req{method: "GET", path: "/healthz", header: map[string]string{"X-Forwarded-For": tc.xff}})
 			require.Equal(t, http.StatusOK, resp.StatusCode)
 			lines := e.logs.lines(t)
 			require.NotEmpty(t, lines)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/epicevents/epiccrm/adapters/clientip"
 	"github.com/epicevents/epiccrm/adapters/reqid"
 )
 
@@ -75,7 +76,7 @@ func (a *API) observe(c *fiber.Ctx) error {
 		slog.String("path", c.Path()),
 		slog.Int("status", status),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-		slog.String("ip", c.IP()),
+		slog.String("ip", clientip.Addr(c)),
 	}
 	if uid, ok := c.Locals(localUserID).(int64); ok {
 		attrs = append(attrs, slog.Int64("user_id", uid))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/epicevents/epiccrm/adapters/clientip"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/gofiber/fiber/v2"
 )
@@ -142,7 +143,7 @@ func (w *errorWriter) write(c *fiber.Ctx, err error) {
 func (w *errorWriter) logRequest(c *fiber.Ctx) {
 	w.log.Info("request", slog.String("request_id", requestID(c)), slog.String("method", c.Method()),
 		slog.String("route", "unmatched"), slog.String("path", c.Path()),
-		slog.Int("status", c.Response().StatusCode()), slog.String("ip", c.IP()))
+		slog.Int("status", c.Response().StatusCode()), slog.String("ip", clientip.Addr(c)))
 }
 
 // toProblem maps err to its problem document and, for 429, the seconds to wait.

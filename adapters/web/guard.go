@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/epicevents/epiccrm/adapters/clientip"
 	"github.com/epicevents/epiccrm/adapters/reqid"
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -226,5 +227,5 @@ func (ui *UI) logRequest(c *fiber.Ctx, start time.Time) {
 		slog.String("path", c.Path()),
 		slog.Int("status", c.Response().StatusCode()),
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.String("ip", c.IP()))
+		slog.String("ip", clientip.Addr(c)))
 }

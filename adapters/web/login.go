@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/epicevents/epiccrm/adapters/clientip"
 	"github.com/epicevents/epiccrm/crm"
 )
 
@@ -54,7 +55,7 @@ func (ui *UI) login(c *fiber.Ctx) error {
 	if username == "" || password == "" {
 		return ui.renderLogin(c, http.StatusUnprocessableEntity, next, username, "Enter your username and your password.")
 	}
-	u, err := ui.svc.Authenticate(c.UserContext(), username, password, c.IP())
+	u, err := ui.svc.Authenticate(c.UserContext(), username, password, clientip.Addr(c))
 	switch crm.ErrorCode(err) {
 	case "":
 	case crm.EUNAUTHORIZED:
