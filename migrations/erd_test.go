@@ -20,6 +20,7 @@ var erdTables = []string{"users", "clients", "contracts", "events", "audit"}
 
 var (
 	createTable = regexp.MustCompile(`(?s)CREATE TABLE (\w+) \((.*?)\n\)`)
+	addColumn   = regexp.MustCompile(`ALTER TABLE (\w+) ADD COLUMN ([^;]*);`)
 	references  = regexp.MustCompile(`REFERENCES (\w+)`)
 )
 
@@ -39,7 +40,16 @@ func erd(t *testing.T) string {
 	type column struct{ name, typ, key string }
 	tables := map[string][]column{}
 	var rels []string
-	for _, m := range createTable.FindAllStringSubmatch(schema.String(), -1) {
+	text := schema.String()
+	// Tables as created, then the columns later migrations add, in order.
+	var defs [][]string
+	for _, m := range createTable.FindAllStringSubmatch(text, -1) {
+		defs = append(defs, m)
+	}
+	for _, m := range addColumn.FindAllStringSubmatch(text, -1) {
+		defs = append(defs, []string{m[0], m[1], m[2]})
+	}
+	for _, m := range defs {
 		table := m[1]
 		for _, line := range strings.Split(m[2], "\n") {
 			fields := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), ","))

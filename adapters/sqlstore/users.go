@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -46,15 +47,19 @@ var userListing = listing[*crm.User]{
 	scan: scanUser,
 }
 
+// emailKey is the form in which emails are compared for uniqueness: lowercased in every
+// alphabet by Go, so that both databases compare alike (SQLite's lower() folds only ASCII).
+func emailKey(email string) string { return strings.ToLower(email) }
+
 // CreateUser inserts u with its audit entries in one transaction, and sets u.ID and u.Version.
 // Returns ECONFLICT if the username, or the email ignoring case, is taken.
 func (s *Store) CreateUser(ctx context.Context, u *crm.User, audit []crm.AuditEntry) error {
 	return s.inTx(ctx, func(tx Tx) error {
 		var id int64
-		err := s.queryRow(ctx, tx, `INSERT INTO users (username, email, first_name, last_name, role, is_active,
+		err := s.queryRow(ctx, tx, `INSERT INTO users (username, email, email_key, first_name, last_name, role, is_active,
 				date_joined, last_login, password_hash, version, auth_version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
-			u.Username, u.Email, u.FirstName, u.LastName, string(u.Role), u.IsActive,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+			u.Username, u.Email, emailKey(u.Email), u.FirstName, u.LastName, string(u.Role), u.IsActive,
 			s.d.time(u.DateJoined), s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion,
 		).Scan(&id)
 		if err != nil {
@@ -141,10 +146,10 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, vis crm.Visibility, fn
 		if err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, `UPDATE users SET username = ?, email = ?, first_name = ?, last_name = ?,
+		if _, err := s.exec(ctx, tx, `UPDATE users SET username = ?, email = ?, email_key = ?, first_name = ?, last_name = ?,
 				role = ?, is_active = ?, last_login = ?, password_hash = ?, auth_version = ?, version = version + 1
 			WHERE id = ?`,
-			u.Username, u.Email, u.FirstName, u.LastName, string(u.Role), u.IsActive,
+			u.Username, u.Email, emailKey(u.Email), u.FirstName, u.LastName, string(u.Role), u.IsActive,
 			s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion, id); err != nil {
 			return s.fail(err, userConflicts)
 		}

@@ -63,12 +63,14 @@ func testUserCRUD(t *testing.T, f *fixture) {
 func testUserUnique(t *testing.T, f *fixture) {
 	ann := f.user(crm.RoleSales, func(u *crm.User) { u.Username, u.Email = "ann", "ann@example.com" })
 	bob := f.user(crm.RoleSales, func(u *crm.User) { u.Username, u.Email = "bob", "bob@example.com" })
+	f.user(crm.RoleSales, func(u *crm.User) { u.Username, u.Email = "emile", "Émile@example.com" })
 	before := len(f.audit())
 
 	for _, tc := range []struct{ name, username, email string }{
 		{"same username", "ann", "other@example.com"},
 		{"same email", "other", "ann@example.com"},
 		{"same email in another case", "other", "ANN@Example.COM"},
+		{"same email in another case, beyond ASCII", "other", "émile@example.com"},
 	} {
 		u := &crm.User{Username: tc.username, Email: tc.email, Role: crm.RoleSales, IsActive: true,
 			DateJoined: f.now, PasswordHash: "h", AuthVersion: 1}
