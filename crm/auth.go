@@ -194,6 +194,10 @@ type RefreshToken struct {
 	AuthVersion int64
 	IssuedAt    time.Time
 	ExpiresAt   time.Time
+	// FamilyIssuedAt is when the family's first token was issued, at the login that began it.
+	// Every successor carries it unchanged, so that a family has an absolute lifetime however
+	// often it is refreshed (RFC 9700 section 4.14.2).
+	FamilyIssuedAt time.Time
 }
 
 // RefreshTokenStore keeps refresh tokens, in the database so that several server processes

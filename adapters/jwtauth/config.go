@@ -17,6 +17,9 @@ const (
 	MaxAccessTTL = time.Hour
 	// DefaultRefreshTTL is how long an unused refresh token lives when Config.RefreshTTL is 0.
 	DefaultRefreshTTL = 14 * 24 * time.Hour
+	// DefaultRefreshMaxAge is how long a login may be kept alive by refreshing when
+	// Config.RefreshMaxAge is 0.
+	DefaultRefreshMaxAge = 30 * 24 * time.Hour
 	// DefaultSkew is the clock skew tolerated when Config.Skew is 0.
 	DefaultSkew = 30 * time.Second
 	// MaxSkew is the largest clock skew New accepts.
@@ -36,6 +39,11 @@ type Config struct {
 	// RefreshTTL is how long a refresh token may go unused before it expires:
 	// DefaultRefreshTTL when 0. Each refresh starts a new period.
 	RefreshTTL time.Duration
+	// RefreshMaxAge is the absolute lifetime of a refresh token family, counted from the login
+	// that began it: DefaultRefreshMaxAge when 0, and at least RefreshTTL. Past it, refreshing
+	// is refused however recently the family was used, so a stolen token that is refreshed
+	// regularly still stops working (RFC 9700 section 4.14.2).
+	RefreshMaxAge time.Duration
 	// Skew is the clock difference tolerated between servers when checking time claims:
 	// DefaultSkew when 0, at most MaxSkew.
 	Skew time.Duration
@@ -58,6 +66,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.RefreshTTL == 0 {
 		c.RefreshTTL = DefaultRefreshTTL
 	}
+	if c.RefreshMaxAge == 0 {
+		c.RefreshMaxAge = DefaultRefreshMaxAge
+	}
 	if c.Skew == 0 {
 		c.Skew = DefaultSkew
 	}
@@ -71,6 +82,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("jwtauth: the access token lifetime must be a whole number of seconds, not %s", c.AccessTTL)
 	case c.RefreshTTL < c.AccessTTL:
 		return c, fmt.Errorf("jwtauth: the refresh token lifetime (%s) must be at least the access token lifetime (%s)", c.RefreshTTL, c.AccessTTL)
+	case c.RefreshMaxAge < c.RefreshTTL:
+		return c, fmt.Errorf("jwtauth: the refresh token family's maximum age (%s) must be at least the refresh token lifetime (%s): raise RefreshMaxAge or lower RefreshTTL", c.RefreshMaxAge, c.RefreshTTL)
 	case c.Skew < 0 || c.Skew > MaxSkew:
 		return c, fmt.Errorf("jwtauth: the clock skew must be between 0 and %s, not %s", MaxSkew, c.Skew)
 	}

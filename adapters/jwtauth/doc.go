@@ -8,5 +8,8 @@
 //
 // Refresh tokens are 32 random bytes; only their SHA-256 hash is stored (crm.RefreshTokenStore).
 // Each use returns a new pair in the same token family, and presenting an already used token
-// revokes the whole family (OAuth 2.0 Security BCP, RFC 9700 section 4.14.2).
+// revokes the whole family (OAuth 2.0 Security BCP, RFC 9700 section 4.14.2). A family also
+// has an absolute lifetime (Config.RefreshMaxAge, from the login that began it): however often
+// it is refreshed, a login then has to be made again, so a stolen token cannot be kept alive
+// for ever.
 package jwtauth

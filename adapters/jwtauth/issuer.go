@@ -120,8 +120,9 @@ func (i *Issuer) KeyID() string { return i.kid }
 func (i *Issuer) JWKS() ([]byte, error) { return bytes.Clone(i.jwks), nil }
 
 // Issue returns a new pair for u, who has just logged in: an access token and the first
-// refresh token of a new family. It returns EUNAUTHORIZED for a deactivated user, and the
-// store's error if the refresh token cannot be saved.
+// refresh token of a new family, whose absolute lifetime (Config.RefreshMaxAge) starts now. It
+// returns EUNAUTHORIZED for a deactivated user, and the store's error if the refresh token
+// cannot be saved.
 func (i *Issuer) Issue(ctx context.Context, u *crm.User) (*Pair, error) {
 	if u == nil || u.ID <= 0 {
 		return nil, crm.Internal(errors.New("jwtauth: Issue needs a stored user"))
@@ -133,12 +134,13 @@ func (i *Issuer) Issue(ctx context.Context, u *crm.User) (*Pair, error) {
 	if err != nil {
 		return nil, crm.Internal(err)
 	}
-	return i.issue(ctx, u, family)
+	now := i.cfg.Now().UTC()
+	return i.issue(ctx, u, family, now, now)
 }
 
-// issue signs an access token for u and saves a new refresh token in family.
-func (i *Issuer) issue(ctx context.Context, u *crm.User, family string) (*Pair, error) {
-	now := i.cfg.Now().UTC()
+// issue signs an access token for u issued at now, and saves a new refresh token in family,
+// which began at began.
+func (i *Issuer) issue(ctx context.Context, u *crm.User, family string, began, now time.Time) (*Pair, error) {
 	access, err := i.sign(u, now)
 	if err != nil {
 		return nil, crm.Internal(err)
@@ -151,6 +153,7 @@ func (i *Issuer) issue(ctx context.Context, u *crm.User, family string) (*Pair, 
 	err = i.tokens.SaveRefreshToken(ctx, &crm.RefreshToken{
 		Hash: hash, FamilyID: family, UserID: u.ID, AuthVersion: u.AuthVersion,
 		IssuedAt: stored, ExpiresAt: stored.Add(i.cfg.RefreshTTL),
+		FamilyIssuedAt: began.UTC().Truncate(time.Microsecond),
 	})
 	if err != nil {
 		return nil, err

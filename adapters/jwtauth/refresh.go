@@ -49,35 +49,49 @@ func refreshTokenHash(token string) ([]byte, bool) {
 // returns EUNAUTHORIZED, with one generic message, for a string that is not a refresh token
 // and for an unknown, expired, revoked or already used one; and also, after revoking the
 // family, when the user has been deactivated or deleted or their password or role changed
-// since the token was issued. Other store errors (such as EUNAVAILABLE) are returned as they
-// are.
+// since the token was issued, or when the family's login is Config.RefreshMaxAge old (then with
+// a message that says so). Other store errors (such as EUNAVAILABLE) are returned as they are.
 func (i *Issuer) Refresh(ctx context.Context, refresh string) (*Pair, *crm.User, error) {
 	hash, ok := refreshTokenHash(refresh)
 	if !ok {
 		return nil, nil, badRefreshToken(errNotRefreshToken)
 	}
-	t, err := i.tokens.UseRefreshToken(ctx, hash, i.cfg.Now().UTC().Truncate(time.Microsecond))
+	now := i.cfg.Now().UTC().Truncate(time.Microsecond)
+	t, err := i.tokens.UseRefreshToken(ctx, hash, now)
 	if err != nil {
 		if crm.ErrorCode(err) == crm.EUNAUTHORIZED {
 			return nil, nil, badRefreshToken(err)
 		}
 		return nil, nil, err
 	}
+	// The limit counts from the family's first token, never from the last refresh, so it does
+	// not slide however often the family is used.
+	if limit := t.FamilyIssuedAt.Add(i.cfg.RefreshMaxAge); !now.Before(limit) {
+		cause := fmt.Errorf("the token family began at %s, so it could be refreshed until %s",
+			t.FamilyIssuedAt.Format(time.RFC3339), limit.Format(time.RFC3339))
+		return nil, nil, i.loginTooOld(i.revokeFamily(ctx, hash, cause))
+	}
 	u, err := i.users.Actor(ctx, t.UserID, t.AuthVersion)
 	if err != nil {
 		if crm.ErrorCode(err) != crm.EUNAUTHORIZED {
 			return nil, nil, err
 		}
-		if rerr := i.tokens.RevokeRefreshToken(ctx, hash); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("revoking the token family: %w", rerr))
-		}
-		return nil, nil, badRefreshToken(err)
+		return nil, nil, badRefreshToken(i.revokeFamily(ctx, hash, err))
 	}
-	pair, err := i.issue(ctx, u, t.FamilyID)
+	pair, err := i.issue(ctx, u, t.FamilyID, t.FamilyIssuedAt, now)
 	if err != nil {
 		return nil, nil, err
 	}
 	return pair, u, nil
+}
+
+// revokeFamily revokes the family of the token with hash, which is being refused because of
+// cause, and returns cause, joined with the revocation's own error when it fails.
+func (i *Issuer) revokeFamily(ctx context.Context, hash []byte, cause error) error {
+	if err := i.tokens.RevokeRefreshToken(ctx, hash); err != nil {
+		return errors.Join(cause, fmt.Errorf("revoking the token family: %w", err))
+	}
+	return cause
 }
 
 // Logout revokes the family of a refresh token, so that neither it nor any token refreshed
@@ -89,6 +103,26 @@ func (i *Issuer) Logout(ctx context.Context, refresh string) error {
 		return badRefreshToken(errNotRefreshToken)
 	}
 	return i.tokens.RevokeRefreshToken(ctx, hash)
+}
+
+// loginTooOld is the error of a refresh token whose family is Config.RefreshMaxAge old:
+// EUNAUTHORIZED with a message that says why, and the details for logs. Saying so leaks
+// nothing, since only the holder of a valid token of the family gets this far.
+func (i *Issuer) loginTooOld(cause error) error {
+	return &crm.Error{Code: crm.EUNAUTHORIZED, Err: cause,
+		Message: fmt.Sprintf("this login has reached its maximum age of %s and can no longer be refreshed: log in again", days(i.cfg.RefreshMaxAge))}
+}
+
+// days writes d in days when it is a whole number of them, and as a Go duration otherwise.
+func days(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d == day:
+		return "1 day"
+	case d > day && d%day == 0:
+		return fmt.Sprintf("%d days", d/day)
+	}
+	return d.String()
 }
 
 // badRefreshToken is the error of a refused refresh token: EUNAUTHORIZED with a generic

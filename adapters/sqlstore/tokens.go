@@ -15,9 +15,11 @@ func (s *Store) SaveRefreshToken(ctx context.Context, t *crm.RefreshToken) error
 			t.UserID, s.d.time(t.IssuedAt)); err != nil {
 			return s.fail(err, nil)
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO refresh_tokens (hash, family_id, user_id, auth_version, issued_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			t.Hash, t.FamilyID, t.UserID, t.AuthVersion, s.d.time(t.IssuedAt), s.d.time(t.ExpiresAt))
+		_, err := s.exec(ctx, tx, `INSERT INTO refresh_tokens
+				(hash, family_id, user_id, auth_version, issued_at, expires_at, family_issued_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.Hash, t.FamilyID, t.UserID, t.AuthVersion, s.d.time(t.IssuedAt), s.d.time(t.ExpiresAt),
+			s.d.time(t.FamilyIssuedAt))
 		return s.fail(err, &conflicts{
 			unique:     "this refresh token already exists: issue a new one",
 			foreignKey: "the user of this refresh token no longer exists",
@@ -39,9 +41,10 @@ func (s *Store) UseRefreshToken(ctx context.Context, hash []byte, now time.Time)
 			WHERE hash = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?
 				AND NOT EXISTS (SELECT 1 FROM refresh_tokens r
 					WHERE r.family_id = refresh_tokens.family_id AND r.revoked_at IS NOT NULL)
-			RETURNING family_id, user_id, auth_version, issued_at, expires_at`,
+			RETURNING family_id, user_id, auth_version, issued_at, expires_at, family_issued_at`,
 			s.d.time(now), hash, s.d.time(now),
-		).Scan(&t.FamilyID, &t.UserID, &t.AuthVersion, timeDest{&t.IssuedAt}, timeDest{&t.ExpiresAt})
+		).Scan(&t.FamilyID, &t.UserID, &t.AuthVersion, timeDest{&t.IssuedAt}, timeDest{&t.ExpiresAt},
+			timeDest{&t.FamilyIssuedAt})
 		if err == nil {
 			tok = &t
 			return nil

@@ -11,11 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// token saves a refresh token of user u in family, valid for an hour from the fixture's now.
+// familyAge is how long before the fixture's now the families of token began: days and odd
+// microseconds, so that a store that drops the family's start or its precision fails.
+const familyAge = 3*24*time.Hour + 654321*time.Microsecond
+
+// token saves a refresh token of user u in family, valid for an hour from the fixture's now, in
+// a family that began familyAge earlier.
 func (f *fixture) token(u *crm.User, hash, family string) *crm.RefreshToken {
 	f.t.Helper()
 	tok := &crm.RefreshToken{Hash: []byte(hash), FamilyID: family, UserID: u.ID, AuthVersion: u.AuthVersion,
-		IssuedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
+		IssuedAt: f.now, ExpiresAt: f.now.Add(time.Hour), FamilyIssuedAt: f.now.Add(-familyAge)}
 	require.NoError(f.t, f.s.SaveRefreshToken(f.ctx, tok))
 	return tok
 }
@@ -28,6 +33,7 @@ func testRefreshTokenRotation(t *testing.T, f *fixture) {
 	got, err := f.s.UseRefreshToken(f.ctx, []byte("hash-1"), use)
 	require.NoError(t, err)
 	assert.Equal(t, first, got, "the used token comes back whole")
+	assert.Equal(t, f.now.Add(-familyAge), got.FamilyIssuedAt, "the family's start, to the microsecond, in UTC")
 
 	second := f.token(u, "hash-2", "family-a")
 	other := f.token(u, "hash-other", "family-b")
