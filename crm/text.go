@@ -20,6 +20,11 @@ func cleanText(s string, multiline bool) bool {
 	return true
 }
 
+// CleanText reports whether s is clean single-line text: valid UTF-8 without control
+// characters, as every text field and filter of the domain is. Stores use it to check values
+// that come back from a client in another form (a pagination cursor) before a database sees them.
+func CleanText(s string) bool { return cleanText(s, false) }
+
 // checkText records in fe a text field that is not clean text (see cleanText).
 func checkText(fe *fieldErrors, field, v string, multiline bool) {
 	if !cleanText(v, multiline) {

@@ -40,7 +40,7 @@ var eventListing = listing[*crm.Event]{
 		"id":           {col: "e.id", kind: kindInt},
 		"name":         {col: "e.name", kind: kindText, value: func(e *crm.Event) string { return e.Name }},
 		"event_date":   {col: "e.event_date", kind: kindTime, value: func(e *crm.Event) string { return timeKey(e.EventDate) }},
-		"attendees":    {col: "e.attendees", kind: kindInt, value: func(e *crm.Event) string { return strconv.Itoa(e.Attendees) }},
+		"attendees":    {col: "e.attendees", kind: kindInt32, value: func(e *crm.Event) string { return strconv.Itoa(e.Attendees) }},
 		"status":       {col: "e.status", kind: kindText, value: func(e *crm.Event) string { return string(e.Status) }},
 		"date_created": {col: "e.date_created", kind: kindTime, value: func(e *crm.Event) string { return timeKey(e.DateCreated) }},
 		"date_updated": {col: "e.date_updated", kind: kindTime, value: func(e *crm.Event) string { return timeKey(e.DateUpdated) }},

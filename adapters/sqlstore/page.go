@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -18,7 +16,8 @@ import (
 type keyKind int
 
 const (
-	kindInt keyKind = iota
+	kindInt   keyKind = iota // a 64-bit integer (bigint)
+	kindInt32                // a 32-bit integer (integer in PostgreSQL)
 	kindText
 	kindTime
 )
@@ -100,7 +99,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		if key.value == nil {
 			w.add(l.idCol+" "+cmp+" ?", c.ID)
 		} else {
-			v, err := s.cursorValue(key.col, key.kind, c.Value)
+			v, err := s.cursorValue(key.kind, c.Value)
 			if err != nil {
 				return nil, "", badCursor("it is not one this server issued")
 			}
@@ -141,20 +140,15 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	return out, encodeCursor(c), nil
 }
 
-// int32Cols are the integer sort columns stored in 32 bits (integer in PostgreSQL); every other
-// integer sort column is a bigint. A cursor value outside its column's range matches no row and
-// would make PostgreSQL refuse the query, so it is refused as malformed first.
-var int32Cols = map[string]bool{"e.attendees": true}
-
-// cursorValue checks the text of a cursor value against the kind and range of the sort column
-// col, and turns it into a query parameter. Only the text this server writes is accepted: a
+// cursorValue checks the text of a cursor value against the kind and range of its sort key,
+// and turns it into a query parameter. Only the text this server writes is accepted: a
 // canonical integer within the column's range, clean single-line text, or a time in TimeLayout.
 // Anything else would reach the database as a value it refuses (a 500 instead of a 400).
-func (s *Store) cursorValue(col string, kind keyKind, v string) (any, error) {
+func (s *Store) cursorValue(kind keyKind, v string) (any, error) {
 	switch kind {
-	case kindInt:
+	case kindInt, kindInt32:
 		bits := 64
-		if int32Cols[col] {
+		if kind == kindInt32 {
 			bits = 32
 		}
 		n, err := strconv.ParseInt(v, 10, bits)
@@ -169,25 +163,10 @@ func (s *Store) cursorValue(col string, kind keyKind, v string) (any, error) {
 		}
 		return s.d.time(t), nil
 	}
-	if !cleanLine(v) {
+	if !crm.CleanText(v) {
 		return nil, fmt.Errorf("%q is not valid text without control characters", v)
 	}
 	return v, nil
-}
-
-// cleanLine reports whether s is valid UTF-8 without control characters, as every sortable text
-// field is (the crm package refuses anything else on input). PostgreSQL refuses NUL and invalid
-// UTF-8 in a text parameter.
-func cleanLine(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 // Cursor text of sort values.
