@@ -75,6 +75,10 @@ func TestUsernamesAreCanonicalAndLookAlikesAreDuplicates(t *testing.T) {
 	requireCode(t, err, crm.ECONFLICT)
 	assert.Equal(t, []string{"username"}, fieldsOf(err), "a rename to a look-alike is a duplicate")
 
+	_, err = create("ann!", "ann@epic.example")
+	requireCode(t, err, crm.EINVALID)
+	assert.Equal(t, "must be 1 to 150 letters, digits and @ . + - _", crm.ErrorFields(err)[0].Message,
+		"a name the profile accepts but Django's rule refuses")
 	for _, name := range []string{"ann\u202e", "a\u200bnn", "ann lee", "ann\u2066", "\ufeffann", "ann♥"} {
 		_, err := create(name, "ann@epic.example")
 		requireCode(t, err, crm.EINVALID)

@@ -162,8 +162,10 @@ func (in *UserInput) apply(u *User, fe *fieldErrors) {
 	case badUsername:
 		fe.add("username", "is not a valid username: use 1 to 150 letters, digits and @ . + - _, "+
 			"without spaces, symbols, invisible characters or mixed writing directions")
-	case !validUsername(u.Username):
+	case u.Username == "":
 		fe.add("username", "required: 1 to 150 letters, digits and @ . + - _")
+	case !validUsername(u.Username):
+		fe.add("username", "must be 1 to 150 letters, digits and @ . + - _")
 	}
 	if !validEmail(u.Email) {
 		fe.add("email", "required: a valid email address such as ann@example.com")
