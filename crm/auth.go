@@ -86,7 +86,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	// refused like an unknown one, after the same dummy verification.
 	var u *User
 	if cleanText(username, false) {
-		found, err := s.users.FindUserByUsername(ctx, username)
+		found, err := s.userByLogin(ctx, username)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return nil, err
 		}
