@@ -39,10 +39,11 @@
 //   - a blank value; an unknown resource, action or scope;
 //   - an action that does not exist for the resource (only contracts are signed; users and
 //     the audit log have no contacts to assign; the audit log is only read);
-//   - a scope that makes no sense for the resource and action: self is only for user
-//     records, own and assigned never are; creating a client or a user, assign (which the CRM
-//     applies to every record the role may update or create) and the audit log take scope any;
-//     nobody deletes their own account, so user delete takes scope any;
+//   - a scope that makes no sense for the resource and action (crm.SensibleScopes, the table
+//     the CRM itself applies whatever its Authorizer says): self is only for user records, own
+//     and assigned never are; creating a client or a user, assign (which the CRM applies to
+//     every record the role may update or create) and the audit log take scope any; nobody
+//     deletes their own account, so user delete takes scope any;
 //   - a duplicate of an earlier line;
 //   - a role that no user role holds or inherits (see above);
 //   - a g line whose inherited role has no permissions at all, whose roles form a cycle, or
