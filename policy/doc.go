@@ -54,6 +54,12 @@
 //
 // A *Policy is immutable once loaded: Scopes reads a table computed at load time from the
 // Casbin enforcer's implicit permissions of each user role (inheritance resolved), so it is
-// safe for concurrent use and costs a map lookup. To change the rules, load a new *Policy and
-// build a new crm.Service with it (the server does so when it restarts).
+// safe for concurrent use and costs a map lookup. Its Fingerprint names its effective rules,
+// and its Warnings point out what, though valid, probably locks people out (nobody may manage
+// users, management lost a permission of the built-in policy, nobody may read a resource).
+//
+// To change the rules while the CRM runs, give the crm.Service a *Live (Watch) rather than a
+// *Policy: it follows the policy file, reloads it on ReloadOnSignal's signals (SIGHUP for the
+// server), and swaps a new *Policy in atomically once it has passed every check, so a request
+// never sees half a policy and a bad file never replaces a good one.
 package policy
