@@ -12,7 +12,7 @@ import (
 )
 
 // metrics holds the API's Prometheus registry: request counts and latencies by route template,
-// the Go runtime and process, and the database pool when the Pinger exposes its statistics.
+// the Go runtime and process, and Config.Collectors (such as the database pool's statistics).
 // Each API has its own registry, so several can live in one process (tests, embedding).
 type metrics struct {
 	reg      *prometheus.Registry
@@ -20,7 +20,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(db Pinger) *metrics {
+func newMetrics(extra []prometheus.Collector) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -36,8 +36,10 @@ func newMetrics(db Pinger) *metrics {
 	m.reg.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if c := poolCollector(db); c != nil {
-		m.reg.MustRegister(c)
+	for _, c := range extra {
+		if c != nil {
+			m.reg.MustRegister(c)
+		}
 	}
 	return m
 }
