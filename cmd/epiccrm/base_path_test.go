@@ -47,6 +47,7 @@ func TestServeUnderABasePath(t *testing.T) {
 		return err == nil && resp.StatusCode == http.StatusOK
 	}, 20*time.Second, 50*time.Millisecond, "the server did not come up under /crm: %s", errOut.String())
 	assert.Contains(t, out.String(), "/crm/admin/")
+	assert.Contains(t, out.String(), "Log in at /crm/admin/login", "the first account's message names the login page under the prefix")
 
 	for path, want := range map[string]string{"/": "/crm/admin/", "/crm": "/crm/admin/", "/crm/admin": "/crm/admin/",
 		"/crm/admin/": "/crm/admin/login"} {

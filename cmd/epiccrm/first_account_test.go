@@ -59,7 +59,7 @@ func TestFirstAccountOnceAcrossProcesses(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					errs[i] = ensureFirstAccount(ctx, svc, &outs[i])
+					errs[i] = ensureFirstAccount(ctx, svc, "", &outs[i])
 				}()
 			}
 			close(start)

@@ -82,7 +82,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 	}
-	if err := ensureFirstAccount(ctx, crmApp.Service, e.stdout); err != nil {
+	if err := ensureFirstAccount(ctx, crmApp.Service, base, e.stdout); err != nil {
 		return err
 	}
 
@@ -138,8 +138,9 @@ func serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, timeou
 // ensureFirstAccount creates the first management account on an empty database and prints its
 // one-time password, once. Several processes may start at once on one empty database: all see
 // no user, one creates the account, and the others' attempts conflict with it; they carry on
-// without printing anything, since the account they meant to create exists.
-func ensureFirstAccount(ctx context.Context, svc *crm.Service, out io.Writer) error {
+// without printing anything, since the account they meant to create exists. base is the path
+// the server is mounted under, for the login address it prints.
+func ensureFirstAccount(ctx context.Context, svc *crm.Service, base string, out io.Writer) error {
 	has, err := svc.HasUsers(ctx)
 	if err != nil || has {
 		return err
@@ -157,7 +158,7 @@ func ensureFirstAccount(ctx context.Context, svc *crm.Service, out io.Writer) er
 		return describe(err)
 	}
 	fmt.Fprintf(out, "\nCreated the first management account. Its password is shown only this once:\n\n"+
-		"    username: %s\n    password: %s\n\nLog in at /admin/login and change it (Account > Change password).\n\n", u.Username, pw)
+		"    username: %s\n    password: %s\n\nLog in at %s/admin/login and change it (Account > Change password).\n\n", u.Username, pw, base)
 	return nil
 }
 
