@@ -183,18 +183,23 @@ func (a *App) Mount(router fiber.Router, prefix string, without ...Part) error {
 			endpoints |= e
 		}
 	}
+	// Build both before registering either, so that a failure mounts nothing.
+	var ui *web.UI
 	if !slices.Contains(omit, PartAdmin) {
-		ui, err := a.NewAdmin(base)
-		if err != nil {
+		if ui, err = a.NewAdmin(base); err != nil {
 			return err
 		}
+	}
+	var api *httpapi.API
+	if endpoints != allEndpoints {
+		if api, err = a.NewAPI(base, endpoints); err != nil {
+			return err
+		}
+	}
+	if ui != nil {
 		ui.Register(r)
 	}
-	if endpoints != allEndpoints {
-		api, err := a.NewAPI(base, endpoints)
-		if err != nil {
-			return err
-		}
+	if api != nil {
 		api.Register(r)
 	}
 	return nil
