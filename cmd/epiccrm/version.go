@@ -29,6 +29,8 @@ func version(bi *debug.BuildInfo, ok bool) string {
 		if settings["vcs.modified"] == "true" {
 			out += ", modified"
 		}
+	} else {
+		out += ", commit unknown (built outside a git checkout or with -buildvcs=false)"
 	}
 	return out + ", " + bi.GoVersion
 }

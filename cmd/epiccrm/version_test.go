@@ -13,7 +13,8 @@ func TestVersion(t *testing.T) {
 		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "fe070f3abc"}, {Key: "vcs.time", Value: "2026-12-01T12:00:00Z"},
 			{Key: "vcs.modified", Value: "true"}}}
 	assert.Equal(t, "epiccrm v1.4.0, commit fe070f3abc (2026-12-01T12:00:00Z), modified, go1.26.8", version(bi, true))
-	assert.Equal(t, "epiccrm (devel), go1.26.8", version(&debug.BuildInfo{GoVersion: "go1.26.8"}, true))
+	assert.Equal(t, "epiccrm (devel), commit unknown (built outside a git checkout or with -buildvcs=false), go1.26.8",
+		version(&debug.BuildInfo{GoVersion: "go1.26.8"}, true))
 	assert.Contains(t, version(nil, false), "no build information")
 
 	for _, arg := range []string{"--version", "version", "-version"} {
