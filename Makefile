@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test lint run build bench cover
+.PHONY: test lint run build install bench cover
 
 test: lint
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
@@ -18,6 +18,10 @@ run:
 
 build:
 	$(GO) build -o bin/epiccrm ./cmd/epiccrm
+
+# Installs epiccrm in $(go env GOPATH)/bin (or GOBIN).
+install:
+	$(GO) install ./cmd/epiccrm
 
 cover:
 	$(GO) test -count=1 -coverprofile=coverage.out ./crm && $(GO) tool cover -func=coverage.out | tail -1

@@ -22,6 +22,7 @@ package crm
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -60,12 +61,36 @@ type Service struct {
 	dummyErr   error
 }
 
-// New returns a Service over deps. It does no I/O. It panics if a dependency is missing, since
-// that is a programming error rather than a runtime condition.
+// Validate returns an error naming every dependency that is missing (all are required but Now
+// and Throttling), or nil.
+func (d Deps) Validate() error {
+	var missing []string
+	for _, dep := range []struct {
+		name string
+		nil  bool
+	}{
+		{"Users", d.Users == nil}, {"Clients", d.Clients == nil}, {"Contracts", d.Contracts == nil},
+		{"Events", d.Events == nil}, {"Audit", d.Audit == nil}, {"Throttle", d.Throttle == nil},
+		{"Authorizer", d.Authorizer == nil}, {"Passwords", d.Passwords == nil},
+	} {
+		if dep.nil {
+			missing = append(missing, dep.name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return errors.New("crm.Deps: missing " + strings.Join(missing, ", ") +
+		" (every dependency but Now and Throttling is required; a store's Deps() gives the store ports, " +
+		"the policy package an Authorizer, the password package Passwords)")
+}
+
+// New returns a Service over deps. It does no I/O. It panics, naming the missing dependencies
+// (see Deps.Validate), if one is missing, since that is a programming error rather than a
+// runtime condition.
 func New(deps Deps) *Service {
-	if deps.Users == nil || deps.Clients == nil || deps.Contracts == nil || deps.Events == nil ||
-		deps.Audit == nil || deps.Throttle == nil || deps.Authorizer == nil || deps.Passwords == nil {
-		panic("crm.New: every dependency of Deps except Now and Throttling is required")
+	if err := deps.Validate(); err != nil {
+		panic("crm.New: " + err.Error())
 	}
 	s := &Service{
 		users: deps.Users, clients: deps.Clients, contracts: deps.Contracts, events: deps.Events,

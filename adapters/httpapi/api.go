@@ -8,10 +8,12 @@
 // permissions included, is the domain's. One error writer maps the domain's error codes to
 // statuses and writes RFC 9457 problem documents, with no internals in them.
 //
-// A program builds a safe Fiber app with NewApp (or brings its own), then mounts the API on it:
+// The API needs a token service (Tokens) and imports no other adapter; package epiccrm wires
+// it with the jwtauth adapter and mounts it (App.Mount), which is the usual way in. By hand, a
+// program builds a safe Fiber app with NewApp (or brings its own), then mounts the API on it:
 //
 //	app := httpapi.NewApp(cfg)
-//	httpapi.New(cfg, svc, issuer, store).Register(app)
+//	httpapi.New(cfg, svc, tokens, store).Register(app)
 package httpapi
 
 import (
@@ -19,13 +21,12 @@ import (
 	"encoding/json"
 	"log/slog"
 
-	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/gofiber/fiber/v2"
 )
 
-// Pinger is the database as /readyz sees it. A Pinger that also has a Stats() sql.DBStats or a
-// Stat() *pgxpool.Stat method gets its connection pool reported on /metrics.
+// Pinger is the database as /readyz sees it. (Its pool statistics reach /metrics through
+// Config.Collectors.)
 type Pinger interface {
 	// Ping returns an error when the database cannot be reached before ctx ends.
 	Ping(ctx context.Context) error
@@ -35,7 +36,7 @@ type Pinger interface {
 type API struct {
 	cfg     Config
 	svc     *crm.Service
-	tokens  *jwtauth.Issuer
+	tokens  Tokens
 	db      Pinger
 	log     *slog.Logger
 	errs    *errorWriter
@@ -45,18 +46,28 @@ type API struct {
 	docs    *docsPage
 }
 
-// New returns the API over a service, a token issuer and the database, for /readyz (nil: the
-// API is always ready). It does no I/O. It panics when svc or tokens is nil, which is a
-// programming error rather than a runtime condition.
-func New(cfg Config, svc *crm.Service, tokens *jwtauth.Issuer, db Pinger) *API {
-	if svc == nil || tokens == nil {
-		panic("httpapi.New: a service and a token issuer are required")
+// New returns the API over a service, a token service and the database, for /readyz (nil: the
+// API is always ready). It does no I/O. It panics when svc is nil, or tokens is nil while the
+// REST endpoints or the JWKS are served (see Config.Omit), which is a programming error rather
+// than a runtime condition.
+func New(cfg Config, svc *crm.Service, tokens Tokens, db Pinger) *API {
+	if svc == nil {
+		panic("httpapi.New: a crm.Service is required")
+	}
+	if tokens == nil && cfg.Omit&(EndpointsREST|EndpointsJWKS) != EndpointsREST|EndpointsJWKS {
+		panic("httpapi.New: a Tokens is required, unless Config.Omit leaves out EndpointsREST and EndpointsJWKS")
 	}
 	cfg = cfg.withDefaults()
 	a := &API{cfg: cfg, svc: svc, tokens: tokens, db: db, log: cfg.Logger,
-		errs: &errorWriter{log: cfg.Logger}, metrics: newMetrics(db, svc.Authorizer())}
-	a.ops = a.operations()
-	doc, err := json.MarshalIndent(buildOpenAPI(a.ops), "", "  ")
+		errs: &errorWriter{log: cfg.Logger}, metrics: newMetrics(cfg.Collectors, svc.Authorizer())}
+	for _, op := range a.operations() {
+		if cfg.Omit&endpointsOf(op) == 0 {
+			a.ops = append(a.ops, op)
+		}
+	}
+	spec := buildOpenAPI(a.ops)
+	spec["servers"] = []obj{{"url": serverURL(cfg.BasePath), "description": "this server"}}
+	doc, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		panic("httpapi.New: the OpenAPI document does not encode: " + err.Error())
 	}
@@ -86,6 +97,30 @@ func (a *API) Register(r fiber.Router) {
 			r.Add(op.method, op.path, handlers...)
 		}
 	}
+}
+
+// endpointsOf returns the group of endpoints op belongs to.
+func endpointsOf(op operation) Endpoints {
+	switch op.id {
+	case "getOpenAPI", "getDocs":
+		return EndpointsDocs
+	case "getJWKS":
+		return EndpointsJWKS
+	case "healthz", "readyz":
+		return EndpointsHealth
+	case "metrics":
+		return EndpointsMetrics
+	}
+	return EndpointsREST
+}
+
+// serverURL is the OpenAPI servers entry of an API mounted at base: the paths of the document
+// are relative to it.
+func serverURL(base string) string {
+	if base == "" {
+		return "/"
+	}
+	return base
 }
 
 // OpenAPI returns the OpenAPI 3.1 document of the API, as served at /api/openapi.json.

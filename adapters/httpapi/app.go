@@ -37,7 +37,7 @@ func NewApp(cfg Config) *fiber.App {
 		EnableIPValidation:      true,
 		Network:                 fiber.NetworkTCP,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			if cfg.FallbackErrorHandler != nil && !isAPIPath(c.Path()) {
+			if cfg.FallbackErrorHandler != nil && !isAPIPath(cfg.BasePath, c.Path()) {
 				return cfg.FallbackErrorHandler(c, err)
 			}
 			errs.write(c, err)
@@ -131,8 +131,12 @@ func framingIsSafe(raw []byte) bool {
 // apiPrefixes are the paths the API serves: errors there are always problem+json.
 var apiPrefixes = []string{"/api", "/.well-known/jwks.json", "/healthz", "/readyz", "/metrics"}
 
-// isAPIPath reports whether path is one the API serves.
-func isAPIPath(path string) bool {
+// isAPIPath reports whether path is one the API mounted at base serves.
+func isAPIPath(base, path string) bool {
+	path, ok := strings.CutPrefix(path, base)
+	if !ok {
+		return false
+	}
 	for _, p := range apiPrefixes {
 		if path == p || strings.HasPrefix(path, p+"/") {
 			return true

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/epicevents/epiccrm/adapters/clientip"
-	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/gofiber/fiber/v2"
 )
@@ -28,11 +27,11 @@ func (a *API) authenticate(c *fiber.Ctx) error {
 		strings.ContainsAny(token, " \t") {
 		return errNoToken()
 	}
-	claims, err := a.tokens.Verify(ctxOf(c), token)
+	uid, version, err := a.tokens.Verify(ctxOf(c), token)
 	if err != nil {
 		return err
 	}
-	u, err := a.svc.Actor(ctxOf(c), claims.UserID, claims.AuthVersion)
+	u, err := a.svc.Actor(ctxOf(c), uid, version)
 	if err != nil {
 		return err
 	}
@@ -42,7 +41,7 @@ func (a *API) authenticate(c *fiber.Ctx) error {
 }
 
 // sendTokens writes a token pair; it must never be cached.
-func sendTokens(c *fiber.Ctx, p *jwtauth.Pair) error {
+func sendTokens(c *fiber.Ctx, p *TokenPair) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderPragma, "no-cache")
 	return sendJSON(c, fiber.StatusOK, p)
@@ -73,7 +72,7 @@ func (a *API) refresh(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pair, _, err := a.tokens.Refresh(ctxOf(c), in.RefreshToken.Value)
+	pair, err := a.tokens.Refresh(ctxOf(c), in.RefreshToken.Value)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func (e *env) withToken(t *testing.T, auth, method, path string) (*http.Response
 
 func TestLogin(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		login := func(t *testing.T, user, pass string) (*http.Response, []byte) {
 			t.Helper()
@@ -122,7 +122,7 @@ func TestLogin(t *testing.T) {
 // the password is checked, in the database, so parallel requests see each other).
 func TestSimultaneousGuessesAreThrottled(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		e.createUser(t, "target", crm.RoleSales)
 		const n = 30
@@ -150,7 +150,7 @@ func TestSimultaneousGuessesAreThrottled(t *testing.T) {
 
 func TestRefreshTokens(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		refresh := func(t *testing.T, token string) (*http.Response, tokenPair) {
 			t.Helper()
@@ -224,7 +224,7 @@ func TestRefreshTokens(t *testing.T) {
 // refuses the tokens they hold at their next request, not when the tokens expire.
 func TestAccessEndsAtOnce(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		cases := []struct {
 			name, who, by, path, body string
@@ -265,7 +265,7 @@ func TestAccessEndsAtOnce(t *testing.T) {
 // WWW-Authenticate: Bearer.
 func TestRejectedTokens(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		good := e.access["S1"]
 		parts := strings.Split(good, ".")
@@ -341,10 +341,11 @@ var publicRoutes = map[string]bool{
 // token and with a bad one: each is a 401 that runs nothing.
 func TestEveryRouteNeedsAToken(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		n := 0
 		for _, r := range e.app.GetRoutes(true) {
+			r.Path = strings.TrimPrefix(r.Path, e.prefix)
 			key := r.Method + " " + r.Path
 			if r.Method == "HEAD" || publicRoutes[key] {
 				continue

@@ -3,9 +3,11 @@ package httpapi
 import (
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config sets the limits and collaborators of the API and of the Fiber app NewApp builds. The
@@ -25,7 +27,9 @@ type Config struct {
 	// ReadyTimeout bounds the database ping of /readyz (default 2s).
 	ReadyTimeout time.Duration
 	// BodyLimit is the largest request body accepted, in bytes (default 1 MiB); a larger body is
-	// refused with 413.
+	// refused with 413 and a problem document. The API checks it itself, so it holds wherever the
+	// API is mounted; a host app's own fiber.Config.BodyLimit must not be lower (Fiber's default,
+	// 4 MiB, is not), since fasthttp refuses a body over that one before the API sees it.
 	BodyLimit int
 	// ReadBufferSize is the per-connection read buffer, which also caps the size of the request
 	// line and headers together (default 8 KiB); larger headers are refused with 431.
@@ -45,7 +49,35 @@ type Config struct {
 	// outside the API's paths (for example the admin UI's HTML error page). When nil, those
 	// errors are written as problem+json like the API's own.
 	FallbackErrorHandler fiber.ErrorHandler
+	// Collectors are reported on /metrics besides the API's own metrics, such as the database
+	// pool's statistics (the stores' Collector method).
+	Collectors []prometheus.Collector
+	// BasePath is the path the API is mounted under, such as /crm ("" or "/": the root). Register
+	// mounts the routes on the router it is given, which must serve this prefix; BasePath is
+	// what the API tells the outside world: the OpenAPI document's servers entry, the paths of
+	// /api/docs, and the paths NewApp's error handler treats as the API's.
+	BasePath string
+	// Omit lists the groups of endpoints New leaves out, from the routes and the OpenAPI
+	// document alike (none by default).
+	Omit Endpoints
 }
+
+// Endpoints is a set of groups of the API's endpoints, for Config.Omit.
+type Endpoints uint
+
+// The groups of endpoints.
+const (
+	// EndpointsREST is the REST API under /api/v1.
+	EndpointsREST Endpoints = 1 << iota
+	// EndpointsDocs is /api/openapi.json and /api/docs.
+	EndpointsDocs
+	// EndpointsJWKS is /.well-known/jwks.json.
+	EndpointsJWKS
+	// EndpointsHealth is /healthz and /readyz.
+	EndpointsHealth
+	// EndpointsMetrics is /metrics.
+	EndpointsMetrics
+)
 
 // Defaults of Config.
 const (
@@ -82,8 +114,19 @@ func (cfg Config) withDefaults() Config {
 	if len(cfg.TrustedProxies) == 0 {
 		cfg.ProxyHeader = ""
 	}
+	cfg.BasePath = CleanBasePath(cfg.BasePath)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	return cfg
+}
+
+// CleanBasePath returns a mount prefix in the one form the API and the admin UI use: "" for the
+// root, otherwise a path with a leading slash and none at the end ("crm/" becomes "/crm").
+func CleanBasePath(p string) string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return ""
+	}
+	return "/" + p
 }

@@ -36,6 +36,7 @@ type docsPage struct {
 }
 
 type docsView struct {
+	Base       string // the path the API is mounted under ("" at the root)
 	Title      string
 	Version    string
 	Paragraphs []string
@@ -101,6 +102,9 @@ type openAPIDoc struct {
 	Tags []struct {
 		Name string `json:"name"`
 	} `json:"tags"`
+	Servers []struct {
+		URL string `json:"url"`
+	} `json:"servers"`
 	Paths      map[string]map[string]openAPIOp `json:"paths"`
 	Components struct {
 		Schemas   map[string]jsonSchema `json:"schemas"`
@@ -202,6 +206,9 @@ func newDocsPage(doc []byte) *docsPage {
 		panic("httpapi: the OpenAPI document does not read back: " + err.Error())
 	}
 	v := docsView{Title: d.Info.Title, Version: d.Info.Version, Roles: strs(crm.Roles)}
+	if len(d.Servers) > 0 {
+		v.Base = strings.TrimSuffix(d.Servers[0].URL, "/")
+	}
 	v.Paragraphs = strings.Split(d.Info.Description, "\n\n")
 	groups := map[string]*docsGroup{}
 	for _, t := range d.Tags {
@@ -224,7 +231,7 @@ func newDocsPage(doc []byte) *docsPage {
 		for _, m := range methods {
 			op := d.Paths[p][m]
 			g := groups[op.Tags[0]]
-			g.Ops = append(g.Ops, docsOpOf(p, m, op, d))
+			g.Ops = append(g.Ops, docsOpOf(v.Base+p, m, op, d))
 		}
 	}
 	for _, pt := range d.ProblemTypes {

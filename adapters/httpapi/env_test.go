@@ -17,40 +17,44 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/adapters/httpapi"
 	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/adapters/password"
 	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/crm"
-	"github.com/epicevents/epiccrm/policy"
 )
 
-// testStore is what the tests need of a store: the ports, refresh tokens and a ping.
-type testStore interface {
-	Deps() crm.Deps
-	crm.RefreshTokenStore
-	Ping(ctx context.Context) error
+// testStore is a store of the tests.
+type testStore = epiccrm.Store
+
+// storeKind is a store the suites run on, and the prefix the CRM is mounted under on the host
+// app ("" for the root).
+type storeKind struct {
+	name   string
+	open   func(testing.TB) testStore
+	prefix string
 }
 
-// storeKinds are the stores every suite runs on.
-var storeKinds = []struct {
-	name string
-	open func(testing.TB) testStore
-}{
-	{"sqlite", func(tb testing.TB) testStore { return sqlitetest.New(tb) }},
-	{"postgres", func(tb testing.TB) testStore { return pgtest.New(tb) }},
+// storeKinds are the stores and mounts every suite runs on: both stores at the root, and
+// SQLite under /crm, the way a host mounts the CRM next to its own routes.
+var storeKinds = []storeKind{
+	{"sqlite", func(tb testing.TB) testStore { return sqlitetest.New(tb) }, ""},
+	{"postgres", func(tb testing.TB) testStore { return pgtest.New(tb) }, ""},
+	{"sqlite-under-crm", func(tb testing.TB) testStore { return sqlitetest.New(tb) }, "/crm"},
 }
 
-// eachStore runs fn once per store, in parallel subtests named after the store.
-func eachStore(t *testing.T, fn func(t *testing.T, open func(testing.TB) testStore)) {
+// eachStore runs fn once per store kind, in parallel subtests named after it.
+func eachStore(t *testing.T, fn func(t *testing.T, open storeKind)) {
 	t.Helper()
 	for _, k := range storeKinds {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, k.open)
+			fn(t, k)
 		})
 	}
 }
@@ -60,8 +64,30 @@ type envOptions struct {
 	cfg       httpapi.Config
 	wrap      func(crm.Deps) crm.Deps
 	pinger    httpapi.Pinger
+	collector prometheus.Collector
 	throttle  crm.Throttling
 	noFixture bool
+}
+
+// stubbedStore is a store whose Ping or Collector a test replaces.
+type stubbedStore struct {
+	epiccrm.Store
+	pinger    httpapi.Pinger
+	collector prometheus.Collector
+}
+
+func (s stubbedStore) Ping(ctx context.Context) error {
+	if s.pinger != nil {
+		return s.pinger.Ping(ctx)
+	}
+	return s.Store.Ping(ctx)
+}
+
+func (s stubbedStore) Collector() prometheus.Collector {
+	if s.collector != nil {
+		return s.collector
+	}
+	return s.Store.Collector()
 }
 
 // env is an API on a fresh store with the fixture of the security test plan: a manager M,
@@ -73,6 +99,7 @@ type env struct {
 	tokens *jwtauth.Issuer
 	api    *httpapi.API
 	app    *fiber.App
+	prefix string // where the CRM is mounted on app
 	logs   *syncBuffer
 	ids    map[string]int64
 	users  map[string]*crm.User
@@ -82,39 +109,33 @@ type env struct {
 // testPassword is the password of every fixture user.
 const testPassword = "Tangerine-Orbit-42"
 
-func newEnv(t *testing.T, open func(testing.TB) testStore, opts ...func(*envOptions)) *env {
+// newEnv opens the CRM on a fresh store of kind k through package epiccrm, and mounts it on a
+// host app (httpapi.NewApp) under k's prefix.
+func newEnv(t *testing.T, k storeKind, opts ...func(*envOptions)) *env {
 	t.Helper()
 	o := envOptions{throttle: crm.Throttling{PerAccount: 5, PerAddress: 1000, Window: 15 * time.Minute}}
 	for _, f := range opts {
 		f(&o)
 	}
-	store := open(t)
-	authz, err := policy.Default()
-	require.NoError(t, err)
-	deps := store.Deps()
-	deps.Authorizer = authz
-	deps.Passwords = password.New(password.ForTests)
-	deps.Throttling = o.throttle
-	if o.wrap != nil {
-		deps = o.wrap(deps)
+	var store testStore = k.open(t)
+	if o.pinger != nil || o.collector != nil {
+		store = stubbedStore{Store: store, pinger: o.pinger, collector: o.collector}
 	}
-	svc := crm.New(deps)
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	tokens, err := jwtauth.New(jwtauth.Config{}, key, store, svc)
-	require.NoError(t, err)
-
-	e := &env{store: store, svc: svc, tokens: tokens, logs: &syncBuffer{},
+	e := &env{store: store, prefix: k.prefix, logs: &syncBuffer{},
 		ids: map[string]int64{}, users: map[string]*crm.User{}, access: map[string]string{}}
 	cfg := o.cfg
 	cfg.Logger = newTestLogger(e.logs)
-	var pinger httpapi.Pinger = store
-	if o.pinger != nil {
-		pinger = o.pinger
-	}
-	e.api = httpapi.New(cfg, svc, tokens, pinger)
+	cfg.BasePath = k.prefix
+	crmApp, err := epiccrm.Open(context.Background(), epiccrm.Config{Store: store, SigningKey: key,
+		Passwords: password.New(password.ForTests), Throttling: o.throttle, Deps: o.wrap, Logger: cfg.Logger, API: cfg})
+	require.NoError(t, err)
+	e.svc, e.tokens = crmApp.Service, crmApp.Tokens
+	e.api, err = crmApp.NewAPI(k.prefix, 0)
+	require.NoError(t, err)
 	e.app = httpapi.NewApp(cfg)
-	e.api.Register(e.app)
+	require.NoError(t, crmApp.Mount(e.app, k.prefix, epiccrm.PartAdmin))
 	if !o.noFixture {
 		e.fixture(t)
 	}
@@ -267,7 +288,7 @@ func (e *env) doBody(t *testing.T, r req, body, contentType string) (*http.Respo
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	hr := httptest.NewRequest(r.method, e.expand(r.path), rd)
+	hr := httptest.NewRequest(r.method, e.prefix+e.expand(r.path), rd)
 	if contentType != "" {
 		hr.Header.Set("Content-Type", contentType)
 	}

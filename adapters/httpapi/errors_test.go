@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io"
 	"net/http"
@@ -75,7 +74,7 @@ func TestNoInternalsLeak(t *testing.T) {
 		}, 503, true},
 		{"a timeout", func() error { return crm.Internal(errors.Join(context.DeadlineExceeded, secretCause)) }, 503, true},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				var on atomic.Bool
@@ -110,7 +109,6 @@ func TestNoInternalsLeak(t *testing.T) {
 type stubPinger struct {
 	err   error
 	block bool
-	stats *sql.DBStats
 }
 
 func (p stubPinger) Ping(ctx context.Context) error {
@@ -120,11 +118,6 @@ func (p stubPinger) Ping(ctx context.Context) error {
 	}
 	return p.err
 }
-
-// statsPinger is a stubPinger that reports database/sql pool statistics.
-type statsPinger struct{ stubPinger }
-
-func (p statsPinger) Stats() sql.DBStats { return *p.stats }
 
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
@@ -140,7 +133,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, storeKinds[0].open, func(o *envOptions) {
+			e := newEnv(t, storeKinds[0], func(o *envOptions) {
 				o.pinger = tc.pinger
 				o.cfg.ReadyTimeout = 200 * time.Millisecond
 				o.noFixture = true
@@ -163,7 +156,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		})
 	}
 	t.Run("both stores answer", func(t *testing.T) {
-		eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+		eachStore(t, func(t *testing.T, open storeKind) {
 			e := newEnv(t, open, func(o *envOptions) { o.noFixture = true })
 			resp, body := e.do(t, req{method: "GET", path: "/readyz"})
 			assert.Equal(t, http.StatusOK, resp.StatusCode, "body: %s", body)
@@ -175,7 +168,7 @@ func TestHealthAndReadiness(t *testing.T) {
 // domain: unknown paths and methods, path variants that must not reach a handler.
 func TestProblemShape(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open)
+	e := newEnv(t, storeKinds[0])
 	cases := []struct {
 		method, path string
 		status       int

@@ -34,7 +34,7 @@ func bump(t *testing.T, tag string) string {
 
 func TestETagsAndIfMatch(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		ifMatch := func(tag string) map[string]string { return map[string]string{"If-Match": tag} }
 

@@ -20,7 +20,7 @@ import (
 // page, the metrics; and that no CORS header is ever sent, whatever the Origin.
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open)
+	e := newEnv(t, storeKinds[0])
 	cases := []struct {
 		name string
 		r    req
@@ -69,7 +69,7 @@ func TestSecurityHeaders(t *testing.T) {
 // template and the status, and no secret.
 func TestRequestIDAndAccessLog(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open)
+	e := newEnv(t, storeKinds[0])
 	cases := []struct {
 		sent string
 		kept bool
@@ -140,7 +140,7 @@ func TestClientAddress(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, storeKinds[0].open, func(o *envOptions) {
+			e := newEnv(t, storeKinds[0], func(o *envOptions) {
 				o.cfg.TrustedProxies = tc.proxies
 				o.noFixture = true
 			})
@@ -183,7 +183,7 @@ func rawRequest(t *testing.T, base, raw string) (*http.Response, []byte) {
 // problem documents, never a 500, and nothing written.
 func TestServerLimits(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open)
+	e := newEnv(t, storeKinds[0])
 	base := serve(t, e)
 	client := &http.Client{Timeout: 10 * time.Second}
 	send := func(t *testing.T, method, path string, body []byte, header map[string]string) (*http.Response, []byte) {

@@ -32,7 +32,7 @@ func problemFields(t *testing.T, body []byte) []string {
 // shows each actor as they were.
 func TestIdentityOverTheAPI(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		for _, body := range []string{`{"username":"manager"}`, `{"username":"nobody-has-this"}`} {
 			resp, b := e.do(t, req{who: "S1", method: "PATCH", path: "/api/v1/users/{S1}", body: body})

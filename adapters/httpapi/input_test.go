@@ -80,7 +80,7 @@ func TestBadBodies(t *testing.T) {
 		{"wrong type", func(w writeEndpoint) string { return w.wrongType }, "application/json", 422,
 			func(w writeEndpoint) string { return w.wrongField }},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		for _, w := range writeEndpoints {
 			for _, v := range variants {
@@ -180,7 +180,7 @@ func TestInvalidValues(t *testing.T) {
 		{name: "a login without a password", req: req{method: "POST", path: "/api/v1/auth/login", body: `{"username":"sally"}`},
 			status: 422, fields: []string{"password"}},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		runScenarios(t, newEnv(t, open), scenarios)
 	})
 }
@@ -195,7 +195,7 @@ func TestBadPathIDs(t *testing.T) {
 		routes = append(routes, route{"GET", "/api/v1/" + r + "/", ""}, route{"PATCH", "/api/v1/" + r + "/", `{}`},
 			route{"DELETE", "/api/v1/" + r + "/", ""})
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		for _, r := range routes {
 			for _, id := range ids {
@@ -276,7 +276,7 @@ func TestBadQueries(t *testing.T) {
 		"/api/v1/contracts?q=%27%20OR%20%271%27=%271",
 		"/api/v1/events?client_first_name=%5C",
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		for _, tc := range bad {
 			t.Run(tc.path, func(t *testing.T) {

@@ -86,7 +86,7 @@ func TestListFilters(t *testing.T) {
 		{"/api/v1/events?status=open", []string{"E1"}},
 		{"/api/v1/events?status=closed", nil},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		today := time.Now().UTC().Format(time.DateOnly)
 		for _, tc := range cases {
@@ -128,7 +128,7 @@ func TestEventDateRange(t *testing.T) {
 		{"?from=2027-06-01T12:00:00Z&to=2027-06-01T12:00:00Z", nil},
 		{"?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z", []string{"eve", "midnight", "noon", "E1", "next"}},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		for name, when := range dates {
 			ev, err := e.svc.CreateEvent(e.as("S1"), crm.EventInput{ContractID: crm.Some(e.ids["K1"]),
@@ -166,7 +166,7 @@ func TestEventDateRange(t *testing.T) {
 // the caller may not read.
 func TestContractSearchKeepsTheReadScope(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		assert.Empty(t, e.listIDs(t, "S2", "/api/v1/contracts?q=carla"), "C1's contracts are S1's")
 		assert.Equal(t, e.idsOf("K1", "K2"), e.listIDs(t, "S1", "/api/v1/contracts?q=carla"))
@@ -177,7 +177,7 @@ func TestContractSearchKeepsTheReadScope(t *testing.T) {
 // TestPaginationAndSorting pages through lists one record at a time and sorts them.
 func TestPaginationAndSorting(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		t.Run("one record per page", func(t *testing.T) {
 			for _, p := range []string{"/api/v1/users", "/api/v1/clients", "/api/v1/contracts", "/api/v1/events", "/api/v1/audit"} {
@@ -222,7 +222,7 @@ func (e *env) pageIDs(t *testing.T, who, path string) []int64 {
 // TestAuditLog reads the audit log through the API and its filters.
 func TestAuditLog(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		type entry struct {
 			ID         int64                     `json:"id"`

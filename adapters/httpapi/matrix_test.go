@@ -75,7 +75,7 @@ func TestPermissionMatrix(t *testing.T) {
 		{"PATCH", "/api/v1/events/{E1}", `{"notes":"bring badges"}`, want{200, 403, 404, 200, 404, 401}},
 		{"DELETE", "/api/v1/events/{new:event}", "", want{204, 403, 404, 403, 404, 401}},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		for _, row := range rows {
 			for i, who := range callers {
@@ -120,7 +120,7 @@ func (e *env) checkCell(t *testing.T, row matrixRow, who string, status int) {
 			assert.NotZero(t, v["id"])
 		}
 		if status == http.StatusCreated {
-			assert.Equal(t, e.expand(path)+"/"+itoa(int64(v["id"].(float64))), resp.Header.Get("Location"))
+			assert.Equal(t, e.prefix+e.expand(path)+"/"+itoa(int64(v["id"].(float64))), resp.Header.Get("Location"))
 		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // metrics holds the API's Prometheus registry: request counts and latencies by route template,
-// the Go runtime and process, the database pool when the Pinger exposes its statistics, and the
+// the Go runtime and process, Config.Collectors (such as the database pool's statistics), and the
 // policy in force when the Authorizer is a Fingerprinter.
 // Each API has its own registry, so several can live in one process (tests, embedding).
 type metrics struct {
@@ -21,7 +21,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(db Pinger, authz any) *metrics {
+func newMetrics(extra []prometheus.Collector, authz any) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -37,8 +37,10 @@ func newMetrics(db Pinger, authz any) *metrics {
 	m.reg.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if c := poolCollector(db); c != nil {
-		m.reg.MustRegister(c)
+	for _, c := range extra {
+		if c != nil {
+			m.reg.MustRegister(c)
+		}
 	}
 	if fp, ok := authz.(Fingerprinter); ok {
 		m.reg.MustRegister(policyInfo{fp})

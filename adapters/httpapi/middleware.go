@@ -61,7 +61,11 @@ func (a *API) observe(c *fiber.Ctx) error {
 	defer cancel()
 	c.SetUserContext(ctx)
 
-	if err := recoverPanics(c); err != nil {
+	err := a.limitBody(c)
+	if err == nil {
+		err = recoverPanics(c)
+	}
+	if err != nil {
 		a.errs.write(c, err)
 	}
 
@@ -82,6 +86,17 @@ func (a *API) observe(c *fiber.Ctx) error {
 		attrs = append(attrs, slog.Int64("user_id", uid))
 	}
 	a.log.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
+	return nil
+}
+
+// limitBody refuses a request body over Config.BodyLimit with 413. The limit is the API's own,
+// so it holds on a host's Fiber app too, as long as the host's fiber.Config.BodyLimit (4 MiB by
+// default) is not lower: fasthttp refuses a body over that one before any handler runs.
+func (a *API) limitBody(c *fiber.Ctx) error {
+	if n := len(c.Request().Body()); n > a.cfg.BodyLimit {
+		return errStatus(fiber.StatusRequestEntityTooLarge,
+			fmt.Sprintf("the request body is %d bytes, over the limit of %d bytes", n, a.cfg.BodyLimit))
+	}
 	return nil
 }
 

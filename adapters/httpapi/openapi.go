@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/gofiber/fiber/v2"
 )
@@ -69,7 +68,7 @@ func buildOpenAPI(ops []operation) obj {
 		{"User", typeOf[crm.User]()}, {"Client", typeOf[crm.Client]()},
 		{"Contract", typeOf[crm.Contract]()}, {"Event", typeOf[crm.Event]()},
 		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
-		{"TokenPair", typeOf[jwtauth.Pair]()}, {"Status", typeOf[status]()},
+		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
 		{"Readiness", typeOf[readiness]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)

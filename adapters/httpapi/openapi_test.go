@@ -125,7 +125,7 @@ func routeDiff(app *fiber.App, doc openAPI) (undocumented, unserved []string) {
 
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open, func(o *envOptions) { o.noFixture = true })
+	e := newEnv(t, storeKinds[0], func(o *envOptions) { o.noFixture = true })
 	doc, raw := e.fetchOpenAPI(t)
 	assert.Equal(t, "3.1.0", doc.OpenAPI)
 
@@ -181,7 +181,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 // are one table, and this keeps them so.
 func TestDocumentedQueryParametersAreAccepted(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open)
+	e := newEnv(t, storeKinds[0])
 	doc, _ := e.fetchOpenAPI(t)
 	checked := map[string]bool{}
 	for path, item := range doc.Paths {
@@ -213,7 +213,7 @@ func TestDocumentedQueryParametersAreAccepted(t *testing.T) {
 // hash) and every required key is sent.
 func TestResponsesMatchTheDocument(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open)
+	e := newEnv(t, storeKinds[0])
 	doc, _ := e.fetchOpenAPI(t)
 	cases := []struct {
 		who, path, docPath string
@@ -307,7 +307,7 @@ func TestDocsPage(t *testing.T) {
 	require.NoError(t, err)
 	authz := &swapAuthz{}
 	authz.p.Store(def)
-	e := newEnv(t, storeKinds[0].open, func(o *envOptions) {
+	e := newEnv(t, storeKinds[0], func(o *envOptions) {
 		o.noFixture = true
 		o.wrap = func(d crm.Deps) crm.Deps { d.Authorizer = authz; return d }
 	})

@@ -94,7 +94,7 @@ func TestObjectLevelAuthorization(t *testing.T) {
 		{name: "M creates an event with an unknown support contact", req: req{who: "M", method: "POST", path: "/api/v1/events",
 			body: `{"contract_id":{K1},"support_contact_id":{S1},"name":"Wrong role","event_date":"2027-06-01T18:00:00Z"}`}, status: 422, fields: []string{"support_contact_id"}},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		runScenarios(t, newEnv(t, open), scenarios)
 	})
 }
@@ -144,7 +144,7 @@ func TestMassAssignment(t *testing.T) {
 		{name: "a user's record never shows a password", req: req{who: "M", method: "GET", path: "/api/v1/users/{S1}"}, status: 200,
 			contains: []string{`"username":"sally"`}, excludes: []string{"password", "hash", "argon2", "version"}},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		runScenarios(t, newEnv(t, open), scenarios)
 	})
 }
@@ -180,7 +180,7 @@ func TestListsStayInScope(t *testing.T) {
 		{"S1", "/api/v1/users", []string{"S1"}},
 		{"P2", "/api/v1/users?role=management", nil},
 	}
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		for _, tc := range cases {
 			t.Run(tc.who+" "+tc.path, func(t *testing.T) {

@@ -65,7 +65,7 @@ func exchange(t *testing.T, base, raw string) (statuses []int, closed bool) {
 // the connection is closed after it.
 func TestRequestSmuggling(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open, func(o *envOptions) { o.noFixture = true })
+	e := newEnv(t, storeKinds[0], func(o *envOptions) { o.noFixture = true })
 	base := serve(t, e)
 	cl := "Content-Length: " + itoa(len(smuggleBody)) + "\r\n"
 	cases := []struct {
@@ -128,7 +128,7 @@ func TestRequestSmuggling(t *testing.T) {
 // Transfer-Encoding fasthttp still takes: a problem document, and the connection closed.
 func TestIdentityTransferEncodingIsAProblem(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open, func(o *envOptions) { o.noFixture = true })
+	e := newEnv(t, storeKinds[0], func(o *envOptions) { o.noFixture = true })
 	base := serve(t, e)
 	resp, b := rawRequest(t, base, "POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\n"+
 		"Transfer-Encoding: identity\r\n\r\n"+smuggleBody)

@@ -54,12 +54,12 @@ func loadAssets() (*assets, error) {
 
 // url returns the address of the asset name, versioned by its content so that a browser may
 // cache it for long and still never use a stale copy.
-func (as *assets) url(name string) string {
+func (as *assets) url(root, name string) string {
 	a, ok := as.byName[name]
 	if !ok {
-		return Prefix + "/static/" + name
+		return root + "/static/" + name
 	}
-	return Prefix + "/static/" + name + "?v=" + a.etag
+	return root + "/static/" + name + "?v=" + a.etag
 }
 
 // static serves an embedded asset.

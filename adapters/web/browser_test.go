@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
+	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
 )
 
@@ -58,12 +60,19 @@ func artifactsDir(t *testing.T) string {
 	return dir
 }
 
-// tab drives one Chromium tab against the app.
+// tab drives one Chromium tab against the app, whose CRM is mounted under prefix: the paths and
+// selectors of the walk name the root mount (/admin/...) and the tab adds the prefix.
 type tab struct {
-	t    *testing.T
-	ctx  context.Context
-	base string
-	dir  string
+	t      *testing.T
+	ctx    context.Context
+	base   string
+	prefix string
+	dir    string
+}
+
+// css returns sel with every "/admin address in it under the prefix.
+func (b *tab) css(sel string) string {
+	return strings.ReplaceAll(sel, `"/admin`, `"`+b.prefix+`/admin`)
 }
 
 func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -74,13 +83,13 @@ func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 // open navigates to path and waits for the page's main landmark.
 func (b *tab) open(path string) {
 	b.t.Helper()
-	b.do(chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS("main")))
+	b.do(chromedp.Navigate(b.base+b.prefix+path), chromedp.WaitVisible(chromedp.CSS("main")))
 }
 
 // submit clicks a button and waits for the page it leads to, returning its HTTP status.
 func (b *tab) submit(sel string) int64 {
 	b.t.Helper()
-	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel)))
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(b.css(sel))))
 	require.NoError(b.t, err, "clicking %s", sel)
 	b.do(chromedp.WaitVisible(chromedp.CSS("main")))
 	return resp.Status
@@ -97,7 +106,7 @@ func (b *tab) fill(kv ...string) {
 
 func (b *tab) text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(b.css(sel))))
 	require.NoError(b.t, err)
 	return s
 }
@@ -106,7 +115,9 @@ func (b *tab) location() string {
 	b.t.Helper()
 	s, err := chromedp.Run(b.ctx, chromedp.Location())
 	require.NoError(b.t, err)
-	return strings.TrimPrefix(s, b.base)
+	rest, ok := strings.CutPrefix(s, b.base+b.prefix)
+	require.True(b.t, ok, "%s is outside the mount %s", s, b.base+b.prefix)
+	return rest
 }
 
 // shot saves a full-page PNG screenshot under the artifacts directory.
@@ -114,6 +125,9 @@ func (b *tab) shot(name string) {
 	b.t.Helper()
 	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	require.NoError(b.t, err)
+	if b.prefix != "" {
+		name = strings.Trim(b.prefix, "/") + "-" + name
+	}
 	require.NoError(b.t, os.WriteFile(filepath.Join(b.dir, name+".png"), buf, 0o644))
 }
 
@@ -135,11 +149,22 @@ func (b *tab) logout() {
 
 // TestBrowserBusinessProcess walks the business process in headless Chromium: sales adds a
 // client, creates and signs a contract and creates its event; management assigns a support
-// user; support updates the event. It keeps a screenshot of each main page.
+// user; support updates the event. It keeps a screenshot of each main page. It walks the CRM
+// mounted at the root of the host app, and under /crm, one after the other so that two
+// browsers do not compete for the machine.
 func TestBrowserBusinessProcess(t *testing.T) {
 	t.Parallel()
 	chromium := findChromium(t)
-	e := newEnv(t)
+	for _, prefix := range []string{"", "/crm"} {
+		t.Run("mounted at "+prefix+"/", func(t *testing.T) {
+			browserWalk(t, chromium, prefix)
+		})
+	}
+}
+
+// browserWalk is the walk of TestBrowserBusinessProcess on a CRM mounted under prefix.
+func browserWalk(t *testing.T, chromium, prefix string) {
+	e := newEnvAt(t, sqlitetest.New(t), web.Config{}, nil, prefix)
 	other := e.client(e.sales2, "Olga", "Hidden", "Other Corp")
 	seed(t, e)
 
@@ -148,7 +173,7 @@ func TestBrowserBusinessProcess(t *testing.T) {
 	go func() { _ = e.app.Listener(ln) }()
 	t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(5 * time.Second) })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -158,7 +183,7 @@ func TestBrowserBusinessProcess(t *testing.T) {
 	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(alloc)
 	defer cancelBrowser()
-	b := &tab{t: t, ctx: bctx, base: "http://" + ln.Addr().String(), dir: artifactsDir(t)}
+	b := &tab{t: t, ctx: bctx, base: "http://" + ln.Addr().String(), prefix: prefix, dir: artifactsDir(t)}
 
 	// Any JavaScript dialog means a stored payload ran: fail, and close it so the page goes on.
 	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))

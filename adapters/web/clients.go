@@ -36,11 +36,11 @@ func (ui *UI) clientList(rq *request) error {
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
-	base := kindClient.listURL()
+	base := ui.listURL(kindClient)
 	n := newNames(ui, rq)
 	body := &listBody{Plural: "Clients", Singular: "client", SearchLabel: "Search name, email or company"}
 	if rq.can(crm.ResourceClient, crm.ActionCreate) {
-		body.NewHref = kindClient.newURL()
+		body.NewHref = ui.newURL(kindClient)
 	}
 	body.Table = ui.clientTable(rq, n, items, q, base)
 	body.Table.Empty = "No clients match. Try another search, or reset the filters."
@@ -82,7 +82,7 @@ func (ui *UI) clientTable(rq *request, n *names, items []*crm.Client, q *listQue
 			phone = c.Mobile
 		}
 		t.Rows = append(t.Rows, row{Cells: []cell{
-			{Text: c.FullName(), Href: kindClient.recordURL(c.ID), Strong: true, Sub: c.Email},
+			{Text: c.FullName(), Href: ui.recordURL(kindClient, c.ID), Strong: true, Sub: c.Email},
 			{Text: c.Company},
 			{Text: phone, Nowrap: true},
 			{Text: titleCase(string(c.Status)), Badge: clientStatusBadge(c.Status)},
@@ -148,12 +148,12 @@ func (ui *UI) clientForm(rq *request, status int, v values, errs formErrors, a *
 		return ui.fail(rq.c, rq, n.err)
 	}
 	body := &recordBody{Heading: "New client", Sub: "Add a prospect or a customer.",
-		Form: &formBody{Action: kindClient.newURL(), Fields: fs.fields, Submit: "Create client", Cancel: kindClient.listURL(), Alert: a}}
+		Form: &formBody{Action: ui.newURL(kindClient), Fields: fs.fields, Submit: "Create client", Cancel: ui.listURL(kindClient), Alert: a}}
 	if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 		a.Text += " " + joinSentences(extra)
 	}
 	vw := ui.newView(rq, kindClient.path, "New client", body)
-	vw.Crumbs = crumbs(kindClient, "New")
+	vw.Crumbs = ui.crumbs(kindClient, "New")
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -172,7 +172,7 @@ func (ui *UI) clientCreate(rq *request) error {
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "clients-created")
-	return rq.c.Redirect(kindClient.recordURL(c.ID), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindClient, c.ID), http.StatusSeeOther)
 }
 
 // clientShow shows a client, with its form when the user may change it.
@@ -199,17 +199,17 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		},
 	}
 	if rq.canOn(crm.ResourceContract, crm.ActionCreate, c.ID) {
-		body.Actions = append(body.Actions, action{Label: "New contract", Href: kindContract.newURL() + "?client_id=" + itoa(c.ID),
+		body.Actions = append(body.Actions, action{Label: "New contract", Href: ui.newURL(kindContract) + "?client_id=" + itoa(c.ID),
 			Icon: "plus", Style: "primary"})
 	}
-	body.Actions = append(body.Actions, recordActions(rq, kindClient, c.ID)...)
+	body.Actions = append(body.Actions, ui.recordActions(rq, kindClient, c.ID)...)
 	if rq.canOn(crm.ResourceClient, crm.ActionUpdate, c.ID) {
 		fs := ui.clientFields(rq, n, v, errs)
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)
 		}
-		body.Form = &formBody{Action: kindClient.recordURL(c.ID), Fields: fs.fields, Version: version, Submit: "Save changes",
-			Cancel: kindClient.listURL(), Alert: a}
+		body.Form = &formBody{Action: ui.recordURL(kindClient, c.ID), Fields: fs.fields, Version: version, Submit: "Save changes",
+			Cancel: ui.listURL(kindClient), Alert: a}
 	} else {
 		body.Note = "You can view this client but not change it."
 		body.Readonly = []fact{
@@ -227,7 +227,7 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		t.Title = "Contracts"
 		t.Empty = "No contracts yet."
 		if next != "" {
-			t.More = &ref{Label: "All contracts of this client", Href: kindContract.listURL() + "?client_id=" + itoa(c.ID)}
+			t.More = &ref{Label: "All contracts of this client", Href: ui.listURL(kindContract) + "?client_id=" + itoa(c.ID)}
 		}
 		body.Related = append(body.Related, t)
 	}
@@ -241,7 +241,7 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		t.Title = "Events"
 		t.Empty = "No events yet."
 		if next != "" {
-			t.More = &ref{Label: "All events of this client", Href: kindEvent.listURL() + "?client_id=" + itoa(c.ID)}
+			t.More = &ref{Label: "All events of this client", Href: ui.listURL(kindEvent) + "?client_id=" + itoa(c.ID)}
 		}
 		body.Related = append(body.Related, t)
 	}
@@ -249,7 +249,7 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		return ui.fail(rq.c, rq, n.err)
 	}
 	vw := ui.newView(rq, kindClient.path, c.FullName(), body)
-	vw.Crumbs = crumbs(kindClient, c.FullName())
+	vw.Crumbs = ui.crumbs(kindClient, c.FullName())
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -267,11 +267,11 @@ func (ui *UI) clientUpdate(rq *request) error {
 		return ui.clientPage(rq, http.StatusUnprocessableEntity, c, f.values(), f.errs, parseFailure(), version)
 	}
 	if _, err := ui.svc.UpdateClient(rq.ctx, id, in, version); err != nil {
-		if status, a, errs, ok := submitFailure(err, kindClient.recordURL(id)); ok {
+		if status, a, errs, ok := submitFailure(err, ui.recordURL(kindClient, id)); ok {
 			return ui.clientPage(rq, status, c, f.values(), errs, a, version)
 		}
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "clients-saved")
-	return rq.c.Redirect(kindClient.recordURL(id), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindClient, id), http.StatusSeeOther)
 }

@@ -41,11 +41,11 @@ func (ui *UI) contractList(rq *request) error {
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
-	base := kindContract.listURL()
+	base := ui.listURL(kindContract)
 	n := newNames(ui, rq)
 	body := &listBody{Plural: "Contracts", Singular: "contract", SearchLabel: "Search client name, email or company"}
 	if rq.can(crm.ResourceContract, crm.ActionCreate) {
-		body.NewHref = kindContract.newURL()
+		body.NewHref = ui.newURL(kindContract)
 	}
 	body.Table = ui.contractTable(rq, n, items, q, base)
 	body.Table.Empty = "No contracts match. Try another search, or reset the filters."
@@ -93,7 +93,7 @@ func (ui *UI) contractTable(rq *request, n *names, items []*crm.Contract, q *lis
 			due.Text, due.Badge = "Paid", "green"
 		}
 		t.Rows = append(t.Rows, row{Cells: []cell{
-			{Text: "#" + itoa(k.ID), Href: kindContract.recordURL(k.ID), Strong: true, Sub: fmtDay(k.DateCreated)},
+			{Text: "#" + itoa(k.ID), Href: ui.recordURL(kindContract, k.ID), Strong: true, Sub: fmtDay(k.DateCreated)},
 			client.cell(),
 			{Text: fmtMoney(k.Amount), Numeric: true},
 			due,
@@ -202,9 +202,9 @@ func (ui *UI) contractForm(rq *request, status int, v values, errs formErrors, a
 		a.Text += " " + joinSentences(extra)
 	}
 	body := &recordBody{Heading: "New contract", Sub: "A new contract is open until it is signed.",
-		Form: &formBody{Action: kindContract.newURL(), Fields: fs.fields, Submit: "Create contract", Cancel: kindContract.listURL(), Alert: a}}
+		Form: &formBody{Action: ui.newURL(kindContract), Fields: fs.fields, Submit: "Create contract", Cancel: ui.listURL(kindContract), Alert: a}}
 	vw := ui.newView(rq, kindContract.path, "New contract", body)
-	vw.Crumbs = crumbs(kindContract, "New")
+	vw.Crumbs = ui.crumbs(kindContract, "New")
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -223,7 +223,7 @@ func (ui *UI) contractCreate(rq *request) error {
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "contracts-created")
-	return rq.c.Redirect(kindContract.recordURL(k.ID), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindContract, k.ID), http.StatusSeeOther)
 }
 
 // contractShow shows a contract, with its form when the user may change it.
@@ -258,21 +258,21 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 		body.Badges = append(body.Badges, cell{Text: "Paid", Badge: "green"})
 	}
 	if k.Status == crm.ContractOpen && rq.canOn(crm.ResourceContract, crm.ActionSign, k.ID) {
-		body.Actions = append(body.Actions, action{Label: "Sign contract", Href: kindContract.recordURL(k.ID) + "/sign",
+		body.Actions = append(body.Actions, action{Label: "Sign contract", Href: ui.recordURL(kindContract, k.ID) + "/sign",
 			Icon: "check", Style: "primary", Post: true, Version: k.Version})
 	}
 	if k.Status == crm.ContractSigned && rq.canOn(crm.ResourceEvent, crm.ActionCreate, k.ID) {
-		body.Actions = append(body.Actions, action{Label: "New event", Href: kindEvent.newURL() + "?contract_id=" + itoa(k.ID),
+		body.Actions = append(body.Actions, action{Label: "New event", Href: ui.newURL(kindEvent) + "?contract_id=" + itoa(k.ID),
 			Icon: "plus", Style: "primary"})
 	}
-	body.Actions = append(body.Actions, recordActions(rq, kindContract, k.ID)...)
+	body.Actions = append(body.Actions, ui.recordActions(rq, kindContract, k.ID)...)
 	if rq.canOn(crm.ResourceContract, crm.ActionUpdate, k.ID) {
 		fs := ui.contractFields(rq, n, v, errs, false)
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)
 		}
-		body.Form = &formBody{Action: kindContract.recordURL(k.ID), Fields: fs.fields, Version: version,
-			Submit: "Save changes", Cancel: kindContract.listURL(), Alert: a}
+		body.Form = &formBody{Action: ui.recordURL(kindContract, k.ID), Fields: fs.fields, Version: version,
+			Submit: "Save changes", Cancel: ui.listURL(kindContract), Alert: a}
 	} else {
 		body.Note = "You can view this contract but not change it."
 		body.Readonly = []fact{
@@ -298,7 +298,7 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 		return ui.fail(rq.c, rq, n.err)
 	}
 	vw := ui.newView(rq, kindContract.path, title, body)
-	vw.Crumbs = crumbs(kindContract, title)
+	vw.Crumbs = ui.crumbs(kindContract, title)
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -316,13 +316,13 @@ func (ui *UI) contractUpdate(rq *request) error {
 		return ui.contractPage(rq, http.StatusUnprocessableEntity, k, f.values(), f.errs, parseFailure(), version)
 	}
 	if _, err := ui.svc.UpdateContract(rq.ctx, id, in, version); err != nil {
-		if status, a, errs, ok := submitFailure(err, kindContract.recordURL(id)); ok {
+		if status, a, errs, ok := submitFailure(err, ui.recordURL(kindContract, id)); ok {
 			return ui.contractPage(rq, status, k, f.values(), errs, a, version)
 		}
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "contracts-saved")
-	return rq.c.Redirect(kindContract.recordURL(id), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindContract, id), http.StatusSeeOther)
 }
 
 // contractSign signs a contract (POST only), which also makes its client an existing client.
@@ -332,5 +332,5 @@ func (ui *UI) contractSign(rq *request) error {
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "contract-signed")
-	return rq.c.Redirect(kindContract.recordURL(id), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindContract, id), http.StatusSeeOther)
 }

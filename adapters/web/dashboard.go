@@ -43,16 +43,16 @@ func (ui *UI) dashboard(rq *request) error {
 		count func() (int, error)
 	}{
 		{rq.can(crm.ResourceClient, crm.ActionRead),
-			stat{Label: "Clients", Hint: "you can see", Href: kindClient.listURL(), Icon: kindClient.icon, Tone: "indigo"},
+			stat{Label: "Clients", Hint: "you can see", Href: ui.listURL(kindClient), Icon: kindClient.icon, Tone: "indigo"},
 			func() (int, error) { return ui.svc.CountClients(ctx, crm.ClientFilter{}) }},
 		{rq.can(crm.ResourceContract, crm.ActionRead),
-			stat{Label: "Contracts", Hint: "you can see", Href: kindContract.listURL(), Icon: kindContract.icon, Tone: "blue"},
+			stat{Label: "Contracts", Hint: "you can see", Href: ui.listURL(kindContract), Icon: kindContract.icon, Tone: "blue"},
 			func() (int, error) { return ui.svc.CountContracts(ctx, crm.ContractFilter{}) }},
 		{rq.can(crm.ResourceEvent, crm.ActionRead),
-			stat{Label: "Events", Hint: "you can see", Href: kindEvent.listURL(), Icon: kindEvent.icon, Tone: "teal"},
+			stat{Label: "Events", Hint: "you can see", Href: ui.listURL(kindEvent), Icon: kindEvent.icon, Tone: "teal"},
 			func() (int, error) { return ui.svc.CountEvents(ctx, crm.EventFilter{}) }},
 		{rq.canAll(crm.ResourceUser, crm.ActionRead),
-			stat{Label: "Active users", Hint: "in the team", Href: kindUser.listURL() + "?is_active=true", Icon: kindUser.icon, Tone: "violet"},
+			stat{Label: "Active users", Hint: "in the team", Href: ui.listURL(kindUser) + "?is_active=true", Icon: kindUser.icon, Tone: "violet"},
 			func() (int, error) { return ui.svc.CountUsers(ctx, crm.UserFilter{IsActive: crm.Ptr(true)}) }},
 	} {
 		if !c.show {
@@ -75,7 +75,7 @@ func (ui *UI) dashboard(rq *request) error {
 		t := ui.clientTable(rq, n, items, nil, "")
 		t.Columns, t.Rows = pick(t, 0, 1, 3)
 		t.Title, t.Empty = "My clients", "You have no clients yet."
-		t.More = &ref{Label: "All my clients", Href: kindClient.listURL() + "?sales_contact_id=" + itoa(me)}
+		t.More = &ref{Label: "All my clients", Href: ui.listURL(kindClient) + "?sales_contact_id=" + itoa(me)}
 		body.Panels = append(body.Panels, t)
 	}
 	if hasScope(rq, crm.ResourceContract, crm.ScopeAny) || hasScope(rq, crm.ResourceContract, crm.ScopeOwn) {
@@ -95,7 +95,7 @@ func (ui *UI) dashboard(rq *request) error {
 			t := ui.contractTable(rq, n, items, nil, "")
 			t.Columns, t.Rows = pick(t, 0, 1, 3, 4)
 			t.Title, t.Empty = p.title, p.empty
-			t.More = &ref{Label: "View all", Href: kindContract.listURL() + p.more}
+			t.More = &ref{Label: "View all", Href: ui.listURL(kindContract) + p.more}
 			body.Panels = append(body.Panels, t)
 		}
 	}
@@ -108,7 +108,7 @@ func (ui *UI) dashboard(rq *request) error {
 		t := ui.eventTable(rq, n, items, nil, "")
 		t.Columns, t.Rows = pick(t, 0, 1, 2, 5)
 		t.Title, t.Empty = "Events without support", "Every open event has a support contact."
-		t.More = &ref{Label: "View all", Href: kindEvent.listURL() + "?unassigned=true&status=open&sort=event_date"}
+		t.More = &ref{Label: "View all", Href: ui.listURL(kindEvent) + "?unassigned=true&status=open&sort=event_date"}
 		body.Panels = append(body.Panels, t)
 	}
 	if hasScope(rq, crm.ResourceEvent, crm.ScopeAssigned) {
@@ -121,7 +121,7 @@ func (ui *UI) dashboard(rq *request) error {
 		t := ui.eventTable(rq, n, upcoming, nil, "")
 		t.Columns, t.Rows = pick(t, 0, 1, 2, 3, 4)
 		t.Title, t.Empty = "My upcoming events", "No upcoming events are assigned to you."
-		t.More = &ref{Label: "All my upcoming events", Href: kindEvent.listURL() + "?support_contact_id=" + itoa(me) +
+		t.More = &ref{Label: "All my upcoming events", Href: ui.listURL(kindEvent) + "?support_contact_id=" + itoa(me) +
 			"&status=open&from=" + crm.DateOf(now).String() + "&sort=event_date"}
 		body.Panels = append(body.Panels, t)
 	}

@@ -1,5 +1,5 @@
 // Package web is the admin UI of EpicCRM: a server-rendered back office, mounted under /admin on a
-// Fiber app, in the spirit of Django's admin. It offers a dashboard, a list page with search,
+// Fiber app (below any prefix, see Config.BasePath), in the spirit of Django's admin. It offers a dashboard, a list page with search,
 // filters, sorting and paging for each resource, create, edit and delete forms with inline
 // validation errors, a history page per record drawn from the audit log, and a page to change
 // one's own password.

@@ -41,11 +41,11 @@ func (ui *UI) eventList(rq *request) error {
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
-	base := kindEvent.listURL()
+	base := ui.listURL(kindEvent)
 	n := newNames(ui, rq)
 	body := &listBody{Plural: "Events", Singular: "event", SearchLabel: "Search name or location"}
 	if rq.can(crm.ResourceEvent, crm.ActionCreate) {
-		body.NewHref = kindEvent.newURL()
+		body.NewHref = ui.newURL(kindEvent)
 	}
 	body.Table = ui.eventTable(rq, n, items, q, base)
 	body.Table.Empty = "No events match. Try another search, or reset the filters."
@@ -99,7 +99,7 @@ func (ui *UI) eventTable(rq *request, n *names, items []*crm.Event, q *listQuery
 			support = cell{Text: r.Label, Href: r.Href}
 		}
 		t.Rows = append(t.Rows, row{Cells: []cell{
-			{Text: e.Name, Href: kindEvent.recordURL(e.ID), Strong: true},
+			{Text: e.Name, Href: ui.recordURL(kindEvent, e.ID), Strong: true},
 			client.cell(),
 			{Text: fmtTime(e.EventDate), Nowrap: true},
 			{Text: e.Location},
@@ -201,9 +201,9 @@ func (ui *UI) eventForm(rq *request, status int, v values, errs formErrors, a *a
 		a.Text += " " + joinSentences(extra)
 	}
 	body := &recordBody{Heading: "New event", Sub: "Plan an event for a signed contract.",
-		Form: &formBody{Action: kindEvent.newURL(), Fields: fs.fields, Submit: "Create event", Cancel: kindEvent.listURL(), Alert: a}}
+		Form: &formBody{Action: ui.newURL(kindEvent), Fields: fs.fields, Submit: "Create event", Cancel: ui.listURL(kindEvent), Alert: a}}
 	vw := ui.newView(rq, kindEvent.path, "New event", body)
-	vw.Crumbs = crumbs(kindEvent, "New")
+	vw.Crumbs = ui.crumbs(kindEvent, "New")
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -222,7 +222,7 @@ func (ui *UI) eventCreate(rq *request) error {
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "events-created")
-	return rq.c.Redirect(kindEvent.recordURL(e.ID), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindEvent, e.ID), http.StatusSeeOther)
 }
 
 // eventShow shows an event, with its form when the user may change it.
@@ -255,7 +255,7 @@ func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs fo
 			{Label: "Created", Text: fmtTime(e.DateCreated)},
 			{Label: "Last updated", Text: fmtTime(e.DateUpdated)},
 		},
-		Actions: recordActions(rq, kindEvent, e.ID),
+		Actions: ui.recordActions(rq, kindEvent, e.ID),
 	}
 	if e.SupportContactID == nil {
 		body.Badges = append(body.Badges, cell{Text: "Needs support", Badge: "amber"})
@@ -265,8 +265,8 @@ func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs fo
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)
 		}
-		body.Form = &formBody{Action: kindEvent.recordURL(e.ID), Fields: fs.fields, Version: version,
-			Submit: "Save changes", Cancel: kindEvent.listURL(), Alert: a}
+		body.Form = &formBody{Action: ui.recordURL(kindEvent, e.ID), Fields: fs.fields, Version: version,
+			Submit: "Save changes", Cancel: ui.listURL(kindEvent), Alert: a}
 	} else {
 		body.Note = "You can view this event but not change it."
 		body.Readonly = []fact{
@@ -279,7 +279,7 @@ func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs fo
 		return ui.fail(rq.c, rq, n.err)
 	}
 	vw := ui.newView(rq, kindEvent.path, e.Name, body)
-	vw.Crumbs = crumbs(kindEvent, e.Name)
+	vw.Crumbs = ui.crumbs(kindEvent, e.Name)
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -297,11 +297,11 @@ func (ui *UI) eventUpdate(rq *request) error {
 		return ui.eventPage(rq, http.StatusUnprocessableEntity, e, f.values(), f.errs, parseFailure(), version)
 	}
 	if _, err := ui.svc.UpdateEvent(rq.ctx, id, in, version); err != nil {
-		if status, a, errs, ok := submitFailure(err, kindEvent.recordURL(id)); ok {
+		if status, a, errs, ok := submitFailure(err, ui.recordURL(kindEvent, id)); ok {
 			return ui.eventPage(rq, status, e, f.values(), errs, a, version)
 		}
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "events-saved")
-	return rq.c.Redirect(kindEvent.recordURL(id), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindEvent, id), http.StatusSeeOther)
 }

@@ -50,6 +50,10 @@ func (ui *UI) guard(c *fiber.Ctx) (err error) {
 				"An unexpected error occurred. It has been logged; please try again in a moment.")
 		}
 	}()
+	if n := len(c.Request().Body()); n > ui.cfg.BodyLimit {
+		return ui.errorPage(c, nil, http.StatusRequestEntityTooLarge, "Request too large",
+			fmt.Sprintf("The form sent %d bytes, more than the %d this site accepts, so nothing was changed.", n, ui.cfg.BodyLimit))
+	}
 	if !safeMethod(c.Method()) {
 		if why := crossSite(c); why != "" {
 			ui.log.Warn("admin UI: cross-site request refused", "reason", why, "path", c.Path(), "request_id", requestID(c))
@@ -177,9 +181,9 @@ func (ui *UI) protect(h handler) fiber.Handler {
 // toLogin redirects an anonymous request to the login page, asking to come back to the page
 // that was asked for when it was a plain GET.
 func (ui *UI) toLogin(c *fiber.Ctx) error {
-	target := Prefix + "/login"
+	target := ui.root + "/login"
 	if c.Method() == http.MethodGet {
-		if next := safeNext(c.OriginalURL()); next != Prefix+"/" && next != Prefix {
+		if next := ui.safeNext(c.OriginalURL()); next != ui.root+"/" && next != ui.root {
 			target += "?next=" + url.QueryEscape(next)
 		}
 	}
@@ -189,9 +193,9 @@ func (ui *UI) toLogin(c *fiber.Ctx) error {
 
 // safeNext returns next when it is a local path of the UI, and the dashboard otherwise, so that
 // the login page can never redirect to another site.
-func safeNext(next string) string {
-	const home = Prefix + "/"
-	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, Prefix) {
+func (ui *UI) safeNext(next string) string {
+	home := ui.root + "/"
+	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, ui.root) {
 		return home
 	}
 	for _, r := range next {
@@ -203,7 +207,7 @@ func safeNext(next string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return home
 	}
-	if u.Path != Prefix && !strings.HasPrefix(u.Path, Prefix+"/") || strings.HasPrefix(u.Path, "//") {
+	if u.Path != ui.root && !strings.HasPrefix(u.Path, ui.root+"/") || strings.HasPrefix(u.Path, "//") {
 		return home
 	}
 	for _, seg := range strings.Split(u.Path, "/") {
@@ -211,7 +215,7 @@ func safeNext(next string) string {
 			return home
 		}
 	}
-	if u.Path == Prefix+"/login" || u.Path == Prefix+"/logout" || strings.HasPrefix(u.Path, Prefix+"/static/") {
+	if u.Path == ui.root+"/login" || u.Path == ui.root+"/logout" || strings.HasPrefix(u.Path, ui.root+"/static/") {
 		return home
 	}
 	return u.RequestURI()

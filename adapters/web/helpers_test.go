@@ -17,19 +17,16 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/stretchr/testify/require"
 
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/adapters/password"
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/epicevents/epiccrm/internal/testclock"
-	"github.com/epicevents/epiccrm/policy"
 )
 
-// store is what the UI needs of a store adapter: its ports and its sessions.
-type store interface {
-	crm.SessionStore
-	Deps() crm.Deps
-}
+// store is a store adapter, as package epiccrm opens the CRM on it.
+type store = epiccrm.Store
 
 // pw is the password of every user the tests create.
 const pw = "Lantern-Harbour-Violet-42"
@@ -39,6 +36,7 @@ const pw = "Lantern-Harbour-Violet-42"
 type env struct {
 	t        testing.TB
 	app      *fiber.App
+	prefix   string // where the CRM is mounted on app ("" for the root)
 	svc      *crm.Service
 	clock    *testclock.Clock
 	mgr      *crm.User
@@ -64,31 +62,33 @@ func newEnv(t testing.TB) *env {
 // newEnvOn builds an env on st with the UI configured by cfg (its clock is the env's).
 func newEnvOn(t testing.TB, st store, cfg web.Config) *env {
 	t.Helper()
-	pol, err := policy.Default()
-	require.NoError(t, err)
-	return newEnvWith(t, st, cfg, pol)
+	return newEnvWith(t, st, cfg, nil)
 }
 
-// newEnvWith is newEnvOn under another policy.
+// newEnvWith is newEnvOn under another policy (nil: the built-in one).
 func newEnvWith(t testing.TB, st store, cfg web.Config, pol crm.Authorizer) *env {
 	t.Helper()
-	var err error
+	return newEnvAt(t, st, cfg, pol, "")
+}
+
+// newEnvAt builds an env whose CRM, opened through package epiccrm, is mounted under prefix
+// on a host app with Fiber's defaults.
+func newEnvAt(t testing.TB, st store, cfg web.Config, pol crm.Authorizer, prefix string) *env {
+	t.Helper()
 	clk := testclock.New(time.Date(2027, 3, 15, 9, 30, 0, 0, time.UTC))
-	deps := st.Deps()
-	deps.Authorizer = pol
-	deps.Passwords = password.New(password.ForTests)
-	deps.Now = clk.Now
-	deps.Throttling = crm.Throttling{PerAccount: 4, PerAddress: 100, Window: 15 * time.Minute}
-	svc := crm.New(deps)
-	cfg.Now = clk.Now
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	ui, err := web.New(cfg, svc, st)
+	crmApp, err := epiccrm.Open(context.Background(), epiccrm.Config{Store: st, Authorizer: pol,
+		Passwords: password.New(password.ForTests), Now: clk.Now, Logger: logger, Admin: cfg,
+		Throttling: crm.Throttling{PerAccount: 4, PerAddress: 100, Window: 15 * time.Minute}})
 	require.NoError(t, err)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	ui.Register(app)
-	e := &env{t: t, app: app, svc: svc, clock: clk}
+	require.NoError(t, crmApp.Mount(app, prefix,
+		epiccrm.PartAPI, epiccrm.PartDocs, epiccrm.PartJWKS, epiccrm.PartHealth, epiccrm.PartMetrics))
+	svc := crmApp.Service
+	e := &env{t: t, app: app, svc: svc, clock: clk, prefix: prefix}
 	e.mgr, err = svc.Bootstrap(context.Background(), crm.UserInput{Username: crm.Some("morgan"),
 		Email: crm.Some("morgan@epic.example"), FirstName: crm.Some("Morgan"), LastName: crm.Some("Reyes"), Password: crm.Some(pw)})
 	require.NoError(t, err)

@@ -26,16 +26,18 @@ var (
 )
 
 // listURL is the address of the resource's list page.
-func (k *kind) listURL() string { return Prefix + "/" + k.path }
+func (ui *UI) listURL(k *kind) string { return ui.root + "/" + k.path }
 
 // newURL is the address of the resource's creation form.
-func (k *kind) newURL() string { return k.listURL() + "/new" }
+func (ui *UI) newURL(k *kind) string { return ui.listURL(k) + "/new" }
 
 // recordURL is the address of one record's page.
-func (k *kind) recordURL(id int64) string { return k.listURL() + "/" + strconv.FormatInt(id, 10) }
+func (ui *UI) recordURL(k *kind, id int64) string {
+	return ui.listURL(k) + "/" + strconv.FormatInt(id, 10)
+}
 
 // deleteURL is the address of one record's delete confirmation.
-func (k *kind) deleteURL(id int64) string { return k.recordURL(id) + "/delete" }
+func (ui *UI) deleteURL(k *kind, id int64) string { return ui.recordURL(k, id) + "/delete" }
 
 // historyURL is the address of one record's history.
-func (k *kind) historyURL(id int64) string { return k.recordURL(id) + "/history" }
+func (ui *UI) historyURL(k *kind, id int64) string { return ui.recordURL(k, id) + "/history" }

@@ -28,7 +28,7 @@ func (ui *UI) loginPage(c *fiber.Ctx) error {
 	if err != nil {
 		return ui.fail(c, nil, err)
 	}
-	next := safeNext(c.Query("next"))
+	next := ui.safeNext(c.Query("next"))
 	if rq != nil {
 		return c.Redirect(next, http.StatusSeeOther)
 	}
@@ -51,7 +51,7 @@ func (ui *UI) login(c *fiber.Ctx) error {
 	}
 	username := strings.TrimSpace(postValue(c, "username"))
 	password := postValue(c, "password")
-	next := safeNext(postValue(c, "next"))
+	next := ui.safeNext(postValue(c, "next"))
 	if username == "" || password == "" {
 		return ui.renderLogin(c, http.StatusUnprocessableEntity, next, username, "Enter your username and your password.")
 	}
@@ -105,7 +105,7 @@ func (ui *UI) throttled(c *fiber.Ctx, err error) error {
 // logout ends the session for good (POST only) and returns to the login page.
 func (ui *UI) logout(rq *request) error {
 	ui.endSession(rq.c, rq.session.IDHash, "logged-out")
-	return rq.c.Redirect(Prefix+"/login", http.StatusSeeOther)
+	return rq.c.Redirect(ui.root+"/login", http.StatusSeeOther)
 }
 
 // passwordPage shows the form to change one's own password.
@@ -122,9 +122,9 @@ func (ui *UI) renderPassword(rq *request, status int, errs formErrors, a *alert)
 	fs.add(field{Name: "password_confirm", Label: "New password again", Type: "password", Required: true,
 		Autocomplete: "new-password", Wide: true})
 	body := &recordBody{Heading: "Change password", Sub: "Your other sessions are logged out when the password changes.",
-		Form: &formBody{Action: Prefix + "/password", Fields: fs.fields, Submit: "Change password", Cancel: Prefix + "/", Alert: a}}
+		Form: &formBody{Action: ui.root + "/password", Fields: fs.fields, Submit: "Change password", Cancel: ui.root + "/", Alert: a}}
 	vw := ui.newView(rq, "password", "Change password", body)
-	vw.Crumbs = []crumb{{Label: "Dashboard", Href: Prefix + "/"}, {Label: "Change password"}}
+	vw.Crumbs = []crumb{{Label: "Dashboard", Href: ui.root + "/"}, {Label: "Change password"}}
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -150,5 +150,5 @@ func (ui *UI) changePassword(rq *request) error {
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "password-changed")
-	return rq.c.Redirect(Prefix+"/", http.StatusSeeOther)
+	return rq.c.Redirect(ui.root+"/", http.StatusSeeOther)
 }

@@ -75,7 +75,7 @@ func (n *names) user(id *int64) ref {
 	if u.ID == n.rq.actor.ID {
 		label += " (you)"
 	}
-	return ref{Label: label, Href: kindUser.recordURL(u.ID)}
+	return ref{Label: label, Href: n.ui.recordURL(kindUser, u.ID)}
 }
 
 // contactName names a user the caller cannot open: the contact of a record they read shows by
@@ -109,7 +109,7 @@ func (n *names) client(id int64) ref {
 	if c == nil {
 		return ref{Label: "Client #" + strconv.FormatInt(id, 10)}
 	}
-	return ref{Label: c.FullName(), Href: kindClient.recordURL(id), Sub: c.Company}
+	return ref{Label: c.FullName(), Href: n.ui.recordURL(kindClient, id), Sub: c.Company}
 }
 
 // contract returns a reference to a contract.
@@ -127,7 +127,7 @@ func (n *names) contract(id int64) ref {
 	if k == nil {
 		return ref{Label: label}
 	}
-	return ref{Label: label, Href: kindContract.recordURL(id)}
+	return ref{Label: label, Href: n.ui.recordURL(kindContract, id)}
 }
 
 // userOptions lists the active users of role as choices of a select, sorted by name, for the

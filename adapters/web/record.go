@@ -51,8 +51,8 @@ func paramID(rq *request) int64 {
 }
 
 // crumbs returns the trail Dashboard › Plural › label.
-func crumbs(k *kind, label string) []crumb {
-	out := []crumb{{Label: "Dashboard", Href: Prefix + "/"}, {Label: k.plural, Href: k.listURL()}}
+func (ui *UI) crumbs(k *kind, label string) []crumb {
+	out := []crumb{{Label: "Dashboard", Href: ui.root + "/"}, {Label: k.plural, Href: ui.listURL(k)}}
 	if label != "" {
 		out = append(out, crumb{Label: label})
 	}
@@ -60,13 +60,13 @@ func crumbs(k *kind, label string) []crumb {
 }
 
 // recordActions returns the History and Delete buttons of a record, when the user may use them.
-func recordActions(rq *request, k *kind, id int64) []action {
+func (ui *UI) recordActions(rq *request, k *kind, id int64) []action {
 	var out []action
 	if rq.can(crm.ResourceAudit, crm.ActionRead) {
-		out = append(out, action{Label: "History", Href: k.historyURL(id), Icon: "clock", Style: "secondary"})
+		out = append(out, action{Label: "History", Href: ui.historyURL(k, id), Icon: "clock", Style: "secondary"})
 	}
 	if rq.canOn(k.res, crm.ActionDelete, id) {
-		out = append(out, action{Label: "Delete", Href: k.deleteURL(id), Icon: "trash", Style: "danger"})
+		out = append(out, action{Label: "Delete", Href: ui.deleteURL(k, id), Icon: "trash", Style: "danger"})
 	}
 	return out
 }

@@ -22,9 +22,11 @@ type views struct {
 
 // loadViews parses the embedded templates. Every page is html/template, so every value is
 // escaped for its context (text, attribute, URL) and stored data can never become markup.
-func loadViews(as *assets) (*views, error) {
+// Links in the templates start with root, the UI's own path.
+func loadViews(as *assets, root string) (*views, error) {
 	funcs := template.FuncMap{
-		"asset":     as.url,
+		"asset":     func(name string) string { return as.url(root, name) },
+		"root":      func() string { return root },
 		"roleLabel": roleLabel,
 		"initials": func(u *crm.User) string {
 			if u == nil {
@@ -85,23 +87,23 @@ type crumb struct {
 // the user may read.
 func (ui *UI) newView(rq *request, section, title string, body any) *view {
 	v := &view{Title: title, Section: section, Actor: rq.actor, CSRF: rq.session.CSRFToken, Body: body,
-		Flash: ui.takeFlash(rq.c), Crumbs: []crumb{{Label: "Dashboard", Href: Prefix + "/"}, {Label: title}}}
+		Flash: ui.takeFlash(rq.c), Crumbs: []crumb{{Label: "Dashboard", Href: ui.root + "/"}, {Label: title}}}
 	if section == "dashboard" {
 		v.Crumbs = []crumb{{Label: "Dashboard"}}
 	}
-	v.Nav = append(v.Nav, navItem{Label: "Dashboard", Href: Prefix + "/", Icon: "home", Active: section == "dashboard"})
+	v.Nav = append(v.Nav, navItem{Label: "Dashboard", Href: ui.root + "/", Icon: "home", Active: section == "dashboard"})
 	for _, k := range kinds {
 		if k.res == crm.ResourceUser || !rq.can(k.res, crm.ActionRead) {
 			continue
 		}
-		v.Nav = append(v.Nav, navItem{Label: k.plural, Href: k.listURL(), Icon: k.icon, Active: section == k.path})
+		v.Nav = append(v.Nav, navItem{Label: k.plural, Href: ui.listURL(k), Icon: k.icon, Active: section == k.path})
 	}
 	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		v.Nav = append(v.Nav, navItem{Label: "Users", Href: kindUser.listURL(), Icon: kindUser.icon, Active: section == kindUser.path})
+		v.Nav = append(v.Nav, navItem{Label: "Users", Href: ui.listURL(kindUser), Icon: kindUser.icon, Active: section == kindUser.path})
 	}
 	v.Account = []navItem{
-		{Label: "My profile", Href: kindUser.recordURL(rq.actor.ID), Icon: "user", Active: section == "profile"},
-		{Label: "Change password", Href: Prefix + "/password", Icon: "key", Active: section == "password"},
+		{Label: "My profile", Href: ui.recordURL(kindUser, rq.actor.ID), Icon: "user", Active: section == "profile"},
+		{Label: "Change password", Href: ui.root + "/password", Icon: "key", Active: section == "password"},
 	}
 	return v
 }
@@ -149,7 +151,7 @@ type errorBody struct {
 // its own otherwise. When the caller has not authenticated the request (rq is nil), it looks for
 // a session itself, except for server errors, which may come from an unreachable database.
 func (ui *UI) errorPage(c *fiber.Ctx, rq *request, status int, title, message string, details ...string) error {
-	body := &errorBody{Status: status, Title: title, Message: message, Details: details, Back: Prefix + "/"}
+	body := &errorBody{Status: status, Title: title, Message: message, Details: details, Back: ui.root + "/"}
 	if rq == nil && status < http.StatusInternalServerError {
 		rq, _ = ui.authenticate(c)
 	}

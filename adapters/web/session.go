@@ -58,7 +58,7 @@ func (ui *UI) secure(c *fiber.Ctx) bool { return ui.cfg.Secure || c.Protocol() =
 // cookie; a negative maxAge deletes it.
 func (ui *UI) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration, sameSite string) {
 	ck := &fiber.Cookie{
-		Name: name, Value: value, Path: Prefix, HTTPOnly: true, Secure: ui.secure(c), SameSite: sameSite,
+		Name: name, Value: value, Path: ui.root, HTTPOnly: true, Secure: ui.secure(c), SameSite: sameSite,
 	}
 	switch {
 	case maxAge < 0:

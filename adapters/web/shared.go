@@ -95,10 +95,10 @@ func (ui *UI) deletePage(k *kind) handler {
 }
 
 func (ui *UI) renderDelete(rq *request, status int, k *kind, id int64, s *summary, version int64, a *alert) error {
-	body := &deleteBody{Singular: k.singular, Title: s.Title, Href: k.recordURL(id), Action: k.deleteURL(id),
+	body := &deleteBody{Singular: k.singular, Title: s.Title, Href: ui.recordURL(k, id), Action: ui.deleteURL(k, id),
 		Version: version, Warning: s.Warning, Alert: a}
 	vw := ui.newView(rq, k.path, "Delete "+s.Title, body)
-	vw.Crumbs = append(crumbs(k, ""), crumb{Label: s.Title, Href: k.recordURL(id)}, crumb{Label: "Delete"})
+	vw.Crumbs = append(ui.crumbs(k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: "Delete"})
 	return ui.render(rq.c, status, "delete", vw)
 }
 
@@ -116,14 +116,14 @@ func (ui *UI) deleteRecord(k *kind) handler {
 		switch crm.ErrorCode(err) {
 		case "":
 			ui.setFlash(rq.c, k.path+"-deleted")
-			return rq.c.Redirect(k.listURL(), http.StatusSeeOther)
+			return rq.c.Redirect(ui.listURL(k), http.StatusSeeOther)
 		case crm.ECONFLICT:
 			return ui.renderDelete(rq, http.StatusConflict, k, id, s, version,
 				&alert{Kind: "danger", Title: "This " + k.singular + " cannot be deleted.", Text: capitalize(crm.ErrorMessage(err)) + "."})
 		case crm.EPRECONDITION:
 			return ui.renderDelete(rq, http.StatusPreconditionFailed, k, id, s, version,
 				&alert{Kind: "warning", Title: "This " + k.singular + " was changed meanwhile.",
-					Text: "Nothing was deleted. Review the latest version before deleting it.", Reload: k.recordURL(id)})
+					Text: "Nothing was deleted. Review the latest version before deleting it.", Reload: ui.recordURL(k, id)})
 		}
 		return ui.fail(rq.c, rq, err)
 	}
@@ -176,7 +176,7 @@ func (ui *UI) history(k *kind) handler {
 			return ui.fail(rq.c, rq, err)
 		}
 		n := newNames(ui, rq)
-		body := &historyBody{Title: s.Title, Href: k.recordURL(id)}
+		body := &historyBody{Title: s.Title, Href: ui.recordURL(k, id)}
 		for _, e := range entries {
 			he := historyEntry{At: fmtTime(e.At) + " UTC", Action: titleCase(string(e.Action)), Badge: actionBadge(e.Action),
 				Created: e.Action == crm.ActionCreate, Deleted: e.Action == crm.ActionDelete}
@@ -196,13 +196,13 @@ func (ui *UI) history(k *kind) handler {
 			return ui.fail(rq.c, rq, n.err)
 		}
 		if next != "" {
-			body.NextHref = q.with(k.historyURL(id), "cursor", next)
+			body.NextHref = q.with(ui.historyURL(k, id), "cursor", next)
 		}
 		if q.params.Get("cursor") != "" {
-			body.FirstHref = k.historyURL(id)
+			body.FirstHref = ui.historyURL(k, id)
 		}
 		vw := ui.newView(rq, k.path, "History of "+s.Title, body)
-		vw.Crumbs = append(crumbs(k, ""), crumb{Label: s.Title, Href: k.recordURL(id)}, crumb{Label: "History"})
+		vw.Crumbs = append(ui.crumbs(k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: "History"})
 		return ui.render(rq.c, http.StatusOK, "history", vw)
 	}
 }

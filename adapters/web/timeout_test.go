@@ -34,7 +34,7 @@ func (h hangingClients) Deps() crm.Deps {
 // 503 page once the request's time budget is spent, instead of holding the connection.
 func TestRequestsHaveATimeBudget(t *testing.T) {
 	t.Parallel()
-	e := newEnvOn(t, hangingClients{sqlitetest.New(t)}, web.Config{RequestTimeout: 200 * time.Millisecond})
+	e := newEnvOn(t, hangingClients{sqlitetest.New(t)}, web.Config{RequestTimeout: time.Second})
 	sales := e.loggedIn(e.sales)
 	start := time.Now()
 	p := sales.get("/admin/clients/1")

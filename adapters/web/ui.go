@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,8 +22,8 @@ const (
 // DefaultRequestTimeout is the time budget of one admin request when Config.RequestTimeout is 0.
 const DefaultRequestTimeout = 30 * time.Second
 
-// Prefix is the path under which Register mounts the UI. Links in the pages are absolute, so the
-// UI must be registered on a router at the root of the app.
+// Prefix is the path under which Register mounts the UI on the router it is given. Links in the
+// pages are absolute: Config.BasePath tells where that router itself is mounted.
 const Prefix = "/admin"
 
 // Config tunes the admin UI. The zero value is usable: plain-HTTP cookies (Secure is still set
@@ -46,7 +47,18 @@ type Config struct {
 	// Logger receives unexpected errors (with the request id) and security refusals; nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// BasePath is the path the router given to Register is mounted under, such as /crm ("" for
+	// the root of the app): the UI is then at BasePath/admin, and every link, redirect, asset
+	// address and cookie path starts with it. It must start with a slash.
+	BasePath string
+	// BodyLimit is the largest form body accepted, in bytes; 0 means DefaultBodyLimit. A larger
+	// one is refused with a 413 page. The UI checks it itself, so it holds on a host's app too,
+	// as long as the host's fiber.Config.BodyLimit is not lower.
+	BodyLimit int
 }
+
+// DefaultBodyLimit is the largest form body the UI accepts when Config.BodyLimit is 0.
+const DefaultBodyLimit = 1 << 20
 
 // UI is the admin UI. Create it with New and mount it with Register. It is safe for concurrent
 // use.
@@ -57,6 +69,7 @@ type UI struct {
 	views    *views
 	assets   *assets
 	log      *slog.Logger
+	root     string // BasePath + Prefix: where the UI's pages are
 }
 
 // New returns the admin UI over svc, keeping its sessions in sessions. It parses the embedded
@@ -65,6 +78,15 @@ type UI struct {
 func New(cfg Config, svc *crm.Service, sessions crm.SessionStore) (*UI, error) {
 	if svc == nil || sessions == nil {
 		return nil, errors.New("web.New: a crm.Service and a crm.SessionStore are required")
+	}
+	if cfg.BasePath != "" && (!strings.HasPrefix(cfg.BasePath, "/") || strings.HasSuffix(cfg.BasePath, "/")) {
+		return nil, fmt.Errorf("web.New: BasePath %q must start with a slash and not end with one (such as /crm), or be empty", cfg.BasePath)
+	}
+	if cfg.BodyLimit < 0 {
+		return nil, fmt.Errorf("web.New: BodyLimit must not be negative (%d)", cfg.BodyLimit)
+	}
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = DefaultBodyLimit
 	}
 	if cfg.IdleTimeout < 0 || cfg.AbsoluteTimeout < 0 || cfg.RequestTimeout < 0 {
 		return nil, fmt.Errorf("web.New: timeouts must not be negative (idle %s, absolute %s, request %s)",
@@ -89,24 +111,25 @@ func New(cfg Config, svc *crm.Service, sessions crm.SessionStore) (*UI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
-	vs, err := loadViews(as)
+	root := cfg.BasePath + Prefix
+	vs, err := loadViews(as, root)
 	if err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
-	return &UI{cfg: cfg, svc: svc, sessions: sessions, views: vs, assets: as, log: cfg.Logger}, nil
+	return &UI{cfg: cfg, svc: svc, sessions: sessions, views: vs, assets: as, log: cfg.Logger, root: root}, nil
 }
 
-// Register mounts every page of the UI under /admin on r, which must be the app or a router at
-// its root. The UI renders its own error pages, so it does not depend on the app's error
-// handler.
+// Register mounts every page of the UI under /admin on r, which must be mounted at
+// Config.BasePath (the app itself when BasePath is empty). The UI renders its own error pages,
+// so it does not depend on the app's error handler.
 func (ui *UI) Register(r fiber.Router) {
 	// "/admin" without its slash is what people type: send them to the dashboard.
 	// (An app without strict routing sends "/admin/" here too: that one goes on to the dashboard.)
 	r.Get(Prefix, func(c *fiber.Ctx) error {
-		if c.Path() != Prefix {
+		if c.Path() != ui.root {
 			return c.Next()
 		}
-		return c.Redirect(Prefix+"/", fiber.StatusSeeOther)
+		return c.Redirect(ui.root+"/", fiber.StatusSeeOther)
 	})
 	g := r.Group(Prefix, ui.guard)
 	g.Get("/static/*", ui.static)

@@ -24,7 +24,7 @@ func (ui *UI) routeUsers(g fiber.Router) {
 // else only has their own record, so they are sent to it.
 func (ui *UI) userList(rq *request) error {
 	if !rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		return rq.c.Redirect(kindUser.recordURL(rq.actor.ID), http.StatusSeeOther)
+		return rq.c.Redirect(ui.recordURL(kindUser, rq.actor.ID), http.StatusSeeOther)
 	}
 	q := newListQuery(rq.c)
 	f := crm.UserFilter{
@@ -38,10 +38,10 @@ func (ui *UI) userList(rq *request) error {
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
-	base := kindUser.listURL()
+	base := ui.listURL(kindUser)
 	body := &listBody{Plural: "Users", Singular: "user", SearchLabel: "Search username, name or email"}
 	if rq.can(crm.ResourceUser, crm.ActionCreate) {
-		body.NewHref = kindUser.newURL()
+		body.NewHref = ui.newURL(kindUser)
 	}
 	t := table{Columns: []column{
 		q.column(base, "User", "username", false), q.column(base, "Email", "email", false), q.column(base, "Role", "role", false), q.column(base, "Status", "", false),
@@ -49,7 +49,7 @@ func (ui *UI) userList(rq *request) error {
 	}, Empty: "No users match. Try another search, or reset the filters."}
 	for _, u := range items {
 		t.Rows = append(t.Rows, row{Cells: []cell{
-			{Text: u.FullName(), Href: kindUser.recordURL(u.ID), Strong: true, Sub: "@" + u.Username},
+			{Text: u.FullName(), Href: ui.recordURL(kindUser, u.ID), Strong: true, Sub: "@" + u.Username},
 			{Text: u.Email},
 			{Text: roleLabel(u.Role), Badge: roleBadge(u.Role)},
 			activeCell(u.IsActive),
@@ -150,9 +150,9 @@ func (ui *UI) userForm(rq *request, status int, v values, errs formErrors, a *al
 		a.Text += " " + joinSentences(extra)
 	}
 	body := &recordBody{Heading: "New user", Sub: "Give a member of the team access to the CRM.",
-		Form: &formBody{Action: kindUser.newURL(), Fields: fs.fields, Submit: "Create user", Cancel: kindUser.listURL(), Alert: a}}
+		Form: &formBody{Action: ui.newURL(kindUser), Fields: fs.fields, Submit: "Create user", Cancel: ui.listURL(kindUser), Alert: a}}
 	vw := ui.newView(rq, kindUser.path, "New user", body)
-	vw.Crumbs = crumbs(kindUser, "New")
+	vw.Crumbs = ui.crumbs(kindUser, "New")
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -171,7 +171,7 @@ func (ui *UI) userCreate(rq *request) error {
 		return ui.fail(rq.c, rq, err)
 	}
 	ui.setFlash(rq.c, "users-created")
-	return rq.c.Redirect(kindUser.recordURL(u.ID), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindUser, u.ID), http.StatusSeeOther)
 }
 
 // userShow shows a user: anyone their own profile, management every user.
@@ -204,23 +204,23 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 		},
 	}
 	if self {
-		body.Actions = append(body.Actions, action{Label: "Change password", Href: Prefix + "/password", Icon: "key", Style: "secondary"})
+		body.Actions = append(body.Actions, action{Label: "Change password", Href: ui.root + "/password", Icon: "key", Style: "secondary"})
 		if rq.can(crm.ResourceAudit, crm.ActionRead) {
-			body.Actions = append(body.Actions, action{Label: "History", Href: kindUser.historyURL(u.ID), Icon: "clock", Style: "secondary"})
+			body.Actions = append(body.Actions, action{Label: "History", Href: ui.historyURL(kindUser, u.ID), Icon: "clock", Style: "secondary"})
 		}
 	} else {
-		body.Actions = recordActions(rq, kindUser, u.ID)
+		body.Actions = ui.recordActions(rq, kindUser, u.ID)
 	}
 	if rq.canOn(crm.ResourceUser, crm.ActionUpdate, u.ID) {
 		fs := userFields(rq, v, errs, manage, false)
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)
 		}
-		cancel := kindUser.listURL()
+		cancel := ui.listURL(kindUser)
 		if !rq.canAll(crm.ResourceUser, crm.ActionRead) {
-			cancel = Prefix + "/"
+			cancel = ui.root + "/"
 		}
-		body.Form = &formBody{Action: kindUser.recordURL(u.ID), Fields: fs.fields, Version: version, Submit: "Save changes",
+		body.Form = &formBody{Action: ui.recordURL(kindUser, u.ID), Fields: fs.fields, Version: version, Submit: "Save changes",
 			Cancel: cancel, Alert: a}
 		if !rq.canAll(crm.ResourceUser, crm.ActionUpdate) {
 			// Only management changes usernames and email addresses: the others see theirs here.
@@ -239,7 +239,7 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 		}
 		t := ui.clientTable(rq, n, cs, nil, "")
 		t.Title, t.Empty = "Clients", "No clients."
-		t.More = &ref{Label: "All their clients", Href: kindClient.listURL() + "?sales_contact_id=" + itoa(u.ID)}
+		t.More = &ref{Label: "All their clients", Href: ui.listURL(kindClient) + "?sales_contact_id=" + itoa(u.ID)}
 		body.Related = append(body.Related, t)
 	}
 	if !self && rq.can(crm.ResourceEvent, crm.ActionRead) && u.Role == crm.RoleSupport {
@@ -251,13 +251,13 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 		}
 		t := ui.eventTable(rq, n, es, nil, "")
 		t.Title, t.Empty = "Events", "No events."
-		t.More = &ref{Label: "All their events", Href: kindEvent.listURL() + "?support_contact_id=" + itoa(u.ID)}
+		t.More = &ref{Label: "All their events", Href: ui.listURL(kindEvent) + "?support_contact_id=" + itoa(u.ID)}
 		body.Related = append(body.Related, t)
 	}
 	vw := ui.newView(rq, section, heading, body)
-	vw.Crumbs = crumbs(kindUser, heading)
+	vw.Crumbs = ui.crumbs(kindUser, heading)
 	if !rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		vw.Crumbs = []crumb{{Label: "Dashboard", Href: Prefix + "/"}, {Label: "My profile"}}
+		vw.Crumbs = []crumb{{Label: "Dashboard", Href: ui.root + "/"}, {Label: "My profile"}}
 	}
 	return ui.render(rq.c, status, "record", vw)
 }
@@ -276,7 +276,7 @@ func (ui *UI) userUpdate(rq *request) error {
 		return ui.userPage(rq, http.StatusUnprocessableEntity, u, f.values(), f.errs, parseFailure(), version)
 	}
 	if _, err := ui.svc.UpdateUser(rq.ctx, id, in, version); err != nil {
-		if status, a, errs, ok := submitFailure(err, kindUser.recordURL(id)); ok {
+		if status, a, errs, ok := submitFailure(err, ui.recordURL(kindUser, id)); ok {
 			return ui.userPage(rq, status, u, f.values(), errs, a, version)
 		}
 		return ui.fail(rq.c, rq, err)
@@ -286,5 +286,5 @@ func (ui *UI) userUpdate(rq *request) error {
 	} else {
 		ui.setFlash(rq.c, "users-saved")
 	}
-	return rq.c.Redirect(kindUser.recordURL(id), http.StatusSeeOther)
+	return rq.c.Redirect(ui.recordURL(kindUser, id), http.StatusSeeOther)
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/crm"
-	"github.com/epicevents/epiccrm/policy"
 )
 
 // cmdMigrate applies (up), reverts (down) or shows (version) the database migrations. Reverting
@@ -114,16 +114,12 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return fmt.Errorf("reading the password: %w", err)
 	}
-	pol, err := policy.Default()
+	app, err := openCRM(ctx, db.url, true, epiccrm.Config{})
 	if err != nil {
 		return err
 	}
-	st, err := migrated(ctx, db.url, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, err := newService(st, pol).Bootstrap(ctx, crm.UserInput{Username: crm.Some(*username), Email: crm.Some(*email), Password: crm.Some(pw)})
+	defer app.Close()
+	u, err := app.Service.Bootstrap(ctx, crm.UserInput{Username: crm.Some(*username), Email: crm.Some(*email), Password: crm.Some(pw)})
 	if err != nil {
 		return describe(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/crm"
 )
 
@@ -43,16 +44,12 @@ func cmdDemo(ctx context.Context, args []string, e *env) error {
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
 	}
-	pol, err := loadPolicy("")
+	app, err := openCRM(ctx, db.url, true, epiccrm.Config{})
 	if err != nil {
 		return err
 	}
-	st, err := migrated(ctx, db.url, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return loadDemo(ctx, st.Deps().Users, newService(st, pol), e.stdout)
+	defer app.Close()
+	return loadDemo(ctx, app.Store().Deps().Users, app.Service, e.stdout)
 }
 
 // loadDemo walks the business process with the demo cast: management creates the team, sales add

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/crm"
-	"github.com/epicevents/epiccrm/policy"
 )
 
 // TestDemoDetectedWithoutLoggingIn throttles the demo manager, then loads the demo again: it is
@@ -23,18 +23,16 @@ func TestDemoDetectedWithoutLoggingIn(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	require.Contains(t, r.stdout, "demo data loaded")
 
-	db, err := migrated(ctx, url, false)
+	app, err := openCRM(ctx, url, false, epiccrm.Config{})
 	require.NoError(t, err)
-	pol, err := policy.Default()
-	require.NoError(t, err)
-	svc := newService(db, pol)
+	svc := app.Service
 	for i := 0; i <= crm.DefaultThrottling.PerAccount; i++ {
 		_, err = svc.Authenticate(ctx, "ada", "not-her-password", "")
 		require.Error(t, err)
 	}
 	_, err = svc.Authenticate(ctx, "ada", demoPassword, "")
 	require.Equal(t, crm.ETHROTTLED, crm.ErrorCode(err), "ada is throttled: %v", err)
-	require.NoError(t, db.Close())
+	require.NoError(t, app.Close())
 
 	r = runCmd(t, ctx, "", nil, "demo", "--database-url", url)
 	assert.Equal(t, 0, r.code, r.stderr)

@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
 	"github.com/epicevents/epiccrm/crm"
-	"github.com/epicevents/epiccrm/policy"
 )
 
 // TestFirstAccountOnceAcrossProcesses starts, at once, three servers' worth of first-account
@@ -20,49 +20,53 @@ import (
 // none fails.
 func TestFirstAccountOnceAcrossProcesses(t *testing.T) {
 	ctx := context.Background()
-	pol, err := policy.Default()
-	require.NoError(t, err)
 	const processes = 3
-	databases := map[string]func(t *testing.T) []database{
+	databases := map[string]func(t *testing.T) []*epiccrm.App{
 		// One store per process on one file, as separate processes have.
-		"sqlite": func(t *testing.T) []database {
+		"sqlite": func(t *testing.T) []*epiccrm.App {
 			url := migratedURL(t)
-			dbs := make([]database, processes)
-			for i := range dbs {
-				db, err := migrated(ctx, url, false)
+			apps := make([]*epiccrm.App, processes)
+			for i := range apps {
+				app, err := openCRM(ctx, url, false, epiccrm.Config{})
 				require.NoError(t, err)
-				t.Cleanup(func() { _ = db.Close() })
-				dbs[i] = db
+				t.Cleanup(func() { _ = app.Close() })
+				apps[i] = app
 			}
-			return dbs
+			return apps
 		},
 		// One pool serves the three: each process's statements run on their own connections.
-		"postgres": func(t *testing.T) []database {
+		"postgres": func(t *testing.T) []*epiccrm.App {
 			db := pgtest.New(t)
-			return []database{db, db, db}
+			apps := make([]*epiccrm.App, processes)
+			for i := range apps {
+				app, err := epiccrm.Open(ctx, epiccrm.Config{Store: db})
+				require.NoError(t, err)
+				apps[i] = app
+			}
+			return apps
 		},
 	}
 	for name, open := range databases {
 		t.Run(name, func(t *testing.T) {
-			dbs := open(t)
+			apps := open(t)
 			outs := make([]bytes.Buffer, processes)
 			errs := make([]error, processes)
 			start := make(chan struct{})
 			var wg sync.WaitGroup
-			for i, db := range dbs {
-				svc := newService(db, pol)
+			for i, app := range apps {
+				svc := app.Service
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					<-start
-					errs[i] = ensureFirstAccount(ctx, svc, &outs[i])
+					errs[i] = ensureFirstAccount(ctx, svc, "", &outs[i])
 				}()
 			}
 			close(start)
 			wg.Wait()
 
 			printed := 0
-			for i := range dbs {
+			for i := range apps {
 				assert.NoError(t, errs[i], "process %d", i)
 				if strings.Contains(outs[i].String(), "password: ") {
 					printed++
@@ -71,7 +75,7 @@ func TestFirstAccountOnceAcrossProcesses(t *testing.T) {
 				}
 			}
 			assert.Equal(t, 1, printed, "one process prints the password")
-			users, _, err := dbs[0].Deps().Users.ListUsers(ctx, crm.UserFilter{}, crm.Everything)
+			users, _, err := apps[0].Store().Deps().Users.ListUsers(ctx, crm.UserFilter{}, crm.Everything)
 			require.NoError(t, err)
 			require.Len(t, users, 1)
 			assert.Equal(t, "admin", users[0].Username)

@@ -1,12 +1,13 @@
 // Command epiccrm is the EpicCRM binary: it serves the REST API and the admin UI, applies
 // migrations, creates accounts, loads demo data and checks policy files.
 //
-//	epiccrm serve [--addr HOST:PORT] [--database-url URL] [--policy FILE]
+//	epiccrm serve [--addr HOST:PORT] [--base-path /PREFIX] [--database-url URL] [--policy FILE]
 //	epiccrm migrate up|down|version [--yes]
 //	epiccrm createsuperuser --username U --email E [--password-stdin]
 //	epiccrm demo
 //	epiccrm policy check [--strict] [FILE]
 //	epiccrm policy matrix [FILE]
+//	epiccrm --version
 //
 // Every flag but --yes can also be given as an EPICCRM_* environment variable (--database-url as
 // EPICCRM_DATABASE_URL); a flag on the command line wins.
@@ -40,6 +41,7 @@ Usage:
                            of lockouts (--strict: warnings are errors)
   epiccrm policy matrix [FILE]
                            print the effective role x resource x action x scope table
+  epiccrm --version        print the version and the commit it was built from
 
 Run "epiccrm COMMAND --help" for a command's flags. Every flag but --yes is also read from an
 EPICCRM_* environment variable (e.g. --database-url from EPICCRM_DATABASE_URL).
@@ -79,6 +81,9 @@ func run(ctx context.Context, args []string, e *env) int {
 	switch args[0] {
 	case "-h", "--help", "help":
 		fmt.Fprint(e.stdout, usage)
+		return 0
+	case "--version", "-version", "version":
+		printVersion(e)
 		return 0
 	case "serve":
 		err = cmdServe(ctx, args[1:], e)

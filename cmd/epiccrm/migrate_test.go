@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm"
 )
 
 // migratedURL returns the URL of a fresh SQLite database with the schema migrated.
@@ -110,10 +112,10 @@ func TestStartRefusesAnotherSchemaVersion(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := tc.prepare(t)
-			db, err := migrated(ctx, url, false)
+			app, err := openCRM(ctx, url, false, epiccrm.Config{})
 			if tc.err == "" {
 				require.NoError(t, err)
-				assert.NoError(t, db.Close())
+				assert.NoError(t, app.Close())
 				return
 			}
 			require.Error(t, err)

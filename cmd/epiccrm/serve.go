@@ -16,17 +16,17 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/adapters/httpapi"
-	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
-	"github.com/epicevents/epiccrm/policy"
 )
 
 // serveFlags are the settings of the serve command.
 type serveFlags struct {
 	db              dbFlags
 	addr            string
+	basePath        string
 	policy          string
 	keyFile         string
 	logFile         string
@@ -45,6 +45,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	var f serveFlags
 	f.db.register(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8000", "the address to listen on, HOST:PORT")
+	fs.StringVar(&f.basePath, "base-path", "", "serve everything under this path, such as /crm, for a reverse proxy that forwards /crm/... unchanged")
 	fs.StringVar(&f.policy, "policy", "", "the permission policy file (default: the built-in policy.csv); reloaded when it changes and on SIGHUP")
 	fs.StringVar(&f.keyFile, "key-file", "epiccrm-signing-key.pem", "the Ed25519 key that signs access tokens; created on first start (share it between processes)")
 	fs.StringVar(&f.logFile, "log-file", "", "append the JSON logs to this file instead of standard error")
@@ -65,55 +66,48 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	}
 	defer closeLog()
 
-	// The policy follows its file, and SIGHUP reloads it, until serve returns (not only until
-	// ctx ends, so that a SIGHUP during the graceful shutdown does not end the process).
-	pol, err := policy.Watch(context.WithoutCancel(ctx), f.policy, logger)
-	if err != nil {
-		return fmt.Errorf("refusing to start with this policy:\n%w", err)
+	if f.basePath != "" && !strings.HasPrefix(f.basePath, "/") {
+		return usageError{fmt.Sprintf("--base-path %q must start with a slash, such as /crm", f.basePath)}
 	}
-	defer pol.Close()
-	pol.ReloadOnSignal(syscall.SIGHUP)
-	db, err := migrated(ctx, f.db.url, f.migrate)
+	base := httpapi.CleanBasePath(f.basePath)
+	apiCfg := httpapi.Config{Logger: logger, TrustedProxies: splitList(f.trustedProxies), BasePath: base}
+	crmApp, err := openCRM(ctx, f.db.url, f.migrate, epiccrm.Config{Policy: f.policy, KeyFile: f.keyFile,
+		Logger: logger, API: apiCfg, Admin: web.Config{Secure: f.secureCookies}})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	svc := newService(db, pol)
+	defer crmApp.Close()
+	// SIGHUP reloads the policy until serve returns, graceful shutdown included.
+	crmApp.Policy().ReloadOnSignal(syscall.SIGHUP)
 
 	if f.demo {
-		if err := loadDemo(ctx, db.Deps().Users, svc, e.stdout); err != nil {
+		if err := loadDemo(ctx, crmApp.Store().Deps().Users, crmApp.Service, e.stdout); err != nil {
 			return err
 		}
 	}
-	if err := ensureFirstAccount(ctx, svc, e.stdout); err != nil {
+	if err := ensureFirstAccount(ctx, crmApp.Service, base, e.stdout); err != nil {
 		return err
 	}
 
-	key, err := jwtauth.LoadOrCreateKey(f.keyFile)
-	if err != nil {
-		return err
+	app := httpapi.NewApp(apiCfg)
+	if err := crmApp.Mount(app, base); err != nil {
+		return usageError{fmt.Sprintf("--base-path: %v", err)}
 	}
-	issuer, err := jwtauth.New(jwtauth.Config{}, key, db, svc)
-	if err != nil {
-		return err
+	home := func(c *fiber.Ctx) error { return c.Redirect(base+web.Prefix+"/", fiber.StatusFound) }
+	app.Get("/", home)
+	if base != "" {
+		app.Get(base, home)
+		app.Get(base+"/", home)
 	}
-	ui, err := web.New(web.Config{Secure: f.secureCookies, Logger: logger}, svc, db)
-	if err != nil {
-		return err
-	}
-	cfg := httpapi.Config{Logger: logger, TrustedProxies: splitList(f.trustedProxies)}
-	app := httpapi.NewApp(cfg)
-	httpapi.New(cfg, svc, issuer, db).Register(app)
-	ui.Register(app)
-	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(web.Prefix+"/", fiber.StatusFound) })
 
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", f.addr, err)
 	}
-	fmt.Fprintf(e.stdout, "EpicCRM is serving on http://%s  (admin UI: /admin/, API: /api/v1, docs: /api/docs)\n", ln.Addr())
-	logger.Info("serving", "addr", ln.Addr().String(), "database", redact(f.db.url), "policy", pol.Policy().Name(),
-		"policy_fingerprint", pol.Fingerprint())
+	fmt.Fprintf(e.stdout, "EpicCRM is serving on http://%s%s  (admin UI: %[2]s/admin/, API: %[2]s/api/v1, docs: %[2]s/api/docs)\n", ln.Addr(), base)
+	pol := crmApp.Policy()
+	logger.Info("serving", "addr", ln.Addr().String(), "base_path", base, "database", redact(f.db.url),
+		"policy", pol.Policy().Name(), "policy_fingerprint", pol.Fingerprint())
 	return serveUntilDone(ctx, app, ln, f.shutdownTimeout, logger)
 }
 
@@ -141,8 +135,9 @@ func serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, timeou
 // ensureFirstAccount creates the first management account on an empty database and prints its
 // one-time password, once. Several processes may start at once on one empty database: all see
 // no user, one creates the account, and the others' attempts conflict with it; they carry on
-// without printing anything, since the account they meant to create exists.
-func ensureFirstAccount(ctx context.Context, svc *crm.Service, out io.Writer) error {
+// without printing anything, since the account they meant to create exists. base is the path
+// the server is mounted under, for the login address it prints.
+func ensureFirstAccount(ctx context.Context, svc *crm.Service, base string, out io.Writer) error {
 	has, err := svc.HasUsers(ctx)
 	if err != nil || has {
 		return err
@@ -160,7 +155,7 @@ func ensureFirstAccount(ctx context.Context, svc *crm.Service, out io.Writer) er
 		return describe(err)
 	}
 	fmt.Fprintf(out, "\nCreated the first management account. Its password is shown only this once:\n\n"+
-		"    username: %s\n    password: %s\n\nLog in at /admin/login and change it (Account > Change password).\n\n", u.Username, pw)
+		"    username: %s\n    password: %s\n\nLog in at %s/admin/login and change it (Account > Change password).\n\n", u.Username, pw, base)
 	return nil
 }
 

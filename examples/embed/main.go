@@ -1,5 +1,5 @@
-// Command embed shows how a Go program embeds EpicCRM as a library: it opens a SQLite store in a
-// temporary directory, creates a management, a sales and a support user, and walks the business
+// Command embed shows how a Go program embeds EpicCRM as a library: it opens the CRM on a SQLite
+// database in a temporary directory with epiccrm.Open, creates a management, a sales and a support user, and walks the business
 // process of Epic Events through the crm API as those users, printing what happens, including one
 // action the policy refuses.
 //
@@ -13,10 +13,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/epicevents/epiccrm/adapters/password"
-	"github.com/epicevents/epiccrm/adapters/sqlite"
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/crm"
-	"github.com/epicevents/epiccrm/policy"
 )
 
 func main() {
@@ -26,30 +24,20 @@ func main() {
 		os.Exit(1)
 	}
 	defer os.RemoveAll(dir)
-	if err := run(context.Background(), dir+"/crm.db", os.Stdout); err != nil {
+	if err := run(context.Background(), dir, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "embed:", err)
 		os.Exit(1)
 	}
 }
 
-// run opens a fresh store at path and walks the business process, writing a line per step to out.
-func run(ctx context.Context, path string, out io.Writer) error {
-	store, err := sqlite.Open(ctx, path)
+// run opens a fresh CRM in dir and walks the business process, writing a line per step to out.
+func run(ctx context.Context, dir string, out io.Writer) error {
+	app, err := epiccrm.Open(ctx, epiccrm.Config{DatabaseURL: "sqlite:" + dir + "/crm.db", KeyFile: dir + "/key.pem"})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if err := store.MigrateUp(ctx); err != nil {
-		return err
-	}
-	pol, err := policy.Default()
-	if err != nil {
-		return err
-	}
-	deps := store.Deps()
-	deps.Authorizer = pol
-	deps.Passwords = password.New(password.Recommended)
-	svc := crm.New(deps)
+	defer app.Close()
+	svc := app.Service
 
 	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
 	const pw = "Velvet-Harbor-91"

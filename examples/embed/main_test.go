@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,7 +11,7 @@ import (
 
 func TestRunWalksTheBusinessProcess(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), filepath.Join(t.TempDir(), "crm.db"), &out))
+	require.NoError(t, run(context.Background(), t.TempDir(), &out))
 	text := out.String()
 	for _, want := range []string{
 		"management user ada created",

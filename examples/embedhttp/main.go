@@ -1,12 +1,15 @@
 // Command embedhttp shows how a Go program serves EpicCRM's REST API and admin UI from its own
-// Fiber app, next to routes of its own. It keeps its data in a SQLite file in a temporary
-// directory and creates a management account whose password it prints.
+// Fiber app, under /crm, next to routes of its own. It keeps its data in a SQLite file in a
+// temporary directory and creates a management account whose password it prints.
 //
-//	go run ./examples/embedhttp    # then open http://127.0.0.1:8090/admin/
+//	go run ./examples/embedhttp [-addr HOST:PORT]   # then open http://127.0.0.1:8090/crm/admin/
+//
+// The address comes from -addr, else from EPICCRM_ADDR, else 127.0.0.1:8090.
 package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,16 +19,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/epicevents/epiccrm/adapters/httpapi"
-	"github.com/epicevents/epiccrm/adapters/jwtauth"
-	"github.com/epicevents/epiccrm/adapters/password"
-	"github.com/epicevents/epiccrm/adapters/sqlite"
-	"github.com/epicevents/epiccrm/adapters/web"
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/crm"
-	"github.com/epicevents/epiccrm/policy"
 )
 
 func main() {
+	addr := flag.String("addr", envOr("EPICCRM_ADDR", "127.0.0.1:8090"), "the address to listen on, HOST:PORT (or set EPICCRM_ADDR)")
+	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	dir, err := os.MkdirTemp("", "epiccrm-embedhttp-")
@@ -34,68 +34,54 @@ func main() {
 		os.Exit(1)
 	}
 	defer os.RemoveAll(dir)
-	app, closeStore, err := newApp(ctx, dir, os.Stdout)
+	host, crmApp, err := newHost(ctx, dir, os.Stdout)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "embedhttp:", err)
 		os.Exit(1)
 	}
-	defer closeStore()
+	defer crmApp.Close()
 	go func() {
 		<-ctx.Done()
-		_ = app.Shutdown()
+		_ = host.Shutdown()
 	}()
-	fmt.Println("serving on http://127.0.0.1:8090 (Ctrl-C stops)")
-	if err := app.Listen("127.0.0.1:8090"); err != nil {
+	fmt.Printf("serving on http://%s (admin UI: /crm/admin/; Ctrl-C stops)\n", *addr)
+	if err := host.Listen(*addr); err != nil {
 		fmt.Fprintln(os.Stderr, "embedhttp:", err)
 	}
 }
 
-// newApp opens the CRM's store in dir and returns the host's Fiber app with the CRM mounted,
-// and a function that closes the store once the app has stopped.
-func newApp(ctx context.Context, dir string, out io.Writer) (*fiber.App, func(), error) {
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "crm.db"))
+// envOr returns the environment variable name, or def when it is empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// newHost opens the CRM in dir and returns the host's own Fiber app with the CRM mounted under
+// /crm, and the CRM, to close once the host has stopped.
+func newHost(ctx context.Context, dir string, out io.Writer) (*fiber.App, *epiccrm.App, error) {
+	app, err := epiccrm.Open(ctx, epiccrm.Config{
+		DatabaseURL: "sqlite:" + filepath.Join(dir, "crm.db"),
+		KeyFile:     filepath.Join(dir, "signing-key.pem"),
+		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	fail := func(err error) (*fiber.App, func(), error) {
-		store.Close()
-		return nil, nil, err
-	}
-	if err := store.MigrateUp(ctx); err != nil {
-		return fail(err)
-	}
-	pol, err := policy.Default()
-	if err != nil {
-		return fail(err)
-	}
-	deps := store.Deps()
-	deps.Authorizer = pol
-	deps.Passwords = password.New(password.Recommended)
-	svc := crm.New(deps)
-	if _, err := svc.Bootstrap(ctx, crm.UserInput{Username: crm.Some("admin"), Email: crm.Some("admin@host.test"),
+	if _, err := app.Service.Bootstrap(ctx, crm.UserInput{Username: crm.Some("admin"), Email: crm.Some("admin@host.test"),
 		Password: crm.Some("Velvet-Harbor-91")}); err != nil {
-		return fail(err)
+		app.Close()
+		return nil, nil, err
 	}
 	fmt.Fprintln(out, "log in as admin / Velvet-Harbor-91")
 
-	key, err := jwtauth.LoadOrCreateKey(filepath.Join(dir, "signing-key.pem"))
-	if err != nil {
-		return fail(err)
+	// The host's own app, with Fiber's defaults, and a route of its own.
+	host := fiber.New(fiber.Config{DisableStartupMessage: true})
+	host.Get("/hello", func(c *fiber.Ctx) error { return c.SendString("hello from the host program") })
+	if err := app.Mount(host, "/crm"); err != nil { // /crm/api/v1, /crm/admin, /crm/api/docs, /crm/healthz, ...
+		app.Close()
+		return nil, nil, err
 	}
-	tokens, err := jwtauth.New(jwtauth.Config{}, key, store, svc)
-	if err != nil {
-		return fail(err)
-	}
-	ui, err := web.New(web.Config{}, svc, store)
-	if err != nil {
-		return fail(err)
-	}
-
-	// The host's own app, with EpicCRM's safe server settings, and a route of its own.
-	cfg := httpapi.Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
-	app := httpapi.NewApp(cfg)
-	app.Get("/hello", func(c *fiber.Ctx) error { return c.SendString("hello from the host program") })
-	httpapi.New(cfg, svc, tokens, store).Register(app) // /api/v1, /api/docs, /healthz, ...
-	ui.Register(app)                                   // /admin
-	return app, func() { store.Close() }, nil
+	return host, app, nil
 }

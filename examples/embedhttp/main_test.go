@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -13,37 +14,48 @@ import (
 
 func TestHostAppServesTheCRMNextToItsOwnRoutes(t *testing.T) {
 	var out strings.Builder
-	app, closeStore, err := newApp(context.Background(), t.TempDir(), &out)
+	host, crmApp, err := newHost(context.Background(), t.TempDir(), &out)
 	require.NoError(t, err)
-	defer closeStore()
+	defer crmApp.Close()
 	assert.Contains(t, out.String(), "log in as admin")
 
-	get := func(path string) (int, string) {
-		resp, err := app.Test(httptest.NewRequest("GET", path, nil), 5000)
+	do := func(method, path, body string) (int, string, string) {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := host.Test(req, 5000)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return resp.StatusCode, string(b), resp.Header.Get("Location")
 	}
-	code, body := get("/hello")
+	code, body, _ := do("GET", "/hello", "")
 	assert.Equal(t, 200, code)
 	assert.Equal(t, "hello from the host program", body)
-	code, _ = get("/healthz")
+	code, _, _ = do("GET", "/crm/healthz", "")
 	assert.Equal(t, 200, code)
-	code, _ = get("/api/v1/me")
+	code, _, _ = do("GET", "/crm/api/v1/me", "")
 	assert.Equal(t, 401, code, "the API's routes are mounted, and protected")
-	code, body = get("/admin/login")
+	code, _, loc := do("GET", "/crm/admin/", "")
+	assert.Equal(t, 303, code)
+	assert.Equal(t, "/crm/admin/login", loc, "the UI sends to its own login page, under the prefix")
+	code, body, _ = do("GET", "/crm/admin/login", "")
 	assert.Equal(t, 200, code)
-	assert.Contains(t, body, "<form")
+	assert.Contains(t, body, `action="/crm/admin/login"`)
 
-	resp, err := app.Test(httptest.NewRequest("POST", "/api/v1/auth/login",
-		strings.NewReader(`{"username":"admin","password":"Velvet-Harbor-91"}`)), 5000)
-	require.NoError(t, err)
-	// Without a JSON content type the API refuses the body.
-	assert.Equal(t, 415, resp.StatusCode)
-	req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"username":"admin","password":"Velvet-Harbor-91"}`))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err = app.Test(req, 5000)
-	require.NoError(t, err)
-	assert.Equal(t, 200, resp.StatusCode)
+	code, body, _ = do("POST", "/crm/api/v1/auth/login", `{"username":"admin","password":"Velvet-Harbor-91"}`)
+	require.Equal(t, 200, code, body)
+	var pair struct {
+		AccessToken string `json:"access_token"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &pair))
+	assert.NotEmpty(t, pair.AccessToken)
+}
+
+func TestAddressFromTheEnvironment(t *testing.T) {
+	t.Setenv("EPICCRM_ADDR", "127.0.0.1:9999")
+	assert.Equal(t, "127.0.0.1:9999", envOr("EPICCRM_ADDR", "127.0.0.1:8090"))
+	t.Setenv("EPICCRM_ADDR", "")
+	assert.Equal(t, "127.0.0.1:8090", envOr("EPICCRM_ADDR", "127.0.0.1:8090"))
 }
