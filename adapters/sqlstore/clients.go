@@ -9,16 +9,6 @@ import (
 const clientCols = `c.id, c.first_name, c.last_name, c.email, c.phone, c.mobile, c.company, c.status,
 	c.sales_contact_id, c.date_created, c.date_updated, c.version`
 
-// clientScope: a client is owned through its sales contact, and assigned when one of its
-// contracts has an event whose support contact is the caller. The assigned condition is an
-// uncorrelated IN: the caller's few events are found once through the support contact index,
-// rather than searched again for every client (BenchmarkStore/ListClients/assigned).
-var clientScope = scope{
-	owner: "c.sales_contact_id = ?",
-	support: `c.id IN (SELECT vk.client_id FROM events ve JOIN contracts vk ON vk.id = ve.contract_id
-		WHERE ve.support_contact_id = ?)`,
-}
-
 var clientConflicts = &conflicts{
 	foreignKey: "this client still has contracts: delete them first",
 }

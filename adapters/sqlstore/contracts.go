@@ -9,13 +9,6 @@ import (
 const contractCols = `k.id, k.client_id, k.sales_contact_id, k.amount, k.amount_due, k.payment_due, k.status,
 	k.signed_at, k.date_created, k.date_updated, k.version`
 
-// contractScope: a contract is owned through its sales contact, and assigned when it has an
-// event whose support contact is the caller (an uncorrelated IN, as for clients).
-var contractScope = scope{
-	owner:   "k.sales_contact_id = ?",
-	support: "k.id IN (SELECT ve.contract_id FROM events ve WHERE ve.support_contact_id = ?)",
-}
-
 var contractConflicts = &conflicts{
 	foreignKey: "this contract still has events: delete them first",
 }

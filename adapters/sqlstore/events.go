@@ -12,13 +12,6 @@ import (
 const eventCols = `e.id, e.name, e.contract_id, k.client_id, k.sales_contact_id, e.support_contact_id,
 	e.event_date, e.end_date, e.location, e.attendees, e.notes, e.status, e.date_created, e.date_updated, e.version`
 
-// eventScope: an event is owned through its contract's sales contact, and assigned through its
-// own support contact.
-var eventScope = scope{
-	owner:   "k.sales_contact_id = ?",
-	support: "e.support_contact_id = ?",
-}
-
 func scanEvent(r Row) (*crm.Event, error) {
 	var e crm.Event
 	err := r.Scan(&e.ID, &e.Name, &e.ContractID, &e.ClientID, nullIDDest{&e.SalesContactID},

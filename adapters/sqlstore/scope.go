@@ -34,6 +34,36 @@ type scope struct {
 	owner, support, self string
 }
 
+// The read scopes of the resources: with the related conditions that where.related builds from
+// them, the only SQL of the store that reaches into another resource's table.
+
+// userScope: a user is visible to themselves only (the owner and support scopes name no user).
+var userScope = scope{self: "u.id = ?"}
+
+// clientScope: a client is owned through its sales contact, and assigned when one of its
+// contracts has an event whose support contact is the caller. The assigned condition is an
+// uncorrelated IN: the caller's few events are found once through the support contact index,
+// rather than searched again for every client (BenchmarkStore/ListClients/assigned).
+var clientScope = scope{
+	owner: "c.sales_contact_id = ?",
+	support: `c.id IN (SELECT vk.client_id FROM events ve JOIN contracts vk ON vk.id = ve.contract_id
+		WHERE ve.support_contact_id = ?)`,
+}
+
+// contractScope: a contract is owned through its sales contact, and assigned when it has an
+// event whose support contact is the caller (an uncorrelated IN, as for clients).
+var contractScope = scope{
+	owner:   "k.sales_contact_id = ?",
+	support: "k.id IN (SELECT ve.contract_id FROM events ve WHERE ve.support_contact_id = ?)",
+}
+
+// eventScope: an event is owned through its contract's sales contact, and assigned through its
+// own support contact.
+var eventScope = scope{
+	owner:   "k.sales_contact_id = ?",
+	support: "e.support_contact_id = ?",
+}
+
 // readable starts the condition of a list or count of t: the records of t within the caller's
 // read scope acc. The conditions a list adds next are AND-ed to it.
 func readable(t table, acc crm.Access) *where {

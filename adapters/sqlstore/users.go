@@ -11,9 +11,6 @@ import (
 const userCols = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.is_active,
 	u.date_joined, u.last_login, u.password_hash, u.version, u.auth_version`
 
-// userScope: a user is visible to themselves only (the owner and support scopes name no user).
-var userScope = scope{self: "u.id = ?"}
-
 var userConflicts = &conflicts{
 	unique: "username or email already in use: choose another (emails are compared ignoring case)",
 	foreignKey: "this user is still the sales or support contact of clients, contracts or events: " +
