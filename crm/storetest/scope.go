@@ -67,13 +67,18 @@ type probeConfig struct {
 	clientSales, contractSales, eventSupport *int64
 }
 
-// configs are every way a probe's records can fall in or out of the callers' scopes: each
+// configs are the ways a probe's records can fall in or out of the callers' scopes: each
 // record's sales or support contact is the callers' own user, another one, or (for the event's
 // support) nobody.
 func (w *scopeWorld) configs() []probeConfig {
 	var out []probeConfig
 	for _, cs := range []*int64{&w.salesA.ID, &w.salesB.ID} {
 		for _, ks := range []*int64{&w.salesA.ID, &w.salesB.ID} {
+			if *cs == w.salesB.ID && *ks == w.salesB.ID {
+				// Hiding both from salesA adds no case: each list is already checked with
+				// its own record hidden (client=salesB or contract=salesB alone).
+				continue
+			}
 			for _, es := range []*int64{&w.supS.ID, &w.supT.ID, nil} {
 				out = append(out, probeConfig{clientSales: cs, contractSales: ks, eventSupport: es})
 			}
@@ -259,22 +264,34 @@ func checkCases[F any](t *testing.T, cases []scopeCase[F], sample *probe) {
 		"every filter field of %T needs a scope case here: say what it reads and how a probe matches it", *new(F))
 }
 
-// sortCases returns a case per sort key of sortable, in both directions.
+// sortCases returns a case per sort key of sortable. The direction alternates from probe to
+// probe (descending for an even probe number), so that both are checked.
 func sortCases[F any](res crm.Resource, sortable []string, options func(f *F) *crm.ListOptions) []scopeCase[F] {
 	var out []scopeCase[F]
 	for _, key := range sortable {
-		for _, s := range []string{key, "-" + key} {
-			out = append(out, scopeCase[F]{name: "sort=" + s, reads: res, sort: true,
-				set: func(f *F, _ *probe) bool { options(f).Sort = s; return true }})
-		}
+		out = append(out, scopeCase[F]{name: "sort=" + key, reads: res, sort: true,
+			set: func(f *F, p *probe) bool {
+				options(f).Sort = key
+				if p.n%2 == 0 {
+					options(f).Sort = "-" + key
+				}
+				return true
+			}})
 	}
 	return out
 }
 
-// runScope runs every case of l against every probe configuration and role. For each, it
-// stores a probe, queries as each role, removes the probe and queries again: the two results
-// must be equal when the probe is outside the role's scope, and differ by exactly the probe
-// when it is inside.
+// scopeRun is one case run on one probe: its filter and what each role saw with the probe.
+type scopeRun[F any] struct {
+	c    scopeCase[F]
+	f    F
+	with map[crm.Role]scopeResult
+}
+
+// runScope runs every case of l against every probe configuration and role. For each
+// configuration it stores a probe, queries every case as each role, removes the probe and
+// queries again: the two results must be equal when the probe is outside the role's scope, and
+// differ by exactly the probe when it is inside.
 func runScope[F, T any](t *testing.T, w *scopeWorld, l scopeList[F, T]) {
 	sample := w.probe(w.configs()[0])
 	checkCases(t, l.cases, sample)
@@ -282,64 +299,98 @@ func runScope[F, T any](t *testing.T, w *scopeWorld, l scopeList[F, T]) {
 	for _, cfg := range w.configs() {
 		w.background(cfg)
 	}
+	cases := slices.Concat(l.cases, sortCases(l.res, l.sortable, l.options))
+	in, out := map[string]map[crm.Role]int{}, map[string]map[crm.Role]int{}
+	for _, c := range cases {
+		in[c.name], out[c.name] = map[crm.Role]int{}, map[crm.Role]int{}
+	}
 	parent := w.t
-	for _, c := range slices.Concat(l.cases, sortCases(l.res, l.sortable, l.options)) {
-		t.Run(c.name, func(t *testing.T) {
+	for _, cfg := range w.configs() {
+		t.Run(w.describe(cfg), func(t *testing.T) {
 			// The subtests run one after the other: the fixture's helpers fail this one.
 			w.t = t
 			defer func() { w.t = parent }()
-			in, out := map[crm.Role]int{}, map[crm.Role]int{}
-			for _, cfg := range w.configs() {
-				p := w.probe(cfg)
-				var f F
-				if !c.set(&f, p) {
-					w.remove(p)
-					continue
-				}
-				with := map[crm.Role]scopeResult{}
-				within := map[crm.Role]bool{}
-				for _, r := range w.roles {
-					with[r.role] = l.query(t, f, r.acc)
-					within[r.role] = w.readable(p, l.res, r.acc) && w.readable(p, c.reads, r.acc)
-				}
-				if c.sort {
-					sortIgnoresHidden(t, w, l, f, p, with)
-				}
-				w.remove(p)
-				for _, r := range w.roles {
-					without := l.query(t, f, r.acc)
-					got := with[r.role]
-					if !within[r.role] {
-						out[r.role]++
-						assert.Equal(t, without, got, "%s, %+v: a probe outside the scope changes the result or the count", r.role, cfg)
-						continue
-					}
-					in[r.role]++
-					id := p.idOf(l.res)
-					assert.Contains(t, got.IDs, id, "%s, %+v: a probe within the scope is listed", r.role, cfg)
-					assert.Equal(t, without.Count+1, got.Count, "%s, %+v: a probe within the scope is counted", r.role, cfg)
-					assert.Equal(t, without.IDs, slices.DeleteFunc(slices.Clone(got.IDs), func(x int64) bool { return x == id }),
-						"%s, %+v: a probe within the scope changes the list by itself only", r.role, cfg)
+			p := w.probe(cfg)
+			readable := map[crm.Role]map[crm.Resource]bool{}
+			for _, r := range w.roles {
+				readable[r.role] = map[crm.Resource]bool{}
+				for _, res := range []crm.Resource{crm.ResourceClient, crm.ResourceContract, crm.ResourceEvent} {
+					readable[r.role][res] = w.readable(p, res, r.acc)
 				}
 			}
-			for _, r := range w.roles {
-				if r.role == c.never {
-					assert.Zero(t, in[r.role], "%s: a probe was within the scope", r.role)
-				} else {
-					assert.Positive(t, in[r.role], "%s: no probe was within the scope: the positive control did not run", r.role)
+			var runs []scopeRun[F]
+			for _, c := range cases {
+				run := scopeRun[F]{c: c, with: map[crm.Role]scopeResult{}}
+				if !c.set(&run.f, p) {
+					continue
 				}
-				if r.role != crm.RoleManagement {
-					assert.Positive(t, out[r.role], "%s: no probe was outside the scope", r.role)
+				for _, r := range w.roles {
+					run.with[r.role] = l.query(t, run.f, r.acc)
+				}
+				runs = append(runs, run)
+			}
+			for _, run := range runs {
+				if run.c.sort {
+					sortIgnoresHidden(t, w, l, run, p, readable)
+				}
+			}
+			w.remove(p)
+			id := p.idOf(l.res)
+			for _, run := range runs {
+				for _, r := range w.roles {
+					without := l.query(t, run.f, r.acc)
+					got := run.with[r.role]
+					if !readable[r.role][l.res] || !readable[r.role][run.c.reads] {
+						out[run.c.name][r.role]++
+						assert.Equal(t, without, got, "%s, %s: a probe outside the scope changes the result or the count", run.c.name, r.role)
+						continue
+					}
+					in[run.c.name][r.role]++
+					assert.Contains(t, got.IDs, id, "%s, %s: a probe within the scope is listed", run.c.name, r.role)
+					assert.Equal(t, without.Count+1, got.Count, "%s, %s: a probe within the scope is counted", run.c.name, r.role)
+					assert.Equal(t, without.IDs, slices.DeleteFunc(slices.Clone(got.IDs), func(x int64) bool { return x == id }),
+						"%s, %s: a probe within the scope changes the list by itself only", run.c.name, r.role)
 				}
 			}
 		})
 	}
+	for _, c := range cases {
+		for _, r := range w.roles {
+			if r.role == c.never {
+				assert.Zero(t, in[c.name][r.role], "%s, %s: a probe was within the scope", c.name, r.role)
+			} else {
+				assert.Positive(t, in[c.name][r.role], "%s, %s: no probe was within the scope: the positive control did not run", c.name, r.role)
+			}
+			if r.role != crm.RoleManagement {
+				assert.Positive(t, out[c.name][r.role], "%s, %s: no probe was outside the scope", c.name, r.role)
+			}
+		}
+	}
+}
+
+// describe names a probe configuration after the users it names.
+func (w *scopeWorld) describe(cfg probeConfig) string {
+	name := func(id *int64) string {
+		switch {
+		case id == nil:
+			return "nobody"
+		case *id == w.salesA.ID:
+			return "salesA"
+		case *id == w.salesB.ID:
+			return "salesB"
+		case *id == w.supS.ID:
+			return "supS"
+		}
+		return "supT"
+	}
+	return fmt.Sprintf("client=%s,contract=%s,event=%s", name(cfg.clientSales), name(cfg.contractSales), name(cfg.eventSupport))
 }
 
 // sortIgnoresHidden checks that a sorted list does not order the records a caller can read by
 // the fields of related records they cannot read: changing those to the lowest and the highest
-// values leaves the result of each such caller as it was (with).
-func sortIgnoresHidden[F, T any](t *testing.T, w *scopeWorld, l scopeList[F, T], f F, p *probe, with map[crm.Role]scopeResult) {
+// values leaves the result of each such caller as it was with the probe (run.with).
+func sortIgnoresHidden[F, T any](t *testing.T, w *scopeWorld, l scopeList[F, T], run scopeRun[F], p *probe,
+	readable map[crm.Role]map[crm.Resource]bool) {
 	t.Helper()
 	for _, res := range []crm.Resource{crm.ResourceClient, crm.ResourceContract, crm.ResourceEvent} {
 		if res == l.res {
@@ -347,7 +398,7 @@ func sortIgnoresHidden[F, T any](t *testing.T, w *scopeWorld, l scopeList[F, T],
 		}
 		var blind []scopeRole
 		for _, r := range w.roles {
-			if w.readable(p, l.res, r.acc) && !w.readable(p, res, r.acc) {
+			if readable[r.role][l.res] && !readable[r.role][res] {
 				blind = append(blind, r)
 			}
 		}
@@ -357,8 +408,8 @@ func sortIgnoresHidden[F, T any](t *testing.T, w *scopeWorld, l scopeList[F, T],
 		for _, low := range []bool{true, false} {
 			w.mutate(p, res, low)
 			for _, r := range blind {
-				assert.Equal(t, with[r.role], l.query(t, f, r.acc),
-					"%s: changing the %s of a probe, which they cannot read, changes the sorted list", r.role, res)
+				assert.Equal(t, run.with[r.role], l.query(t, run.f, r.acc),
+					"%s, %s: changing the %s of a probe, which they cannot read, changes the sorted list", run.c.name, r.role, res)
 			}
 		}
 	}
