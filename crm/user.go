@@ -79,12 +79,13 @@ type UserStore interface {
 	// FindUserByUsername returns the user with exactly that username (stored usernames are
 	// canonical: the caller canonicalizes what it looks up), or ENOTFOUND.
 	FindUserByUsername(ctx context.Context, username string) (*User, error)
-	// ListUsers returns one page of the users within vis that match f, and the cursor of the next
-	// page ("" on the last). Returns EMALFORMED for a bad cursor.
-	ListUsers(ctx context.Context, f UserFilter, vis Visibility) ([]*User, string, error)
-	// CountUsers returns how many users within vis match f: as many as ListUsers returns over all
-	// its pages. It ignores the paging and sort options of f.
-	CountUsers(ctx context.Context, f UserFilter, vis Visibility) (int, error)
+	// ListUsers returns one page of the users within acc.Users that match f, and the cursor of
+	// the next page ("" on the last). A filter or sort on another resource's fields reaches only
+	// that resource's records within acc (see Access). Returns EMALFORMED for a bad cursor.
+	ListUsers(ctx context.Context, f UserFilter, acc Access) ([]*User, string, error)
+	// CountUsers returns how many users ListUsers returns for f and acc over all its pages. It
+	// ignores the paging and sort options of f.
+	CountUsers(ctx context.Context, f UserFilter, acc Access) (int, error)
 	// RecordLogin sets the user's last login time and, when rehash is not "", replaces the
 	// password hash, without changing the record's Version (a login is not an edit). Returns
 	// ENOTFOUND for an unknown id.
@@ -276,7 +277,7 @@ func (s *Service) Bootstrap(ctx context.Context, in UserInput) (*User, error) {
 
 // HasUsers reports whether any user exists.
 func (s *Service) HasUsers(ctx context.Context) (bool, error) {
-	users, _, err := s.users.ListUsers(ctx, UserFilter{ListOptions: ListOptions{Limit: 1, Sort: "id"}}, Everything)
+	users, _, err := s.users.ListUsers(ctx, UserFilter{ListOptions: ListOptions{Limit: 1, Sort: "id"}}, FullAccess)
 	return len(users) > 0, err
 }
 
@@ -330,11 +331,11 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, string,
 	if err := f.normalize(UserSortable); err != nil {
 		return nil, "", err
 	}
-	vis := s.visibility(a, ResourceUser, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Users.None() {
 		return nil, "", nil
 	}
-	return s.users.ListUsers(ctx, f, vis)
+	return s.users.ListUsers(ctx, f, acc)
 }
 
 // CountUsers returns how many users within the caller's read scope match f: the length of the
@@ -348,12 +349,12 @@ func (s *Service) CountUsers(ctx context.Context, f UserFilter) (int, error) {
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	vis := s.visibility(a, ResourceUser, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Users.None() {
 		return 0, nil
 	}
 	f.ListOptions = ListOptions{}
-	return s.users.CountUsers(ctx, f, vis)
+	return s.users.CountUsers(ctx, f, acc)
 }
 
 // check refuses a filter value that names no role (EMALFORMED).

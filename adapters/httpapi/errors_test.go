@@ -38,11 +38,11 @@ func (f failingClients) FindClient(ctx context.Context, id int64, vis crm.Visibi
 	return f.ClientStore.FindClient(ctx, id, vis)
 }
 
-func (f failingClients) ListClients(ctx context.Context, filter crm.ClientFilter, vis crm.Visibility) ([]*crm.Client, string, error) {
+func (f failingClients) ListClients(ctx context.Context, filter crm.ClientFilter, acc crm.Access) ([]*crm.Client, string, error) {
 	if f.on.Load() {
 		return nil, "", f.fail()
 	}
-	return f.ClientStore.ListClients(ctx, filter, vis)
+	return f.ClientStore.ListClients(ctx, filter, acc)
 }
 
 // withFailingClients makes the client store of an env fail with fail once on is set.

@@ -166,3 +166,9 @@ func userID(u *crm.User) int64         { return u.ID }
 func clientID(c *crm.Client) int64     { return c.ID }
 func contractID(k *crm.Contract) int64 { return k.ID }
 func eventID(e *crm.Event) int64       { return e.ID }
+
+// uniform returns the Access with the Visibility v on every resource: what the tests of one
+// resource's scope pass, whose filters reach no other resource.
+func uniform(v crm.Visibility) crm.Access {
+	return crm.Access{Users: v, Clients: v, Contracts: v, Events: v}
+}
