@@ -56,7 +56,7 @@ func New(cfg Config, svc *crm.Service, tokens *jwtauth.Issuer, db Pinger) *API {
 	a := &API{cfg: cfg, svc: svc, tokens: tokens, db: db, log: cfg.Logger,
 		errs: &errorWriter{log: cfg.Logger}, metrics: newMetrics(db)}
 	a.ops = a.operations()
-	doc, err := json.MarshalIndent(buildOpenAPI(a.ops), "", "  ")
+	doc, err := json.MarshalIndent(buildOpenAPI(a.ops, ""), "", "  ")
 	if err != nil {
 		panic("httpapi.New: the OpenAPI document does not encode: " + err.Error())
 	}

@@ -345,6 +345,26 @@ func TestDocsPage(t *testing.T) {
 		assert.Contains(t, html, `id="schema-ClientPatch"`)
 	})
 
+	t.Run("every operation shows an example call", func(t *testing.T) {
+		doc, _ := e.fetchOpenAPI(t)
+		for _, item := range doc.Paths {
+			for _, op := range item {
+				_, section, ok := strings.Cut(html, `id="op-`+op.OperationID+`"`)
+				require.True(t, ok, "no section for %s", op.OperationID)
+				section, _, _ = strings.Cut(section, "</section>")
+				assert.Regexp(t, `<pre class="example-request"><code>(GET|POST|PUT|PATCH|DELETE) /`, section, op.OperationID)
+				assert.Regexp(t, `<pre class="example-response"><code>2\d\d `, section, op.OperationID)
+			}
+		}
+		_, section, _ := strings.Cut(html, `id="op-updateClient"`)
+		section, _, _ = strings.Cut(section, "</section>")
+		for _, want := range []string{"PATCH /api/v1/clients/42\n", "Authorization: Bearer &lt;access token&gt;\n",
+			"If-Match: &#34;3&#34;\n", "Content-Type: application/json\n\n{\n  &#34;phone&#34;: ",
+			"200 OK\n", "&#34;company&#34;: &#34;Acme Corp&#34;"} {
+			assert.Contains(t, section, want)
+		}
+	})
+
 	t.Run("the permissions follow the policy in force", func(t *testing.T) {
 		assert.Equal(t, []string{"any", "own", "assigned"}, scopesOn(t, html, "listClients", "read"))
 		assert.Equal(t, []string{"any", "no", "no"}, scopesOn(t, html, "deleteClient", "delete"))
