@@ -96,6 +96,7 @@ type docsProblem struct {
 type docsSchema struct {
 	Name        string
 	Description string
+	Values      string // the values of an enumeration
 	Fields      []docsField
 }
 
@@ -250,6 +251,9 @@ func newDocsPage(doc []byte) *docsPage {
 		s := d.Components.Schemas[n]
 		ds := docsSchema{Name: n, Description: s.Description}
 		ds.Fields = schemaFields(s)
+		if len(s.Enum) > 0 {
+			ds.Values = s.label()
+		}
 		v.Schemas = append(v.Schemas, ds)
 	}
 	return &docsPage{view: v}

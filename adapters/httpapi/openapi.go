@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -107,6 +108,11 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 				"next_cursor": obj{"type": []string{"string", "null"}, "description": "Pass it as ?cursor= to get the next page; null on the last page."},
 			},
 		}
+	}
+	for _, e := range enumSchemas {
+		s := enumSchema(e.typ)
+		s["description"] = e.description
+		schemas[e.name] = s
 	}
 	schemas["JWKS"] = obj{"type": "object", "required": []string{"keys"},
 		"description": "A JSON Web Key Set (RFC 7517): the Ed25519 public keys that verify access tokens.",
@@ -356,6 +362,9 @@ func bodySchemaOf(spec *bodySpec, mode writeMode) obj {
 func schemaOf(t reflect.Type, input bool) obj {
 	if t.Kind() == reflect.Pointer {
 		s := schemaOf(t.Elem(), input)
+		if _, named := s["$ref"]; named {
+			s = enumSchema(t.Elem())
+		}
 		switch typ := s["type"].(type) {
 		case string:
 			s["type"] = []string{typ, "null"}
@@ -382,8 +391,13 @@ func schemaOf(t reflect.Type, input bool) obj {
 		}
 		return obj{"type": "string", "pattern": `^-?[0-9]+\.[0-9]{2}$`, "examples": []string{"1500.00"}}
 	}
-	if vals := enumValues(t); vals != nil {
-		return obj{"type": "string", "enum": vals}
+	for _, e := range enumSchemas {
+		if e.typ == t {
+			return ref(e.name)
+		}
+	}
+	if enumValues(t) != nil {
+		return enumSchema(t)
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -412,6 +426,24 @@ func schemaOf(t reflect.Type, input bool) obj {
 	}
 	panic("httpapi: no JSON Schema for " + t.String())
 }
+
+// enumSchemas are the domain's enumerations, each a component schema of its own so that a
+// generated client has one type for it (ClientStatus), not one per schema that holds it
+// (ClientRecordStatus, ClientCreateStatus...).
+var enumSchemas = []struct {
+	name, description string
+	typ               reflect.Type
+}{
+	{"Role", "What a user does, which decides what they may do (see each operation's permissions).", typeOf[crm.Role]()},
+	{"ClientStatus", "A potential client has no signed contract yet; it becomes existing when one is signed.", typeOf[crm.ClientStatus]()},
+	{"ContractStatus", "An open contract can be changed and signed; a signed one cannot be reopened.", typeOf[crm.ContractStatus]()},
+	{"EventStatus", "Whether the event is still to be organised (open) or over (closed).", typeOf[crm.EventStatus]()},
+	{"AuditAction", "What was done to the record.", typeOf[crm.Action]()},
+	{"AuditResource", "The kind of record that changed.", typeOf[crm.Resource]()},
+}
+
+// enumSchema describes an enumeration type in place.
+func enumSchema(t reflect.Type) obj { return obj{"type": "string", "enum": enumValues(t)} }
 
 func strsAny(ss []string) []any {
 	out := make([]any, len(ss))
@@ -442,6 +474,11 @@ func paramSchema(p queryParam) obj {
 		s["maxLength"] = maxTextParam
 	}
 	if len(p.enum) > 0 {
+		for _, e := range enumSchemas {
+			if slices.Equal(enumValues(e.typ), p.enum) {
+				return ref(e.name)
+			}
+		}
 		s["enum"] = p.enum
 	}
 	return s

@@ -223,3 +223,54 @@ func TestOpenAPIMoneyIsAString(t *testing.T) {
 	assert.Equal(t, []string{"Contract.amount", "Contract.amount_due", "ContractCreate.amount", "ContractCreate.amount_due",
 		"ContractPatch.amount", "ContractPatch.amount_due", "ContractReplace.amount", "ContractReplace.amount_due"}, seen)
 }
+
+// TestOpenAPIEnumerationsAreNamed checks that each enumeration of the domain is one component
+// schema that records, bodies and query parameters refer to, so that a generated client has one
+// type for it (ClientStatus) rather than one per place it appears.
+func TestOpenAPIEnumerationsAreNamed(t *testing.T) {
+	t.Parallel()
+	var d struct {
+		Components struct {
+			Schemas map[string]struct {
+				Enum       []string                   `json:"enum"`
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	raw := httpapi.OpenAPIAt("")
+	require.NoError(t, json.Unmarshal(raw, &d))
+	for name, values := range map[string][]string{
+		"Role": {"management", "sales", "support"}, "ClientStatus": {"potential", "existing"},
+		"ContractStatus": {"open", "signed"}, "EventStatus": {"open", "closed"},
+		"AuditAction":   {"read", "create", "update", "delete", "assign", "sign"},
+		"AuditResource": {"user", "client", "contract", "event"},
+	} {
+		assert.Equal(t, values, d.Components.Schemas[name].Enum, name)
+	}
+	for name, s := range d.Components.Schemas {
+		for field, p := range s.Properties {
+			assert.NotContains(t, string(p), `"enum"`, "%s.%s lists its values in place of referring to its enumeration", name, field)
+		}
+	}
+	var params struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string          `json:"name"`
+				Schema json.RawMessage `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &params))
+	for _, want := range []struct{ path, param, ref string }{
+		{"/api/v1/clients", "status", "ClientStatus"}, {"/api/v1/users", "role", "Role"},
+		{"/api/v1/audit", "resource", "AuditResource"}, {"/api/v1/events", "status", "EventStatus"},
+	} {
+		var got string
+		for _, p := range params.Paths[want.path]["get"].Parameters {
+			if p.Name == want.param {
+				got = string(p.Schema)
+			}
+		}
+		assert.Contains(t, got, `"#/components/schemas/`+want.ref+`"`, "%s?%s", want.path, want.param)
+	}
+}
