@@ -105,6 +105,9 @@ type openAPIDoc struct {
 	Info struct {
 		Title, Version, Description string
 	} `json:"info"`
+	Servers []struct {
+		URL string `json:"url"`
+	} `json:"servers"`
 	Tags []struct {
 		Name string `json:"name"`
 	} `json:"tags"`
@@ -292,7 +295,11 @@ func docsOpOf(path, method string, op openAPIOp, d openAPIDoc) docsOp {
 	for _, p := range op.Permissions {
 		o.Perms = append(o.Perms, docsPerm{Resource: p.Resource, Action: p.Action, Note: p.Note})
 	}
-	o.ExampleRequest, o.ExampleResponse = exampleExchange(path, method, op, codes)
+	base := ""
+	if len(d.Servers) > 0 && d.Servers[0].URL != "/" {
+		base = d.Servers[0].URL
+	}
+	o.ExampleRequest, o.ExampleResponse = exampleExchange(base+path, method, op, codes)
 	return o
 }
 

@@ -11,3 +11,16 @@ func OpenAPIAt(basePath string) []byte {
 	}
 	return b
 }
+
+// DocsExampleRequest returns the example request the docs page shows for an operation, with the
+// routes mounted under basePath.
+func DocsExampleRequest(basePath, operationID string) string {
+	for _, g := range newDocsPage(OpenAPIAt(basePath)).view.Groups {
+		for _, op := range g.Ops {
+			if op.Anchor == "op-"+operationID {
+				return op.ExampleRequest
+			}
+		}
+	}
+	return ""
+}

@@ -185,6 +185,9 @@ func TestOpenAPIServer(t *testing.T) {
 	for base, want := range map[string]string{"": "/", "/": "/", "/crm": "/crm", "/crm/": "/crm", "/tenants/acme": "/tenants/acme"} {
 		assert.Equal(t, []string{want}, servers(httpapi.OpenAPIAt(base)), "base path %q", base)
 	}
+	assert.True(t, strings.HasPrefix(httpapi.DocsExampleRequest("", "getClient"), "GET /api/v1/clients/42\n"))
+	assert.True(t, strings.HasPrefix(httpapi.DocsExampleRequest("/crm", "getClient"), "GET /crm/api/v1/clients/42\n"),
+		"the docs page's example calls go to the server's prefix")
 }
 
 // TestOpenAPIMoneyIsAString checks that every amount in the document is a string with a
