@@ -8,10 +8,13 @@ PKGS := ./...
 test: lint
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
 
+# gofmt, go vet, and staticcheck with every check (staticcheck.conf); staticcheck is a tool of
+# go.mod, so `go tool` builds the pinned version with no global install.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 
 run:
 	$(GO) run ./cmd/epiccrm serve --demo

@@ -131,13 +131,6 @@ func collect[T any](t testing.TB, page func(cursor string) ([]T, string, error))
 	}
 }
 
-// requireCode fails the test unless err carries the crm error code want.
-func requireCode(t *testing.T, want string, err error, msgAndArgs ...any) {
-	t.Helper()
-	require.Error(t, err, msgAndArgs...)
-	require.Equal(t, want, crm.ErrorCode(err), "error: %v", err)
-}
-
 // assertCode checks that err carries the crm error code want.
 func assertCode(t *testing.T, want string, err error, msgAndArgs ...any) bool {
 	t.Helper()
