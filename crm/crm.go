@@ -15,6 +15,7 @@
 //   - ECONFLICT: a duplicate, or a state that forbids the change;
 //   - EPRECONDITION: the record changed since the version the caller gave;
 //   - EUNAUTHORIZED, ETHROTTLED: authentication failures;
+//   - EBUSY: too many password checks at once, retry after Error.RetryAfter;
 //   - EUNAVAILABLE: the database cannot be reached; EINTERNAL: anything unexpected.
 package crm
 
@@ -37,8 +38,12 @@ type Deps struct {
 	Passwords  Passwords
 	// Now returns the current time; nil means time.Now. Tests set it to a fixed clock.
 	Now func() time.Time
-	// Throttling sets the login throttling limits; the zero value means DefaultThrottling.
+	// Throttling sets the login throttling limits; zero fields take their DefaultThrottling
+	// value.
 	Throttling Throttling
+	// Hashing bounds the password hashes and checks that run at once; zero fields take their
+	// defaults (one per core, DefaultHashWait).
+	Hashing Hashing
 }
 
 // Service offers the use cases of the CRM. It is safe for concurrent use.
@@ -53,9 +58,11 @@ type Service struct {
 	passwords  Passwords
 	now        func() time.Time
 	throttling Throttling
-	dummyOnce  sync.Once
+	gates      *gates
+	hashing    Hashing
+	hashSlots  chan struct{}
+	dummyMu    sync.Mutex
 	dummyHash  string
-	dummyErr   error
 }
 
 // New returns a Service over deps. It does no I/O. It panics if a dependency is missing, since
@@ -63,18 +70,17 @@ type Service struct {
 func New(deps Deps) *Service {
 	if deps.Users == nil || deps.Clients == nil || deps.Contracts == nil || deps.Events == nil ||
 		deps.Audit == nil || deps.Throttle == nil || deps.Authorizer == nil || deps.Passwords == nil {
-		panic("crm.New: every dependency of Deps except Now and Throttling is required")
+		panic("crm.New: every dependency of Deps except Now, Throttling and Hashing is required")
 	}
 	s := &Service{
 		users: deps.Users, clients: deps.Clients, contracts: deps.Contracts, events: deps.Events,
 		audit: deps.Audit, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
-		now: deps.Now, throttling: deps.Throttling,
+		now: deps.Now, throttling: deps.Throttling.withDefaults(), gates: newGates(),
+		hashing: deps.Hashing.withDefaults(),
 	}
+	s.hashSlots = make(chan struct{}, s.hashing.MaxConcurrent)
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.throttling == (Throttling{}) {
-		s.throttling = DefaultThrottling
 	}
 	return s
 }
