@@ -76,7 +76,9 @@ func newEnvWith(t testing.TB, st store, cfg web.Config, pol crm.Authorizer) *env
 	clk := testclock.New(time.Date(2027, 3, 15, 9, 30, 0, 0, time.UTC))
 	deps := st.Deps()
 	deps.Authorizer = pol
-	deps.Passwords = password.New(password.ForTests)
+	if deps.Passwords == nil {
+		deps.Passwords = password.New(password.ForTests)
+	}
 	deps.Now = clk.Now
 	deps.Throttling = crm.Throttling{PerAccount: 4, PerAddress: 100, Window: 15 * time.Minute}
 	svc := crm.New(deps)
