@@ -61,7 +61,9 @@ type LoginAttempt struct {
 // ThrottleKey is one counter of login attempts and its limit: an attempt is let through only
 // while the failures and the attempts in flight under the key are fewer than Limit.
 type ThrottleKey struct {
-	Key   string
+	// Key names the counter: "account:<id>", "name:<canonical typed name>" or "addr:<address>".
+	Key string
+	// Limit is how many failures plus attempts in flight the key allows.
 	Limit int
 }
 
