@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -47,14 +48,16 @@ func nameKey(username string) string {
 // foldCase is Unicode full case folding; it is safe for concurrent use.
 var foldCase = cases.Fold()
 
-// canonicalName returns the form of a typed name under which its variants compare equal: NFKC
-// (compatibility forms such as full-width letters become the plain ones), then Unicode case
-// folding, then NFKC again (folding can denormalise). "Director", "DIRECTOR" and "ｄｉｒｅｃｔｏｒ"
-// all give "director", and "chİef" (U+0130) gives "chi̇ef".
-//
-// TODO(identity): unify with the username canonicalisation of the identity rules (RFC 8265
-// UsernameCaseMapped) once it lands, so that a typed name and a stored one fold alike.
+// canonicalName returns the form of a typed name under which its variants compare equal: the
+// canonical username (CanonicalUsername, the form logins look up) when the profile accepts the
+// name, and otherwise NFKC, Unicode case folding and NFKC again (folding can denormalise), the
+// form of EmailKey. "Nobody", "NOBODY" and "ｎｏｂｏｄｙ" all give "nobody", so an unknown name
+// is counted as one whichever way it is typed, as a known one is (by its account).
 func canonicalName(s string) string {
+	s = strings.TrimSpace(s)
+	if name, err := CanonicalUsername(s); err == nil {
+		return name
+	}
 	if !utf8.ValidString(s) {
 		return s
 	}

@@ -75,30 +75,44 @@ func concurrently(n int, login func(i int) error) map[string]int {
 	return count
 }
 
+// renameLegacy gives the user id a username as it may have been stored before usernames were
+// canonical (the identity rules refuse it now), straight in the fake store.
+func renameLegacy(w *world, id int64, username string) {
+	w.store.mu.Lock()
+	defer w.store.mu.Unlock()
+	u := *w.store.users[id]
+	u.Username = username
+	w.store.users[id] = &u
+}
+
 // TestRenamedAccountCannotResetAnotherAccountsCounter replays the rename attack of the security
-// test plan (case 37): the owner of an account renamed to a case variant of a victim's username
-// guesses the victim's password and logs in as themself between guesses. The victim's counter
-// is keyed by the victim's account, so the attacker's successes never reset it: exactly the
-// allowance of guesses is checked.
+// test plan (case 37): the owner of an account named "chİef" (U+0130, which simple lower-casing
+// turns into "chief"; an account kept from before usernames were canonical, since the identity
+// rules now refuse the name) guesses the password of the account "chief" and logs in as themself
+// between guesses. The victim's counter is keyed by the victim's account, so the attacker's
+// successes never reset it: exactly the allowance of guesses is checked.
 func TestRenamedAccountCannotResetAnotherAccountsCounter(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	ctx := context.Background()
-	_, err := w.svc.UpdateUser(w.ctxM, w.S2.ID, crm.UserInput{Username: crm.Some("Sam")}, 0)
+	_, err := w.svc.CreateUser(w.ctxM, crm.UserInput{Username: crm.Some("chief"), Email: crm.Some("chief@epic.example"),
+		Role: crm.Some(crm.RoleManagement), Password: crm.Some("a-secret-of-the-boss")})
 	require.NoError(t, err)
+	renameLegacy(w, w.S2.ID, "chİef")
 
 	count := map[string]int{}
 	for round := 0; round < 3; round++ {
 		for i := 0; i < 4; i++ {
-			_, err := w.svc.Authenticate(ctx, "sam", fmt.Sprintf("guess-%d-%d", round, i), "198.51.100.1")
+			_, err := w.svc.Authenticate(ctx, "chief", fmt.Sprintf("guess-%d-%d", round, i), "198.51.100.1")
 			count[crm.ErrorCode(err)]++
 		}
-		_, err := w.svc.Authenticate(ctx, "Sam", goodPassword, "198.51.100.2")
+		u, err := w.svc.Authenticate(ctx, "chİef", goodPassword, "198.51.100.2")
 		require.NoError(t, err, "the attacker's own login works")
+		require.Equal(t, w.S2.ID, u.ID)
 	}
 	assert.Equal(t, crm.DefaultThrottling.PerAccount, count[crm.EUNAUTHORIZED], "guesses checked")
 	assert.Equal(t, 12-crm.DefaultThrottling.PerAccount, count[crm.ETHROTTLED], "guesses refused")
-	_, err = w.svc.Authenticate(ctx, "sam", goodPassword, "198.51.100.3")
+	_, err = w.svc.Authenticate(ctx, "chief", "a-secret-of-the-boss", "198.51.100.3")
 	requireCode(t, err, crm.ETHROTTLED)
 }
 
