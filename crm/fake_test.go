@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ type memStore struct {
 	contracts map[int64]*crm.Contract
 	events    map[int64]*crm.Event
 	audit     []crm.AuditEntry
-	failures  map[string][]time.Time
+	failures  map[string][]loginRow
 	// lastVis records the visibility of the listed resource in the last list or count call, and
 	// lastAccess its whole Access, to check what the service asks for.
 	lastVis    crm.Visibility
@@ -38,7 +39,7 @@ func newMemStore() *memStore {
 	return &memStore{
 		users: map[int64]*crm.User{}, clients: map[int64]*crm.Client{},
 		contracts: map[int64]*crm.Contract{}, events: map[int64]*crm.Event{},
-		failures: map[string][]time.Time{},
+		failures: map[string][]loginRow{},
 	}
 }
 
@@ -612,35 +613,83 @@ func (m *memStore) ListAudit(_ context.Context, f crm.AuditFilter) ([]*crm.Audit
 	return page(out, func(e *crm.AuditEntry) int64 { return e.ID }, f.ListOptions)
 }
 
-func (m *memStore) RecordLoginFailure(_ context.Context, keys []string, at time.Time) error {
+// loginRow is one attempt recorded under a throttling key: in flight while attempt is set, a
+// failure once it is "".
+type loginRow struct {
+	at      time.Time
+	attempt string
+}
+
+func (m *memStore) ReserveLoginAttempt(_ context.Context, a crm.LoginAttempt) (bool, []crm.LoginCount, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, k := range keys {
-		m.failures[k] = append(m.failures[k], at)
+	counts := make([]crm.LoginCount, len(a.Keys))
+	reserve := true
+	for i, k := range a.Keys {
+		c := &counts[i]
+		for _, r := range m.failures[k.Key] {
+			switch {
+			case r.at.Before(a.Since):
+			case r.attempt != "" && !r.at.Before(a.StaleBefore):
+				c.InFlight++
+			default:
+				if c.Failures == 0 || r.at.Before(c.FirstFailure) {
+					c.FirstFailure = r.at
+				}
+				c.Failures++
+			}
+		}
+		reserve = reserve && c.Failures+c.InFlight < k.Limit
+	}
+	if reserve {
+		for _, k := range a.Keys {
+			m.failures[k.Key] = append(m.failures[k.Key], loginRow{at: a.At, attempt: a.ID})
+		}
+	}
+	return reserve, counts, nil
+}
+
+func (m *memStore) FailLoginAttempt(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, rows := range m.failures {
+		for i := range rows {
+			if rows[i].attempt == id {
+				rows[i].attempt = ""
+			}
+		}
 	}
 	return nil
 }
 
-func (m *memStore) LoginFailures(_ context.Context, key string, since time.Time) (int, time.Time, error) {
+func (m *memStore) ReleaseLoginAttempt(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n, first := 0, time.Time{}
-	for _, at := range m.failures[key] {
-		if !at.Before(since) {
-			if n == 0 || at.Before(first) {
-				first = at
-			}
-			n++
-		}
+	for k, rows := range m.failures {
+		m.failures[k] = slices.DeleteFunc(rows, func(r loginRow) bool { return r.attempt == id })
 	}
-	return n, first, nil
+	return nil
 }
 
 func (m *memStore) ClearLoginFailures(_ context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.failures, key)
+	m.failures[key] = slices.DeleteFunc(m.failures[key], func(r loginRow) bool { return r.attempt == "" })
 	return nil
+}
+
+// loginRows returns how many failures and attempts in flight are recorded under key.
+func (m *memStore) loginRows(key string) (failures, inFlight int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.failures[key] {
+		if r.attempt == "" {
+			failures++
+		} else {
+			inFlight++
+		}
+	}
+	return failures, inFlight
 }
 
 // auditOf returns the audit entries recorded for one record, oldest first.
@@ -654,20 +703,6 @@ func (m *memStore) auditOf(res crm.Resource, id int64) []crm.AuditEntry {
 		}
 	}
 	return out
-}
-
-func (m *memStore) ForgetLoginFailure(_ context.Context, keys []string, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, k := range keys {
-		for i, t := range m.failures[k] {
-			if t.Equal(at) {
-				m.failures[k] = append(m.failures[k][:i], m.failures[k][i+1:]...)
-				break
-			}
-		}
-	}
-	return nil
 }
 
 func (m *memStore) RecordLogin(_ context.Context, id int64, at time.Time, rehash string) error {

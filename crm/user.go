@@ -229,17 +229,21 @@ func (s *Service) userByLogin(ctx context.Context, typed string) (*User, error) 
 }
 
 // hashPassword vets a new password for u and returns its hash, or "" with the reasons in fe.
-func (s *Service) hashPassword(u *User, password string, fe *fieldErrors) string {
+// It fails (EBUSY) only when no hashing slot came free in time (see Hashing).
+func (s *Service) hashPassword(ctx context.Context, u *User, password string, fe *fieldErrors) (string, error) {
 	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
 		fe.add("password", "%s", strings.Join(problems, " "))
-		return ""
+		return "", nil
 	}
-	h, err := s.passwords.Hash(password)
+	h, err := s.hash(ctx, password)
+	if code := ErrorCode(err); code == EBUSY || code == EUNAVAILABLE {
+		return "", err
+	}
 	if err != nil {
 		fe.add("password", "cannot be used: %v", err)
-		return ""
+		return "", nil
 	}
-	return h
+	return h, nil
 }
 
 // userChanges lists the audited differences between two versions of a user.
@@ -288,7 +292,11 @@ func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User,
 	if !in.Password.Set || in.Password.Value == "" {
 		fe.add("password", "required")
 	} else {
-		u.PasswordHash = s.hashPassword(u, in.Password.Value, &fe)
+		h, err := s.hashPassword(ctx, u, in.Password.Value, &fe)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = h
 	}
 	if err := fe.err(); err != nil {
 		return nil, err
@@ -394,7 +402,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if in.Password.Set && manager {
 		probe := *current
 		in.apply(&probe, new(fieldErrors))
-		newHash = s.hashPassword(&probe, in.Password.Value, &pwErrs)
+		if newHash, err = s.hashPassword(ctx, &probe, in.Password.Value, &pwErrs); err != nil {
+			return nil, err
+		}
 	}
 	var unchanged User
 	u, err := s.users.UpdateUser(ctx, id, s.visibility(a, ResourceUser, ActionUpdate), func(u *User) ([]AuditEntry, error) {
@@ -491,24 +501,32 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	}
 	// A wrong current password counts against the account like a failed login, so that a
 	// stolen session cannot guess it without limit.
-	key := accountKey(u.Username)
-	now := s.clock()
-	if err := s.countAttempt(ctx, []string{key}, []int{s.throttling.PerAccount}, now); err != nil {
+	key := accountKey(u.ID)
+	att, err := s.beginAttempt(ctx, []ThrottleKey{{Key: key, Limit: s.throttling.PerAccount}})
+	if err != nil {
 		return err
 	}
-	if ok, _ := s.passwords.Verify(u.PasswordHash, current); !ok {
+	defer att.release()
+	ok, _, err := s.verify(ctx, u.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := att.fail(); err != nil {
+			return err
+		}
 		return &Error{Code: EINVALID, Message: "the current password is wrong",
 			Fields: []FieldError{{Field: "current_password", Message: "is wrong"}}}
 	}
-	if err := s.throttle.ClearLoginFailures(ctx, key); err != nil {
+	if err := att.succeed(key); err != nil {
 		return err
 	}
 	var fe fieldErrors
 	hash := ""
 	if next == current {
 		fe.add("password", "must differ from the current password")
-	} else {
-		hash = s.hashPassword(u, next, &fe)
+	} else if hash, err = s.hashPassword(ctx, u, next, &fe); err != nil {
+		return err
 	}
 	if err := fe.err(); err != nil {
 		return err

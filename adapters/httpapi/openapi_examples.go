@@ -55,7 +55,7 @@ var resultExamples = map[string]any{
 	"AuditEntryPage": examplePage(exampleAudit),
 	"TokenPair": jwtauth.Pair{AccessToken: "eyJhbGciOiJFZERTQSIsImtpZCI6IjFmM2MiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIyIn0.c2lnbmF0dXJl",
 		RefreshToken: "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D", TokenType: "Bearer", ExpiresIn: 900},
-	"Status": status{Status: "ok"},
+	"Status":    status{Status: "ok"},
 	"Readiness": readiness{Status: "ok", Policy: crm.Ptr("3f9a1c0b7d2e")},
 	"JWKS": obj{"keys": []obj{{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": "1f3c",
 		"x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}},
