@@ -8,13 +8,18 @@ import (
 // AuditEntry records one change: who did what to which record and when. Changes maps each
 // changed field to its [old, new] values (nil for none); passwords never appear in it.
 type AuditEntry struct {
-	ID         int64             `json:"id"`
-	At         time.Time         `json:"at"`
-	ActorID    int64             `json:"actor_id"`
-	Action     Action            `json:"action"`
-	Resource   Resource          `json:"resource"`
-	ResourceID int64             `json:"resource_id"`
-	Changes    map[string][2]any `json:"changes"`
+	ID      int64     `json:"id"`
+	At      time.Time `json:"at"`
+	ActorID int64     `json:"actor_id"`
+	// ActorUsername and ActorName are the acting user's username and full name at the time of
+	// the change (empty for the system), kept so that the log shows who acted as they were then,
+	// whatever they are called now.
+	ActorUsername string            `json:"actor_username"`
+	ActorName     string            `json:"actor_name"`
+	Action        Action            `json:"action"`
+	Resource      Resource          `json:"resource"`
+	ResourceID    int64             `json:"resource_id"`
+	Changes       map[string][2]any `json:"changes"`
 }
 
 // AuditFilter narrows an audit query. Zero fields do not filter.
@@ -65,7 +70,8 @@ func validResource(r Resource) bool {
 	return false
 }
 
-// entry builds the audit entry of one change by the acting user. A created record has no old
+// entry builds the audit entry of one change by the acting user, with their username and name
+// as they are now (a is the caller as read at the start of the request). A created record has no old
 // values and a deleted one no new values: those sides are nil rather than zero values.
 func (s *Service) entry(a *User, act Action, res Resource, id int64, changes map[string][2]any) AuditEntry {
 	if changes == nil {
@@ -79,7 +85,11 @@ func (s *Service) entry(a *User, act Action, res Resource, id int64, changes map
 			changes[field] = [2]any{v[0], nil}
 		}
 	}
-	return AuditEntry{At: s.clock(), ActorID: a.ID, Action: act, Resource: res, ResourceID: id, Changes: changes}
+	e := AuditEntry{At: s.clock(), ActorID: a.ID, Action: act, Resource: res, ResourceID: id, Changes: changes}
+	if a.ID != 0 {
+		e.ActorUsername, e.ActorName = a.Username, a.FullName()
+	}
+	return e
 }
 
 // diff records a field's change in changes when old and new differ (pointers by value), or

@@ -86,7 +86,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	// refused like an unknown one, after the same dummy verification.
 	var u *User
 	if cleanText(username, false) {
-		found, err := s.users.FindUserByUsername(ctx, username)
+		found, err := s.userByLogin(ctx, username)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return nil, err
 		}
@@ -210,8 +210,10 @@ type RefreshTokenStore interface {
 	// already used it revokes the token's whole family, then returns EUNAUTHORIZED. Of several
 	// concurrent uses of one token, exactly one succeeds.
 	UseRefreshToken(ctx context.Context, hash []byte, now time.Time) (*RefreshToken, error)
-	// RevokeRefreshToken revokes the family of the token with hash; an unknown hash is no error.
-	RevokeRefreshToken(ctx context.Context, hash []byte) error
+	// RevokeRefreshToken revokes the family of the token with hash when that token was issued
+	// to the user userID. An unknown hash, or the token of another user, changes nothing and is
+	// no error, so that a caller cannot learn whether someone else's token exists.
+	RevokeRefreshToken(ctx context.Context, hash []byte, userID int64) error
 }
 
 // Session is a server-side admin UI session. Only a hash of its id is kept.

@@ -77,8 +77,67 @@ var Scopes = []Scope{ScopeAny, ScopeOwn, ScopeAssigned, ScopeSelf}
 // Authorizer tells which scopes a role has for an action on a resource; none means never. The
 // policy package implements it from a Casbin model and policy file. Implementations must be
 // safe for concurrent use.
+//
+// The Service trusts an Authorizer with who may do what, not with what the scopes mean: a
+// scope that makes no sense for the resource and action (see SensibleScopes), or that is not
+// one of Scopes, is ignored and grants nothing, whatever the Authorizer says.
 type Authorizer interface {
 	Scopes(role Role, res Resource, act Action) []Scope
+}
+
+// sensibleScopes lists, for each resource, the actions that exist for it and the scopes each of
+// them may take. The Service applies a scope outside this table nowhere: it would either never
+// take effect, or take effect more widely than it says (assign is checked on every record the
+// role may already update or create, so "assign, own" would mean "assign, any" there).
+var sensibleScopes = map[Resource]map[Action][]Scope{
+	ResourceUser: {
+		ActionRead:   {ScopeAny, ScopeSelf},
+		ActionCreate: {ScopeAny},
+		ActionUpdate: {ScopeAny, ScopeSelf},
+		ActionDelete: {ScopeAny}, // nobody deletes their own account
+	},
+	ResourceClient: {
+		ActionRead:   recordScopes,
+		ActionCreate: {ScopeAny}, // a new client has no parent record to be own or assigned
+		ActionUpdate: recordScopes,
+		ActionDelete: recordScopes,
+		ActionAssign: {ScopeAny},
+	},
+	ResourceContract: {
+		ActionRead:   recordScopes,
+		ActionCreate: recordScopes, // the scope applies to the client
+		ActionUpdate: recordScopes,
+		ActionDelete: recordScopes,
+		ActionSign:   recordScopes,
+		ActionAssign: {ScopeAny},
+	},
+	ResourceEvent: {
+		ActionRead:   recordScopes,
+		ActionCreate: recordScopes, // the scope applies to the contract
+		ActionUpdate: recordScopes,
+		ActionDelete: recordScopes,
+		ActionAssign: {ScopeAny},
+	},
+	ResourceAudit: {
+		ActionRead: {ScopeAny}, // the audit log is read as a whole
+	},
+}
+
+// recordScopes are the scopes of clients, contracts and events, which have contacts.
+var recordScopes = []Scope{ScopeAny, ScopeOwn, ScopeAssigned}
+
+// SensibleScopes returns the scopes that make sense for act on res, in the order of Scopes, or
+// nil when the action does not exist for the resource (only contracts are signed; users and the
+// audit log have no contacts to assign; the audit log is only read). The Service ignores every
+// other scope an Authorizer returns, and the policy package refuses a policy line that asks for
+// one. The caller may keep and change the returned slice.
+func SensibleScopes(res Resource, act Action) []Scope {
+	return slices.Clone(sensibleScopes[res][act])
+}
+
+// ScopeMakesSense reports whether sc is one of SensibleScopes(res, act).
+func ScopeMakesSense(res Resource, act Action, sc Scope) bool {
+	return slices.Contains(sensibleScopes[res][act], sc)
 }
 
 // Visibility is a set of records expressed as conditions that a store turns into SQL. The
@@ -104,10 +163,26 @@ func (v Visibility) None() bool {
 // Everything is the Visibility of every record, for trusted internal calls.
 var Everything = Visibility{Any: true}
 
+// scopes returns the scopes the Authorizer gives role for (res, act) that make sense for them,
+// each once, in the order of Scopes. Any other scope is dropped: it grants nothing (fail closed).
+func (s *Service) scopes(role Role, res Resource, act Action) []Scope {
+	given := s.authz.Scopes(role, res, act)
+	if len(given) == 0 {
+		return nil
+	}
+	var out []Scope
+	for _, sc := range sensibleScopes[res][act] {
+		if slices.Contains(given, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
 // visibility turns the caller's scopes for (res, act) into a Visibility.
 func (s *Service) visibility(a *User, res Resource, act Action) Visibility {
 	var v Visibility
-	for _, sc := range s.authz.Scopes(a.Role, res, act) {
+	for _, sc := range s.scopes(a.Role, res, act) {
 		id := a.ID
 		switch sc {
 		case ScopeAny:
@@ -125,7 +200,7 @@ func (s *Service) visibility(a *User, res Resource, act Action) Visibility {
 
 // allowed reports whether the caller has any scope at all for (res, act).
 func (s *Service) allowed(a *User, res Resource, act Action) bool {
-	return len(s.authz.Scopes(a.Role, res, act)) > 0
+	return len(s.scopes(a.Role, res, act)) > 0
 }
 
 type actorKey struct{}
@@ -168,7 +243,7 @@ func (s *Service) Permissions(ctx context.Context) map[Resource]map[Action][]Sco
 	}
 	for _, res := range Resources {
 		for _, act := range Actions {
-			if sc := s.authz.Scopes(a.Role, res, act); len(sc) > 0 {
+			if sc := s.scopes(a.Role, res, act); len(sc) > 0 {
 				if out[res] == nil {
 					out[res] = map[Action][]Scope{}
 				}

@@ -150,6 +150,7 @@ func (in *ClientInput) apply(c *Client, fe *fieldErrors) {
 	checkText(fe, "first_name", c.FirstName, false)
 	checkText(fe, "last_name", c.LastName, false)
 	checkText(fe, "company", c.Company, false)
+	checkText(fe, "email", c.Email, false)
 	if !c.Status.Valid() {
 		fe.add("status", "must be potential or existing")
 	}

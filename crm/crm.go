@@ -2,7 +2,9 @@
 // cases a Service offers on them, the rules those use cases enforce (permissions included) and
 // the ports (interfaces) that adapters implement: stores, the policy, password hashing.
 //
-// The package imports only the standard library. Every entry point (the REST API, the admin UI,
+// The package imports only the standard library, and for the canonical forms of usernames and
+// emails two packages of pure Unicode data and functions (golang.org/x/text and
+// go.mau.fi/util/confusable): no I/O, no framework. Every entry point (the REST API, the admin UI,
 // a Go program that embeds the CRM) goes through a Service, so they cannot disagree on a rule.
 //
 // A Service method takes the acting user from its context (see NewContext) and returns an *Error

@@ -123,16 +123,36 @@ func (m *memStore) CreateUser(_ context.Context, u *crm.User, a []crm.AuditEntry
 	if m.fail != nil {
 		return m.fail
 	}
-	for _, o := range m.users {
-		if o.Username == u.Username || strings.EqualFold(o.Email, u.Email) {
-			return crm.Errorf(crm.ECONFLICT, "username or email already in use")
-		}
+	if err := m.userTaken(u, 0); err != nil {
+		return err
 	}
 	m.nextID++
 	u.ID, u.Version = m.nextID, 1
 	c := *u
 	m.users[u.ID] = &c
 	m.writeAudit(a, u.ID)
+	return nil
+}
+
+// userTaken returns the conflict, naming the field as the stores do, of writing u (id 0 for a
+// new user) when another user has its username, username skeleton or email key.
+func (m *memStore) userTaken(u *crm.User, id int64) error {
+	for _, o := range m.users {
+		if o.ID == id {
+			continue
+		}
+		field := ""
+		switch {
+		case o.Username == u.Username || crm.UsernameSkeleton(o.Username) == crm.UsernameSkeleton(u.Username):
+			field = "username"
+		case crm.EmailKey(o.Email) == crm.EmailKey(u.Email):
+			field = "email"
+		default:
+			continue
+		}
+		return &crm.Error{Code: crm.ECONFLICT, Message: "username or email already in use",
+			Fields: []crm.FieldError{{Field: field, Message: "is already in use"}}}
+	}
 	return nil
 }
 
@@ -203,10 +223,8 @@ func (m *memStore) UpdateUser(_ context.Context, id int64, v crm.Visibility, fn 
 	if m.fail != nil {
 		return nil, m.fail
 	}
-	for _, o := range m.users {
-		if o.ID != id && (o.Username == c.Username || strings.EqualFold(o.Email, c.Email)) {
-			return nil, crm.Errorf(crm.ECONFLICT, "username or email already in use")
-		}
+	if err := m.userTaken(&c, id); err != nil {
+		return nil, err
 	}
 	c.Version++
 	m.users[id] = &c

@@ -14,11 +14,12 @@ import (
 )
 
 // FuzzCleanText checks the text rule of every field and filter: single-line clean text is
-// valid UTF-8 with no control character at all; multi-line text allows line breaks and tabs
-// and nothing else more; and single-line clean text is always clean multi-line text.
+// valid UTF-8 with no control character and no invisible format character (Cf) at all;
+// multi-line text allows line breaks and tabs and nothing else more; and single-line clean text
+// is always clean multi-line text.
 func FuzzCleanText(f *testing.F) {
 	for _, s := range []string{"", "Ann Lee", "Zoë's gala", "日本語", "a\x00b", "a\nb", "a\r\nb\tc", "\xff\xfe", "a\u0085b",
-		"\x7f", "\u200b", "\u2028", "\U0010FFFF", "\xed\xa0\x80", "\xc0\xaf"} {
+		"\x7f", "\u200b", "\u202e", "\ufeff", "\u2028", "\U0010FFFF", "\xed\xa0\x80", "\xc0\xaf"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -34,6 +35,9 @@ func FuzzCleanText(f *testing.F) {
 				if r != '\n' && r != '\r' && r != '\t' {
 					wantMulti = false
 				}
+			}
+			if unicode.Is(unicode.Cf, r) {
+				wantSingle, wantMulti = false, false
 			}
 		}
 		assert.Equal(t, wantSingle, single, "CleanText(%q)", s)

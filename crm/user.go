@@ -70,12 +70,14 @@ var UserSortable = []string{"id", "username", "email", "first_name", "last_name"
 // UserStore keeps users.
 type UserStore interface {
 	// CreateUser inserts u, setting its ID and Version, and writes the audit entries (their
-	// ResourceID set to the new ID) in the same transaction. Returns ECONFLICT if the username,
-	// or the email case-insensitively, is taken.
+	// ResourceID set to the new ID) in the same transaction. Returns ECONFLICT if another user
+	// has the username or one with the same UsernameSkeleton (the error's Fields then name
+	// "username"), or an email with the same EmailKey (Fields name "email").
 	CreateUser(ctx context.Context, u *User, audit []AuditEntry) error
 	// FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.
 	FindUser(ctx context.Context, id int64, vis Visibility) (*User, error)
-	// FindUserByUsername returns the user with exactly that username, or ENOTFOUND.
+	// FindUserByUsername returns the user with exactly that username (stored usernames are
+	// canonical: the caller canonicalizes what it looks up), or ENOTFOUND.
 	FindUserByUsername(ctx context.Context, username string) (*User, error)
 	// ListUsers returns one page of the users within vis that match f, and the cursor of the next
 	// page ("" on the last). Returns EMALFORMED for a bad cursor.
@@ -90,7 +92,7 @@ type UserStore interface {
 	// UpdateUser locks the user with id if it is within vis (ENOTFOUND otherwise) and calls fn
 	// with it. If fn returns an error nothing is written; otherwise the changed user (its Version
 	// incremented) and the audit entries fn returned commit in one transaction. Returns ECONFLICT
-	// for a taken username or email.
+	// for a taken username or email, naming the field as CreateUser does.
 	UpdateUser(ctx context.Context, id int64, vis Visibility, fn func(*User) ([]AuditEntry, error)) (*User, error)
 	// DeleteUser locks the user with id if it is within vis (ENOTFOUND otherwise), calls fn, and
 	// deletes the user and writes the audit entries in one transaction. Returns ECONFLICT while
@@ -129,10 +131,19 @@ func validUsername(s string) bool {
 	return true
 }
 
-// apply sets the given fields of in on u, collecting every invalid one.
+// apply sets the given fields of in on u, collecting every invalid one. The username is stored
+// in its canonical form (see CanonicalUsername): a username the caller sends is canonicalized or
+// refused, and one stored before usernames were canonical is canonicalized on the user's next
+// write (or kept as it is, if the profile refuses it).
 func (in *UserInput) apply(u *User, fe *fieldErrors) {
+	badUsername := false
 	if in.Username.Set {
 		u.Username = strings.TrimSpace(in.Username.Value)
+	}
+	if name, err := CanonicalUsername(u.Username); err == nil {
+		u.Username = name
+	} else if in.Username.Set && u.Username != "" {
+		badUsername = true
 	}
 	if in.Email.Set {
 		u.Email = strings.TrimSpace(in.Email.Value)
@@ -149,12 +160,19 @@ func (in *UserInput) apply(u *User, fe *fieldErrors) {
 	if in.IsActive.Set {
 		u.IsActive = in.IsActive.Value
 	}
-	if !validUsername(u.Username) {
+	switch {
+	case badUsername:
+		fe.add("username", "is not a valid username: use 1 to 150 letters, digits and @ . + - _, "+
+			"without spaces, symbols, invisible characters or mixed writing directions")
+	case u.Username == "":
 		fe.add("username", "required: 1 to 150 letters, digits and @ . + - _")
+	case !validUsername(u.Username):
+		fe.add("username", "must be 1 to 150 letters, digits and @ . + - _")
 	}
 	if !validEmail(u.Email) {
 		fe.add("email", "required: a valid email address such as ann@example.com")
 	}
+	checkText(fe, "email", u.Email, false)
 	checkLen(fe, "first_name", u.FirstName, maxNameLen)
 	checkLen(fe, "last_name", u.LastName, maxNameLen)
 	checkText(fe, "first_name", u.FirstName, false)
@@ -170,19 +188,45 @@ func checkLen(fe *fieldErrors, field, v string, max int) {
 	}
 }
 
-// nameConflict turns the store's conflict on writing a user (whose username is username and id
-// id, 0 for a new one) into one that names the field taken, so that a form can show it next to
-// that field: the username when another user has it, the email otherwise.
-func (s *Service) nameConflict(ctx context.Context, err error, username string, id int64) error {
+// nameConflict turns the store's conflict on writing a user whose username is username into one
+// that names the field taken, so that a form can show it next to that field: the username when
+// the store names it (another user has it, or one that looks the same), the email otherwise.
+func nameConflict(err error, username string) error {
 	if ErrorCode(err) != ECONFLICT {
 		return err
 	}
-	if other, ferr := s.users.FindUserByUsername(ctx, username); ferr == nil && other.ID != id {
-		return &Error{Code: ECONFLICT, Err: err, Message: "the username " + username + " is taken: choose another",
-			Fields: []FieldError{{Field: "username", Message: "is already taken"}}}
+	for _, f := range ErrorFields(err) {
+		if f.Field == "username" {
+			return &Error{Code: ECONFLICT, Err: err,
+				Message: "the username " + username + " is taken, or looks the same as one that is: choose another",
+				Fields:  []FieldError{{Field: "username", Message: "is already taken"}}}
+		}
 	}
 	return &Error{Code: ECONFLICT, Err: err, Message: "another user already has this email address",
 		Fields: []FieldError{{Field: "email", Message: "is already in use by another user"}}}
+}
+
+// sameUsername reports whether a username sent for a user is the one they have, as typed or in
+// its canonical form: sending back one's own username is no attempt to change it.
+func sameUsername(sent, current string) bool {
+	sent = strings.TrimSpace(sent)
+	name, err := CanonicalUsername(sent)
+	return sent == current || err == nil && name == current
+}
+
+// userByLogin returns the account a typed username names: the one whose username is the typed
+// name's canonical form (so any case or width logs in), or, for an account stored before
+// usernames were canonical, the one named exactly as typed. It returns ENOTFOUND for a name no
+// account has.
+func (s *Service) userByLogin(ctx context.Context, typed string) (*User, error) {
+	typed = strings.TrimSpace(typed)
+	if name, err := CanonicalUsername(typed); err == nil {
+		u, err := s.users.FindUserByUsername(ctx, name)
+		if ErrorCode(err) != ENOTFOUND || name == typed {
+			return u, err
+		}
+	}
+	return s.users.FindUserByUsername(ctx, typed)
 }
 
 // hashPassword vets a new password for u and returns its hash, or "" with the reasons in fe.
@@ -253,7 +297,7 @@ func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User,
 	u.AuthVersion = 1
 	changes := userChanges(&User{}, u, true)
 	if err := s.users.CreateUser(ctx, u, []AuditEntry{s.entry(a, ActionCreate, ResourceUser, 0, changes)}); err != nil {
-		return nil, s.nameConflict(ctx, err, u.Username, 0)
+		return nil, nameConflict(err, u.Username)
 	}
 	return u, nil
 }
@@ -326,11 +370,13 @@ func (f *UserFilter) check() error {
 	return nil
 }
 
-// UpdateUser changes the given fields of a user. Role, activity and another user's password
-// may only be changed by a caller who may update any user (management), and never on their own
-// record: a user changes their own password with ChangePassword. A change of role, activity or
-// password ends the user's sessions and tokens. ifVersion, when not 0, must be the record's
-// current version (EPRECONDITION otherwise).
+// UpdateUser changes the given fields of a user. Username and email may only be changed by a
+// caller who may update any user (management): others change their own first and last names,
+// and get EFORBIDDEN naming the field for the rest, before any check that could tell them
+// whether a name is taken. Role, activity and another user's password may only be changed by
+// management, and never on their own record: a user changes their own password with
+// ChangePassword. A change of role, activity or password ends the user's sessions and tokens.
+// ifVersion, when not 0, must be the record's current version (EPRECONDITION otherwise).
 func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVersion int64) (*User, error) {
 	a, err := actor(ctx)
 	if err != nil {
@@ -340,7 +386,8 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if err != nil {
 		return nil, err
 	}
-	manager := s.visibility(a, ResourceUser, ActionUpdate).Any && id != a.ID
+	anyUser := s.visibility(a, ResourceUser, ActionUpdate).Any
+	manager := anyUser && id != a.ID
 	// A new password is vetted and hashed before the write's transaction: hashing is slow on
 	// purpose, and must not hold a lock (SQLite has one writer).
 	var pwErrs fieldErrors
@@ -364,6 +411,12 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		}
 		if in.Password.Set && !manager {
 			return nil, forbiddenField("password", "change your own password with your current password")
+		}
+		if in.Username.Set && !anyUser && !sameUsername(in.Username.Value, u.Username) {
+			return nil, forbiddenField("username", "only management may change a username")
+		}
+		if in.Email.Set && !anyUser && strings.TrimSpace(in.Email.Value) != u.Email {
+			return nil, forbiddenField("email", "only management may change an email address")
 		}
 		fe := append(fieldErrors(nil), pwErrs...)
 		in.apply(u, &fe)
@@ -393,7 +446,10 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if in.Username.Set {
 		username = strings.TrimSpace(in.Username.Value)
 	}
-	return u, notFoundAsForbidden(s.nameConflict(ctx, err, username, id), "change this user")
+	if name, cerr := CanonicalUsername(username); cerr == nil {
+		username = name
+	}
+	return u, notFoundAsForbidden(nameConflict(err, username), "change this user")
 }
 
 // DeleteUser deletes a user. It is refused (ECONFLICT) while the user is still the sales or

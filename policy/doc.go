@@ -39,10 +39,11 @@
 //   - a blank value; an unknown resource, action or scope;
 //   - an action that does not exist for the resource (only contracts are signed; users and
 //     the audit log have no contacts to assign; the audit log is only read);
-//   - a scope that makes no sense for the resource and action: self is only for user
-//     records, own and assigned never are; creating a client or a user, assign (which the CRM
-//     applies to every record the role may update or create) and the audit log take scope any;
-//     nobody deletes their own account, so user delete takes scope any;
+//   - a scope that makes no sense for the resource and action (crm.SensibleScopes, the table
+//     the CRM itself applies whatever its Authorizer says): self is only for user records, own
+//     and assigned never are; creating a client or a user, assign (which the CRM applies to
+//     every record the role may update or create) and the audit log take scope any; nobody
+//     deletes their own account, so user delete takes scope any;
 //   - a duplicate of an earlier line;
 //   - a role that no user role holds or inherits (see above);
 //   - a g line whose inherited role has no permissions at all, whose roles form a cycle, or
@@ -53,6 +54,12 @@
 //
 // A *Policy is immutable once loaded: Scopes reads a table computed at load time from the
 // Casbin enforcer's implicit permissions of each user role (inheritance resolved), so it is
-// safe for concurrent use and costs a map lookup. To change the rules, load a new *Policy and
-// build a new crm.Service with it (the server does so when it restarts).
+// safe for concurrent use and costs a map lookup. Its Fingerprint names its effective rules,
+// and its Warnings point out what, though valid, probably locks people out (nobody may manage
+// users, management lost a permission of the built-in policy, nobody may read a resource).
+//
+// To change the rules while the CRM runs, give the crm.Service a *Live (Watch) rather than a
+// *Policy: it follows the policy file, reloads it on ReloadOnSignal's signals (SIGHUP for the
+// server), and swaps a new *Policy in atomically once it has passed every check, so a request
+// never sees half a policy and a bad file never replaces a good one.
 package policy

@@ -12,9 +12,10 @@ import (
 // resource. It implements crm.Authorizer. A Policy never changes once made, so it is safe for
 // concurrent use.
 type Policy struct {
-	name   string
-	roles  []string
-	scopes map[key][]crm.Scope
+	name        string
+	roles       []string
+	scopes      map[key][]crm.Scope
+	fingerprint string
 }
 
 var _ crm.Authorizer = (*Policy)(nil)
@@ -60,7 +61,7 @@ func Parse(name string, text []byte) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Policy{name: name, roles: roleNames(rules), scopes: scopes}, nil
+	return &Policy{name: name, roles: roleNames(rules), scopes: scopes, fingerprint: fingerprint(scopes)}, nil
 }
 
 // roleNames lists the roles rules name: the user roles in the order of crm.Roles, then the

@@ -8,46 +8,6 @@ import (
 	"github.com/epicevents/epiccrm/crm"
 )
 
-// sensible lists, for each resource, the actions that exist for it and the scopes each of
-// them may take. A permission outside this table could never take effect in the CRM, or would
-// take effect more widely than it says, so a line asking for one is refused.
-var sensible = map[crm.Resource]map[crm.Action][]crm.Scope{
-	crm.ResourceUser: {
-		crm.ActionRead:   {crm.ScopeAny, crm.ScopeSelf},
-		crm.ActionCreate: {crm.ScopeAny},
-		crm.ActionUpdate: {crm.ScopeAny, crm.ScopeSelf},
-		crm.ActionDelete: {crm.ScopeAny},
-	},
-	crm.ResourceClient: {
-		crm.ActionRead:   recordScopes,
-		crm.ActionCreate: {crm.ScopeAny},
-		crm.ActionUpdate: recordScopes,
-		crm.ActionDelete: recordScopes,
-		crm.ActionAssign: {crm.ScopeAny},
-	},
-	crm.ResourceContract: {
-		crm.ActionRead:   recordScopes,
-		crm.ActionCreate: recordScopes,
-		crm.ActionUpdate: recordScopes,
-		crm.ActionDelete: recordScopes,
-		crm.ActionSign:   recordScopes,
-		crm.ActionAssign: {crm.ScopeAny},
-	},
-	crm.ResourceEvent: {
-		crm.ActionRead:   recordScopes,
-		crm.ActionCreate: recordScopes,
-		crm.ActionUpdate: recordScopes,
-		crm.ActionDelete: recordScopes,
-		crm.ActionAssign: {crm.ScopeAny},
-	},
-	crm.ResourceAudit: {
-		crm.ActionRead: {crm.ScopeAny},
-	},
-}
-
-// recordScopes are the scopes of clients, contracts and events, which have contacts.
-var recordScopes = []crm.Scope{crm.ScopeAny, crm.ScopeOwn, crm.ScopeAssigned}
-
 // checkValue returns why v is not one of the known values, or "" when it is.
 func checkValue[T ~string](kind string, v string, known []T) string {
 	if slices.Contains(known, T(v)) {
@@ -69,13 +29,15 @@ func commentHint(v string) string {
 }
 
 // checkSense returns why (res, act, sc) can never be a sensible permission, or "" when it can.
-// All three are known values.
+// All three are known values. Which scopes make sense is the domain's table (crm.SensibleScopes),
+// which the CRM applies whatever the policy says; a line outside it is refused here so that an
+// operator learns it at once rather than seeing it silently grant nothing.
 func checkSense(res crm.Resource, act crm.Action, sc crm.Scope) string {
-	scopes, ok := sensible[res][act]
-	if !ok {
+	scopes := crm.SensibleScopes(res, act)
+	if scopes == nil {
 		return fmt.Sprintf("%s records cannot be given the action %q: their actions are %s", res, act, actionsOf(res))
 	}
-	if slices.Contains(scopes, sc) {
+	if crm.ScopeMakesSense(res, act, sc) {
 		return ""
 	}
 	why := "it is not one of the scopes of this action"
@@ -100,7 +62,7 @@ func checkSense(res crm.Resource, act crm.Action, sc crm.Scope) string {
 func actionsOf(res crm.Resource) string {
 	var names []string
 	for _, a := range crm.Actions {
-		if _, ok := sensible[res][a]; ok {
+		if crm.SensibleScopes(res, a) != nil {
 			names = append(names, string(a))
 		}
 	}

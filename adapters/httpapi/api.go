@@ -54,7 +54,7 @@ func New(cfg Config, svc *crm.Service, tokens *jwtauth.Issuer, db Pinger) *API {
 	}
 	cfg = cfg.withDefaults()
 	a := &API{cfg: cfg, svc: svc, tokens: tokens, db: db, log: cfg.Logger,
-		errs: &errorWriter{log: cfg.Logger}, metrics: newMetrics(db)}
+		errs: &errorWriter{log: cfg.Logger}, metrics: newMetrics(db, svc.Authorizer())}
 	a.ops = a.operations()
 	doc, err := json.MarshalIndent(buildOpenAPI(a.ops), "", "  ")
 	if err != nil {

@@ -80,13 +80,19 @@ func (a *API) refresh(c *fiber.Ctx) error {
 	return sendTokens(c, pair)
 }
 
-// logout revokes a refresh token (and its family).
+// logout revokes a refresh token (and its family) of the caller. It needs the caller's access
+// token, and revokes only the caller's own tokens: another user's token, like an unknown one,
+// is answered 204 too and left working, so that the answer tells nothing of it.
 func (a *API) logout(c *fiber.Ctx) error {
 	in, err := decodeBody[refreshInput](c, refreshBody, modeCreate)
 	if err != nil {
 		return err
 	}
-	if err := a.tokens.Logout(ctxOf(c), in.RefreshToken.Value); err != nil {
+	uid, ok := c.Locals(localUserID).(int64)
+	if !ok {
+		return errNoToken()
+	}
+	if err := a.tokens.Logout(ctxOf(c), uid, in.RefreshToken.Value); err != nil {
 		return err
 	}
 	return sendNoContent(c)

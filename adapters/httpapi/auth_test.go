@@ -192,6 +192,26 @@ func TestRefreshTokens(t *testing.T) {
 			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 		})
 
+		t.Run("logout with another user's refresh token leaves it working", func(t *testing.T) {
+			victim := e.loginAs(t, "paula", testPassword)
+			intruder := e.loginAs(t, "sam", testPassword)
+			unknown := strings.Repeat("A", 43)
+			var answers [][]byte
+			for _, token := range []string{victim.RefreshToken, unknown} {
+				resp, body := e.do(t, req{method: "POST", path: "/api/v1/auth/logout", body: `{"refresh_token":"` + token + `"}`,
+					header: map[string]string{"Authorization": "Bearer " + intruder.AccessToken}})
+				require.Equal(t, http.StatusNoContent, resp.StatusCode, "body: %s", body)
+				answers = append(answers, body)
+			}
+			assert.Equal(t, answers[1], answers[0], "the answer does not tell another user's token from an unknown one")
+			resp, p := refresh(t, victim.RefreshToken)
+			require.Equal(t, http.StatusOK, resp.StatusCode, "the victim's login was ended by someone else")
+			resp, _ = e.withToken(t, "Bearer "+p.AccessToken, "GET", "/api/v1/me")
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			resp, _ = refresh(t, intruder.RefreshToken)
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "the caller's own login goes on")
+		})
+
 		t.Run("an access token is not a refresh token", func(t *testing.T) {
 			p := e.loginAs(t, "pat", testPassword)
 			resp, _ := refresh(t, p.AccessToken)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/epicevents/epiccrm/adapters/httpapi"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/policy"
 )
 
 // secretCause is a driver error full of internals that must never reach a client.
@@ -149,7 +150,9 @@ func TestHealthAndReadiness(t *testing.T) {
 			require.Equal(t, tc.ready, resp.StatusCode, "body: %s", body)
 			assert.Less(t, time.Since(start), 2*time.Second, "readiness waited past its timeout")
 			if tc.ready == 200 {
-				assert.JSONEq(t, `{"status":"ok"}`, string(body))
+				def, err := policy.Default()
+				require.NoError(t, err)
+				assert.JSONEq(t, `{"status":"ok","policy":"`+def.Fingerprint()+`"}`, string(body), "the policy in force is named")
 			} else {
 				p := decodeProblem(t, resp, body)
 				assert.NotContains(t, string(body), "secret_table")

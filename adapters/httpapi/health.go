@@ -6,9 +6,26 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// status is the body of /healthz and /readyz.
+// status is the body of /healthz.
 type status struct {
 	Status string `json:"status"`
+}
+
+// readiness is the body of /readyz: the status, and the fingerprint of the permission policy in
+// force (null when the service's Authorizer has none), so that an operator can tell which policy
+// each process applies after an edit.
+type readiness struct {
+	Status string  `json:"status"`
+	Policy *string `json:"policy"`
+}
+
+// Fingerprinter is an Authorizer that names the policy it applies, as policy.Policy and
+// policy.Live do. When the service's Authorizer is one, /readyz shows its fingerprint and
+// /metrics exports it as epiccrm_policy_info{fingerprint="..."} 1; when it is also a
+// prometheus.Collector (policy.Live, with its reload counts), its metrics are exported too.
+type Fingerprinter interface {
+	// Fingerprint returns a short identifier of the effective rules of the policy in force.
+	Fingerprint() string
 }
 
 // healthz tells that the process is alive and serving; it checks nothing else, so an
@@ -18,7 +35,8 @@ func (a *API) healthz(c *fiber.Ctx) error {
 }
 
 // readyz tells whether requests can be served: it pings the database within ReadyTimeout and
-// answers 503 when it cannot be reached. The cause is logged, never shown.
+// answers 503 when it cannot be reached. The cause is logged, never shown. Its body names the
+// policy in force.
 func (a *API) readyz(c *fiber.Ctx) error {
 	if a.db != nil {
 		ctx, cancel := context.WithTimeout(ctxOf(c), a.cfg.ReadyTimeout)
@@ -28,7 +46,11 @@ func (a *API) readyz(c *fiber.Ctx) error {
 				detail: "the database cannot be reached: try again later"}
 		}
 	}
-	return sendJSON(c, fiber.StatusOK, status{Status: "ok"})
+	body := readiness{Status: "ok"}
+	if fp, ok := a.svc.Authorizer().(Fingerprinter); ok {
+		body.Policy = new(fp.Fingerprint())
+	}
+	return sendJSON(c, fiber.StatusOK, body)
 }
 
 // jwks publishes the public keys that verify access tokens, so that other services can check

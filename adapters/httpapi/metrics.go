@@ -12,7 +12,8 @@ import (
 )
 
 // metrics holds the API's Prometheus registry: request counts and latencies by route template,
-// the Go runtime and process, and the database pool when the Pinger exposes its statistics.
+// the Go runtime and process, the database pool when the Pinger exposes its statistics, and the
+// policy in force when the Authorizer is a Fingerprinter.
 // Each API has its own registry, so several can live in one process (tests, embedding).
 type metrics struct {
 	reg      *prometheus.Registry
@@ -20,7 +21,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics(db Pinger) *metrics {
+func newMetrics(db Pinger, authz any) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -39,7 +40,27 @@ func newMetrics(db Pinger) *metrics {
 	if c := poolCollector(db); c != nil {
 		m.reg.MustRegister(c)
 	}
+	if fp, ok := authz.(Fingerprinter); ok {
+		m.reg.MustRegister(policyInfo{fp})
+		if c, ok := authz.(prometheus.Collector); ok {
+			m.reg.MustRegister(c)
+		}
+	}
 	return m
+}
+
+var descPolicyInfo = prometheus.NewDesc("epiccrm_policy_info",
+	"The permission policy in force: always 1, with the fingerprint of its effective rules as a label.",
+	[]string{"fingerprint"}, nil)
+
+// policyInfo exports the fingerprint of the policy in force, read at each scrape, so that a
+// reloaded policy shows at once.
+type policyInfo struct{ fp Fingerprinter }
+
+func (p policyInfo) Describe(ch chan<- *prometheus.Desc) { ch <- descPolicyInfo }
+
+func (p policyInfo) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(descPolicyInfo, prometheus.GaugeValue, 1, p.fp.Fingerprint())
 }
 
 // observe counts one served request. The labels must outlive the request, so method (which

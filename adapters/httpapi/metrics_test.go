@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/policy"
 )
 
 // TestMetrics checks the Prometheus exposition: request counts by route template and status,
@@ -87,3 +90,44 @@ func (e *env) mustGet(t *testing.T, path string) []byte {
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	return body
 }
+
+// TestPolicyFingerprint checks that /readyz and /metrics name the policy in force, follow a
+// reload of a live policy, and export its reload counts; and that an Authorizer without a
+// fingerprint gets none.
+func TestPolicyFingerprint(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "policy.csv")
+	require.NoError(t, os.WriteFile(path, []byte(policy.DefaultCSV), 0o600))
+	live, err := policy.Watch(context.Background(), path, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { live.Close() })
+	e := newEnv(t, storeKinds[0].open, func(o *envOptions) {
+		o.noFixture = true
+		o.wrap = func(d crm.Deps) crm.Deps { d.Authorizer = live; return d }
+	})
+	first := live.Fingerprint()
+	assert.JSONEq(t, `{"status":"ok","policy":"`+first+`"}`, string(e.mustGet(t, "/readyz")))
+	text := string(e.mustGet(t, "/metrics"))
+	assert.Contains(t, text, `epiccrm_policy_info{fingerprint="`+first+`"} 1`)
+	assert.Contains(t, text, `epiccrm_policy_reloads_total{result="ok"} 0`)
+
+	require.NoError(t, os.WriteFile(path, []byte(policy.DefaultCSV+"p, support, client, read, any\n"), 0o600))
+	require.NoError(t, live.Reload())
+	second := live.Fingerprint()
+	require.NotEqual(t, first, second)
+	assert.JSONEq(t, `{"status":"ok","policy":"`+second+`"}`, string(e.mustGet(t, "/readyz")))
+	text = string(e.mustGet(t, "/metrics"))
+	assert.Contains(t, text, `epiccrm_policy_info{fingerprint="`+second+`"} 1`)
+	assert.NotContains(t, text, first, "only the policy in force is reported")
+	assert.Regexp(t, `epiccrm_policy_reloads_total\{result="ok"\} [1-9]`, text)
+
+	plain := newEnv(t, storeKinds[0].open, func(o *envOptions) {
+		o.noFixture = true
+		o.wrap = func(d crm.Deps) crm.Deps { d.Authorizer = noFingerprint{d.Authorizer}; return d }
+	})
+	assert.JSONEq(t, `{"status":"ok","policy":null}`, string(plain.mustGet(t, "/readyz")))
+	assert.NotContains(t, string(plain.mustGet(t, "/metrics")), "epiccrm_policy_")
+}
+
+// noFingerprint is an Authorizer that does not name its policy.
+type noFingerprint struct{ crm.Authorizer }

@@ -70,6 +70,7 @@ func buildOpenAPI(ops []operation) obj {
 		{"Contract", typeOf[crm.Contract]()}, {"Event", typeOf[crm.Event]()},
 		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
 		{"TokenPair", typeOf[jwtauth.Pair]()}, {"Status", typeOf[status]()},
+		{"Readiness", typeOf[readiness]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}

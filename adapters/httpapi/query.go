@@ -53,7 +53,7 @@ func parseQuery(c *fiber.Ctx, params []queryParam) (*query, error) {
 	}
 	var fe []crm.FieldError
 	seen := map[string]bool{}
-	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+	for k, v := range c.Context().QueryArgs().All() {
 		name := string(k)
 		p, ok := q.declared[name]
 		switch {
@@ -70,7 +70,7 @@ func parseQuery(c *fiber.Ctx, params []queryParam) (*query, error) {
 			}
 		}
 		seen[name] = true
-	})
+	}
 	if len(fe) > 0 {
 		sort.SliceStable(fe, func(i, j int) bool { return fe[i].Field < fe[j].Field })
 		names := make([]string, len(fe))

@@ -73,7 +73,7 @@ func (a *API) operations() []operation {
 		{method: "GET", path: "/healthz", id: "healthz", tag: "Operations", public: true,
 			summary: "The process is alive.", status: 200, result: "Status", handler: a.healthz},
 		{method: "GET", path: "/readyz", id: "readyz", tag: "Operations", public: true,
-			summary: "The database can be reached.", status: 200, result: "Status", errors: []int{503}, handler: a.readyz},
+			summary: "The database can be reached.", status: 200, result: "Readiness", errors: []int{503}, handler: a.readyz},
 		{method: "GET", path: "/metrics", id: "metrics", tag: "Operations", public: true,
 			summary: "Prometheus metrics: requests by route and status, latencies, the database pool.",
 			status:  200, media: fiber.MIMETextPlainCharsetUTF8, handler: a.metrics.serve},

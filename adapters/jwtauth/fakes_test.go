@@ -61,14 +61,14 @@ func (m *memTokens) UseRefreshToken(_ context.Context, hash []byte, now time.Tim
 	return &out, nil
 }
 
-func (m *memTokens) RevokeRefreshToken(_ context.Context, hash []byte) error {
+func (m *memTokens) RevokeRefreshToken(_ context.Context, hash []byte, userID int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.lookups++
 	if m.fail != nil {
 		return m.fail
 	}
-	if t := m.tokens[string(hash)]; t != nil {
+	if t := m.tokens[string(hash)]; t != nil && t.UserID == userID {
 		m.revoked[t.FamilyID] = true
 	}
 	return nil

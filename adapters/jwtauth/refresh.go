@@ -69,14 +69,14 @@ func (i *Issuer) Refresh(ctx context.Context, refresh string) (*Pair, *crm.User,
 	if limit := t.FamilyIssuedAt.Add(i.cfg.RefreshMaxAge); !now.Before(limit) {
 		cause := fmt.Errorf("the token family began at %s, so it could be refreshed until %s",
 			t.FamilyIssuedAt.Format(time.RFC3339), limit.Format(time.RFC3339))
-		return nil, nil, i.loginTooOld(i.revokeFamily(ctx, hash, cause))
+		return nil, nil, i.loginTooOld(i.revokeFamily(ctx, t, cause))
 	}
 	u, err := i.users.Actor(ctx, t.UserID, t.AuthVersion)
 	if err != nil {
 		if crm.ErrorCode(err) != crm.EUNAUTHORIZED {
 			return nil, nil, err
 		}
-		return nil, nil, badRefreshToken(i.revokeFamily(ctx, hash, err))
+		return nil, nil, badRefreshToken(i.revokeFamily(ctx, t, err))
 	}
 	pair, err := i.issue(ctx, u, t.FamilyID, t.FamilyIssuedAt, now)
 	if err != nil {
@@ -85,24 +85,26 @@ func (i *Issuer) Refresh(ctx context.Context, refresh string) (*Pair, *crm.User,
 	return pair, u, nil
 }
 
-// revokeFamily revokes the family of the token with hash, which is being refused because of
-// cause, and returns cause, joined with the revocation's own error when it fails.
-func (i *Issuer) revokeFamily(ctx context.Context, hash []byte, cause error) error {
-	if err := i.tokens.RevokeRefreshToken(ctx, hash); err != nil {
+// revokeFamily revokes the family of t, which is being refused because of cause, and returns
+// cause, joined with the revocation's own error when it fails.
+func (i *Issuer) revokeFamily(ctx context.Context, t *crm.RefreshToken, cause error) error {
+	if err := i.tokens.RevokeRefreshToken(ctx, t.Hash, t.UserID); err != nil {
 		return errors.Join(cause, fmt.Errorf("revoking the token family: %w", err))
 	}
 	return cause
 }
 
-// Logout revokes the family of a refresh token, so that neither it nor any token refreshed
-// from it works again. An unknown token is no error (it may have expired and been purged);
-// a string that is not a refresh token at all is EUNAUTHORIZED.
-func (i *Issuer) Logout(ctx context.Context, refresh string) error {
+// Logout revokes the family of a refresh token of the user userID (the authenticated caller),
+// so that neither it nor any token refreshed from it works again. Only the caller's own tokens
+// are revoked: another user's token, like an unknown one (it may have expired and been
+// purged), changes nothing and is no error, so that the answer does not tell whether it
+// exists. A string that is not a refresh token at all is EUNAUTHORIZED.
+func (i *Issuer) Logout(ctx context.Context, userID int64, refresh string) error {
 	hash, ok := refreshTokenHash(refresh)
 	if !ok {
 		return badRefreshToken(errNotRefreshToken)
 	}
-	return i.tokens.RevokeRefreshToken(ctx, hash)
+	return i.tokens.RevokeRefreshToken(ctx, hash, userID)
 }
 
 // loginTooOld is the error of a refresh token whose family is Config.RefreshMaxAge old:

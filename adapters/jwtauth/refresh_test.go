@@ -162,7 +162,7 @@ func TestRefreshRefusesNonTokens(t *testing.T) {
 	} {
 		_, _, err := r.iss.Refresh(context.Background(), s)
 		assertUnauthorized(t, err, s)
-		assertUnauthorized(t, r.iss.Logout(context.Background(), s), s)
+		assertUnauthorized(t, r.iss.Logout(context.Background(), r.user.ID, s), s)
 	}
 	assert.Equal(t, 0, r.tokens.lookupCount())
 }
@@ -176,7 +176,7 @@ func TestLogout(t *testing.T) {
 	require.NoError(t, err)
 	other := r.issue(t)
 
-	require.NoError(t, r.iss.Logout(ctx, first.RefreshToken), "logging out with an older token of the family")
+	require.NoError(t, r.iss.Logout(ctx, r.user.ID, first.RefreshToken), "logging out with an older token of the family")
 	_, _, err = r.iss.Refresh(ctx, second.RefreshToken)
 	assertUnauthorized(t, err, second.RefreshToken)
 
@@ -184,7 +184,22 @@ func TestLogout(t *testing.T) {
 	assert.NoError(t, err, "other sessions go on")
 
 	unknown := b64.EncodeToString(make([]byte, 32))
-	assert.NoError(t, r.iss.Logout(ctx, unknown), "an unknown token is no error")
+	assert.NoError(t, r.iss.Logout(ctx, r.user.ID, unknown), "an unknown token is no error")
+}
+
+// Logging out with another user's refresh token is no error and leaves that token working.
+func TestLogoutLeavesOtherUsersTokens(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx := context.Background()
+	mallory := crm.User{ID: 8, Username: "mallory", Role: crm.RoleSales, IsActive: true, AuthVersion: 1}
+	r.users.put(mallory)
+	victim := r.issue(t)
+
+	require.NoError(t, r.iss.Logout(ctx, mallory.ID, victim.RefreshToken), "the answer is that of an unknown token")
+	_, u, err := r.iss.Refresh(ctx, victim.RefreshToken)
+	require.NoError(t, err, "the victim's token still works")
+	assert.Equal(t, r.user.ID, u.ID)
 }
 
 // Of several concurrent refreshes with one token, exactly one wins.

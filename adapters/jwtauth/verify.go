@@ -1,10 +1,12 @@
 package jwtauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -34,6 +36,8 @@ var (
 	errHeader       = errors.New("unexpected JOSE header: want exactly alg EdDSA, typ at+jwt and the server's kid")
 	errSignature    = errors.New("the signature does not verify with the server's key")
 	errClaimFormats = errors.New("sub, ver, iat or exp is missing or not a valid value")
+	errDuplicateKey = errors.New("a JSON object of the header or the claims names a member twice")
+	errNotJSON      = errors.New("the header or the claims are not one JSON object")
 )
 
 // Verify checks an access token and returns its claims. The token must be a compact JWS whose
@@ -42,6 +46,7 @@ var (
 // token), issued by and for this server (iss, aud), with token_use "access", a numeric sub and
 // ver, a jti, an exp in the future, iat and nbf not in the future, and a lifetime (exp - iat)
 // of at most the access token lifetime; time claims are compared with Config.Skew of tolerance.
+// No JSON object of the header or the claims may name a member twice.
 //
 // Any failure returns EUNAUTHORIZED with the same short message, whatever the reason (kept in
 // the error's cause for logs). Verify does not look at the database: the caller then calls
@@ -84,7 +89,8 @@ func (i *Issuer) Verify(ctx context.Context, token string) (*Claims, error) {
 // checkHeader refuses, before any parsing by jwx, a token that is not three non-empty base64url
 // parts (a JSON serialization, a stripped signature) or whose header is not exactly the one
 // Issue writes: this shuts out "alg": "none", algorithm confusion, unknown kids and extension
-// headers such as crit, b64, jku or x5u.
+// headers such as crit, b64, jku or x5u. It also refuses a header or claims that are not one
+// JSON object or that repeat a member in any object (see uniqueKeys).
 func (i *Issuer) checkHeader(token string) error {
 	if len(token) > maxTokenLen {
 		return errNotCompact
@@ -112,6 +118,19 @@ func (i *Issuer) checkHeader(token string) error {
 	if len(raw) == 0 || raw[0] != '{' || raw[len(raw)-1] != '}' {
 		return errHeader
 	}
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
+	if err != nil {
+		return errNotCompact
+	}
+	// JSON parsers disagree on a repeated member: encoding/json and jwx keep the last one, others
+	// the first. {"alg":"none","alg":"EdDSA"} must not pass a check that reads one of them while
+	// something else acts on the other, so a repeated member anywhere is refused.
+	if err := uniqueKeys(raw); err != nil {
+		return err
+	}
+	if err := uniqueKeys(payload); err != nil {
+		return err
+	}
 	var hdr map[string]any
 	if err := json.Unmarshal(raw, &hdr); err != nil {
 		return errHeader
@@ -121,6 +140,72 @@ func (i *Issuer) checkHeader(token string) error {
 		(strings.EqualFold(typ, accessTokenType) || strings.EqualFold(typ, "application/"+accessTokenType))
 	if !ok {
 		return errHeader
+	}
+	return nil
+}
+
+// uniqueKeys checks that doc is one JSON object in which no object, at any depth, names a
+// member twice (after unescaping, so "\u0061lg" repeats "alg").
+func uniqueKeys(doc []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errNotJSON
+	}
+	if err := uniqueMembers(dec); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errNotJSON
+	}
+	return nil
+}
+
+// uniqueMembers reads the rest of an object whose '{' dec has just read, refusing a repeated
+// member in it or in any value it holds.
+func uniqueMembers(dec *json.Decoder) error {
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return errNotJSON
+		}
+		key, ok := t.(string)
+		if !ok {
+			return errNotJSON
+		}
+		if seen[key] {
+			return errDuplicateKey
+		}
+		seen[key] = true
+		if err := uniqueValue(dec); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing '}'
+		return errNotJSON
+	}
+	return nil
+}
+
+// uniqueValue reads one JSON value, refusing a repeated member in any object inside it.
+func uniqueValue(dec *json.Decoder) error {
+	t, err := dec.Token()
+	if err != nil {
+		return errNotJSON
+	}
+	switch t {
+	case json.Delim('{'):
+		return uniqueMembers(dec)
+	case json.Delim('['):
+		for dec.More() {
+			if err := uniqueValue(dec); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing ']'
+			return errNotJSON
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -280,3 +281,61 @@ func jsonSerialization(t *testing.T, protected, payload, signature string) strin
 	require.NoError(t, err)
 	return string(b)
 }
+
+// TestVerifyRefusesDuplicateMembers signs, with the right key, headers and claims written by
+// hand that repeat a member, so that only the repetition is wrong: a reader keeping the last
+// value would accept every one of them.
+func TestVerifyRefusesDuplicateMembers(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	sign := signedBy(r.key)
+	now := r.clock.Now().Unix()
+	kid := `"` + r.iss.KeyID() + `"`
+	header := `{"alg":"EdDSA","typ":"at+jwt","kid":` + kid + `}`
+	// claims writes the claims Issue would, with first before them and extra after them.
+	claimsAround := func(first, extra string) string {
+		return `{` + first + `"iss":"epiccrm","aud":["epiccrm-api"],"sub":"7","jti":"abc123","iat":` + itoa(now) +
+			`,"nbf":` + itoa(now) + `,"exp":` + itoa(now+900) + `,"token_use":"access","ver":3` + extra + `}`
+	}
+	claims := func(extra string) string { return claimsAround("", extra) }
+
+	// The same bytes without a repetition verify.
+	_, err := r.iss.Verify(context.Background(), compactRaw(header, claims(""), sign))
+	require.NoError(t, err)
+	_, err = r.iss.Verify(context.Background(), compactRaw(header, claims(`,"x":{"a":1,"b":[{"a":2}]}`), sign))
+	require.NoError(t, err, "the same member name in different objects is no repetition")
+
+	tests := []struct {
+		name, header, claims string
+	}{
+		{"alg none, then alg EdDSA", `{"alg":"none","alg":"EdDSA","typ":"at+jwt","kid":` + kid + `}`, claims("")},
+		{"alg EdDSA twice", `{"alg":"EdDSA","alg":"EdDSA","typ":"at+jwt","kid":` + kid + `}`, claims("")},
+		{"alg repeated under an escape", `{"alg":"HS256","\u0061lg":"EdDSA","typ":"at+jwt","kid":` + kid + `}`, claims("")},
+		{"kid twice", `{"alg":"EdDSA","typ":"at+jwt","kid":"../../dev/null","kid":` + kid + `}`, claims("")},
+		{"typ twice", `{"alg":"EdDSA","typ":"JWT","typ":"at+jwt","kid":` + kid + `}`, claims("")},
+		{"sub twice", header, claims(`,"sub":"1"`)},
+		{"exp twice", header, claimsAround(`"exp":`+itoa(now+86400)+`,`, "")},
+		{"ver twice", header, claims(`,"ver":4`)},
+		{"token_use twice", header, claimsAround(`"token_use":"refresh",`, "")},
+		{"a repetition in a nested object", header, claims(`,"x":{"a":1,"a":2}`)},
+		{"a repetition in an object in an array", header, claims(`,"x":[{"a":1,"a":2}]`)},
+		{"two JSON values in the claims", header, claims("") + `{}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			token := compactRaw(tt.header, tt.claims, sign)
+			claims, err := r.iss.Verify(context.Background(), token)
+			assert.Nil(t, claims)
+			assertUnauthorized(t, err, token)
+		})
+	}
+}
+
+// compactRaw builds a compact JWS from a header and claims given as JSON text, signed by sign.
+func compactRaw(header, claims string, sign func([]byte) []byte) string {
+	input := b64.EncodeToString([]byte(header)) + "." + b64.EncodeToString([]byte(claims))
+	return input + "." + b64.EncodeToString(sign([]byte(input)))
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -67,7 +67,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w (is the server running, and does the database exist?)", describe(cfg), err)
 	}
 	s := &Store{Store: sqlstore.New(&db{pool: pool}, Dialect), pool: pool}
-	s.Migrator = sqlstore.Migrator{Name: "PostgreSQL", Source: migrations.Postgres, Driver: s.migrationDriver}
+	s.Migrator = sqlstore.Migrator{Name: "PostgreSQL", Source: migrations.Postgres, Driver: s.migrationDriver,
+		After: s.rekeyUsers}
 	return s, nil
 }
 
@@ -114,3 +115,10 @@ func (s *Store) Close() error {
 
 // Stat returns the statistics of the connection pool, for the metrics endpoint.
 func (s *Store) Stat() *pgxpool.Stat { return s.pool.Stat() }
+
+// rekeyUsers brings the users' uniqueness keys up to date after migrating (see
+// sqlstore.Store.RekeyUsers). Accounts whose keys collide are left as they were, not refused.
+func (s *Store) rekeyUsers(ctx context.Context) error {
+	_, err := s.RekeyUsers(ctx)
+	return err
+}

@@ -68,7 +68,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader: reader,
 		writer: writer,
 	}
-	s.Migrator = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver}
+	s.Migrator = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver,
+		After: s.rekeyUsers}
 	return s, nil
 }
 
@@ -126,3 +127,10 @@ func (s *Store) Close() error {
 // Stats returns the statistics of the read pool (writes go through one connection of their own),
 // for the metrics endpoint.
 func (s *Store) Stats() sql.DBStats { return s.reader.Stats() }
+
+// rekeyUsers brings the users' uniqueness keys up to date after migrating (see
+// sqlstore.Store.RekeyUsers). Accounts whose keys collide are left as they were, not refused.
+func (s *Store) rekeyUsers(ctx context.Context) error {
+	_, err := s.RekeyUsers(ctx)
+	return err
+}

@@ -24,9 +24,11 @@ func (s *Store) writeAudit(ctx context.Context, tx Tx, entries []crm.AuditEntry,
 		if err != nil {
 			return crm.Internal(fmt.Errorf("audit entry of %s %d: the changes have no JSON form: %w", e.Resource, e.ResourceID, err))
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO audit (at, actor_id, action, resource, resource_id, changes)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			s.d.time(e.At), e.ActorID, string(e.Action), string(e.Resource), e.ResourceID, string(js)); err != nil {
+		if _, err := s.exec(ctx, tx, `INSERT INTO audit (at, actor_id, actor_username, actor_name, action, resource,
+				resource_id, changes)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			s.d.time(e.At), e.ActorID, e.ActorUsername, e.ActorName, string(e.Action), string(e.Resource), e.ResourceID,
+			string(js)); err != nil {
 			return s.fail(err, nil)
 		}
 	}
@@ -34,7 +36,7 @@ func (s *Store) writeAudit(ctx context.Context, tx Tx, entries []crm.AuditEntry,
 }
 
 var auditListing = listing[*crm.AuditEntry]{
-	cols:  "a.id, a.at, a.actor_id, a.action, a.resource, a.resource_id, a.changes",
+	cols:  "a.id, a.at, a.actor_id, a.actor_username, a.actor_name, a.action, a.resource, a.resource_id, a.changes",
 	from:  " FROM audit a",
 	idCol: "a.id",
 	keys: map[string]sortKey[*crm.AuditEntry]{
@@ -50,7 +52,7 @@ var auditListing = listing[*crm.AuditEntry]{
 func scanAudit(r Row) (*crm.AuditEntry, error) {
 	var e crm.AuditEntry
 	var changes string
-	if err := r.Scan(&e.ID, timeDest{&e.At}, &e.ActorID, (*string)(&e.Action), (*string)(&e.Resource),
+	if err := r.Scan(&e.ID, timeDest{&e.At}, &e.ActorID, &e.ActorUsername, &e.ActorName, (*string)(&e.Action), (*string)(&e.Resource),
 		&e.ResourceID, &changes); err != nil {
 		return nil, err
 	}

@@ -22,11 +22,23 @@ type Migrator struct {
 	// Driver returns a golang-migrate driver for the database, with its own connection. It is
 	// called once per run, and the driver is closed after the run.
 	Driver func(ctx context.Context) (database.Driver, error)
+	// After, when set, runs after every successful MigrateUp (even one with nothing to apply):
+	// the data upkeep that SQL cannot do, such as Store.RekeyUsers.
+	After func(ctx context.Context) error
 }
 
-// MigrateUp applies every migration not yet applied. Having nothing to apply is no error.
+// MigrateUp applies every migration not yet applied, then runs After. Having nothing to apply
+// is no error.
 func (m Migrator) MigrateUp(ctx context.Context) error {
-	return m.run(ctx, "up", func(mg *migrate.Migrate) error { return mg.Up() })
+	if err := m.run(ctx, "up", func(mg *migrate.Migrate) error { return mg.Up() }); err != nil {
+		return err
+	}
+	if m.After != nil {
+		if err := m.After(ctx); err != nil {
+			return fmt.Errorf("migrate up: updating the %s data after the migrations: %w", m.Name, err)
+		}
+	}
+	return nil
 }
 
 // MigrateDown reverts every applied migration, dropping the whole schema and its data. Having

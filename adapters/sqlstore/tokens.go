@@ -79,11 +79,12 @@ func (s *Store) UseRefreshToken(ctx context.Context, hash []byte, now time.Time)
 	return tok, nil
 }
 
-// RevokeRefreshToken revokes the whole family of the token with hash; an unknown hash is no
-// error.
-func (s *Store) RevokeRefreshToken(ctx context.Context, hash []byte) error {
+// RevokeRefreshToken revokes the whole family of the token with hash when it was issued to
+// userID; an unknown hash, or another user's token, changes nothing and is no error.
+func (s *Store) RevokeRefreshToken(ctx context.Context, hash []byte, userID int64) error {
 	_, err := s.exec(ctx, s.db, `UPDATE refresh_tokens SET revoked_at = ?
-		WHERE family_id IN (SELECT family_id FROM refresh_tokens WHERE hash = ?) AND revoked_at IS NULL`,
-		s.d.time(time.Now()), hash)
+		WHERE family_id IN (SELECT family_id FROM refresh_tokens WHERE hash = ? AND user_id = ?)
+			AND revoked_at IS NULL`,
+		s.d.time(time.Now()), hash, userID)
 	return s.fail(err, nil)
 }

@@ -2,7 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
+	"errors"
 	"time"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -15,7 +15,8 @@ const userCols = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, 
 var userScope = scope{self: "u.id = ?"}
 
 var userConflicts = &conflicts{
-	unique: "username or email already in use: choose another (emails are compared ignoring case)",
+	unique: "username or email already in use: choose another (emails are compared ignoring case, " +
+		"usernames also with look-alike letters)",
 	foreignKey: "this user is still the sales or support contact of clients, contracts or events: " +
 		"deactivate the user, or reassign those records first",
 }
@@ -47,19 +48,40 @@ var userListing = listing[*crm.User]{
 	scan: scanUser,
 }
 
-// emailKey is the form in which emails are compared for uniqueness: lowercased in every
-// alphabet by Go, so that both databases compare alike (SQLite's lower() folds only ASCII).
-func emailKey(email string) string { return strings.ToLower(email) }
+// The keys under which users are unique are computed by the application, so that both databases
+// compare alike whatever their locale (SQLite's lower() folds only ASCII): email_key is
+// crm.EmailKey of the email, username_skeleton crm.UsernameSkeleton of the username.
+
+// userConflict names the field of a unique violation on writing u (id 0 for a new user) in the
+// error's Fields: "username" when another user has the username or one with its skeleton,
+// "email" otherwise. It runs after the failed transaction, on the read pool.
+func (s *Store) userConflict(ctx context.Context, err error, u *crm.User, id int64) error {
+	var ce *crm.Error
+	if crm.ErrorCode(err) != crm.ECONFLICT || !errors.As(err, &ce) || len(ce.Fields) > 0 {
+		return err
+	}
+	field := "email"
+	var n int
+	qerr := s.queryRow(ctx, s.db, `SELECT count(*) FROM users WHERE id <> ? AND (username = ? OR username_skeleton = ?)`,
+		id, u.Username, crm.UsernameSkeleton(u.Username)).Scan(&n)
+	if qerr == nil && n > 0 {
+		field = "username"
+	}
+	out := *ce
+	out.Fields = []crm.FieldError{{Field: field, Message: "is already in use by another user"}}
+	return &out
+}
 
 // CreateUser inserts u with its audit entries in one transaction, and sets u.ID and u.Version.
 // Returns ECONFLICT if the username, or the email ignoring case, is taken.
 func (s *Store) CreateUser(ctx context.Context, u *crm.User, audit []crm.AuditEntry) error {
-	return s.inTx(ctx, func(tx Tx) error {
+	err := s.inTx(ctx, func(tx Tx) error {
 		var id int64
-		err := s.queryRow(ctx, tx, `INSERT INTO users (username, email, email_key, first_name, last_name, role, is_active,
-				date_joined, last_login, password_hash, version, auth_version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
-			u.Username, u.Email, emailKey(u.Email), u.FirstName, u.LastName, string(u.Role), u.IsActive,
+		err := s.queryRow(ctx, tx, `INSERT INTO users (username, username_skeleton, email, email_key, first_name, last_name,
+				role, is_active, date_joined, last_login, password_hash, version, auth_version)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+			u.Username, crm.UsernameSkeleton(u.Username), u.Email, crm.EmailKey(u.Email), u.FirstName, u.LastName,
+			string(u.Role), u.IsActive,
 			s.d.time(u.DateJoined), s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion,
 		).Scan(&id)
 		if err != nil {
@@ -71,6 +93,7 @@ func (s *Store) CreateUser(ctx context.Context, u *crm.User, audit []crm.AuditEn
 		u.ID, u.Version = id, 1
 		return nil
 	})
+	return s.userConflict(ctx, err, u, 0)
 }
 
 // FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.
@@ -135,7 +158,7 @@ func (s *Store) userWhere(f crm.UserFilter, vis crm.Visibility) *where {
 // UpdateUser locks the user with id within vis, calls fn, and writes the changed user and the
 // audit entries fn returns in one transaction. The id and date_joined never change.
 func (s *Store) UpdateUser(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
-	var out *crm.User
+	var out, written *crm.User
 	err := s.inTx(ctx, func(tx Tx) error {
 		u, err := s.findUser(ctx, tx, id, vis, s.d.lockToUpdate("u"))
 		if err != nil {
@@ -146,10 +169,13 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, vis crm.Visibility, fn
 		if err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, `UPDATE users SET username = ?, email = ?, email_key = ?, first_name = ?, last_name = ?,
-				role = ?, is_active = ?, last_login = ?, password_hash = ?, auth_version = ?, version = version + 1
+		written = u
+		if _, err := s.exec(ctx, tx, `UPDATE users SET username = ?, username_skeleton = ?, email = ?, email_key = ?,
+				first_name = ?, last_name = ?, role = ?, is_active = ?, last_login = ?, password_hash = ?, auth_version = ?,
+				version = version + 1
 			WHERE id = ?`,
-			u.Username, u.Email, emailKey(u.Email), u.FirstName, u.LastName, string(u.Role), u.IsActive,
+			u.Username, crm.UsernameSkeleton(u.Username), u.Email, crm.EmailKey(u.Email), u.FirstName, u.LastName,
+			string(u.Role), u.IsActive,
 			s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion, id); err != nil {
 			return s.fail(err, userConflicts)
 		}
@@ -161,6 +187,9 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, vis crm.Visibility, fn
 		return nil
 	})
 	if err != nil {
+		if written != nil {
+			err = s.userConflict(ctx, err, written, id)
+		}
 		return nil, err
 	}
 	return out, nil
@@ -203,4 +232,60 @@ func (s *Store) RecordLogin(ctx context.Context, id int64, at time.Time, rehash 
 		return crm.Errorf(crm.ENOTFOUND, "user %d not found", id)
 	}
 	return nil
+}
+
+// RekeyUsers brings every user's uniqueness keys up to date: it computes the email key and the
+// username skeleton of each user (see crm.EmailKey and crm.UsernameSkeleton) and writes those
+// that differ from the stored ones. Migrations cannot compute them in SQL, so the stores run it
+// after migrating up; it is idempotent, and cheap for a table of staff. A key that collides with
+// another user's (two old accounts that the new rules call duplicates) is left as it was, so that
+// migrating never fails on existing data; such an account keeps working, and its next write is
+// refused as a duplicate until management renames one of the two. It returns how many users were
+// left that way.
+func (s *Store) RekeyUsers(ctx context.Context) (collisions int, err error) {
+	type keys struct {
+		id                        int64
+		username, email, emailKey string
+		skeleton                  *string
+	}
+	rows, err := s.query(ctx, s.db, "SELECT id, username, email, email_key, username_skeleton FROM users ORDER BY id")
+	if err != nil {
+		return 0, s.fail(err, nil)
+	}
+	var all []keys
+	for rows.Next() {
+		var k keys
+		if err := rows.Scan(&k.id, &k.username, &k.email, &k.emailKey, &k.skeleton); err != nil {
+			rows.Close()
+			return 0, s.fail(err, nil)
+		}
+		all = append(all, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, s.fail(err, nil)
+	}
+	for _, k := range all {
+		collided := false
+		if key := crm.EmailKey(k.email); key != k.emailKey {
+			if _, err := s.exec(ctx, s.db, "UPDATE users SET email_key = ? WHERE id = ?", key, k.id); err != nil {
+				if err = s.fail(err, userConflicts); crm.ErrorCode(err) != crm.ECONFLICT {
+					return collisions, err
+				}
+				collided = true
+			}
+		}
+		if sk := crm.UsernameSkeleton(k.username); k.skeleton == nil || *k.skeleton != sk {
+			if _, err := s.exec(ctx, s.db, "UPDATE users SET username_skeleton = ? WHERE id = ?", sk, k.id); err != nil {
+				if err = s.fail(err, userConflicts); crm.ErrorCode(err) != crm.ECONFLICT {
+					return collisions, err
+				}
+				collided = true
+			}
+		}
+		if collided {
+			collisions++
+		}
+	}
+	return collisions, nil
 }

@@ -125,9 +125,9 @@ func newForm(c *fiber.Ctx) *form { return &form{c: c, errs: formErrors{}} }
 // values returns what was sent, for showing the form again.
 func (f *form) values() values {
 	v := values{}
-	f.c.Request().PostArgs().VisitAll(func(k, val []byte) {
+	for k, val := range f.c.Request().PostArgs().All() {
 		v[string(k)] = string(val) // the last value wins, as for is_active's hidden "false"
-	})
+	}
 	return v
 }
 

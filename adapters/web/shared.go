@@ -180,11 +180,7 @@ func (ui *UI) history(k *kind) handler {
 		for _, e := range entries {
 			he := historyEntry{At: fmtTime(e.At) + " UTC", Action: titleCase(string(e.Action)), Badge: actionBadge(e.Action),
 				Created: e.Action == crm.ActionCreate, Deleted: e.Action == crm.ActionDelete}
-			if e.ActorID == 0 {
-				he.Actor = ref{Label: "System"}
-			} else {
-				he.Actor = n.user(&e.ActorID)
-			}
+			he.Actor = n.actor(e)
 			fields := make([]string, 0, len(e.Changes))
 			for f := range e.Changes {
 				fields = append(fields, f)
@@ -209,6 +205,28 @@ func (ui *UI) history(k *kind) handler {
 		vw.Crumbs = append(crumbs(k, ""), crumb{Label: s.Title, Href: k.recordURL(id)}, crumb{Label: "History"})
 		return ui.render(rq.c, http.StatusOK, "history", vw)
 	}
+}
+
+// actor names who made a change as they were at that moment (the entry's snapshot of their name
+// and username), not as they are called now, linked to their record when the viewer may open
+// it. An entry without a snapshot (its user was deleted before snapshots were kept) falls back to
+// what is known of the user now.
+func (n *names) actor(e *crm.AuditEntry) ref {
+	if e.ActorID == 0 {
+		return ref{Label: "System"}
+	}
+	now := n.user(&e.ActorID)
+	if e.ActorUsername == "" && e.ActorName == "" {
+		return now
+	}
+	label := e.ActorName
+	switch {
+	case label == "":
+		label = e.ActorUsername
+	case e.ActorUsername != "" && e.ActorUsername != label:
+		label += " (" + e.ActorUsername + ")"
+	}
+	return ref{Label: label, Href: now.Href}
 }
 
 // actionBadge gives each audited action its colour.

@@ -92,13 +92,16 @@ func userValues(u *crm.User) values {
 		"role": string(u.Role), "is_active": active}
 }
 
-// userFields are the fields of the user form the user may set: role, activity and password
-// only for management on someone else's record (one changes one's own password on its page).
+// userFields are the fields of the user form the user may set: username and email only for
+// management; role, activity and password only for management on someone else's record (one
+// changes one's own password on its page).
 func userFields(rq *request, v values, errs formErrors, manage, creating bool) *fieldSet {
 	fs := &fieldSet{values: v, errs: errs}
-	fs.add(field{Name: "username", Label: "Username", Type: "text", Required: true, Autocomplete: "off",
-		Help: "Letters, digits and @ . + - _ only."})
-	fs.add(field{Name: "email", Label: "Email", Type: "email", Required: true, Autocomplete: "off"})
+	if rq.canAll(crm.ResourceUser, crm.ActionUpdate) {
+		fs.add(field{Name: "username", Label: "Username", Type: "text", Required: true, Autocomplete: "off",
+			Help: "Letters, digits and @ . + - _ only; stored in lower case."})
+		fs.add(field{Name: "email", Label: "Email", Type: "email", Required: true, Autocomplete: "off"})
+	}
 	fs.add(field{Name: "first_name", Label: "First name", Type: "text", Autocomplete: "off"})
 	fs.add(field{Name: "last_name", Label: "Last name", Type: "text", Autocomplete: "off"})
 	if manage {
@@ -219,6 +222,10 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 		}
 		body.Form = &formBody{Action: kindUser.recordURL(u.ID), Fields: fs.fields, Version: version, Submit: "Save changes",
 			Cancel: cancel, Alert: a}
+		if !rq.canAll(crm.ResourceUser, crm.ActionUpdate) {
+			// Only management changes usernames and email addresses: the others see theirs here.
+			body.Facts = append(body.Facts, fact{Label: "Username", Text: u.Username}, fact{Label: "Email", Text: u.Email})
+		}
 	} else {
 		body.Note = "You can view this user but not change them."
 		body.Readonly = []fact{{Label: "Email", Text: u.Email}}

@@ -183,8 +183,12 @@ func describe(err error) error {
 
 // cmdPolicy validates a policy file (check) or prints its effective table (matrix).
 func cmdPolicy(args []string, e *env) error {
-	fs := newFlagSet("policy check|matrix [FILE]",
-		"check: validate a policy file (the built-in policy when FILE is omitted), listing each bad line.\nmatrix: print the effective role x resource x action x scope table.", e.stderr)
+	fs := newFlagSet("policy check [--strict]|matrix [FILE]",
+		"check: validate a policy file (the built-in policy when FILE is omitted), listing each bad line,\n"+
+			"and warn of likely lockouts (nobody may manage users, management lost a permission of the\n"+
+			"built-in policy, nobody may read a resource); --strict makes the warnings errors.\n"+
+			"matrix: print the effective role x resource x action x scope table.", e.stderr)
+	strict := fs.Bool("strict", false, "check: fail (exit 1) when the policy has warnings, not only errors")
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
 	}
@@ -195,12 +199,23 @@ func cmdPolicy(args []string, e *env) error {
 	if verb != "check" && verb != "matrix" {
 		return usageError{fmt.Sprintf("unknown policy command %q: give check or matrix", verb)}
 	}
+	if *strict && verb != "check" {
+		return usageError{"--strict applies to policy check only"}
+	}
 	pol, err := loadPolicy(file)
 	if err != nil {
 		return err
 	}
 	if verb == "check" {
-		fmt.Fprintf(e.stdout, "%s: ok (%d roles, %d permissions)\n", pol.Name(), len(pol.Roles()), len(pol.Matrix()))
+		warnings := pol.Warnings()
+		for _, w := range warnings {
+			fmt.Fprintf(e.stderr, "%s: warning: %s\n", pol.Name(), w)
+		}
+		if *strict && len(warnings) > 0 {
+			return fmt.Errorf("%s: %d warning(s), which --strict treats as errors", pol.Name(), len(warnings))
+		}
+		fmt.Fprintf(e.stdout, "%s: ok (%d roles, %d permissions, %d warnings; fingerprint %s)\n",
+			pol.Name(), len(pol.Roles()), len(pol.Matrix()), len(warnings), pol.Fingerprint())
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)

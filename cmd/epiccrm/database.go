@@ -118,7 +118,7 @@ func loadPolicy(file string) (*policy.Policy, error) {
 }
 
 // newService builds the crm.Service over db with the given policy and production password hashing.
-func newService(db database, pol *policy.Policy) *crm.Service {
+func newService(db database, pol crm.Authorizer) *crm.Service {
 	deps := db.Deps()
 	deps.Authorizer = pol
 	deps.Passwords = password.New(password.Recommended)

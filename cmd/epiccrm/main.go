@@ -5,7 +5,8 @@
 //	epiccrm migrate up|down|version [--yes]
 //	epiccrm createsuperuser --username U --email E [--password-stdin]
 //	epiccrm demo
-//	epiccrm policy check|matrix [FILE]
+//	epiccrm policy check [--strict] [FILE]
+//	epiccrm policy matrix [FILE]
 //
 // Every flag but --yes can also be given as an EPICCRM_* environment variable (--database-url as
 // EPICCRM_DATABASE_URL); a flag on the command line wins.
@@ -34,8 +35,9 @@ Usage:
                            every record: it asks first, or takes --yes)
   epiccrm createsuperuser  create an active management account
   epiccrm demo             load demo data and print the demo logins
-  epiccrm policy check [FILE]
-                           validate a policy file (default: the built-in policy)
+  epiccrm policy check [--strict] [FILE]
+                           validate a policy file (default: the built-in policy) and warn
+                           of lockouts (--strict: warnings are errors)
   epiccrm policy matrix [FILE]
                            print the effective role x resource x action x scope table
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ import (
 	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/policy"
 )
 
 // serveFlags are the settings of the serve command.
@@ -37,13 +39,13 @@ type serveFlags struct {
 
 // cmdServe serves the REST API and the admin UI until ctx is cancelled (SIGINT or SIGTERM), then
 // shuts down gracefully: it stops accepting connections, lets in-flight requests finish, and
-// closes the database last.
+// closes the database last. The policy file is reloaded when it changes and on SIGHUP.
 func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("serve", "Serve the REST API (/api/v1) and the admin UI (/admin). Applies pending migrations first;\non an empty database, creates the first management account and prints its one-time password.", e.stderr)
 	var f serveFlags
 	f.db.register(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8000", "the address to listen on, HOST:PORT")
-	fs.StringVar(&f.policy, "policy", "", "the permission policy file (default: the built-in policy.csv)")
+	fs.StringVar(&f.policy, "policy", "", "the permission policy file (default: the built-in policy.csv); reloaded when it changes and on SIGHUP")
 	fs.StringVar(&f.keyFile, "key-file", "epiccrm-signing-key.pem", "the Ed25519 key that signs access tokens; created on first start (share it between processes)")
 	fs.StringVar(&f.logFile, "log-file", "", "append the JSON logs to this file instead of standard error")
 	fs.BoolVar(&f.demo, "demo", false, "load the demo data into an empty database and print the demo logins")
@@ -63,10 +65,14 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	}
 	defer closeLog()
 
-	pol, err := loadPolicy(f.policy)
+	// The policy follows its file, and SIGHUP reloads it, until serve returns (not only until
+	// ctx ends, so that a SIGHUP during the graceful shutdown does not end the process).
+	pol, err := policy.Watch(context.WithoutCancel(ctx), f.policy, logger)
 	if err != nil {
 		return fmt.Errorf("refusing to start with this policy:\n%w", err)
 	}
+	defer pol.Close()
+	pol.ReloadOnSignal(syscall.SIGHUP)
 	db, err := migrated(ctx, f.db.url, f.migrate)
 	if err != nil {
 		return err
@@ -106,7 +112,8 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		return fmt.Errorf("cannot listen on %s: %w", f.addr, err)
 	}
 	fmt.Fprintf(e.stdout, "EpicCRM is serving on http://%s  (admin UI: /admin/, API: /api/v1, docs: /api/docs)\n", ln.Addr())
-	logger.Info("serving", "addr", ln.Addr().String(), "database", redact(f.db.url), "policy", pol.Name())
+	logger.Info("serving", "addr", ln.Addr().String(), "database", redact(f.db.url), "policy", pol.Policy().Name(),
+		"policy_fingerprint", pol.Fingerprint())
 	return serveUntilDone(ctx, app, ln, f.shutdownTimeout, logger)
 }
 

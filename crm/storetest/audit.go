@@ -26,8 +26,8 @@ func testAudit(t *testing.T, f *fixture) {
 	}))
 	c := f.client(&u.ID)
 	_, err := f.s.UpdateClient(f.ctx, c.ID, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
-		return []crm.AuditEntry{{At: at.Add(time.Second), ActorID: u.ID, Action: crm.ActionAssign,
-			Resource: crm.ResourceClient, ResourceID: c.ID}}, nil
+		return []crm.AuditEntry{{At: at.Add(time.Second), ActorID: u.ID, ActorUsername: "ann", ActorName: "Ann Lee",
+			Action: crm.ActionAssign, Resource: crm.ResourceClient, ResourceID: c.ID}}, nil
 	})
 	require.NoError(t, err)
 
@@ -45,6 +45,18 @@ func testAudit(t *testing.T, f *fixture) {
 	assert.NotNil(t, all[2].Changes, "no changes read back as an empty map")
 	assert.Empty(t, all[2].Changes)
 	assert.Equal(t, u.ID, all[2].ActorID)
+	assert.Equal(t, "ann", all[2].ActorUsername, "the actor's username at the time is kept")
+	assert.Equal(t, "Ann Lee", all[2].ActorName, "the actor's name at the time is kept")
+	assert.Empty(t, first.ActorUsername, "the system has no username")
+
+	_, err = f.s.UpdateUser(f.ctx, u.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+		u.Username, u.FirstName, u.LastName = "ada", "Ada", "Moreau"
+		return nil, nil
+	})
+	require.NoError(t, err)
+	after := f.audit()
+	assert.Equal(t, "Ann Lee", after[2].ActorName, "renaming the actor leaves their past entries as they were")
+	assert.Equal(t, "ann", after[2].ActorUsername)
 
 	for _, tc := range []struct {
 		name   string

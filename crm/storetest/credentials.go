@@ -57,8 +57,8 @@ func testRefreshTokenRotation(t *testing.T, f *fixture) {
 
 	revoked := f.token(u, "hash-revoked", "family-d")
 	sibling = f.token(u, "hash-revoked-sibling", "family-d")
-	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, revoked.Hash))
-	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, []byte("unknown")), "revoking an unknown token is no error")
+	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, revoked.Hash, u.ID))
+	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, []byte("unknown"), u.ID), "revoking an unknown token is no error")
 	for _, tok := range []*crm.RefreshToken{revoked, sibling} {
 		_, err = f.s.UseRefreshToken(f.ctx, tok.Hash, use)
 		assertCode(t, crm.EUNAUTHORIZED, err, "revoking a token revokes its family")
@@ -72,10 +72,21 @@ func testRefreshTokenRotation(t *testing.T, f *fixture) {
 	f.token(u, "hash-e1", "family-e")
 	_, err = f.s.UseRefreshToken(f.ctx, []byte("hash-e1"), use)
 	require.NoError(t, err)
-	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, []byte("hash-e1")), "logout")
+	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, []byte("hash-e1"), u.ID), "logout")
 	f.token(u, "hash-e2", "family-e")
 	_, err = f.s.UseRefreshToken(f.ctx, []byte("hash-e2"), use)
 	assertCode(t, crm.EUNAUTHORIZED, err, "the successor of a logged-out token")
+
+	// Revoking names the token's user: another user's id changes nothing, in any family.
+	someoneElse := f.user(crm.RoleSales)
+	mine := f.token(u, "hash-mine", "family-f")
+	mineToo := f.token(u, "hash-mine-too", "family-f")
+	require.NoError(t, f.s.RevokeRefreshToken(f.ctx, mine.Hash, someoneElse.ID), "another user's token is no error")
+	for _, tok := range []*crm.RefreshToken{mine, mineToo} {
+		got, err := f.s.UseRefreshToken(f.ctx, tok.Hash, use)
+		require.NoError(t, err, "a token revoked under another user's id still works")
+		assert.Equal(t, tok, got)
+	}
 
 	dup := &crm.RefreshToken{Hash: []byte("hash-2"), FamilyID: "x", UserID: u.ID, AuthVersion: 1, IssuedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}
 	assertCode(t, crm.ECONFLICT, f.s.SaveRefreshToken(f.ctx, dup), "a token hash is unique")

@@ -66,25 +66,43 @@ func testUserUnique(t *testing.T, f *fixture) {
 	f.user(crm.RoleSales, func(u *crm.User) { u.Username, u.Email = "emile", "Émile@example.com" })
 	before := len(f.audit())
 
-	for _, tc := range []struct{ name, username, email string }{
-		{"same username", "ann", "other@example.com"},
-		{"same email", "other", "ann@example.com"},
-		{"same email in another case", "other", "ANN@Example.COM"},
-		{"same email in another case, beyond ASCII", "other", "émile@example.com"},
+	for _, tc := range []struct{ name, username, email, field string }{
+		{"same username", "ann", "other@example.com", "username"},
+		{"same username in another case", "ANN", "other@example.com", "username"},
+		{"same username in full-width letters", "ａｎｎ", "other@example.com", "username"},
+		{"a username that looks the same (Cyrillic а)", "\u0430nn", "other@example.com", "username"},
+		{"a username that looks the same (digit one for l)", "emi1e", "other@example.com", "username"},
+		{"same email", "other", "ann@example.com", "email"},
+		{"same email in another case", "other", "ANN@Example.COM", "email"},
+		{"same email in another case, beyond ASCII", "other", "émile@example.com", "email"},
+		{"same email with a combining accent (NFD)", "other", "E\u0301mile@example.com", "email"},
+		{"same email in full-width letters", "other", "ａｎｎ@example.com", "email"},
 	} {
 		u := &crm.User{Username: tc.username, Email: tc.email, Role: crm.RoleSales, IsActive: true,
 			DateJoined: f.now, PasswordHash: "h", AuthVersion: 1}
 		err := f.s.CreateUser(f.ctx, u, []crm.AuditEntry{f.entry(crm.ActionCreate, crm.ResourceUser, 0, nil)})
 		assertCode(t, crm.ECONFLICT, err, tc.name)
+		if assert.Len(t, crm.ErrorFields(err), 1, tc.name) {
+			assert.Equal(t, tc.field, crm.ErrorFields(err)[0].Field, "%s: the conflict names the field", tc.name)
+		}
 	}
-	other := f.user(crm.RoleSales, func(u *crm.User) { u.Username = "Ann" })
-	assert.NotZero(t, other.ID, "usernames differing in case are distinct")
+	other := f.user(crm.RoleSales, func(u *crm.User) { u.Username, u.Email = "anne", "anne@example.com" })
+	assert.NotZero(t, other.ID, "a username that only starts like another is distinct")
 
 	_, err := f.s.UpdateUser(f.ctx, bob.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
 		u.Email = "Ann@example.com"
 		return []crm.AuditEntry{f.entry(crm.ActionUpdate, crm.ResourceUser, bob.ID, nil)}, nil
 	})
 	assertCode(t, crm.ECONFLICT, err)
+	require.Len(t, crm.ErrorFields(err), 1)
+	assert.Equal(t, "email", crm.ErrorFields(err)[0].Field)
+	_, err = f.s.UpdateUser(f.ctx, bob.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+		u.Username = "\u0430nn" // Cyrillic а
+		return nil, nil
+	})
+	assertCode(t, crm.ECONFLICT, err, "an update to a look-alike username is a duplicate")
+	require.Len(t, crm.ErrorFields(err), 1)
+	assert.Equal(t, "username", crm.ErrorFields(err)[0].Field)
 	got, err := f.s.FindUser(f.ctx, bob.ID, crm.Everything)
 	require.NoError(t, err)
 	assert.Equal(t, bob, got, "a refused update changes nothing")
