@@ -45,6 +45,19 @@ func newMemStore() *memStore {
 
 func notFound() error { return crm.Errorf(crm.ENOTFOUND, "not found") }
 
+// written decides a write as the stores do: ENOTFOUND for a missing record or one outside
+// ws.Read, crm.ErrNotWritable for one outside ws.Write, nil otherwise. visible tells whether the
+// record is within a Visibility.
+func written(found bool, visible func(crm.Visibility) bool, ws crm.WriteScope) error {
+	switch {
+	case !found || !visible(ws.Read):
+		return notFound()
+	case !visible(ws.Write):
+		return crm.ErrNotWritable
+	}
+	return nil
+}
+
 func eq(a *int64, b int64) bool { return a != nil && *a == b }
 
 // hasAssignedEvent reports whether some event matching pred is supported by id.
@@ -211,12 +224,12 @@ func (m *memStore) CountUsers(_ context.Context, f crm.UserFilter, acc crm.Acces
 	return len(m.matchingUsers(f, acc)), nil
 }
 
-func (m *memStore) UpdateUser(_ context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
+func (m *memStore) UpdateUser(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, ok := m.users[id]
-	if !ok || !m.userVisible(u, v) {
-		return nil, notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.userVisible(u, v) }, ws); err != nil {
+		return nil, err
 	}
 	c := *u
 	a, err := fn(&c)
@@ -250,12 +263,12 @@ func (m *memStore) referenced(userID int64) bool {
 	return m.hasAssignedEvent(userID, func(*crm.Event) bool { return true })
 }
 
-func (m *memStore) DeleteUser(_ context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
+func (m *memStore) DeleteUser(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, ok := m.users[id]
-	if !ok || !m.userVisible(u, v) {
-		return notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.userVisible(u, v) }, ws); err != nil {
+		return err
 	}
 	a, err := fn(u)
 	if err != nil {
@@ -341,12 +354,12 @@ func (m *memStore) CountClients(_ context.Context, f crm.ClientFilter, acc crm.A
 	return len(m.matchingClients(f, acc)), nil
 }
 
-func (m *memStore) UpdateClient(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
+func (m *memStore) UpdateClient(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.clients[id]
-	if !ok || !m.clientVisible(c, v) {
-		return nil, notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.clientVisible(c, v) }, ws); err != nil {
+		return nil, err
 	}
 	cp := *c
 	a, err := fn(&cp)
@@ -363,12 +376,12 @@ func (m *memStore) UpdateClient(_ context.Context, id int64, v crm.Visibility, f
 	return &out, nil
 }
 
-func (m *memStore) DeleteClient(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) error {
+func (m *memStore) DeleteClient(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Client) ([]crm.AuditEntry, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.clients[id]
-	if !ok || !m.clientVisible(c, v) {
-		return notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.clientVisible(c, v) }, ws); err != nil {
+		return err
 	}
 	a, err := fn(c)
 	if err != nil {
@@ -440,16 +453,15 @@ func (m *memStore) CountContracts(_ context.Context, f crm.ContractFilter, acc c
 	return len(m.matchingContracts(f, acc)), nil
 }
 
-func (m *memStore) UpdateContract(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Contract, *crm.Client) ([]crm.AuditEntry, error)) (*crm.Contract, error) {
+func (m *memStore) UpdateContract(_ context.Context, id int64, ws crm.WriteScope, sign crm.Visibility, fn func(*crm.Contract, *crm.Client, bool) (crm.ContractChange, error)) (*crm.Contract, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.contracts[id]
-	if !ok || !m.contractVisible(c, v) {
-		return nil, notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.contractVisible(c, v) }, ws); err != nil {
+		return nil, err
 	}
 	cp, cl := *c, *m.clients[c.ClientID]
-	before := cl
-	a, err := fn(&cp, &cl)
+	change, err := fn(&cp, &cl, m.contractVisible(c, sign))
 	if err != nil {
 		return nil, err
 	}
@@ -458,21 +470,21 @@ func (m *memStore) UpdateContract(_ context.Context, id int64, v crm.Visibility,
 	}
 	cp.Version++
 	m.contracts[id] = &cp
-	if cl != before {
+	if change.ClientChanged {
 		cl.Version++
 		m.clients[cl.ID] = &cl
 	}
-	m.writeAudit(a, id)
+	m.writeAudit(change.Audit, id)
 	out := cp
 	return &out, nil
 }
 
-func (m *memStore) DeleteContract(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Contract) ([]crm.AuditEntry, error)) error {
+func (m *memStore) DeleteContract(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Contract) ([]crm.AuditEntry, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.contracts[id]
-	if !ok || !m.contractVisible(c, v) {
-		return notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.contractVisible(c, v) }, ws); err != nil {
+		return err
 	}
 	a, err := fn(c)
 	if err != nil {
@@ -558,12 +570,12 @@ func (m *memStore) CountEvents(_ context.Context, f crm.EventFilter, acc crm.Acc
 	return len(m.matchingEvents(f, acc)), nil
 }
 
-func (m *memStore) UpdateEvent(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {
+func (m *memStore) UpdateEvent(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.events[id]
-	if !ok || !m.eventVisible(e, v) {
-		return nil, notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.eventVisible(e, v) }, ws); err != nil {
+		return nil, err
 	}
 	cp := *e
 	m.derive(&cp)
@@ -581,12 +593,12 @@ func (m *memStore) UpdateEvent(_ context.Context, id int64, v crm.Visibility, fn
 	return &out, nil
 }
 
-func (m *memStore) DeleteEvent(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) error {
+func (m *memStore) DeleteEvent(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Event) ([]crm.AuditEntry, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.events[id]
-	if !ok || !m.eventVisible(e, v) {
-		return notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.eventVisible(e, v) }, ws); err != nil {
+		return err
 	}
 	a, err := fn(e)
 	if err != nil {

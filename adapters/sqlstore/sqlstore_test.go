@@ -58,7 +58,7 @@ func TestDriverErrorsBecomeCRMErrors(t *testing.T) {
 			s := sqlstore.New(db, dialect(false))
 			_, err := s.FindUser(ctx, 7, crm.Everything)
 			assert.Equal(t, tc.code, crm.ErrorCode(err), "find: %v", err)
-			err = s.DeleteUser(ctx, 7, crm.Everything, func(*crm.User) ([]crm.AuditEntry, error) { return nil, nil })
+			err = s.DeleteUser(ctx, 7, crm.EveryWrite, func(*crm.User) ([]crm.AuditEntry, error) { return nil, nil })
 			assert.Equal(t, tc.code, crm.ErrorCode(err), "delete: %v", err)
 			assert.Contains(t, err.Error(), tc.contains)
 			if tc.driver != nil {
@@ -76,7 +76,7 @@ func TestDriverErrorsBecomeCRMErrors(t *testing.T) {
 	})
 	t.Run("a transaction that cannot begin", func(t *testing.T) {
 		s := sqlstore.New(&fakeDB{beginErr: errDown}, dialect(false))
-		_, err := s.UpdateClient(ctx, 1, crm.Everything, func(*crm.Client) ([]crm.AuditEntry, error) {
+		_, err := s.UpdateClient(ctx, 1, crm.EveryWrite, func(*crm.Client) ([]crm.AuditEntry, error) {
 			t.Error("fn must not run without a transaction")
 			return nil, nil
 		})
