@@ -73,6 +73,9 @@ type ClientStore interface {
 	CreateClient(ctx context.Context, c *Client, audit []AuditEntry) error
 	// FindClient returns the client with id if it is within vis, ENOTFOUND otherwise.
 	FindClient(ctx context.Context, id int64, vis Visibility) (*Client, error)
+	// FindClients returns the clients among ids that are within vis, in id order: one read for
+	// many ids. Ids of no client, or of one outside vis, are left out.
+	FindClients(ctx context.Context, ids []int64, vis Visibility) ([]*Client, error)
 	// ListClients returns one page of the clients within acc.Clients that match f, and the
 	// cursor of the next page ("" on the last). A filter or sort on another resource's fields
 	// reaches only that resource's records within acc (see Access). Returns EMALFORMED for a bad

@@ -72,6 +72,9 @@ type ContractStore interface {
 	CreateContract(ctx context.Context, c *Contract, audit []AuditEntry) error
 	// FindContract returns the contract with id if it is within vis, ENOTFOUND otherwise.
 	FindContract(ctx context.Context, id int64, vis Visibility) (*Contract, error)
+	// FindContracts returns the contracts among ids that are within vis, in id order: one read
+	// for many ids. Ids of no contract, or of one outside vis, are left out.
+	FindContracts(ctx context.Context, ids []int64, vis Visibility) ([]*Contract, error)
 	// ListContracts returns one page of the contracts within acc.Contracts that match f, and the
 	// cursor of the next page ("" on the last). The client filters (Q, ClientFirstName,
 	// ClientLastName, ClientEmail) match only clients within acc.Clients, so a contract whose

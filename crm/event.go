@@ -82,6 +82,9 @@ type EventStore interface {
 	CreateEvent(ctx context.Context, e *Event, audit []AuditEntry) error
 	// FindEvent returns the event with id if it is within vis, ENOTFOUND otherwise.
 	FindEvent(ctx context.Context, id int64, vis Visibility) (*Event, error)
+	// FindEvents returns the events among ids that are within vis, in id order: one read for
+	// many ids. Ids of no event, or of one outside vis, are left out.
+	FindEvents(ctx context.Context, ids []int64, vis Visibility) ([]*Event, error)
 	// ListEvents returns one page of the events within acc.Events that match f, and the cursor of
 	// the next page ("" on the last). The client filters (ClientFirstName, ClientEmail) match
 	// only clients within acc.Clients; ClientID and SalesContactID are the event's own fields

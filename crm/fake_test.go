@@ -732,3 +732,65 @@ func (m *memStore) RecordLogin(_ context.Context, id int64, at time.Time, rehash
 	m.users[id] = &c
 	return nil
 }
+
+// Batch reads.
+
+func findMany[T any](m *memStore, all map[int64]*T, ids []int64, visible func(*T) bool) []*T {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*T
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if x, ok := all[id]; ok && !seen[id] && visible(x) {
+			seen[id] = true
+			cp := *x
+			out = append(out, &cp)
+		}
+	}
+	return out
+}
+
+func (m *memStore) FindUsers(_ context.Context, ids []int64, v crm.Visibility) ([]*crm.User, error) {
+	return findMany(m, m.users, ids, func(u *crm.User) bool { return m.userVisible(u, v) }), nil
+}
+
+func (m *memStore) FindClients(_ context.Context, ids []int64, v crm.Visibility) ([]*crm.Client, error) {
+	return findMany(m, m.clients, ids, func(c *crm.Client) bool { return m.clientVisible(c, v) }), nil
+}
+
+func (m *memStore) FindContracts(_ context.Context, ids []int64, v crm.Visibility) ([]*crm.Contract, error) {
+	return findMany(m, m.contracts, ids, func(k *crm.Contract) bool { return m.contractVisible(k, v) }), nil
+}
+
+func (m *memStore) FindEvents(_ context.Context, ids []int64, v crm.Visibility) ([]*crm.Event, error) {
+	out := findMany(m, m.events, ids, func(e *crm.Event) bool { return m.eventVisible(e, v) })
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range out {
+		m.derive(e)
+	}
+	return out, nil
+}
+
+func (m *memStore) FindContacts(_ context.Context, ids []int64, acc crm.Access) ([]*crm.User, error) {
+	return findMany(m, m.users, ids, func(u *crm.User) bool {
+		for _, c := range m.clients {
+			if eq(c.SalesContactID, u.ID) && m.clientVisible(c, acc.Clients) {
+				return true
+			}
+		}
+		for _, k := range m.contracts {
+			if eq(k.SalesContactID, u.ID) && m.contractVisible(k, acc.Contracts) {
+				return true
+			}
+		}
+		for _, e := range m.events {
+			cp := *e
+			m.derive(&cp)
+			if (eq(cp.SupportContactID, u.ID) || eq(cp.SalesContactID, u.ID)) && m.eventVisible(e, acc.Events) {
+				return true
+			}
+		}
+		return false
+	}), nil
+}

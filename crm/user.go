@@ -76,6 +76,14 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u *User, audit []AuditEntry) error
 	// FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.
 	FindUser(ctx context.Context, id int64, vis Visibility) (*User, error)
+	// FindUsers returns the users among ids that are within vis, in id order: one read for
+	// many ids, e.g. the contacts shown in a list. Ids of no user, or of one outside vis, are
+	// left out.
+	FindUsers(ctx context.Context, ids []int64, vis Visibility) ([]*User, error)
+	// FindContacts returns the users among ids who are the sales or support contact of a client,
+	// contract or event within acc (each resource's records within its own Visibility), in id
+	// order.
+	FindContacts(ctx context.Context, ids []int64, acc Access) ([]*User, error)
 	// FindUserByUsername returns the user with exactly that username (stored usernames are
 	// canonical: the caller canonicalizes what it looks up), or ENOTFOUND.
 	FindUserByUsername(ctx context.Context, username string) (*User, error)

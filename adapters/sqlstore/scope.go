@@ -91,6 +91,41 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
 }
 
+// contactColumns are the contact columns of the records a user can be the contact of, each on
+// its table: a client's and a contract's sales contact, an event's support contact, and its
+// sales contact (its contract's).
+var contactColumns = []struct {
+	t   table
+	col string
+}{
+	{clientsTable, "c.sales_contact_id"},
+	{contractsTable, "k.sales_contact_id"},
+	{eventsTable, "e.support_contact_id"},
+	{eventsTable, "k.sales_contact_id"},
+}
+
+// contactOf adds "the user id in col is the sales or support contact of a client, contract or
+// event within acc", each resource's records within its own Visibility, like where.related. It
+// reports false, adding nothing, when acc reads none of those records (nobody is such a
+// contact).
+func (w *where) contactOf(col string, acc crm.Access) bool {
+	var ors []string
+	var args []any
+	for _, cc := range contactColumns {
+		if acc.Of(cc.t.res).None() {
+			continue
+		}
+		r := readable(cc.t, acc)
+		ors = append(ors, col+" IN (SELECT "+cc.col+" FROM "+cc.t.from+r.sql()+")")
+		args = append(args, r.args...)
+	}
+	if len(ors) == 0 {
+		return false
+	}
+	w.add("("+strings.Join(ors, " OR ")+")", args...)
+	return true
+}
+
 // visible adds the records within vis: nothing for Any, otherwise the OR of the conditions
 // that vis sets, and a condition that matches nothing when it sets none that apply.
 func (w *where) visible(vis crm.Visibility, sc scope) {

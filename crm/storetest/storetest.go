@@ -52,6 +52,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ContractMoney", testContractMoney},
 		{"ContractFilters", testContractFilters},
 		{"ContractVisibility", testContractVisibility},
+		{"FindMany", testFindMany},
+		{"FindContacts", testFindContacts},
 		{"ContractUpdateWritesClient", testContractUpdateWritesClient},
 		{"ContractUpdateTellsSign", testContractUpdateTellsSign},
 		{"ContractDeleteReferenced", testContractDeleteReferenced},
