@@ -144,6 +144,14 @@ func TestPlaceholdersMatchArguments(t *testing.T) {
 		"count clients":   func(s *sqlstore.Store) error { return counted(s.CountClients(ctx, f.clients, f.acc)) },
 		"count contracts": func(s *sqlstore.Store) error { return counted(s.CountContracts(ctx, f.contracts, f.acc)) },
 		"count events":    func(s *sqlstore.Store) error { return counted(s.CountEvents(ctx, f.events, f.acc)) },
+		"find users":      func(s *sqlstore.Store) error { _, err := s.FindUsers(ctx, []int64{1, 2}, f.acc.Users); return err },
+		"find clients":    func(s *sqlstore.Store) error { _, err := s.FindClients(ctx, []int64{1, 2}, f.acc.Clients); return err },
+		"find contracts": func(s *sqlstore.Store) error {
+			_, err := s.FindContracts(ctx, []int64{1, 2}, f.acc.Contracts)
+			return err
+		},
+		"find events":   func(s *sqlstore.Store) error { _, err := s.FindEvents(ctx, []int64{1, 2}, f.acc.Events); return err },
+		"find contacts": func(s *sqlstore.Store) error { _, err := s.FindContacts(ctx, []int64{1, 2}, f.acc); return err },
 	}
 	for name, run := range queries {
 		t.Run(name, func(t *testing.T) {
