@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test lint run build install bench cover
+.PHONY: test lint run build install bench cover bench-hotpath profile
 
 test: lint
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
@@ -35,3 +35,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	tools/loadgen/bench.sh -duration 5s -workers 8
 	tools/loadgen/storm.sh -storm 64 -rounds 5
+
+# The authenticated hot path on PostgreSQL: GET one client on EpicCRM against a bare Fiber + pgx
+# server, three rounds in one sitting (BEFORE=main also measures that ref); and a 10 s CPU
+# profile of a server under that load (docs/performance.md).
+bench-hotpath:
+	tools/loadgen/hotpath.sh $(if $(BEFORE),-before $(BEFORE))
+
+profile:
+	tools/loadgen/profile.sh
