@@ -35,6 +35,14 @@ func URL() string {
 // environment variable CI is "true": there the PostgreSQL tests are required, and it fails.
 func New(tb testing.TB) *postgres.Store {
 	tb.Helper()
+	s, _ := NewWithURL(tb)
+	return s
+}
+
+// NewWithURL is New, and also returns the database's URL, for a test that opens a second
+// store on it (another server process).
+func NewWithURL(tb testing.TB) (*postgres.Store, string) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -62,7 +70,7 @@ func New(tb testing.TB) *postgres.Store {
 	if err := s.MigrateUp(ctx); err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	return s
+	return s, url
 }
 
 // unreachable skips the test, or fails it under CI=true.
