@@ -248,17 +248,17 @@ func (a actorUsers) FindActor(ctx context.Context, id int64) (*crm.User, error) 
 }
 
 // UpdateUser implements crm.UserStore (see change).
-func (a actorUsers) UpdateUser(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (u *crm.User, err error) {
+func (a actorUsers) UpdateUser(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) (u *crm.User, err error) {
 	err = a.change(ctx, id, func() error {
-		u, err = a.Store.UpdateUser(ctx, id, vis, fn)
+		u, err = a.Store.UpdateUser(ctx, id, ws, fn)
 		return err
 	})
 	return u, err
 }
 
 // DeleteUser implements crm.UserStore (see change).
-func (a actorUsers) DeleteUser(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
-	return a.change(ctx, id, func() error { return a.Store.DeleteUser(ctx, id, vis, fn) })
+func (a actorUsers) DeleteUser(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
+	return a.change(ctx, id, func() error { return a.Store.DeleteUser(ctx, id, ws, fn) })
 }
 
 // ackWait bounds how long a change to a user waits for the processes' acknowledgements.

@@ -46,7 +46,7 @@ func cached(t *testing.T, s *postgres.Store, id int64) *crm.User {
 // deactivate deactivates the user id through s, as the domain does.
 func deactivate(t *testing.T, s *postgres.Store, id int64) {
 	t.Helper()
-	_, err := s.Deps().Users.UpdateUser(context.Background(), id, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+	_, err := s.Deps().Users.UpdateUser(context.Background(), id, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
 		u.IsActive = false
 		u.AuthVersion++
 		return nil, nil
