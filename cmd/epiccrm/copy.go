@@ -102,7 +102,6 @@ func migrateTarget(ctx context.Context, to string) error {
 type progress struct {
 	w        io.Writer
 	terminal bool
-	table    string
 	drawn    bool
 }
 
