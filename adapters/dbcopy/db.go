@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
@@ -46,7 +47,13 @@ func isPostgres(url string) bool {
 // open connects to the database at url; write says it is the target.
 func open(ctx context.Context, url string, write bool) (database, error) {
 	if isPostgres(url) {
-		conn, err := pgx.Connect(ctx, url)
+		// pgxpool's parser drops the pool_* parameters of a server's URL, which a single
+		// connection would send to the server as unknown settings.
+		cfg, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("the PostgreSQL URL is not valid (expected postgres://user@host:port/dbname): %w", err)
+		}
+		conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 		if err != nil {
 			return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 		}
