@@ -283,3 +283,56 @@ func TestCopyFailingHalfWayLeavesTheTargetUnchanged(t *testing.T) {
 		}
 	})
 }
+
+// TestCopyCopesWithLaterMigrations adds what the search, key rotation and idempotency
+// migrations may add: a column on both sides, new tables with text keys, a generated search
+// column on PostgreSQL and an FTS5 index filled by triggers on SQLite. The copy carries the
+// new column and tables, leaves the generated column and the index to the target, and the index
+// is filled on a SQLite target.
+func TestCopyCopesWithLaterMigrations(t *testing.T) {
+	ctx := context.Background()
+	srcURL, src := newSQLite(t)
+	seed(t, src, 1)
+	sqliteDDL := `ALTER TABLE clients ADD COLUMN nickname TEXT NOT NULL DEFAULT '';
+		CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, private_key BLOB NOT NULL, created_at TEXT NOT NULL, retired_at TEXT) STRICT;
+		CREATE TABLE idempotency (key TEXT NOT NULL, user_id INTEGER NOT NULL REFERENCES users (id), response TEXT NOT NULL,
+			PRIMARY KEY (user_id, key)) STRICT;
+		CREATE VIRTUAL TABLE clients_fts USING fts5(first_name, last_name, content='clients', content_rowid='id');
+		CREATE TRIGGER clients_fts_ai AFTER INSERT ON clients BEGIN
+			INSERT INTO clients_fts (rowid, first_name, last_name) VALUES (new.id, new.first_name, new.last_name);
+		END;`
+	_, err := src.Exec(sqliteDDL)
+	require.NoError(t, err)
+	_, err = src.Exec(`UPDATE clients SET nickname = 'Zo';
+		INSERT INTO signing_keys VALUES ('b-key', x'01', ?, NULL), ('a-key', x'02', ?, ?), ('Z-key', x'03', ?, NULL);
+		INSERT INTO idempotency VALUES ('k2', 10, '{}'), ('k1', 10, '{}'), ('K0', 11, '{}')`, at, at, at, at)
+	require.NoError(t, err)
+
+	pgURL, pg := newPostgres(t)
+	_, err = pg.Exec(ctx, `ALTER TABLE clients ADD COLUMN nickname text NOT NULL DEFAULT '';
+		ALTER TABLE clients ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', first_name || ' ' || last_name)) STORED;
+		CREATE TABLE signing_keys (kid text PRIMARY KEY, private_key bytea NOT NULL, created_at timestamptz NOT NULL, retired_at timestamptz);
+		CREATE TABLE idempotency (key text NOT NULL, user_id bigint NOT NULL REFERENCES users (id), response jsonb NOT NULL,
+			PRIMARY KEY (user_id, key))`)
+	require.NoError(t, err)
+	_, err = dbcopy.Copy(ctx, srcURL, pgURL, dbcopy.Options{})
+	require.NoError(t, err)
+	counts := pgCounts(t, pg, pgURL)
+	assert.Equal(t, int64(3), counts["signing_keys"])
+	assert.Equal(t, int64(3), counts["idempotency"])
+	var nick string
+	var found bool
+	require.NoError(t, pg.QueryRow(ctx, `SELECT nickname, search @@ to_tsquery('simple', 'zoé') FROM clients WHERE id = 5`).Scan(&nick, &found))
+	assert.Equal(t, "Zo", nick)
+	assert.True(t, found, "the generated search column is computed on the target")
+
+	// Back to a SQLite database with the same schema: the triggers fill its search index.
+	backURL, back := newSQLite(t)
+	_, err = back.Exec(sqliteDDL)
+	require.NoError(t, err)
+	_, err = dbcopy.Copy(ctx, pgURL, backURL, dbcopy.Options{})
+	require.NoError(t, err)
+	var id int64
+	require.NoError(t, back.QueryRow(`SELECT rowid FROM clients_fts WHERE clients_fts MATCH 'Zoé'`).Scan(&id))
+	assert.Equal(t, int64(5), id)
+}

@@ -73,7 +73,7 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// skippedSQLite reports whether a SQLite table is never copied: the migrations' bookkeeping
+// skipped reports whether a table is never copied: the migrations' bookkeeping
 // and SQLite's own tables (sqlite_sequence follows the copied ids by itself).
 func skipped(name string) bool {
 	return name == "schema_migrations" || strings.HasPrefix(name, "sqlite_")
