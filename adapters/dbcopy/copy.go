@@ -41,7 +41,7 @@ type TableReport struct {
 }
 
 // progressEvery is how many rows pass between two calls of Options.Progress.
-const progressEvery = 5000
+const progressEvery = 1000
 
 // Copy copies every table of the database at from into the database at to, in dependency
 // order (a table after those it references), in one transaction on the target: on any failure
