@@ -73,6 +73,30 @@ func NewWithURL(tb testing.TB) (*postgres.Store, string) {
 	return s, url
 }
 
+// NewURL creates an empty database (not migrated) with a unique name on the server named by
+// URL and returns its URL; the database is dropped when the test ends. It skips or fails like
+// New when the server cannot be reached.
+func NewURL(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := connect(ctx, URL())
+	if err != nil {
+		unreachable(tb, err)
+	}
+	defer func() { _ = admin.Close(ctx) }()
+	name := "epiccrm_test_" + randomHex(tb)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		tb.Fatalf("pgtest: creating database %s: %v", name, err)
+	}
+	tb.Cleanup(func() { drop(tb, name) })
+	url, err := withDatabase(URL(), name)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return url
+}
+
 // unreachable skips the test, or fails it under CI=true.
 func unreachable(tb testing.TB, err error) {
 	tb.Helper()
