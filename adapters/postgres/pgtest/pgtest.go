@@ -35,6 +35,26 @@ func URL() string {
 // environment variable CI is "true": there the PostgreSQL tests are required, and it fails.
 func New(tb testing.TB) *postgres.Store {
 	tb.Helper()
+	url := EmptyURL(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	if err := s.MigrateUp(ctx); err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return s
+}
+
+// EmptyURL creates an empty database with a unique name on the server named by URL, without
+// migrating it, and returns its URL; the database is dropped when the test ends (after the
+// cleanups registered later, such as closing the stores opened on it). It skips or fails the
+// test as New does when the server cannot be reached.
+func EmptyURL(tb testing.TB) string {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -54,15 +74,7 @@ func New(tb testing.TB) *postgres.Store {
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	s, err := postgres.Open(ctx, url)
-	if err != nil {
-		tb.Fatalf("pgtest: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	if err := s.MigrateUp(ctx); err != nil {
-		tb.Fatalf("pgtest: %v", err)
-	}
-	return s
+	return url
 }
 
 // unreachable skips the test, or fails it under CI=true.
