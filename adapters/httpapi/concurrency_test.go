@@ -16,7 +16,7 @@ import (
 // created in parallel are all there, none lost.
 func TestConcurrentCreates(t *testing.T) {
 	t.Parallel()
-	eachStore(t, func(t *testing.T, open func(testing.TB) testStore) {
+	eachStore(t, func(t *testing.T, open storeKind) {
 		e := newEnv(t, open)
 		const users, clients = 12, 30
 		statuses := make([]int, users)

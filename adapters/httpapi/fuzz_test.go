@@ -18,12 +18,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/valyala/fasthttp"
 
+	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/adapters/httpapi"
-	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/adapters/password"
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/crm"
-	"github.com/epicevents/epiccrm/policy"
 )
 
 // fuzzAPI is an API on SQLite with a small fixture, built once per fuzz target (newEnv needs a
@@ -40,20 +39,15 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 	f.Helper()
 	ctx := context.Background()
 	store := sqlitetest.New(f)
-	authz, err := policy.Default()
-	require.NoError(f, err)
-	deps := store.Deps()
-	deps.Authorizer = authz
-	deps.Passwords = password.New(password.ForTests)
-	deps.Throttling = crm.Throttling{PerAccount: 1 << 30, PerAddress: 1 << 30, Window: time.Minute}
-	svc := crm.New(deps)
 	_, key, err := ed25519.GenerateKey(bytes.NewReader(bytes.Repeat([]byte{1}, 64)))
 	require.NoError(f, err)
-	tokens, err := jwtauth.New(jwtauth.Config{}, key, store, svc)
-	require.NoError(f, err)
 	cfg := httpapi.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	crmApp, err := epiccrm.Open(ctx, epiccrm.Config{Store: store, SigningKey: key, Passwords: password.New(password.ForTests),
+		Throttling: crm.Throttling{PerAccount: 1 << 30, PerAddress: 1 << 30, Window: time.Minute}, Logger: cfg.Logger, API: cfg})
+	require.NoError(f, err)
+	svc := crmApp.Service
 	app := httpapi.NewApp(cfg)
-	httpapi.New(cfg, svc, tokens, store).Register(app)
+	require.NoError(f, crmApp.Mount(app, "", epiccrm.PartAdmin))
 	a := &fuzzAPI{handler: app.Handler(), ids: map[string]int64{}, access: map[string]string{}}
 
 	users := map[string]*crm.User{}
@@ -86,7 +80,7 @@ func newFuzzAPI(f *testing.F) *fuzzAPI {
 	a.ids["C1"], a.ids["K1"], a.ids["K2"], a.ids["E1"] = c1.ID, k1.ID, k2.ID, e1.ID
 	for who, u := range users {
 		a.ids[who] = u.ID
-		pair, err := tokens.Issue(ctx, u)
+		pair, err := crmApp.Tokens.Issue(ctx, u)
 		require.NoError(f, err)
 		a.access[who] = pair.AccessToken
 	}

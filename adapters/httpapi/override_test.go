@@ -11,7 +11,7 @@ import (
 // so the record survives, even for a manager who may delete it.
 func TestMethodOverrideHeadersAreIgnored(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, storeKinds[0].open)
+	e := newEnv(t, storeKinds[0])
 	overrides := []string{"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"}
 	for _, h := range overrides {
 		resp, body := e.do(t, req{who: "M", method: "POST", path: "/api/v1/clients/{C1}", header: map[string]string{h: "DELETE"}})

@@ -21,7 +21,7 @@ import (
 func TestSlowClientsAreCutOff(t *testing.T) {
 	t.Parallel()
 	const timeout = 500 * time.Millisecond
-	e := newEnv(t, storeKinds[0].open, func(o *envOptions) {
+	e := newEnv(t, storeKinds[0], func(o *envOptions) {
 		o.cfg.ReadTimeout, o.cfg.IdleTimeout = timeout, timeout
 	}, func(o *envOptions) { o.noFixture = true })
 	addr := strings.TrimPrefix(serve(t, e), "http://")
