@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm"
 )
 
 // testKEK returns a key-encryption key made of 32 bytes b.
@@ -109,4 +112,21 @@ func TestServeWithKeysInTheDatabaseAndRotate(t *testing.T) {
 	r = runCmd(t, context.Background(), "", nil, "keys", "rotate", "--database-url", dbURL)
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "--key-encryption-key (or EPICCRM_KEY_ENCRYPTION_KEY) is required")
+}
+
+func TestServePolicyMustMatch(t *testing.T) {
+	dir := t.TempDir()
+	dbURL := "sqlite:" + filepath.Join(dir, "crm.db")
+	app, err := openCRM(context.Background(), dbURL, true, epiccrm.Config{})
+	require.NoError(t, err)
+	require.NoError(t, app.Close()) // the built-in policy is now the one recorded
+
+	text, err := os.ReadFile(filepath.Join("..", "..", "policy", "policy.csv"))
+	require.NoError(t, err)
+	other := filepath.Join(dir, "policy.csv")
+	require.NoError(t, os.WriteFile(other, []byte(strings.Replace(string(text), "p, support, event, update, assigned\n", "", 1)), 0o600))
+	r := runCmd(t, context.Background(), "", map[string]string{"EPICCRM_ADDR": freeAddr(t),
+		"EPICCRM_KEY_FILE": filepath.Join(dir, "key.pem")}, "serve", "--database-url", dbURL, "--policy", other, "--policy-must-match")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "refusing to start: this process's policy (fingerprint ")
 }
