@@ -32,20 +32,6 @@ type Migrator struct {
 // and this one does not know its tables.
 var ErrSchemaNewer = errors.New("the database schema is newer than this binary")
 
-// CheckNotNewer returns an error wrapping ErrSchemaNewer when the schema's version is newer than
-// the newest migration of Source.
-func (m Migrator) CheckNotNewer() error {
-	v, _, err := m.MigrateVersion()
-	if err != nil {
-		return err
-	}
-	latest, err := m.LatestMigration()
-	if err != nil {
-		return err
-	}
-	return SchemaNewer(v, latest)
-}
-
 // SchemaNewer returns an error wrapping ErrSchemaNewer when the schema version v is newer than
 // latest, the newest migration this program knows, and nil otherwise.
 func SchemaNewer(v, latest uint) error {
@@ -59,10 +45,20 @@ func SchemaNewer(v, latest uint) error {
 // MigrateUp applies every migration not yet applied, then runs After. Having nothing to apply
 // is no error. It refuses a schema newer than its newest migration (ErrSchemaNewer).
 func (m Migrator) MigrateUp(ctx context.Context) error {
-	if err := m.CheckNotNewer(); err != nil {
-		return fmt.Errorf("migrate up: %w", err)
+	latest, err := m.LatestMigration()
+	if err != nil {
+		return err
 	}
-	if err := m.run(ctx, "up", func(mg *migrate.Migrate) error { return mg.Up() }); err != nil {
+	up := func(mg *migrate.Migrate) error {
+		v, _, err := mg.Version()
+		if err == nil {
+			if err := SchemaNewer(v, latest); err != nil {
+				return err
+			}
+		}
+		return mg.Up()
+	}
+	if err := m.run(ctx, "up", up); err != nil {
 		return err
 	}
 	if m.After != nil {
