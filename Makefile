@@ -6,7 +6,7 @@ PKGS := ./...
 .PHONY: test lint run build install bench cover fuzz
 
 test: lint
-	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
 # gofmt, go vet, and staticcheck with every check (staticcheck.conf); staticcheck is a tool of
 # go.mod, so `go tool` builds the pinned version with no global install.
