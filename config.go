@@ -34,6 +34,13 @@ type Config struct {
 	// Authorizer, when set, answers the permission questions instead of the policy of Policy
 	// (set one of the two): for a policy built in code.
 	Authorizer crm.Authorizer
+	// PolicyMustMatch makes Open refuse to start when the fingerprint of the policy differs from
+	// the one most recently recorded in the database by a process (each records its own at start
+	// and after each reload). Without it, a differing process starts, and warns in its log.
+	PolicyMustMatch bool
+	// PolicyCheck is how often the process compares its policy with the one most recently
+	// recorded, warning in its log while they differ: DefaultPolicyCheck (30 s) when 0.
+	PolicyCheck time.Duration
 
 	// KeyFile is the path of the Ed25519 key that signs access tokens, a PEM file created with
 	// mode 0600 on first start. Share it between the processes that serve one database.
@@ -42,7 +49,19 @@ type Config struct {
 	KeyFile string
 	// SigningKey is the key that signs access tokens, instead of KeyFile (set one of the two).
 	SigningKey ed25519.PrivateKey
-	// Tokens sets the lifetimes and claims of the tokens (see jwtauth.Config); its Now is Now.
+	// KeyEncryptionKey, instead of KeyFile or SigningKey, keeps the signing keys in the database,
+	// where every process finds them and `epiccrm keys rotate` (RotateSigningKey) replaces them
+	// without a restart. It is 32 random bytes in base64 (`openssl rand -base64 32`) that seal
+	// the keys with AES-256-GCM; every process on the database needs the same one, and Open
+	// refuses one that does not open the stored keys. The first key is made on first start.
+	KeyEncryptionKey string
+	// KeyRefresh is how often the keys kept in the database are reread, so that a rotation
+	// reaches this process: jwtauth.DefaultKeyRefresh (30 s) when 0. A token signed by a key this
+	// process does not know yet makes it reread them at once (at most every few seconds).
+	KeyRefresh time.Duration
+	// Tokens sets the lifetimes and claims of the tokens (see jwtauth.Config): Tokens.Issuer and
+	// Tokens.Audience set the iss and aud claims, which every process must agree on. Its Now is
+	// Now.
 	Tokens jwtauth.Config
 
 	// Passwords hashes and checks passwords; nil means argon2id with the OWASP parameters
@@ -123,6 +142,19 @@ func (c Config) validate() error {
 		bad("both KeyFile and SigningKey are set: set one")
 	case c.SigningKey != nil && len(c.SigningKey) != ed25519.PrivateKeySize:
 		bad("SigningKey is %d bytes long: want an ed25519.PrivateKey of %d", len(c.SigningKey), ed25519.PrivateKeySize)
+	case c.KeyEncryptionKey != "" && (c.KeyFile != "" || c.SigningKey != nil):
+		bad("KeyEncryptionKey is set with KeyFile or SigningKey: set one (KeyEncryptionKey keeps the keys in the database)")
+	}
+	if c.KeyEncryptionKey != "" {
+		if _, err := jwtauth.ParseKEK(c.KeyEncryptionKey); err != nil {
+			bad("KeyEncryptionKey: %v", err)
+		}
+	}
+	if c.KeyRefresh < 0 {
+		bad("KeyRefresh is negative (%s): give a period such as 30s, or 0 for the default", c.KeyRefresh)
+	}
+	if c.PolicyCheck < 0 {
+		bad("PolicyCheck is negative (%s): give a period such as 30s, or 0 for the default", c.PolicyCheck)
 	}
 	if c.Policy != "" && c.Authorizer != nil {
 		bad("both Policy and Authorizer are set: set one")

@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -47,22 +48,39 @@ type App struct {
 	// another way and hands them API tokens. It is nil when Config has no KeyFile or SigningKey.
 	Tokens *jwtauth.Issuer
 
-	cfg      Config
-	verified *jwtauth.VerifyCache // the access tokens the API has verified
-	store    Store
-	ownStore bool
-	policy   *policy.Live
-	log      *slog.Logger
+	cfg        Config
+	verified   *jwtauth.VerifyCache // the access tokens the API has verified
+	store      Store
+	ownStore   bool
+	policy     *policy.Live
+	log        *slog.Logger
+	keys       *jwtauth.KeySet
+	policySync *policySync
+}
+
+// now returns the current time of the App's clock.
+func (a *App) now() time.Time {
+	if a.cfg.Now != nil {
+		return a.cfg.Now()
+	}
+	return time.Now()
 }
 
 // Open opens the CRM described by cfg: it checks the configuration (the error names every
 // missing or wrong setting), opens the database, applies pending migrations unless
-// cfg.NoMigrate, checks the schema, loads the policy and the signing key (creating the key file
-// on first start) and builds the service. It serves nothing: call Mount. On error, nothing is
-// left open.
+// cfg.NoMigrate, checks the schema (refusing one newer than this binary), loads the policy and
+// records its fingerprint in the database, loads the signing keys (from the key file, created on
+// first start, or from the database with cfg.KeyEncryptionKey) and builds the service. It serves
+// nothing: call Mount. On error, nothing is left open.
 func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
+	}
+	var kek *jwtauth.KEK
+	if cfg.KeyEncryptionKey != "" {
+		if kek, err = jwtauth.ParseKEK(cfg.KeyEncryptionKey); err != nil {
+			return nil, fmt.Errorf("epiccrm.Config.KeyEncryptionKey: %w", err)
+		}
 	}
 	key := cfg.SigningKey
 	if cfg.KeyFile != "" {
@@ -121,13 +139,26 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.Service = crm.New(deps)
 
-	if key != nil {
-		tcfg := cfg.Tokens
-		tcfg.Now = cfg.Now
+	tcfg := cfg.Tokens
+	tcfg.Now = cfg.Now
+	switch {
+	case key != nil:
 		if a.Tokens, err = jwtauth.New(tcfg, key, a.store, a.Service); err != nil {
 			return nil, fmt.Errorf("epiccrm.Config.Tokens: %w", err)
 		}
+	case kek != nil:
+		if a.keys, err = a.openKeySet(ctx, kek, tcfg); err != nil {
+			return nil, err
+		}
+		if a.Tokens, err = jwtauth.NewWithKeySet(tcfg, a.keys, a.store, a.Service); err != nil {
+			return nil, fmt.Errorf("epiccrm.Config.Tokens: %w", err)
+		}
+	}
+	if a.Tokens != nil {
 		a.verified = jwtauth.NewVerifyCache(a.Tokens, 0)
+	}
+	if err := a.startPolicySync(ctx, authz); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -151,6 +182,10 @@ func (a *App) Store() Store { return a.store }
 // Config.Store is left to its opener). Stop serving first: requests still running fail.
 // Closing twice does nothing.
 func (a *App) Close() error {
+	if a.policySync != nil {
+		a.policySync.close()
+		a.policySync = nil
+	}
 	if a.policy != nil {
 		_ = a.policy.Close()
 	}
@@ -226,8 +261,8 @@ const allEndpoints = httpapi.EndpointsREST | httpapi.EndpointsDocs | httpapi.End
 func (a *App) NewAPI(base string, omit httpapi.Endpoints) (*httpapi.API, error) {
 	if a.Tokens == nil && omit&(httpapi.EndpointsREST|httpapi.EndpointsJWKS) != httpapi.EndpointsREST|httpapi.EndpointsJWKS {
 		return nil, errors.New("epiccrm.Config.KeyFile is empty: the REST API and the JWKS need the key that signs " +
-			"access tokens: name its file, such as epiccrm-signing-key.pem (created on first start), set SigningKey, " +
-			"or leave out PartAPI and PartJWKS")
+			"access tokens: name its file, such as epiccrm-signing-key.pem (created on first start), set SigningKey " +
+			"or KeyEncryptionKey (keys kept in the database), or leave out PartAPI and PartJWKS")
 	}
 	var tokens httpapi.Tokens
 	if a.Tokens != nil {

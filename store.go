@@ -11,6 +11,7 @@ import (
 
 	"github.com/epicevents/epiccrm/adapters/postgres"
 	"github.com/epicevents/epiccrm/adapters/sqlite"
+	"github.com/epicevents/epiccrm/adapters/sqlstore"
 	"github.com/epicevents/epiccrm/crm"
 )
 
@@ -101,8 +102,7 @@ func CheckSchema(db Store) error {
 	case v < latest:
 		return fmt.Errorf("the database schema is at version %d, this epiccrm expects %d: run 'epiccrm migrate up'", v, latest)
 	case v > latest:
-		return fmt.Errorf("the database schema is at version %d, newer than the %d this epiccrm expects: "+
-			"run the newer epiccrm that migrated it", v, latest)
+		return sqlstore.SchemaNewer(v, latest)
 	}
 	return nil
 }

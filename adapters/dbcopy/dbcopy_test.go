@@ -39,7 +39,7 @@ func newSQLite(t *testing.T) (string, *sql.DB) {
 func newPostgres(t *testing.T) (string, *pgx.Conn) {
 	t.Helper()
 	ctx := context.Background()
-	url := pgtest.NewURL(t)
+	url := pgtest.EmptyURL(t)
 	st, err := postgres.Open(ctx, url)
 	require.NoError(t, err)
 	require.NoError(t, st.MigrateUp(ctx))

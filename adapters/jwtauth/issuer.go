@@ -3,18 +3,15 @@ package jwtauth
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
@@ -54,10 +51,7 @@ const (
 // use.
 type Issuer struct {
 	cfg    Config
-	key    ed25519.PrivateKey
-	pub    ed25519.PublicKey
-	kid    string
-	jwks   []byte
+	keys   keySource
 	tokens crm.RefreshTokenStore
 	users  Users
 }
@@ -76,48 +70,39 @@ func New(cfg Config, key ed25519.PrivateKey, tokens crm.RefreshTokenStore, users
 	if tokens == nil || users == nil {
 		return nil, errors.New("jwtauth: New needs a refresh token store and a user lookup")
 	}
-	pub, _ := key.Public().(ed25519.PublicKey)
-	jwkPub, err := jwk.FromRaw(pub)
-	if err != nil {
-		return nil, fmt.Errorf("jwtauth: cannot describe the public key as a JWK: %w", err)
-	}
-	thumb, err := jwkPub.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return nil, fmt.Errorf("jwtauth: cannot compute the key thumbprint: %w", err)
-	}
-	kid := base64.RawURLEncoding.EncodeToString(thumb)
-	jwks, err := publicKeySet(jwkPub, kid)
+	kid, _, err := keyID(key)
 	if err != nil {
 		return nil, err
 	}
-	return &Issuer{cfg: cfg, key: key, pub: pub, kid: kid, jwks: jwks, tokens: tokens, users: users}, nil
-}
-
-// publicKeySet returns the JSON of a JWK set holding only the public key.
-func publicKeySet(pub jwk.Key, kid string) ([]byte, error) {
-	for name, value := range map[string]any{jwk.KeyIDKey: kid, jwk.AlgorithmKey: jwa.EdDSA, jwk.KeyUsageKey: jwk.ForSignature} {
-		if err := pub.Set(name, value); err != nil {
-			return nil, fmt.Errorf("jwtauth: cannot set %s of the public JWK: %w", name, err)
-		}
-	}
-	set := jwk.NewSet()
-	if err := set.AddKey(pub); err != nil {
-		return nil, fmt.Errorf("jwtauth: cannot build the public key set: %w", err)
-	}
-	b, err := json.Marshal(set)
+	st, err := newKeyState(kid, key, nil, time.Time{})
 	if err != nil {
-		return nil, fmt.Errorf("jwtauth: cannot encode the public key set: %w", err)
+		return nil, err
 	}
-	return b, nil
+	return &Issuer{cfg: cfg, keys: fixedKey{st}, tokens: tokens, users: users}, nil
 }
 
-// KeyID returns the kid of the signing key: the base64url RFC 7638 SHA-256 thumbprint of its
-// public key.
-func (i *Issuer) KeyID() string { return i.kid }
+// NewWithKeySet returns an Issuer that signs with the current key of keys and verifies with
+// each of its keys, following their rotations, and keeps refresh tokens in tokens. It fails
+// when a Config field is out of range or an argument is nil.
+func NewWithKeySet(cfg Config, keys *KeySet, tokens crm.RefreshTokenStore, users Users) (*Issuer, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if keys == nil || tokens == nil || users == nil {
+		return nil, errors.New("jwtauth: NewWithKeySet needs a key set, a refresh token store and a user lookup")
+	}
+	return &Issuer{cfg: cfg, keys: keys, tokens: tokens, users: users}, nil
+}
 
-// JWKS returns the JSON JWK set that GET /.well-known/jwks.json publishes: the public key with
-// its kid, alg EdDSA and use sig, and no private part.
-func (i *Issuer) JWKS() ([]byte, error) { return bytes.Clone(i.jwks), nil }
+// KeyID returns the kid of the key that signs new tokens: the base64url RFC 7638 SHA-256
+// thumbprint of its public key.
+func (i *Issuer) KeyID() string { return i.keys.state().kid }
+
+// JWKS returns the JSON JWK set that GET /.well-known/jwks.json publishes: the public key of
+// every key that verifies tokens (the signing key first, then, with a KeySet, the recently
+// retired ones) with its kid, alg EdDSA and use sig, and no private part.
+func (i *Issuer) JWKS() ([]byte, error) { return bytes.Clone(i.keys.state().jwks), nil }
 
 // Issue returns a new pair for u, who has just logged in: an access token and the first
 // refresh token of a new family, whose absolute lifetime (Config.RefreshMaxAge) starts now. It
@@ -183,14 +168,15 @@ func (i *Issuer) sign(u *crm.User, now time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("jwtauth: cannot build an access token: %w", err)
 	}
+	keys := i.keys.state()
 	hdrs := jws.NewHeaders()
-	if err := hdrs.Set(jws.KeyIDKey, i.kid); err != nil {
+	if err := hdrs.Set(jws.KeyIDKey, keys.kid); err != nil {
 		return "", fmt.Errorf("jwtauth: cannot set the kid header: %w", err)
 	}
 	if err := hdrs.Set(jws.TypeKey, accessTokenType); err != nil {
 		return "", fmt.Errorf("jwtauth: cannot set the typ header: %w", err)
 	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.EdDSA, i.key, jws.WithProtectedHeaders(hdrs)))
+	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.EdDSA, keys.key, jws.WithProtectedHeaders(hdrs)))
 	if err != nil {
 		return "", fmt.Errorf("jwtauth: cannot sign an access token: %w", err)
 	}

@@ -3,6 +3,7 @@ package jwtauth
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -53,10 +54,11 @@ var (
 // Users.Actor with the claims, so that a deactivated user or a changed role or password takes
 // effect at once.
 func (i *Issuer) Verify(ctx context.Context, token string) (*Claims, error) {
-	if err := i.checkHeader(token); err != nil {
+	pub, err := i.checkHeader(token)
+	if err != nil {
 		return nil, badAccessToken(err)
 	}
-	tok, err := jwt.ParseString(token, jwt.WithKey(jwa.EdDSA, i.pub), jwt.WithValidate(false))
+	tok, err := jwt.ParseString(token, jwt.WithKey(jwa.EdDSA, pub), jwt.WithValidate(false))
 	if err != nil {
 		return nil, badAccessToken(errSignature)
 	}
@@ -90,58 +92,64 @@ func (i *Issuer) Verify(ctx context.Context, token string) (*Claims, error) {
 // parts (a JSON serialization, a stripped signature) or whose header is not exactly the one
 // Issue writes: this shuts out "alg": "none", algorithm confusion, unknown kids and extension
 // headers such as crit, b64, jku or x5u. It also refuses a header or claims that are not one
-// JSON object or that repeat a member in any object (see uniqueKeys).
-func (i *Issuer) checkHeader(token string) error {
+// JSON object or that repeat a member in any object (see uniqueKeys). It returns the public key
+// of the token's kid.
+func (i *Issuer) checkHeader(token string) (ed25519.PublicKey, error) {
 	if len(token) > maxTokenLen {
-		return errNotCompact
+		return nil, errNotCompact
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return errNotCompact
+		return nil, errNotCompact
 	}
 	for _, p := range parts {
 		if p == "" || strings.Trim(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
-			return errNotCompact
+			return nil, errNotCompact
 		}
 		// Strict: a lax decoder ignores the spare bits of the last character, so that "...A" and
 		// "...B" would be one signature and a token would have several spellings.
 		if _, err := base64.RawURLEncoding.Strict().DecodeString(p); err != nil {
-			return errNotCompact
+			return nil, errNotCompact
 		}
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(parts[0])
 	if err != nil {
-		return errNotCompact
+		return nil, errNotCompact
 	}
 	// jwx verifies the signature over the header JSON re-encoded without the whitespace around
 	// it, so "{...}\r" would pass for "{...}": the header must be the object alone.
 	if len(raw) == 0 || raw[0] != '{' || raw[len(raw)-1] != '}' {
-		return errHeader
+		return nil, errHeader
 	}
 	payload, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
 	if err != nil {
-		return errNotCompact
+		return nil, errNotCompact
 	}
 	// JSON parsers disagree on a repeated member: encoding/json and jwx keep the last one, others
 	// the first. {"alg":"none","alg":"EdDSA"} must not pass a check that reads one of them while
 	// something else acts on the other, so a repeated member anywhere is refused.
 	if err := uniqueKeys(raw); err != nil {
-		return err
+		return nil, err
 	}
 	if err := uniqueKeys(payload); err != nil {
-		return err
+		return nil, err
 	}
 	var hdr map[string]any
 	if err := json.Unmarshal(raw, &hdr); err != nil {
-		return errHeader
+		return nil, errHeader
 	}
 	typ, _ := hdr["typ"].(string)
-	ok := len(hdr) == 3 && hdr["alg"] == jwa.EdDSA.String() && hdr["kid"] == i.kid &&
+	kid, _ := hdr["kid"].(string)
+	ok := len(hdr) == 3 && hdr["alg"] == jwa.EdDSA.String() && kid != "" &&
 		(strings.EqualFold(typ, accessTokenType) || strings.EqualFold(typ, "application/"+accessTokenType))
 	if !ok {
-		return errHeader
+		return nil, errHeader
 	}
-	return nil
+	pub := i.keys.verifying(kid)
+	if pub == nil {
+		return nil, errHeader
+	}
+	return pub, nil
 }
 
 // uniqueKeys checks that doc is one JSON object in which no object, at any depth, names a

@@ -27,10 +27,38 @@ type Migrator struct {
 	After func(ctx context.Context) error
 }
 
+// ErrSchemaNewer is the error (tested with errors.Is) of a database whose schema is at a
+// version newer than the newest migration built into this program: a newer binary migrated it,
+// and this one does not know its tables.
+var ErrSchemaNewer = errors.New("the database schema is newer than this binary")
+
+// SchemaNewer returns an error wrapping ErrSchemaNewer when the schema version v is newer than
+// latest, the newest migration this program knows, and nil otherwise.
+func SchemaNewer(v, latest uint) error {
+	if v <= latest {
+		return nil
+	}
+	return fmt.Errorf("%w: the database schema is at version %d, newer than this binary's %d: upgrade the binary",
+		ErrSchemaNewer, v, latest)
+}
+
 // MigrateUp applies every migration not yet applied, then runs After. Having nothing to apply
-// is no error.
+// is no error. It refuses a schema newer than its newest migration (ErrSchemaNewer).
 func (m Migrator) MigrateUp(ctx context.Context) error {
-	if err := m.run(ctx, "up", func(mg *migrate.Migrate) error { return mg.Up() }); err != nil {
+	latest, err := m.LatestMigration()
+	if err != nil {
+		return err
+	}
+	up := func(mg *migrate.Migrate) error {
+		v, _, err := mg.Version()
+		if err == nil {
+			if err := SchemaNewer(v, latest); err != nil {
+				return err
+			}
+		}
+		return mg.Up()
+	}
+	if err := m.run(ctx, "up", up); err != nil {
 		return err
 	}
 	if m.After != nil {

@@ -66,7 +66,7 @@ func TestCopyDemoToPostgresServesTheSameAnswers(t *testing.T) {
 	from := sqliteURL(t)
 	r := runCmd(t, ctx, "", nil, "demo", "--database-url", from)
 	require.Equal(t, 0, r.code, r.stderr)
-	to := pgtest.NewURL(t)
+	to := pgtest.EmptyURL(t)
 
 	r = runCmd(t, ctx, "", nil, "copy", "--from", from, "--to", to)
 	require.Equal(t, 0, r.code, r.stderr)

@@ -9,6 +9,7 @@
 //	epiccrm backup [--force] FILE
 //	epiccrm policy check [--strict] [FILE]
 //	epiccrm policy matrix [FILE]
+//	epiccrm keys rotate --key-encryption-key KEK [--database-url URL]
 //	epiccrm --version
 //
 // Every flag but --yes can also be given as an EPICCRM_* environment variable (--database-url as
@@ -48,6 +49,8 @@ Usage:
                            of lockouts (--strict: warnings are errors)
   epiccrm policy matrix [FILE]
                            print the effective role x resource x action x scope table
+  epiccrm keys rotate      make a new token signing key current for every process (keys
+                           kept in the database with --key-encryption-key)
   epiccrm --version        print the version and the commit it was built from
 
 Run "epiccrm COMMAND --help" for a command's flags. Every flag but --yes is also read from an
@@ -108,6 +111,8 @@ func run(ctx context.Context, args []string, e *env) int {
 		err = cmdCopy(ctx, args[1:], e)
 	case "backup":
 		err = cmdBackup(ctx, args[1:], e)
+	case "keys":
+		err = cmdKeys(ctx, args[1:], e)
 	default:
 		fmt.Fprintf(e.stderr, "epiccrm: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -107,7 +107,7 @@ func TestStartRefusesAnotherSchemaVersion(t *testing.T) {
 			url := migratedURL(t)
 			setSchemaVersion(t, url, latest+1)
 			return url
-		}, fmt.Sprintf("the database schema is at version %d, newer than the %d this epiccrm expects", latest+1, latest)},
+		}, fmt.Sprintf("the database schema is at version %d, newer than this binary's %d: upgrade the binary", latest+1, latest)},
 		{"a dirty schema", func(t *testing.T) string {
 			// A migration that failed half-way leaves the schema dirty (security test plan,
 			// case 58): the server must refuse it rather than serve a half-migrated schema.

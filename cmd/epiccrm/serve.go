@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/adapters/httpapi"
+	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -29,6 +31,10 @@ type serveFlags struct {
 	basePath        string
 	policy          string
 	keyFile         string
+	kek             string
+	issuer          string
+	audience        string
+	policyMustMatch bool
 	logFile         string
 	demo            bool
 	migrate         bool
@@ -50,6 +56,13 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs.StringVar(&f.basePath, "base-path", "", "serve everything under this path, such as /crm, for a reverse proxy that forwards /crm/... unchanged")
 	fs.StringVar(&f.policy, "policy", "", "the permission policy file (default: the built-in policy.csv); reloaded when it changes and on SIGHUP")
 	fs.StringVar(&f.keyFile, "key-file", "epiccrm-signing-key.pem", "the Ed25519 key that signs access tokens; created on first start (share it between processes)")
+	fs.StringVar(&f.kek, "key-encryption-key", "", "keep the signing keys in the database, sealed with this key (32 random bytes in base64: "+
+		"openssl rand -base64 32), instead of --key-file; the same for every process; rotate them with 'epiccrm keys rotate'. "+
+		"Prefer the environment variable: a command line is visible to other users")
+	fs.StringVar(&f.issuer, "issuer", "", "the iss claim of the access tokens (default \"epiccrm\"); the same for every process")
+	fs.StringVar(&f.audience, "audience", "", "the aud claim of the access tokens (default \"epiccrm-api\"); the same for every process")
+	fs.BoolVar(&f.policyMustMatch, "policy-must-match", false, "refuse to start when the policy's fingerprint differs from the one "+
+		"most recently recorded in the database by a process (without it: start, and warn in the log)")
 	fs.StringVar(&f.logFile, "log-file", "", "append the JSON logs to this file instead of standard error")
 	fs.BoolVar(&f.demo, "demo", false, "load the demo data into an empty database and print the demo logins")
 	fs.BoolVar(&f.migrate, "migrate", true, "apply pending migrations at start")
@@ -69,6 +82,15 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 			return err
 		}
 	}
+	keyFile := f.keyFile
+	if f.kek != "" {
+		set := false
+		fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == "key-file" })
+		if set {
+			return usageError{"give --key-file or --key-encryption-key (keys kept in the database), not both"}
+		}
+		keyFile = ""
+	}
 	logger, closeLog, err := newLogger(f.logFile, e.stderr)
 	if err != nil {
 		return err
@@ -80,7 +102,9 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	}
 	base := httpapi.CleanBasePath(f.basePath)
 	apiCfg := httpapi.Config{Logger: logger, TrustedProxies: splitList(f.trustedProxies), BasePath: base}
-	crmApp, err := openCRM(ctx, f.db.url, f.migrate, epiccrm.Config{Policy: f.policy, KeyFile: f.keyFile,
+	crmApp, err := openCRM(ctx, f.db.url, f.migrate, epiccrm.Config{Policy: f.policy, KeyFile: keyFile,
+		KeyEncryptionKey: f.kek, PolicyMustMatch: f.policyMustMatch,
+		Tokens: jwtauth.Config{Issuer: f.issuer, Audience: f.audience},
 		Logger: logger, API: apiCfg, Admin: web.Config{Secure: f.secureCookies}})
 	if err != nil {
 		return err

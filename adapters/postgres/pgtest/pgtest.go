@@ -43,6 +43,26 @@ func New(tb testing.TB) *postgres.Store {
 // store on it (another server process).
 func NewWithURL(tb testing.TB) (*postgres.Store, string) {
 	tb.Helper()
+	url := EmptyURL(tb)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := postgres.Open(ctx, url)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	if err := s.MigrateUp(ctx); err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return s, url
+}
+
+// EmptyURL creates an empty database with a unique name on the server named by URL, without
+// migrating it, and returns its URL; the database is dropped when the test ends (after the
+// cleanups registered later, such as closing the stores opened on it). It skips or fails the
+// test as New does when the server cannot be reached.
+func EmptyURL(tb testing.TB) string {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -58,38 +78,6 @@ func NewWithURL(tb testing.TB) (*postgres.Store, string) {
 	_ = admin.Close(ctx)
 	tb.Cleanup(func() { drop(tb, name) })
 
-	url, err := withDatabase(URL(), name)
-	if err != nil {
-		tb.Fatalf("pgtest: %v", err)
-	}
-	s, err := postgres.Open(ctx, url)
-	if err != nil {
-		tb.Fatalf("pgtest: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	if err := s.MigrateUp(ctx); err != nil {
-		tb.Fatalf("pgtest: %v", err)
-	}
-	return s, url
-}
-
-// NewURL creates an empty database (not migrated) with a unique name on the server named by
-// URL and returns its URL; the database is dropped when the test ends. It skips or fails like
-// New when the server cannot be reached.
-func NewURL(tb testing.TB) string {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	admin, err := connect(ctx, URL())
-	if err != nil {
-		unreachable(tb, err)
-	}
-	defer func() { _ = admin.Close(ctx) }()
-	name := "epiccrm_test_" + randomHex(tb)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		tb.Fatalf("pgtest: creating database %s: %v", name, err)
-	}
-	tb.Cleanup(func() { drop(tb, name) })
 	url, err := withDatabase(URL(), name)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
