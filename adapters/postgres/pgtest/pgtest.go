@@ -37,6 +37,20 @@ func New(tb testing.TB) *postgres.Store {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	s, err := postgres.Open(ctx, NewURL(tb))
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// NewURL creates a migrated database as New does and returns its URL, for a test that opens it
+// itself (a server started by the test); the database is dropped when the test ends.
+func NewURL(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 
 	admin, err := connect(ctx, URL())
 	if err != nil {
@@ -58,11 +72,11 @@ func New(tb testing.TB) *postgres.Store {
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	tb.Cleanup(func() { _ = s.Close() })
+	defer func() { _ = s.Close() }()
 	if err := s.MigrateUp(ctx); err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	return s
+	return url
 }
 
 // unreachable skips the test, or fails it under CI=true.
