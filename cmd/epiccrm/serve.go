@@ -38,6 +38,7 @@ type serveFlags struct {
 	trustedProxies  string
 	shutdownTimeout time.Duration
 	shutdownDelay   time.Duration
+	dbWait          time.Duration
 }
 
 // defaultShutdownTimeout lets a request that started just before the shutdown use its whole
@@ -65,11 +66,16 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		"on shutdown, how long in-flight requests may take to finish; those still running near the end are stopped and answered 503")
 	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0,
 		"on shutdown, how long to keep serving with /readyz answering 503 before closing the listener, so that a load balancer stops sending first (such as 5s)")
+	fs.DurationVar(&f.dbWait, "db-wait", 60*time.Second,
+		"at start, how long to keep trying to reach the database before giving up (0: try once); nothing listens meanwhile")
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if f.dbWait < 0 {
+		return usageError{fmt.Sprintf("--db-wait %s must not be negative", f.dbWait)}
 	}
 	if f.shutdownTimeout <= 0 || f.shutdownDelay < 0 {
 		return usageError{fmt.Sprintf("--shutdown-timeout %s must be positive and --shutdown-delay %s not negative",
@@ -88,6 +94,9 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	stop := newStopper(f.shutdownDelay, f.shutdownTimeout)
 	apiCfg := httpapi.Config{Logger: logger, TrustedProxies: splitList(f.trustedProxies), BasePath: base,
 		Draining: stop.draining.Load}
+	if err := waitForDatabase(ctx, f.db.url, f.dbWait, logger); err != nil {
+		return err
+	}
 	crmApp, err := openCRM(ctx, f.db.url, f.migrate, epiccrm.Config{Policy: f.policy, KeyFile: f.keyFile,
 		Logger: logger, API: apiCfg, Admin: web.Config{Secure: f.secureCookies}})
 	if err != nil {
@@ -127,6 +136,50 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	logger.Info("serving", "addr", ln.Addr().String(), "base_path", base, "database", redact(f.db.url),
 		"policy", pol.Policy().Name(), "policy_fingerprint", pol.Fingerprint())
 	return stop.serveUntilDone(ctx, app, ln, logger)
+}
+
+// waitForDatabase returns once the database of dbURL can be opened, trying again with a growing
+// pause (a quarter of a second, doubling up to 5 s) for at most wait, so that a server started
+// before its database (a container started with it, or restarted meanwhile) comes up when the
+// database does rather than exiting. Nothing listens meanwhile: a load balancer sees the
+// process as down, which it is. A database URL it does not understand is refused at once.
+func waitForDatabase(ctx context.Context, dbURL string, wait time.Duration, logger *slog.Logger) error {
+	deadline := time.Now().Add(wait)
+	pause := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithDeadline(ctx, deadline)
+		if wait == 0 || time.Until(deadline) < time.Second {
+			cancel()
+			actx, cancel = context.WithTimeout(ctx, 10*time.Second) // the last try gets its time
+		}
+		st, err := openDatabase(actx, dbURL)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				logger.Info("the database can be reached", "database", redact(dbURL), "attempts", attempt)
+			}
+			return st.Close()
+		}
+		if errors.As(err, new(usageError)) {
+			return err
+		}
+		left := time.Until(deadline)
+		if left <= 0 || ctx.Err() != nil {
+			if wait == 0 {
+				return err
+			}
+			return fmt.Errorf("gave up reaching the database after %d attempts in %s (--db-wait): %w", attempt, wait, err)
+		}
+		pause = min(pause, left)
+		logger.Warn("the database cannot be reached yet: trying again", "database", redact(dbURL), "attempt", attempt,
+			"retry_in", pause.String(), "gives_up_in", left.Round(time.Second).String(), "error", err.Error())
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return fmt.Errorf("stopped while waiting for the database: %w", err)
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
 }
 
 // stopper runs the graceful shutdown of a server. When its context ends it
