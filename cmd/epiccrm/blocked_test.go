@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	neturl "net/url"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ import (
 // another operation" or 503 "too busy" within a few seconds, not at the 30 s request budget.
 func TestBlockedTableDoesNotStarveTheServer(t *testing.T) {
 	dbURL := pgtest.NewURL(t)
-	s := startServe(t, dbURL+"?pool_max_conns=2&lock_timeout=2000&pool_acquire_timeout=1s")
+	s := startServe(t, dbURL+"?pool_max_conns=2&lock_timeout=60000", "--db-lock-timeout", "2s", "--db-acquire-timeout", "1s")
 	token := s.adminToken(t)
 
 	ctx := context.Background()
@@ -76,4 +77,24 @@ func TestBlockedTableDoesNotStarveTheServer(t *testing.T) {
 	require.NoError(t, err)
 	r = send("GET", "http://"+s.addr+"/api/v1/clients", token, "")
 	assert.Equal(t, http.StatusOK, r.status, r.body)
+}
+
+// TestPostgresTimeoutFlags checks how the timeout flags reach the database URL.
+func TestPostgresTimeoutFlags(t *testing.T) {
+	got, err := pgTimeouts{statement: 10 * time.Second, lock: 1500 * time.Millisecond, acquire: 2 * time.Second}.
+		apply("postgres://u@h:5432/crm?lock_timeout=9&sslmode=disable")
+	require.NoError(t, err)
+	u, err := neturl.Parse(got)
+	require.NoError(t, err)
+	assert.Equal(t, neturl.Values{"statement_timeout": {"10000"}, "lock_timeout": {"1500"}, "pool_acquire_timeout": {"2s"},
+		"sslmode": {"disable"}}, u.Query(), "the flags win over the URL's own settings")
+
+	got, err = pgTimeouts{}.apply("sqlite:crm.db")
+	require.NoError(t, err)
+	assert.Equal(t, "sqlite:crm.db", got, "no flag, no change")
+	_, err = pgTimeouts{lock: time.Second}.apply("sqlite:crm.db")
+	assert.ErrorContains(t, err, "PostgreSQL only")
+	r := runCmd(t, context.Background(), "", nil, "serve", "--db-lock-timeout", "1s")
+	assert.Equal(t, 2, r.code, "the default database is SQLite")
+	assert.Contains(t, r.stderr, "PostgreSQL only")
 }

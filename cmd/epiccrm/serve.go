@@ -39,6 +39,7 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	shutdownDelay   time.Duration
 	dbWait          time.Duration
+	pgTimeouts      pgTimeouts
 }
 
 // defaultShutdownTimeout lets a request that started just before the shutdown use its whole
@@ -51,7 +52,12 @@ const defaultShutdownTimeout = httpapi.DefaultRequestTimeout + 5*time.Second
 // and the database is closed last. The policy file is reloaded when it changes and on SIGHUP.
 func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("serve", "Serve the REST API (/api/v1) and the admin UI (/admin). Applies pending migrations first;\non an empty database, creates the first management account and prints its one-time password.", e.stderr)
-	var f serveFlags
+	var (
+		f        serveFlags
+		logger   *slog.Logger
+		closeLog func()
+		err      error
+	)
 	f.db.register(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8000", "the address to listen on, HOST:PORT")
 	fs.StringVar(&f.basePath, "base-path", "", "serve everything under this path, such as /crm, for a reverse proxy that forwards /crm/... unchanged")
@@ -68,11 +74,15 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		"on shutdown, how long to keep serving with /readyz answering 503 before closing the listener, so that a load balancer stops sending first (such as 5s)")
 	fs.DurationVar(&f.dbWait, "db-wait", 60*time.Second,
 		"at start, how long to keep trying to reach the database before giving up (0: try once); nothing listens meanwhile")
+	f.pgTimeouts.register(fs)
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if f.db.url, err = f.pgTimeouts.apply(f.db.url); err != nil {
+		return err
 	}
 	if f.dbWait < 0 {
 		return usageError{fmt.Sprintf("--db-wait %s must not be negative", f.dbWait)}
@@ -81,7 +91,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		return usageError{fmt.Sprintf("--shutdown-timeout %s must be positive and --shutdown-delay %s not negative",
 			f.shutdownTimeout, f.shutdownDelay)}
 	}
-	logger, closeLog, err := newLogger(f.logFile, e.stderr)
+	logger, closeLog, err = newLogger(f.logFile, e.stderr)
 	if err != nil {
 		return err
 	}
