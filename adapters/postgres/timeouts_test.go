@@ -66,14 +66,14 @@ func TestBlockedTableDoesNotStarveTheRest(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			_, _, errs[i] = s.ListClients(ctx, crm.ClientFilter{}, crm.Everything)
+			_, _, errs[i] = s.ListClients(ctx, crm.ClientFilter{}, crm.FullAccess)
 			took[i] = time.Since(start)
 		}()
 	}
 	waitForLockWaiters(t, url, 2)
 
 	start := time.Now()
-	_, _, err = s.ListClients(ctx, crm.ClientFilter{}, crm.Everything)
+	_, _, err = s.ListClients(ctx, crm.ClientFilter{}, crm.FullAccess)
 	assert.Equal(t, crm.EUNAVAILABLE, crm.ErrorCode(err), "%v", err)
 	assert.Contains(t, crm.ErrorMessage(err), "too busy")
 	assert.Less(t, time.Since(start), time.Second, "the wait for a connection is bounded by pool_acquire_timeout")
@@ -91,7 +91,7 @@ func TestBlockedTableDoesNotStarveTheRest(t *testing.T) {
 		assert.Less(t, took[i], 3*time.Second, "a lock wait is bounded by lock_timeout")
 	}
 	release()
-	_, _, err = s.ListClients(ctx, crm.ClientFilter{}, crm.Everything)
+	_, _, err = s.ListClients(ctx, crm.ClientFilter{}, crm.FullAccess)
 	require.NoError(t, err, "the pool recovers once the lock is gone")
 }
 
@@ -105,7 +105,7 @@ func TestStatementTimeout(t *testing.T) {
 	defer s.Close()
 	lockTable(t, url, "events")
 	start := time.Now()
-	_, _, err = s.ListEvents(ctx, crm.EventFilter{}, crm.Everything)
+	_, _, err = s.ListEvents(ctx, crm.EventFilter{}, crm.FullAccess)
 	assert.Equal(t, crm.EUNAVAILABLE, crm.ErrorCode(err), "%v", err)
 	assert.Equal(t, "the PostgreSQL database is too busy to answer in time: try again in a moment", crm.ErrorMessage(err))
 	assert.Less(t, time.Since(start), 2*time.Second)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/epicevents/epiccrm/adapters/sqlite"
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -30,7 +31,7 @@ func TestPingReportsAFullDisk(t *testing.T) {
 	key := strings.Repeat("k", 500)
 	for i := 0; ; i++ {
 		require.Less(t, i, 10000, "the writes never filled the database")
-		err = s.RecordLoginFailure(ctx, []string{fmt.Sprintf("%s%d", key, i)}, time.Now())
+		err = reserve(ctx, s, fmt.Sprintf("%s%d", key, i))
 		if err != nil {
 			break
 		}
@@ -47,5 +48,13 @@ func TestPingReportsAFullDisk(t *testing.T) {
 	_, err = writer.ExecContext(ctx, "PRAGMA max_page_count = 1073741823")
 	require.NoError(t, err)
 	require.NoError(t, s.Ping(ctx), "ready again once a write succeeds")
-	require.NoError(t, s.RecordLoginFailure(ctx, []string{"after"}, time.Now()))
+	require.NoError(t, reserve(ctx, s, "after"))
+}
+
+// reserve writes one row: a login attempt in flight under key.
+func reserve(ctx context.Context, s *sqlite.Store, key string) error {
+	now := time.Now()
+	_, _, err := s.ReserveLoginAttempt(ctx, crm.LoginAttempt{ID: key, Keys: []crm.ThrottleKey{{Key: key, Limit: 10}},
+		At: now, Since: now.Add(-time.Hour), StaleBefore: now.Add(-time.Hour)})
+	return err
 }
