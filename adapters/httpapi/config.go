@@ -26,6 +26,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ReadyTimeout bounds the database ping of /readyz (default 2s).
 	ReadyTimeout time.Duration
+	// Draining, when set, tells that the process is shutting down: while it returns true,
+	// /readyz answers 503 without asking the database, so that a load balancer stops sending
+	// new requests, while the other endpoints keep serving the requests already on their way.
+	Draining func() bool
 	// BodyLimit is the largest request body accepted, in bytes (default 1 MiB); a larger body is
 	// refused with 413 and a problem document. The API checks it itself, so it holds wherever the
 	// API is mounted; a host app's own fiber.Config.BodyLimit must not be lower (Fiber's default,

@@ -34,10 +34,14 @@ func (a *API) healthz(c *fiber.Ctx) error {
 	return sendJSON(c, fiber.StatusOK, status{Status: "ok"})
 }
 
-// readyz tells whether requests can be served: it pings the database within ReadyTimeout and
-// answers 503 when it cannot be reached. The cause is logged, never shown. Its body names the
-// policy in force.
+// readyz tells whether requests can be served: it answers 503 once the process is shutting
+// down (Config.Draining), pings the database within ReadyTimeout and answers 503 when it cannot
+// be reached. The cause is logged, never shown. Its body names the policy in force.
 func (a *API) readyz(c *fiber.Ctx) error {
+	if a.cfg.Draining != nil && a.cfg.Draining() {
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return errStatus(fiber.StatusServiceUnavailable, "the server is shutting down: send requests to another instance")
+	}
 	if a.db != nil {
 		ctx, cancel := context.WithTimeout(ctxOf(c), a.cfg.ReadyTimeout)
 		defer cancel()

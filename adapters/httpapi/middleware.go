@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -40,6 +41,14 @@ func setSecurityHeaders(c *fiber.Ctx) {
 	}
 }
 
+// ErrShuttingDown is the cause a host gives when it cancels the context of the requests still
+// running because it must stop (context.WithCancelCause on the context it sets with
+// fiber.Ctx.SetUserContext before the API's routes): the API answers such a request, when it
+// fails, with 503, Retry-After and a problem document saying so, rather than as a database
+// failure. A write stopped this way is rolled back, unless the cancellation came while its
+// commit was already on its way to the database.
+var ErrShuttingDown = errors.New("the server is shutting down")
+
 // panicError is a panic recovered from a handler, with the stack for the log.
 type panicError struct {
 	value any
@@ -66,6 +75,11 @@ func (a *API) observe(c *fiber.Ctx) error {
 		err = recoverPanics(c)
 	}
 	if err != nil {
+		if errors.Is(context.Cause(ctx), ErrShuttingDown) {
+			c.Set(fiber.HeaderRetryAfter, "1")
+			err = &statusError{status: fiber.StatusServiceUnavailable, cause: err,
+				detail: "the server is shutting down and stopped this request before it finished: send it again"}
+		}
 		a.errs.write(c, err)
 	}
 

@@ -32,9 +32,11 @@ const keyLockSpace = "17731"
 const (
 	uniqueViolation     = "23505"
 	foreignKeyViolation = "23503"
-	classConnection     = "08" // connection exception
-	classResources      = "53" // insufficient resources (too many connections, disk full)
-	classOperator       = "57" // operator intervention (shutdown, statement timeout)
+	lockNotAvailable    = "55P03" // lock_timeout, or NOWAIT
+	queryCanceled       = "57014" // statement_timeout, or a cancel request
+	classConnection     = "08"    // connection exception
+	classResources      = "53"    // insufficient resources (too many connections, disk full)
+	classOperator       = "57"    // operator intervention (shutdown, statement timeout)
 )
 
 // classify tells the kind of a driver error by its SQLSTATE code or its Go type.
@@ -46,12 +48,19 @@ func classify(err error) sqlstore.ErrorKind {
 			return sqlstore.KindUnique
 		case foreignKeyViolation:
 			return sqlstore.KindForeignKey
+		case lockNotAvailable:
+			return sqlstore.KindLocked
+		case queryCanceled:
+			return sqlstore.KindBusy
 		}
 		switch pgErr.Code[:2] {
 		case classConnection, classResources, classOperator:
 			return sqlstore.KindUnavailable
 		}
 		return sqlstore.KindOther
+	}
+	if errors.Is(err, errPoolBusy) {
+		return sqlstore.KindBusy
 	}
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error

@@ -7,6 +7,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	neturl "net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +25,8 @@ import (
 // package (through the embedded *sqlstore.Store) and is safe for concurrent use.
 type Store struct {
 	*sqlstore.Store
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	reserved *pgxpool.Pool
 	sqlstore.Migrator
 	actors *actorCache
 }
@@ -34,6 +37,27 @@ const (
 	maxConns          = 10               // pool_max_conns
 	healthCheckPeriod = 15 * time.Second // pool_health_check_period
 	maxConnIdleTime   = 5 * time.Minute  // pool_max_conn_idle_time
+	// AcquireTimeout is how long a statement waits for a free pooled connection (the URL's
+	// pool_acquire_timeout, such as 2s, overrides it).
+	AcquireTimeout = 5 * time.Second
+	// StatementTimeout is the server's statement_timeout, well below the API's 30 s request
+	// budget, so that a runaway statement fails with a clear error and frees its connection
+	// (the URL's statement_timeout, in milliseconds or with a unit such as 10s, overrides it).
+	StatementTimeout = 20 * time.Second
+	// LockTimeout is the server's lock_timeout: a statement waiting longer for a row or table
+	// that another transaction locked gives up, and the request answers "the record is locked
+	// by another operation" (the URL's lock_timeout overrides it).
+	LockTimeout = 5 * time.Second
+)
+
+// The reserved pool: a few connections of their own for the reads that authenticate each
+// request and for the readiness probe, with short timeouts, so that they never queue behind
+// slow record queries holding every connection of the main pool.
+const (
+	reservedConns            = 2
+	reservedStatementTimeout = 2 * time.Second
+	reservedLockTimeout      = time.Second
+	reservedAcquireTimeout   = 2 * time.Second
 )
 
 // Open connects to the PostgreSQL database at url (postgres://user@host:port/db?...), and checks
@@ -42,8 +66,16 @@ const (
 // The pool keeps up to 10 connections, checks idle ones every 15 s (so a restarted server is
 // noticed and reconnected to without a restart of ours) and gives a connection attempt 5 s; the
 // URL's connect_timeout, pool_max_conns, pool_health_check_period and pool_max_conn_idle_time
-// parameters override these.
+// parameters override these. A statement waits at most AcquireTimeout for a free connection,
+// runs at most StatementTimeout and waits at most LockTimeout for a lock (the URL's
+// pool_acquire_timeout, statement_timeout and lock_timeout override these; 0 means no limit).
+// Two more connections, reserved, serve the reads of one user by id that authenticate every
+// request, and Ping, with timeouts of 1 to 2 s.
 func Open(ctx context.Context, url string) (*Store, error) {
+	url, acquire, err := cutAcquireTimeout(url)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL: the database URL is not valid (expected postgres://user@host:port/dbname): %w", err)
@@ -60,6 +92,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if !sets(url, "pool_max_conn_idle_time") {
 		cfg.MaxConnIdleTime = maxConnIdleTime
 	}
+	reservedCfg := cfg.Copy()
+	setParam(cfg, "statement_timeout", StatementTimeout, !sets(url, "statement_timeout"))
+	setParam(cfg, "lock_timeout", LockTimeout, !sets(url, "lock_timeout"))
+	reservedCfg.MaxConns, reservedCfg.MinConns = reservedConns, 0
+	setParam(reservedCfg, "statement_timeout", reservedStatementTimeout, true)
+	setParam(reservedCfg, "lock_timeout", reservedLockTimeout, true)
+
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w", describe(cfg), err)
@@ -68,10 +107,45 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w (is the server running, and does the database exist?)", describe(cfg), err)
 	}
-	s := &Store{Store: sqlstore.New(&db{pool: pool}, Dialect), pool: pool, actors: newActorCache(pool)}
+	reserved, err := pgxpool.NewWithConfig(ctx, reservedCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open PostgreSQL at %s: %w", describe(cfg), err)
+	}
+	s := &Store{Store: sqlstore.New(&db{pool: pool, acquireTimeout: acquire}, Dialect), pool: pool, reserved: reserved,
+		actors: newActorCache(pool)}
+	s.ReserveUserReads(&db{pool: reserved, acquireTimeout: reservedAcquireTimeout})
 	s.Migrator = sqlstore.Migrator{Name: "PostgreSQL", Source: migrations.Postgres, Driver: s.migrationDriver,
 		After: s.rekeyUsers}
 	return s, nil
+}
+
+// setParam sets the server setting name of every connection of cfg to d, when set is true.
+func setParam(cfg *pgxpool.Config, name string, d time.Duration, set bool) {
+	if set {
+		cfg.ConnConfig.RuntimeParams[name] = strconv.FormatInt(d.Milliseconds(), 10)
+	}
+}
+
+// cutAcquireTimeout takes the pool_acquire_timeout parameter, which is ours and not the
+// server's, out of a postgres:// URL and returns it (AcquireTimeout when absent).
+func cutAcquireTimeout(rawURL string) (string, time.Duration, error) {
+	if !sets(rawURL, "pool_acquire_timeout") {
+		return rawURL, AcquireTimeout, nil
+	}
+	u, err := neturl.Parse(rawURL)
+	if err != nil {
+		return "", 0, fmt.Errorf("open PostgreSQL: the database URL is not valid (expected postgres://user@host:port/dbname): %w", err)
+	}
+	q := u.Query()
+	v := q.Get("pool_acquire_timeout")
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return "", 0, fmt.Errorf("open PostgreSQL: pool_acquire_timeout=%q in the database URL: give a positive duration such as 2s", v)
+	}
+	q.Del("pool_acquire_timeout")
+	u.RawQuery = q.Encode()
+	return u.String(), d, nil
 }
 
 // sets reports whether the URL or keyword/value connection string sets the parameter key.
@@ -87,7 +161,10 @@ func describe(cfg *pgxpool.Config) string {
 // which the migration run closes. The driver takes a PostgreSQL advisory lock, so several
 // processes starting at once apply each migration exactly once.
 func (s *Store) migrationDriver(ctx context.Context) (database.Driver, error) {
-	db := stdlib.OpenDB(*s.pool.Config().ConnConfig)
+	cc := s.pool.Config().ConnConfig.Copy()
+	// A migration may rewrite a large table, or wait for the running servers' locks: no timeout.
+	cc.RuntimeParams["statement_timeout"], cc.RuntimeParams["lock_timeout"] = "0", "0"
+	db := stdlib.OpenDB(*cc)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -100,9 +177,11 @@ func (s *Store) migrationDriver(ctx context.Context) (database.Driver, error) {
 	return drv, nil
 }
 
-// Ping checks that the database answers, for a readiness probe. Give ctx a short deadline.
+// Ping checks that the database answers, for a readiness probe, on the reserved connections:
+// slow record queries holding every connection of the main pool do not make a healthy server
+// look down. Give ctx a short deadline.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
+	if err := s.reserved.Ping(ctx); err != nil {
 		return fmt.Errorf("PostgreSQL at %s does not answer: %w", describe(s.pool.Config()), err)
 	}
 	return nil
@@ -113,6 +192,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.actors.close()
 	s.pool.Close()
+	s.reserved.Close()
 	return nil
 }
 

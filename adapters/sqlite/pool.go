@@ -10,13 +10,16 @@ import (
 // pool is the sqlstore.DB of a SQLite database: reads on the read-only pool, writes and write
 // transactions on the single writer connection.
 type pool struct {
-	read  *sql.DB
-	write *sql.DB
+	read   *sql.DB
+	write  *sql.DB
+	health *writeHealth
 }
 
 // Exec runs a write on the writer connection.
 func (p *pool) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return execOn(ctx, p.write, query, args)
+	n, err := execOn(ctx, p.write, query, args)
+	p.health.record(err)
+	return n, err
 }
 
 // Query runs a read on the read pool.
@@ -33,17 +36,25 @@ func (p *pool) QueryRow(ctx context.Context, query string, args ...any) sqlstore
 func (p *pool) Begin(ctx context.Context) (sqlstore.Tx, error) {
 	tx, err := p.write.BeginTx(ctx, nil)
 	if err != nil {
+		p.health.record(err)
 		return nil, err
 	}
-	return &txn{tx: tx}, nil
+	return &txn{tx: tx, health: p.health}, nil
 }
 
 // txn is a write transaction on the writer connection.
-type txn struct{ tx *sql.Tx }
+type txn struct {
+	tx     *sql.Tx
+	health *writeHealth
+}
 
 // Exec runs a write on the transaction.
 func (t *txn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return execOn(ctx, t.tx, query, args)
+	n, err := execOn(ctx, t.tx, query, args)
+	if err != nil {
+		t.health.record(err)
+	}
+	return n, err
 }
 
 // Query runs a read on the transaction.
@@ -57,7 +68,11 @@ func (t *txn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.
 }
 
 // Commit commits the transaction.
-func (t *txn) Commit(context.Context) error { return t.tx.Commit() }
+func (t *txn) Commit(context.Context) error {
+	err := t.tx.Commit()
+	t.health.record(err)
+	return err
+}
 
 // Rollback rolls the transaction back.
 func (t *txn) Rollback(context.Context) error { return t.tx.Rollback() }

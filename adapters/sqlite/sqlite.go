@@ -30,6 +30,7 @@ type Store struct {
 	path   string
 	reader *sql.DB
 	writer *sql.DB
+	health *writeHealth
 	sqlstore.Migrator
 }
 
@@ -62,11 +63,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = writer.Close()
 		return nil, err
 	}
+	health := &writeHealth{}
 	s := &Store{
-		Store:  sqlstore.New(&pool{read: reader, write: writer}, Dialect),
+		Store:  sqlstore.New(&pool{read: reader, write: writer, health: health}, Dialect),
 		path:   path,
 		reader: reader,
 		writer: writer,
+		health: health,
 	}
 	s.Migrator = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver,
 		After: s.rekeyUsers}
@@ -110,11 +113,23 @@ func (s *Store) migrationDriver(ctx context.Context) (database.Driver, error) {
 	return drv, nil
 }
 
-// Ping checks that the database can be read, for a readiness probe.
+// Ping checks that the database can be read and written, for a readiness probe. It reads on the
+// read pool; and when the last write failed for a reason of the storage (a full disk, an I/O
+// error, a read-only file), it commits a probe write, and reports the database as not ready
+// until one succeeds, so that a load balancer stops sending requests that would all fail. As
+// long as writes succeed, it takes nothing from the single writer connection.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("SQLite database %q is not readable: %w", s.path, err)
+	}
+	if s.health.failure() == nil {
+		return nil
+	}
+	err := probeWrite(ctx, s.writer)
+	s.health.record(err)
+	if err != nil {
+		return fmt.Errorf("SQLite database %q cannot be written (a full disk, an I/O error or a read-only file?): %w", s.path, err)
 	}
 	return nil
 }

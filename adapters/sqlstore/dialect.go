@@ -23,6 +23,14 @@ const (
 	// KindUnavailable is a failure to reach the database (connection refused or lost, timeout,
 	// locked or unreadable file): it becomes EUNAVAILABLE, so that callers retry later.
 	KindUnavailable
+	// KindLocked is a statement that gave up waiting for a lock another transaction holds
+	// (PostgreSQL lock_timeout): it becomes ECONFLICT, saying that the record is locked by
+	// another operation, so that the caller tries again rather than blaming the database.
+	KindLocked
+	// KindBusy is a database that is up but too busy to answer in time: a statement that ran
+	// into its statement timeout, or no free pooled connection within the acquire timeout. It
+	// becomes EUNAVAILABLE, saying so.
+	KindBusy
 )
 
 // Dialect is what differs between the SQL databases the Store runs on. Everything else (the

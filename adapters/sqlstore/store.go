@@ -22,8 +22,9 @@ import (
 // crm.AuditStore, crm.LoginThrottle, crm.RefreshTokenStore and crm.SessionStore over a DB. It is
 // safe for concurrent use.
 type Store struct {
-	db DB
-	d  *Dialect
+	db        DB
+	d         *Dialect
+	userReads Querier // FindUser's, when set (see ReserveUserReads)
 }
 
 // Compile-time checks that Store implements every store port.
@@ -46,6 +47,12 @@ func New(db DB, d Dialect) *Store {
 	}
 	return &Store{db: db, d: &d}
 }
+
+// ReserveUserReads sends the reads of one user by id outside a transaction (FindUser), which
+// authenticate every request, to q instead of the DB: a few connections of their own with
+// short timeouts, so that authentication never queues behind slow record queries holding every
+// connection of the main pool. Call it before the Store is used.
+func (s *Store) ReserveUserReads(q Querier) { s.userReads = q }
 
 // Deps returns a crm.Deps with every store port set to s. The caller adds the Authorizer and
 // the Passwords, which are not the store's business.
@@ -86,8 +93,8 @@ type conflicts struct {
 }
 
 // fail turns a driver error into a crm error: ECONFLICT for a unique or foreign key violation
-// (with the message of c), EUNAVAILABLE when the database cannot be reached or the context ran
-// out, EINTERNAL for anything else. A crm error passes unchanged.
+// (with the message of c) or a lock wait that timed out, EUNAVAILABLE when the database cannot
+// be reached, is too busy or the context ran out, EINTERNAL for anything else. A crm error passes unchanged.
 func (s *Store) fail(err error, c *conflicts) error {
 	if err == nil {
 		return nil
@@ -114,6 +121,12 @@ func (s *Store) fail(err error, c *conflicts) error {
 		return &crm.Error{Code: crm.ECONFLICT, Message: msg, Err: err}
 	case KindUnavailable:
 		return unavailable(s.d.Name, err)
+	case KindLocked:
+		return &crm.Error{Code: crm.ECONFLICT, Err: err,
+			Message: "the record is locked by another operation: try again in a moment"}
+	case KindBusy:
+		return &crm.Error{Code: crm.EUNAVAILABLE, Err: err,
+			Message: "the " + s.d.Name + " database is too busy to answer in time: try again in a moment"}
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return unavailable(s.d.Name, err)

@@ -94,6 +94,9 @@ func (s *Store) CreateUser(ctx context.Context, u *crm.User, audit []crm.AuditEn
 
 // FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.
 func (s *Store) FindUser(ctx context.Context, id int64, vis crm.Visibility) (*crm.User, error) {
+	if s.userReads != nil {
+		return s.findUser(ctx, s.userReads, id, vis, "")
+	}
 	return s.findUser(ctx, s.db, id, vis, "")
 }
 

@@ -12,6 +12,8 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,14 +45,27 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	pprofAddr       string
 	pprofRemote     bool
+	shutdownDelay   time.Duration
+	dbWait          time.Duration
+	pgTimeouts      pgTimeouts
 }
 
+// defaultShutdownTimeout lets a request that started just before the shutdown use its whole
+// time budget (httpapi.DefaultRequestTimeout) and still have its answer written.
+const defaultShutdownTimeout = httpapi.DefaultRequestTimeout + 5*time.Second
+
 // cmdServe serves the REST API and the admin UI until ctx is cancelled (SIGINT or SIGTERM), then
-// shuts down gracefully: it stops accepting connections, lets in-flight requests finish, and
-// closes the database last. The policy file is reloaded when it changes and on SIGHUP.
+// shuts down gracefully (see stopper): /readyz turns 503 at once, the listener closes after
+// --shutdown-delay, in-flight requests finish or are answered 503 within --shutdown-timeout,
+// and the database is closed last. The policy file is reloaded when it changes and on SIGHUP.
 func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("serve", "Serve the REST API (/api/v1) and the admin UI (/admin). Applies pending migrations first;\non an empty database, creates the first management account and prints its one-time password.", e.stderr)
-	var f serveFlags
+	var (
+		f        serveFlags
+		logger   *slog.Logger
+		closeLog func()
+		err      error
+	)
 	f.db.register(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8000", "the address to listen on, HOST:PORT")
 	fs.StringVar(&f.basePath, "base-path", "", "serve everything under this path, such as /crm, for a reverse proxy that forwards /crm/... unchanged")
@@ -68,7 +83,13 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs.BoolVar(&f.migrate, "migrate", true, "apply pending migrations at start")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the admin UI's cookies Secure (set it when clients reach the server over HTTPS)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies allowed to set X-Forwarded-For")
-	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to let in-flight requests finish on shutdown")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
+		"on shutdown, how long in-flight requests may take to finish; those still running near the end are stopped and answered 503")
+	fs.DurationVar(&f.shutdownDelay, "shutdown-delay", 0,
+		"on shutdown, how long to keep serving with /readyz answering 503 before closing the listener, so that a load balancer stops sending first (such as 5s)")
+	fs.DurationVar(&f.dbWait, "db-wait", 60*time.Second,
+		"at start, how long to keep trying to reach the database before giving up (0: try once); nothing listens meanwhile")
+	f.pgTimeouts.register(fs)
 	fs.StringVar(&f.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this loopback HOST:PORT, such as 127.0.0.1:6060; off when empty")
 	fs.BoolVar(&f.pprofRemote, "pprof-allow-remote", false, "allow a --pprof-addr that is not a loopback address")
 	if err := parse(fs, args, e.getenv); err != nil {
@@ -91,7 +112,17 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		}
 		keyFile = ""
 	}
-	logger, closeLog, err := newLogger(f.logFile, e.stderr)
+	if f.db.url, err = f.pgTimeouts.apply(f.db.url); err != nil {
+		return err
+	}
+	if f.dbWait < 0 {
+		return usageError{fmt.Sprintf("--db-wait %s must not be negative", f.dbWait)}
+	}
+	if f.shutdownTimeout <= 0 || f.shutdownDelay < 0 {
+		return usageError{fmt.Sprintf("--shutdown-timeout %s must be positive and --shutdown-delay %s not negative",
+			f.shutdownTimeout, f.shutdownDelay)}
+	}
+	logger, closeLog, err = newLogger(f.logFile, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -101,7 +132,12 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		return usageError{fmt.Sprintf("--base-path %q must start with a slash, such as /crm", f.basePath)}
 	}
 	base := httpapi.CleanBasePath(f.basePath)
-	apiCfg := httpapi.Config{Logger: logger, TrustedProxies: splitList(f.trustedProxies), BasePath: base}
+	stop := newStopper(f.shutdownDelay, f.shutdownTimeout)
+	apiCfg := httpapi.Config{Logger: logger, TrustedProxies: splitList(f.trustedProxies), BasePath: base,
+		Draining: stop.draining.Load}
+	if err := waitForDatabase(ctx, f.db.url, f.dbWait, logger); err != nil {
+		return err
+	}
 	crmApp, err := openCRM(ctx, f.db.url, f.migrate, epiccrm.Config{Policy: f.policy, KeyFile: keyFile,
 		KeyEncryptionKey: f.kek, PolicyMustMatch: f.policyMustMatch,
 		Tokens: jwtauth.Config{Issuer: f.issuer, Audience: f.audience},
@@ -109,7 +145,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	defer crmApp.Close()
+	defer closeWithin(crmApp.Close, time.Second, logger)
 	// SIGHUP reloads the policy until serve returns, graceful shutdown included.
 	crmApp.Policy().ReloadOnSignal(syscall.SIGHUP)
 
@@ -123,6 +159,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	}
 
 	app := httpapi.NewApp(apiCfg)
+	app.Use(stop.requestContext)
 	if err := crmApp.Mount(app, base); err != nil {
 		return usageError{fmt.Sprintf("--base-path: %v", err)}
 	}
@@ -149,12 +186,90 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	pol := crmApp.Policy()
 	logger.Info("serving", "addr", ln.Addr().String(), "base_path", base, "database", redact(f.db.url),
 		"policy", pol.Policy().Name(), "policy_fingerprint", pol.Fingerprint())
-	return serveUntilDone(ctx, app, ln, f.shutdownTimeout, logger)
+	return stop.serveUntilDone(ctx, app, ln, logger)
 }
 
+// waitForDatabase returns once the database of dbURL can be opened, trying again with a growing
+// pause (a quarter of a second, doubling up to 5 s) for at most wait, so that a server started
+// before its database (a container started with it, or restarted meanwhile) comes up when the
+// database does rather than exiting. Nothing listens meanwhile: a load balancer sees the
+// process as down, which it is. A database URL it does not understand is refused at once.
+func waitForDatabase(ctx context.Context, dbURL string, wait time.Duration, logger *slog.Logger) error {
+	deadline := time.Now().Add(wait)
+	pause := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithDeadline(ctx, deadline)
+		if wait == 0 || time.Until(deadline) < time.Second {
+			cancel()
+			actx, cancel = context.WithTimeout(ctx, 10*time.Second) // the last try gets its time
+		}
+		st, err := openDatabase(actx, dbURL)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				logger.Info("the database can be reached", "database", redact(dbURL), "attempts", attempt)
+			}
+			return st.Close()
+		}
+		if errors.As(err, new(usageError)) {
+			return err
+		}
+		left := time.Until(deadline)
+		if left <= 0 || ctx.Err() != nil {
+			if wait == 0 {
+				return err
+			}
+			return fmt.Errorf("gave up reaching the database after %d attempts in %s (--db-wait): %w", attempt, wait, err)
+		}
+		pause = min(pause, left)
+		logger.Warn("the database cannot be reached yet: trying again", "database", redact(dbURL), "attempt", attempt,
+			"retry_in", pause.String(), "gives_up_in", left.Round(time.Second).String(), "error", err.Error())
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return fmt.Errorf("stopped while waiting for the database: %w", err)
+		}
+		pause = min(2*pause, 5*time.Second)
+	}
+}
+
+// stopper runs the graceful shutdown of a server. When its context ends it
+//
+//  1. marks the process as draining, so that /readyz answers 503, and keeps serving for delay,
+//     the time a load balancer needs to notice and stop sending new requests;
+//  2. closes the listener and the idle connections and lets the requests in flight finish;
+//  3. near the end of timeout, cancels the context of the requests still running (with
+//     httpapi.ErrShuttingDown), so that each is rolled back and answered 503 rather than cut off;
+//  4. returns at the latest when timeout has passed, so that the process exits in delay +
+//     timeout whatever its requests do.
+type stopper struct {
+	delay, timeout time.Duration
+	draining       atomic.Bool
+	requests       context.Context // the parent of every request's context
+	cancelRequests context.CancelCauseFunc
+}
+
+// newStopper returns a stopper with the given delay and timeout.
+func newStopper(delay, timeout time.Duration) *stopper {
+	s := &stopper{delay: delay, timeout: timeout}
+	s.requests, s.cancelRequests = context.WithCancelCause(context.Background())
+	return s
+}
+
+// requestContext is the first handler of the app: it gives each request a context that the
+// stopper cancels when the shutdown runs out of time.
+func (s *stopper) requestContext(c *fiber.Ctx) error {
+	c.SetUserContext(s.requests)
+	return c.Next()
+}
+
+// answerTime is the part of the timeout kept, after the requests still running are cancelled,
+// for them to write their 503 answers.
+func answerTime(timeout time.Duration) time.Duration { return min(timeout/4, 2*time.Second) }
+
 // serveUntilDone serves app on ln until ctx is cancelled or the server fails, then shuts down
-// gracefully within timeout.
-func serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, timeout time.Duration, logger *slog.Logger) error {
+// gracefully (see stopper).
+func (s *stopper) serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, logger *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	select {
@@ -162,9 +277,26 @@ func serveUntilDone(ctx context.Context, app *fiber.App, ln net.Listener, timeou
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: finishing in-flight requests", "timeout", timeout.String())
-	if err := app.ShutdownWithTimeout(timeout); err != nil {
-		return fmt.Errorf("graceful shutdown did not finish in %s: %w", timeout, err)
+	s.draining.Store(true)
+	if s.delay > 0 {
+		logger.Info("shutting down: /readyz now answers 503; still serving during the shutdown delay", "delay", s.delay.String())
+		select {
+		case <-time.After(s.delay):
+		case err := <-errc:
+			return err
+		}
+	}
+	logger.Info("shutting down: no new connections; finishing in-flight requests", "timeout", s.timeout.String())
+	deadline, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	cutoff := time.AfterFunc(s.timeout-answerTime(s.timeout), func() {
+		logger.Warn("shutting down: stopping the requests still running, which are answered 503")
+		s.cancelRequests(httpapi.ErrShuttingDown)
+	})
+	defer cutoff.Stop()
+	defer s.cancelRequests(httpapi.ErrShuttingDown) // whatever still runs once serve returns
+	if err := app.ShutdownWithContext(deadline); err != nil {
+		return fmt.Errorf("graceful shutdown did not finish in %s: some requests were still running and got no answer: %w", s.timeout, err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
@@ -209,16 +341,60 @@ func randomPassword() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// newLogger returns a JSON logger writing to file (appending) or, when file is empty, to w.
+// newLogger returns a JSON logger writing to file (appending) or, when file is empty, to w, and
+// the function that closes it. Closing waits for a line being written to be finished, and the
+// lines logged after it (by requests still running when serve returns) are dropped whole, so
+// that the log never ends in the middle of a line.
 func newLogger(file string, w io.Writer) (*slog.Logger, func(), error) {
-	if file == "" {
-		return slog.New(slog.NewJSONHandler(w, nil)), func() {}, nil
+	var closeFile func() error
+	if file != "" {
+		f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("cannot open the log file: %w", err)
+		}
+		w, closeFile = f, f.Close
 	}
-	f, err := os.OpenFile(file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot open the log file: %w", err)
+	lw := &logWriter{w: w}
+	return slog.New(slog.NewJSONHandler(lw, nil)), func() {
+		lw.mu.Lock()
+		defer lw.mu.Unlock()
+		lw.closed = true
+		if closeFile != nil {
+			_ = closeFile()
+		}
+	}, nil
+}
+
+// logWriter writes whole log lines to w until it is closed, then drops them.
+type logWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
+}
+
+// Write writes one log line, or drops it once the log is closed.
+func (l *logWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return len(p), nil
 	}
-	return slog.New(slog.NewJSONHandler(f, nil)), func() { f.Close() }, nil
+	return l.w.Write(p)
+}
+
+// closeWithin calls closeFn, waiting for it at most d: closing the database waits for the
+// connections in use, and a request stuck past the shutdown must not hold the exit.
+func closeWithin(closeFn func() error, d time.Duration, logger *slog.Logger) {
+	done := make(chan error, 1)
+	go func() { done <- closeFn() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			logger.Warn("closing the database", "error", err.Error())
+		}
+	case <-time.After(d):
+		logger.Warn("closing the database: connections still in use; exiting without waiting for them", "waited", d.String())
+	}
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

@@ -85,6 +85,14 @@ func EmptyURL(tb testing.TB) string {
 	return url
 }
 
+// MigratedURL creates a migrated database as New does and returns its URL, for a test that
+// opens it itself (a server started by the test); the database is dropped when the test ends.
+func MigratedURL(tb testing.TB) string {
+	tb.Helper()
+	_, url := NewWithURL(tb)
+	return url
+}
+
 // unreachable skips the test, or fails it under CI=true.
 func unreachable(tb testing.TB, err error) {
 	tb.Helper()
