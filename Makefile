@@ -36,7 +36,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	tools/loadgen/bench.sh -duration 5s -workers 8
 	tools/loadgen/storm.sh -storm 64 -rounds 5
-	$(GO) run ./tools/searchbench -rows 1000000 -sqlite-rows 1000000 -runs 50
+	$(GO) run ./tools/searchbench -rows 1000000 -sqlite-rows 1000000 -runs 50 -before-runs 10
 
 # Fuzzing: each target for FUZZTIME (go test fuzzes one target per package at a time). The seed
 # corpora (f.Add and testdata/fuzz/) already run as regression tests in `make test`; new failing

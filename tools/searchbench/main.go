@@ -4,7 +4,10 @@
 // both through the store (the folded search text and its index) and with the LIKE query the
 // store ran before (lower(col) LIKE '%word%' on each column), on the same data in the same run.
 //
-//	go run ./tools/searchbench -rows 1000000 -sqlite-rows 1000000 -runs 50
+//	go run ./tools/searchbench -rows 1000000 -sqlite-rows 1000000 -runs 50 -before-runs 10
+//
+// With -pg-database, the PostgreSQL clients are loaded once into that database and reused by
+// the next runs.
 //
 // The PostgreSQL server is EPICCRM_TEST_DATABASE_URL's, or postgres://postgres@127.0.0.1:5432/postgres;
 // the database it creates is dropped at the end. `make bench` runs it.
@@ -68,17 +71,20 @@ func client(i int, r *rand.Rand) [4]string {
 func main() {
 	rows := flag.Int("rows", 1_000_000, "clients to load into PostgreSQL (0 to skip it)")
 	liteRows := flag.Int("sqlite-rows", 1_000_000, "clients to load into SQLite (0 to skip it)")
-	runs := flag.Int("runs", 50, "runs of each search")
+	runs := flag.Int("runs", 50, "runs of each search through the store")
+	beforeRuns := flag.Int("before-runs", 10, "runs of each search with the old LIKE query (seconds each at 1M rows)")
+	keep := flag.String("pg-database", "", "PostgreSQL database to keep the clients in and reuse on the next run "+
+		"(created and loaded when it does not exist yet, never dropped); default: a throwaway one")
 	flag.Parse()
 	ctx := context.Background()
 	if *rows > 0 {
-		if err := benchPostgres(ctx, *rows, *runs); err != nil {
+		if err := benchPostgres(ctx, *rows, *runs, *beforeRuns, *keep); err != nil {
 			fmt.Fprintln(os.Stderr, "searchbench: PostgreSQL:", err)
 			os.Exit(1)
 		}
 	}
 	if *liteRows > 0 {
-		if err := benchSQLite(ctx, *liteRows, *runs); err != nil {
+		if err := benchSQLite(ctx, *liteRows, *runs, *beforeRuns); err != nil {
 			fmt.Fprintln(os.Stderr, "searchbench: SQLite:", err)
 			os.Exit(1)
 		}
@@ -91,7 +97,7 @@ type searcher interface {
 }
 
 // report times the store's search and the old query for each word, and prints the figures.
-func report(ctx context.Context, name string, n, runs int, s searcher, old func(pattern string) (int, error)) error {
+func report(ctx context.Context, name string, n, runs, beforeRuns int, s searcher, old func(pattern string) (int, error)) error {
 	for _, w := range []string{rareWord, commonWord} {
 		var found int
 		after, err := timeIt(runs, func() error {
@@ -104,7 +110,7 @@ func report(ctx context.Context, name string, n, runs int, s searcher, old func(
 			return err
 		}
 		var oldFound int
-		before, err := timeIt(runs, func() error {
+		before, err := timeIt(beforeRuns, func() error {
 			var err error
 			oldFound, err = old("%" + strings.ToLower(w) + "%")
 			return err
@@ -138,7 +144,7 @@ func timeIt(runs int, fn func() error) ([2]time.Duration, error) {
 	return [2]time.Duration{pct(0.50), pct(0.99)}, nil
 }
 
-func benchPostgres(ctx context.Context, n, runs int) error {
+func benchPostgres(ctx context.Context, n, runs, beforeRuns int, keep string) error {
 	base := os.Getenv("EPICCRM_TEST_DATABASE_URL")
 	if base == "" {
 		base = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -148,11 +154,20 @@ func benchPostgres(ctx context.Context, n, runs int) error {
 		return fmt.Errorf("connecting to %s: %w", base, err)
 	}
 	defer func() { _ = admin.Close(ctx) }()
-	name := fmt.Sprintf("epiccrm_searchbench_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	name := keep
+	if name == "" {
+		name = fmt.Sprintf("epiccrm_searchbench_%d", time.Now().UnixNano())
+		defer func() { _, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)") }()
+	}
+	var exists bool
+	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
 		return err
 	}
-	defer func() { _, _ = admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)") }()
+	if !exists {
+		if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return err
+		}
+	}
 	cfg, err := pgx.ParseConfig(base)
 	if err != nil {
 		return err
@@ -172,6 +187,14 @@ func benchPostgres(ctx context.Context, n, runs int) error {
 	}
 	defer func() { _ = conn.Close(ctx) }()
 
+	var loaded int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM clients").Scan(&loaded); err != nil {
+		return err
+	}
+	if loaded > 0 {
+		fmt.Printf("PostgreSQL: reusing the %d clients of database %s\n", loaded, name)
+		return reportPostgres(ctx, conn, loaded, runs, beforeRuns, s)
+	}
 	start := time.Now()
 	r := rand.New(rand.NewPCG(1, 2))
 	now := time.Now().UTC()
@@ -195,8 +218,13 @@ func benchPostgres(ctx context.Context, n, runs int) error {
 		return err
 	}
 	fmt.Printf("PostgreSQL: loaded %d clients (COPY, then VACUUM ANALYZE) in %s\n", n, time.Since(start).Round(time.Millisecond))
+	return reportPostgres(ctx, conn, n, runs, beforeRuns, s)
+}
+
+// reportPostgres times the searches of the n clients on PostgreSQL.
+func reportPostgres(ctx context.Context, conn *pgx.Conn, n, runs, beforeRuns int, s searcher) error {
 	old := strings.NewReplacer("lower(?)", "lower($1)").Replace(oldQuery)
-	return report(ctx, "PostgreSQL", n, runs, s, func(pattern string) (int, error) {
+	return report(ctx, "PostgreSQL", n, runs, beforeRuns, s, func(pattern string) (int, error) {
 		rows, err := conn.Query(ctx, old, pattern)
 		if err != nil {
 			return 0, err
@@ -210,7 +238,7 @@ func benchPostgres(ctx context.Context, n, runs int) error {
 	})
 }
 
-func benchSQLite(ctx context.Context, n, runs int) error {
+func benchSQLite(ctx context.Context, n, runs, beforeRuns int) error {
 	dir, err := os.MkdirTemp("", "searchbench")
 	if err != nil {
 		return err
@@ -267,7 +295,7 @@ func benchSQLite(ctx context.Context, n, runs int) error {
 		return err
 	}
 	fmt.Printf("SQLite:     loaded %d clients (batched INSERTs, FTS5 kept by triggers) in %s\n", n, time.Since(start).Round(time.Millisecond))
-	return report(ctx, "SQLite", n, runs, s, func(pattern string) (int, error) {
+	return report(ctx, "SQLite", n, runs, beforeRuns, s, func(pattern string) (int, error) {
 		rows, err := db.QueryContext(ctx, oldQuery, pattern, pattern, pattern, pattern)
 		if err != nil {
 			return 0, err
