@@ -7,7 +7,7 @@ import (
 
 // clientListParams are the query parameters of GET /clients.
 var clientListParams = listParams(crm.ClientSortable,
-	queryParam{name: "q", kind: pText, doc: "Text in the first or last name, email or company."},
+	queryParam{name: "q", kind: pText, doc: "Words, each contained in the first or last name, email or company (case and accents ignored)."},
 	queryParam{name: "first_name", kind: pText, doc: "Text in the first name."},
 	queryParam{name: "last_name", kind: pText, doc: "Text in the last name."},
 	queryParam{name: "email", kind: pText, doc: "Text in the email."},

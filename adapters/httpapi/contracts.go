@@ -7,7 +7,7 @@ import (
 
 // contractListParams are the query parameters of GET /contracts.
 var contractListParams = listParams(crm.ContractSortable,
-	queryParam{name: "q", kind: pText, doc: "Text in the client's first or last name, email or company."},
+	queryParam{name: "q", kind: pText, doc: "Words, each contained in the client's first or last name, email or company (case and accents ignored)."},
 	queryParam{name: "client_id", kind: pID, doc: "The id of the client."},
 	queryParam{name: "client_first_name", kind: pText, doc: "Text in the client's first name."},
 	queryParam{name: "client_last_name", kind: pText, doc: "Text in the client's last name."},

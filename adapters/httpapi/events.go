@@ -7,7 +7,7 @@ import (
 
 // eventListParams are the query parameters of GET /events.
 var eventListParams = listParams(crm.EventSortable,
-	queryParam{name: "q", kind: pText, doc: "Text in the name or location."},
+	queryParam{name: "q", kind: pText, doc: "Words, each contained in the name or location (case and accents ignored)."},
 	queryParam{name: "contract_id", kind: pID, doc: "The id of the contract."},
 	queryParam{name: "client_id", kind: pID, doc: "The id of the client."},
 	queryParam{name: "client_first_name", kind: pText, doc: "Text in the client's first name."},

@@ -7,7 +7,7 @@ import (
 
 // userListParams are the query parameters of GET /users.
 var userListParams = listParams(crm.UserSortable,
-	queryParam{name: "q", kind: pText, doc: "Text in the username, email, first or last name."},
+	queryParam{name: "q", kind: pText, doc: "Words, each contained in the username, email, first or last name (case and accents ignored)."},
 	queryParam{name: "username", kind: pText, doc: "Text in the username."},
 	queryParam{name: "email", kind: pText, doc: "Text in the email."},
 	queryParam{name: "first_name", kind: pText, doc: "Text in the first name."},

@@ -116,7 +116,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		actors: newActorCache(pool)}
 	s.ReserveUserReads(&db{pool: reserved, acquireTimeout: reservedAcquireTimeout})
 	s.Migrator = sqlstore.Migrator{Name: "PostgreSQL", Source: migrations.Postgres, Driver: s.migrationDriver,
-		After: s.rekeyUsers}
+		After: s.afterMigrate}
 	return s, nil
 }
 
@@ -209,9 +209,13 @@ func (s *Store) Deps() crm.Deps {
 // Stat returns the statistics of the connection pool, for the metrics endpoint.
 func (s *Store) Stat() *pgxpool.Stat { return s.pool.Stat() }
 
-// rekeyUsers brings the users' uniqueness keys up to date after migrating (see
-// sqlstore.Store.RekeyUsers). Accounts whose keys collide are left as they were, not refused.
-func (s *Store) rekeyUsers(ctx context.Context) error {
-	_, err := s.RekeyUsers(ctx)
+// afterMigrate brings the users' uniqueness keys up to date after migrating (see
+// sqlstore.Store.RekeyUsers; accounts whose keys collide are left as they were, not refused),
+// and folds the search columns of the rows that have none (sqlstore.Store.RefoldSearch).
+func (s *Store) afterMigrate(ctx context.Context) error {
+	if _, err := s.RekeyUsers(ctx); err != nil {
+		return err
+	}
+	_, err := s.RefoldSearch(ctx)
 	return err
 }

@@ -13,6 +13,7 @@ import (
 var Dialect = sqlstore.Dialect{
 	Name:      "SQLite",
 	TextTimes: true,
+	FTS5:      true,
 	Classify:  classify,
 }
 

@@ -72,7 +72,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		health: health,
 	}
 	s.Migrator = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver,
-		After: s.rekeyUsers}
+		After: s.afterMigrate}
 	return s, nil
 }
 
@@ -143,9 +143,13 @@ func (s *Store) Close() error {
 // for the metrics endpoint.
 func (s *Store) Stats() sql.DBStats { return s.reader.Stats() }
 
-// rekeyUsers brings the users' uniqueness keys up to date after migrating (see
-// sqlstore.Store.RekeyUsers). Accounts whose keys collide are left as they were, not refused.
-func (s *Store) rekeyUsers(ctx context.Context) error {
-	_, err := s.RekeyUsers(ctx)
+// afterMigrate brings the users' uniqueness keys up to date after migrating (see
+// sqlstore.Store.RekeyUsers; accounts whose keys collide are left as they were, not refused),
+// and folds the search columns of the rows that have none (sqlstore.Store.RefoldSearch).
+func (s *Store) afterMigrate(ctx context.Context) error {
+	if _, err := s.RekeyUsers(ctx); err != nil {
+		return err
+	}
+	_, err := s.RefoldSearch(ctx)
 	return err
 }

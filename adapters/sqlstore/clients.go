@@ -44,11 +44,12 @@ var clientListing = listing[*crm.Client]{
 func (s *Store) CreateClient(ctx context.Context, c *crm.Client, audit []crm.AuditEntry) error {
 	return s.inTx(ctx, func(tx Tx) error {
 		var id int64
+		args := append([]any{c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.Company, string(c.Status),
+			nullID(c.SalesContactID), s.d.time(c.DateCreated), s.d.time(c.DateUpdated)}, clientFolds(c)...)
 		err := s.queryRow(ctx, tx, `INSERT INTO clients (first_name, last_name, email, phone, mobile, company, status,
-				sales_contact_id, date_created, date_updated, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
-			c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.Company, string(c.Status),
-			nullID(c.SalesContactID), s.d.time(c.DateCreated), s.d.time(c.DateUpdated),
+				sales_contact_id, date_created, date_updated, version,
+				first_name_fold, last_name_fold, email_fold, company_fold, search_text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`, args...,
 		).Scan(&id)
 		if err != nil {
 			return s.fail(err, refConflicts)
@@ -100,23 +101,23 @@ func (s *Store) CountClients(ctx context.Context, f crm.ClientFilter, acc crm.Ac
 // their count. Every filter is on the client's own columns.
 func (s *Store) clientWhere(f crm.ClientFilter, acc crm.Access) *where {
 	w := readable(clientsTable, acc)
-	w.contains(f.Q, "c.first_name", "c.last_name", "c.email", "c.company")
-	w.contains(f.FirstName, "c.first_name")
-	w.contains(f.LastName, "c.last_name")
-	w.contains(f.Email, "c.email")
-	w.contains(f.Company, "c.company")
+	w.search(s.d, clientSearch, f.Q, fieldFilter{"c.first_name_fold", f.FirstName},
+		fieldFilter{"c.last_name_fold", f.LastName}, fieldFilter{"c.email_fold", f.Email},
+		fieldFilter{"c.company_fold", f.Company})
 	w.eqText("c.status", string(f.Status))
 	w.eqID("c.sales_contact_id", f.SalesContactID)
 	return w
 }
 
-// writeClient writes every changeable column of c and increments its version.
+// writeClient writes every changeable column of c, with its folded search columns, and
+// increments its version.
 func (s *Store) writeClient(ctx context.Context, tx Tx, c *crm.Client) error {
+	args := append([]any{c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.Company, string(c.Status),
+		nullID(c.SalesContactID), s.d.time(c.DateUpdated)}, clientFolds(c)...)
 	_, err := s.exec(ctx, tx, `UPDATE clients SET first_name = ?, last_name = ?, email = ?, phone = ?, mobile = ?,
-			company = ?, status = ?, sales_contact_id = ?, date_updated = ?, version = version + 1
-		WHERE id = ?`,
-		c.FirstName, c.LastName, c.Email, c.Phone, c.Mobile, c.Company, string(c.Status),
-		nullID(c.SalesContactID), s.d.time(c.DateUpdated), c.ID)
+			company = ?, status = ?, sales_contact_id = ?, date_updated = ?, version = version + 1,
+			first_name_fold = ?, last_name_fold = ?, email_fold = ?, company_fold = ?, search_text = ?
+		WHERE id = ?`, append(args, c.ID)...)
 	return s.fail(err, refConflicts)
 }
 

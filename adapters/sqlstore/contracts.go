@@ -84,12 +84,10 @@ func (s *Store) findContract(ctx context.Context, q Querier, id int64, vis crm.V
 // client id in k.client_id): q, a search of the client's names, email and company, and the
 // client_* filters. They reach only the clients within acc, through where.related: a contract
 // whose client the caller cannot read matches none of them.
-func (w *where) clientMatches(acc crm.Access, q, firstName, lastName, email string) {
+func (w *where) clientMatches(d *Dialect, acc crm.Access, q, firstName, lastName, email string) {
 	w.related("k.client_id", clientsTable, acc, func(m *where) {
-		m.contains(q, "c.first_name", "c.last_name", "c.email", "c.company")
-		m.contains(firstName, "c.first_name")
-		m.contains(lastName, "c.last_name")
-		m.contains(email, "c.email")
+		m.search(d, clientSearch, q, fieldFilter{"c.first_name_fold", firstName},
+			fieldFilter{"c.last_name_fold", lastName}, fieldFilter{"c.email_fold", email})
 	})
 }
 
@@ -109,7 +107,7 @@ func (s *Store) CountContracts(ctx context.Context, f crm.ContractFilter, acc cr
 func (s *Store) contractWhere(f crm.ContractFilter, acc crm.Access) *where {
 	w := readable(contractsTable, acc)
 	w.eqID("k.client_id", f.ClientID)
-	w.clientMatches(acc, f.Q, f.ClientFirstName, f.ClientLastName, f.ClientEmail)
+	w.clientMatches(s.d, acc, f.Q, f.ClientFirstName, f.ClientLastName, f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)
 	if f.Amount != nil {
 		w.add("k.amount = ?", int64(*f.Amount))

@@ -53,6 +53,9 @@ type Dialect struct {
 	// that count then record under one key, such as login attempts. Without it (SQLite) every
 	// write transaction is serialised anyway.
 	KeyLock string
+	// FTS5 searches through the FTS5 trigram tables <table>_fts that index the search text
+	// (SQLite), rather than through an index that LIKE uses by itself (PostgreSQL's pg_trgm).
+	FTS5 bool
 	// Classify tells the kind of a driver error by its typed code, never by its text.
 	Classify func(err error) ErrorKind
 }

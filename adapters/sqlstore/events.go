@@ -45,10 +45,11 @@ func (s *Store) CreateEvent(ctx context.Context, e *crm.Event, audit []crm.Audit
 	return s.inTx(ctx, func(tx Tx) error {
 		var id int64
 		err := s.queryRow(ctx, tx, `INSERT INTO events (name, contract_id, support_contact_id, event_date, end_date,
-				location, attendees, notes, status, date_created, date_updated, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
+				location, attendees, notes, status, date_created, date_updated, version, search_text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
 			e.Name, e.ContractID, nullID(e.SupportContactID), s.d.time(e.EventDate), s.d.nullTime(e.EndDate),
 			e.Location, e.Attendees, e.Notes, string(e.Status), s.d.time(e.DateCreated), s.d.time(e.DateUpdated),
+			eventSearchText(e),
 		).Scan(&id)
 		if err != nil {
 			return s.fail(err, refConflicts)
@@ -101,10 +102,10 @@ func (s *Store) CountEvents(ctx context.Context, f crm.EventFilter, acc crm.Acce
 // own fields, shown on the event; the client filters reach the clients within acc only.
 func (s *Store) eventWhere(f crm.EventFilter, acc crm.Access) *where {
 	w := readable(eventsTable, acc)
-	w.contains(f.Q, "e.name", "e.location")
+	w.search(s.d, eventSearch, f.Q)
 	w.eqID("e.contract_id", f.ContractID)
 	w.eqID("k.client_id", f.ClientID)
-	w.clientMatches(acc, "", f.ClientFirstName, "", f.ClientEmail)
+	w.clientMatches(s.d, acc, "", f.ClientFirstName, "", f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)
 	w.eqID("e.support_contact_id", f.SupportContactID)
 	if f.Unassigned {
@@ -132,10 +133,11 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, ws crm.WriteScope, fn
 			return err
 		}
 		if _, err := s.exec(ctx, tx, `UPDATE events SET name = ?, support_contact_id = ?, event_date = ?, end_date = ?,
-				location = ?, attendees = ?, notes = ?, status = ?, date_updated = ?, version = version + 1
+				location = ?, attendees = ?, notes = ?, status = ?, date_updated = ?, version = version + 1,
+				search_text = ?
 			WHERE id = ?`,
 			e.Name, nullID(e.SupportContactID), s.d.time(e.EventDate), s.d.nullTime(e.EndDate), e.Location,
-			e.Attendees, e.Notes, string(e.Status), s.d.time(e.DateUpdated), id); err != nil {
+			e.Attendees, e.Notes, string(e.Status), s.d.time(e.DateUpdated), eventSearchText(e), id); err != nil {
 			return s.fail(err, refConflicts)
 		}
 		if err := s.writeAudit(ctx, tx, audit, id); err != nil {

@@ -73,12 +73,13 @@ func (s *Store) userConflict(ctx context.Context, err error, u *crm.User, id int
 func (s *Store) CreateUser(ctx context.Context, u *crm.User, audit []crm.AuditEntry) error {
 	err := s.inTx(ctx, func(tx Tx) error {
 		var id int64
+		args := append([]any{u.Username, crm.UsernameSkeleton(u.Username), u.Email, crm.EmailKey(u.Email), u.FirstName,
+			u.LastName, string(u.Role), u.IsActive,
+			s.d.time(u.DateJoined), s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion}, userFolds(u)...)
 		err := s.queryRow(ctx, tx, `INSERT INTO users (username, username_skeleton, email, email_key, first_name, last_name,
-				role, is_active, date_joined, last_login, password_hash, version, auth_version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
-			u.Username, crm.UsernameSkeleton(u.Username), u.Email, crm.EmailKey(u.Email), u.FirstName, u.LastName,
-			string(u.Role), u.IsActive,
-			s.d.time(u.DateJoined), s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion,
+				role, is_active, date_joined, last_login, password_hash, version, auth_version,
+				username_fold, email_fold, first_name_fold, last_name_fold, search_text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id`, args...,
 		).Scan(&id)
 		if err != nil {
 			return s.fail(err, userConflicts)
@@ -141,11 +142,8 @@ func (s *Store) CountUsers(ctx context.Context, f crm.UserFilter, acc crm.Access
 // their count. Every filter is on the user's own columns.
 func (s *Store) userWhere(f crm.UserFilter, acc crm.Access) *where {
 	w := readable(usersTable, acc)
-	w.contains(f.Q, "u.username", "u.email", "u.first_name", "u.last_name")
-	w.contains(f.Username, "u.username")
-	w.contains(f.Email, "u.email")
-	w.contains(f.FirstName, "u.first_name")
-	w.contains(f.LastName, "u.last_name")
+	w.search(s.d, userSearch, f.Q, fieldFilter{"u.username_fold", f.Username}, fieldFilter{"u.email_fold", f.Email},
+		fieldFilter{"u.first_name_fold", f.FirstName}, fieldFilter{"u.last_name_fold", f.LastName})
 	w.eqText("u.role", string(f.Role))
 	if f.IsActive != nil {
 		w.add("u.is_active = ?", *f.IsActive)
@@ -170,11 +168,12 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 		written = u
 		if _, err := s.exec(ctx, tx, `UPDATE users SET username = ?, username_skeleton = ?, email = ?, email_key = ?,
 				first_name = ?, last_name = ?, role = ?, is_active = ?, last_login = ?, password_hash = ?, auth_version = ?,
-				version = version + 1
+				version = version + 1, username_fold = ?, email_fold = ?, first_name_fold = ?, last_name_fold = ?,
+				search_text = ?
 			WHERE id = ?`,
-			u.Username, crm.UsernameSkeleton(u.Username), u.Email, crm.EmailKey(u.Email), u.FirstName, u.LastName,
-			string(u.Role), u.IsActive,
-			s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion, id); err != nil {
+			append(append([]any{u.Username, crm.UsernameSkeleton(u.Username), u.Email, crm.EmailKey(u.Email), u.FirstName,
+				u.LastName, string(u.Role), u.IsActive,
+				s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion}, userFolds(u)...), id)...); err != nil {
 			return s.fail(err, userConflicts)
 		}
 		if err := s.writeAudit(ctx, tx, audit, id); err != nil {

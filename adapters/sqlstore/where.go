@@ -34,25 +34,6 @@ func (w *where) eqText(col, v string) {
 	}
 }
 
-// contains adds a case-insensitive "contains" match of v on any of cols, when v is not empty.
-// The wildcards % and _ in v match themselves.
-func (w *where) contains(v string, cols ...string) {
-	if v == "" {
-		return
-	}
-	pattern := "%" + escapeLike(v) + "%"
-	ors := make([]string, len(cols))
-	for i, col := range cols {
-		ors[i] = "lower(" + col + ") LIKE lower(?) ESCAPE '\\'"
-		w.args = append(w.args, pattern)
-	}
-	if len(ors) == 1 {
-		w.conds = append(w.conds, ors[0])
-		return
-	}
-	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
-}
-
 // escapeLike escapes the LIKE wildcards of s with the backslash named in the ESCAPE clause.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"UserDeleteCascadesCredentials", testUserDeleteCascadesCredentials},
 		{"ClientCRUD", testClientCRUD},
 		{"ClientFilters", testClientFilters},
+		{"Search", testSearch},
 		{"ClientVisibility", testClientVisibility},
 		{"ClientDeleteReferenced", testClientDeleteReferenced},
 		{"ContractCRUD", testContractCRUD},

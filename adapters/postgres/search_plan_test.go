@@ -1,0 +1,162 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/adapters/postgres"
+	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
+	"github.com/epicevents/epiccrm/adapters/sqlstore"
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// explainDB is a sqlstore.DB that explains every read instead of running it: it keeps the plan
+// and returns no row, so a store over it shows the plans of the store's real queries.
+type explainDB struct {
+	pool  *pgxpool.Pool
+	plans []string
+}
+
+func (d *explainDB) explain(ctx context.Context, query string, args []any) error {
+	rows, err := d.pool.Query(ctx, "EXPLAIN "+query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return err
+		}
+		lines = append(lines, line)
+	}
+	d.plans = append(d.plans, strings.Join(lines, "\n"))
+	return rows.Err()
+}
+
+func (d *explainDB) Exec(context.Context, string, ...any) (int64, error) {
+	return 0, errors.New("explainDB only reads")
+}
+
+func (d *explainDB) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	return noRows{}, d.explain(ctx, query, args)
+}
+
+func (d *explainDB) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return errRow{d.explain(ctx, query, args)}
+}
+
+func (d *explainDB) Begin(context.Context) (sqlstore.Tx, error) {
+	return nil, errors.New("explainDB only reads")
+}
+
+type noRows struct{}
+
+func (noRows) Next() bool        { return false }
+func (noRows) Scan(...any) error { return errors.New("no row") }
+func (noRows) Err() error        { return nil }
+func (noRows) Close()            {}
+
+// errRow is the row of an explained QueryRow: a count reads it as 0.
+type errRow struct{ err error }
+
+func (r errRow) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	if n, ok := dest[0].(*int64); ok && len(dest) == 1 {
+		*n = 0
+		return nil
+	}
+	return errors.New("explainDB: no row")
+}
+
+// The searches read the trigram index, not the whole table: with 20,000 clients, contracts and
+// events (analyzed), the plan of every search and client filter, on clients, contracts and
+// events, is a bitmap scan of the search index, and never a sequential scan of clients.
+func TestSearchUsesTrigramIndex(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates 20,000 rows")
+	}
+	ctx := context.Background()
+	s := pgtest.New(t)
+	db := s.Pool()
+	_, err := db.Exec(ctx, `INSERT INTO clients (first_name, last_name, email, company, date_created, date_updated,
+			first_name_fold, last_name_fold, email_fold, company_fold, search_text)
+		SELECT f, l, e, co, now(), now(), f, l, e, co, f || E'\n' || l || E'\n' || e || E'\n' || co
+		FROM (SELECT 'client' || i AS f, md5(i::text) AS l, 'c' || i || '@' || md5((-i)::text) || '.test' AS e,
+			'company ' || (i % 100) AS co FROM generate_series(1, 20000) i) g`)
+	require.NoError(t, err)
+	_, err = db.Exec(ctx, `INSERT INTO contracts (client_id, amount, amount_due, date_created, date_updated)
+		SELECT id, 100, 0, now(), now() FROM clients`)
+	require.NoError(t, err)
+	_, err = db.Exec(ctx, `INSERT INTO events (name, contract_id, event_date, location, date_created, date_updated, search_text)
+		SELECT 'event ' || md5(id::text), id, now(), 'paris', now(), now(), 'event ' || md5(id::text) || E'\nparis'
+		FROM contracts`)
+	require.NoError(t, err)
+	// VACUUM moves the rows just written from the GIN index's pending list into the index, as
+	// autovacuum does after a bulk load; until then the planner prices the index higher.
+	_, err = db.Exec(ctx, "VACUUM ANALYZE")
+	require.NoError(t, err)
+
+	// A rare word: part of one client's md5 last name.
+	var rare string
+	require.NoError(t, db.QueryRow(ctx, "SELECT substr(md5('777'), 3, 8)").Scan(&rare))
+	ex := &explainDB{pool: db}
+	es := sqlstore.New(ex, postgres.Dialect)
+	page := crm.ListOptions{Limit: 20}
+	for _, tc := range []struct {
+		name string
+		run  func() error
+		idx  string
+	}{
+		{"clients q", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: rare, ListOptions: page}, crm.FullAccess)
+			return err
+		}, "clients_search_trgm_idx"},
+		{"clients q, two words", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "client777 " + rare, ListOptions: page}, crm.FullAccess)
+			return err
+		}, "clients_search_trgm_idx"},
+		{"clients count", func() error {
+			_, err := es.CountClients(ctx, crm.ClientFilter{Q: rare}, crm.FullAccess)
+			return err
+		}, "clients_search_trgm_idx"},
+		{"clients last name filter", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{LastName: rare, ListOptions: page}, crm.FullAccess)
+			return err
+		}, "clients_search_trgm_idx"},
+		{"contracts q", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: rare, ListOptions: page}, crm.FullAccess)
+			return err
+		}, "clients_search_trgm_idx"},
+		{"contracts client email", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{ClientEmail: rare, ListOptions: page}, crm.FullAccess)
+			return err
+		}, "clients_search_trgm_idx"},
+		{"events client first name", func() error {
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{ClientFirstName: "client777", ListOptions: page}, crm.FullAccess)
+			return err
+		}, "clients_search_trgm_idx"},
+		{"events q", func() error {
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: rare, ListOptions: page}, crm.FullAccess)
+			return err
+		}, "events_search_trgm_idx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ex.plans = nil
+			require.NoError(t, tc.run())
+			require.NotEmpty(t, ex.plans)
+			plan := ex.plans[len(ex.plans)-1]
+			assert.Contains(t, plan, "Bitmap Index Scan on "+tc.idx, plan)
+			assert.NotContains(t, plan, "Seq Scan on clients", plan)
+		})
+	}
+}

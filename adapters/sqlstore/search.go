@@ -1,0 +1,181 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// Search (the q parameter and the text filters) compares folded text (crm.FoldSearch) that the
+// Store writes beside each row, in the same statement: the folded form of every field a text
+// filter reads (first_name_fold, ...) and the row's search text (search_text, crm.SearchText of
+// its searched fields). A search word or a filter value is folded the same way and must be
+// contained in the search text, and a filter value also in its field's folded column, with LIKE
+// '%...%' and its wildcards escaped. Both sides are folded, so LIKE compares the same on both
+// databases (whatever their collation or the case rules of their lower()).
+//
+// The search text is indexed for "contains": on PostgreSQL by a pg_trgm GIN index, which LIKE
+// '%word%' uses directly; on SQLite by an FTS5 table with the trigram tokenizer (<table>_fts,
+// kept by triggers), which the Store queries with MATCH for every word of three characters or
+// more (trigrams need three). Shorter words are matched by the LIKE alone, which scans the rows
+// the other conditions leave, so a search of only one- or two-character words reads the whole
+// table.
+
+// searchable is how a search reads on one table.
+type searchable struct {
+	// text is the search text column, on the table's alias.
+	text string
+	// id is the id column, on the table's alias; the FTS5 table's rowid is the row's id.
+	id string
+	// fts is the FTS5 table indexing the search text (SQLite).
+	fts string
+}
+
+// The searchable tables.
+var (
+	clientSearch = searchable{text: "c.search_text", id: "c.id", fts: "clients_fts"}
+	userSearch   = searchable{text: "u.search_text", id: "u.id", fts: "users_fts"}
+	eventSearch  = searchable{text: "e.search_text", id: "e.id", fts: "events_fts"}
+)
+
+// fieldFilter is a text filter on one field: value must be contained in the folded column col.
+type fieldFilter struct {
+	col, value string
+}
+
+// search adds the conditions of a search q (every word of q is contained in the search text of
+// sr) and of the text filters (each value is contained in its folded field). A q or a value
+// that folds to nothing adds no condition.
+func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilter) {
+	needles := crm.SearchWords(q)
+	for _, f := range filters {
+		v := crm.FoldSearch(f.value)
+		if v == "" {
+			continue
+		}
+		w.add(f.col+" LIKE ? ESCAPE '\\'", "%"+escapeLike(v)+"%")
+		needles = append(needles, v)
+	}
+	if len(needles) == 0 {
+		return
+	}
+	var phrases []string
+	for _, n := range needles {
+		w.add(sr.text+" LIKE ? ESCAPE '\\'", "%"+escapeLike(n)+"%")
+		if utf8.RuneCountInString(n) >= 3 {
+			phrases = append(phrases, `"`+strings.ReplaceAll(n, `"`, `""`)+`"`)
+		}
+	}
+	if d.FTS5 && len(phrases) > 0 {
+		w.add(sr.id+" IN (SELECT rowid FROM "+sr.fts+" WHERE "+sr.fts+" MATCH ?)", strings.Join(phrases, " "))
+	}
+}
+
+// clientFolds returns the values of the folded columns of a client, in the order first_name_fold,
+// last_name_fold, email_fold, company_fold, search_text.
+func clientFolds(c *crm.Client) []any {
+	return folds(true, c.FirstName, c.LastName, c.Email, c.Company)
+}
+
+// userFolds returns the values of the folded columns of a user, in the order username_fold,
+// email_fold, first_name_fold, last_name_fold, search_text.
+func userFolds(u *crm.User) []any {
+	return folds(true, u.Username, u.Email, u.FirstName, u.LastName)
+}
+
+// eventSearchText returns the search text of an event: its name and location.
+func eventSearchText(e *crm.Event) string { return crm.SearchText(e.Name, e.Location) }
+
+// folds returns the folded form of each field when perField is set, then their search text.
+func folds(perField bool, fields ...string) []any {
+	var out []any
+	if perField {
+		for _, f := range fields {
+			out = append(out, crm.FoldSearch(f))
+		}
+	}
+	return append(out, crm.SearchText(fields...))
+}
+
+// refoldBatch is how many rows RefoldSearch writes per transaction.
+const refoldBatch = 500
+
+// refolds are the tables whose folded columns RefoldSearch fills in: the fields read, and the
+// folded columns written (one per field when perField is set, then search_text).
+var refolds = []struct {
+	table    string
+	fields   []string
+	folded   []string
+	perField bool
+}{
+	{"clients", []string{"first_name", "last_name", "email", "company"},
+		[]string{"first_name_fold", "last_name_fold", "email_fold", "company_fold", "search_text"}, true},
+	{"users", []string{"username", "email", "first_name", "last_name"},
+		[]string{"username_fold", "email_fold", "first_name_fold", "last_name_fold", "search_text"}, true},
+	{"events", []string{"name", "location"}, []string{"search_text"}, false},
+}
+
+// RefoldSearch fills in the folded search columns of the rows that have none (search_text IS
+// NULL): the rows written before the search migration, which SQL cannot fold. The stores run it
+// after migrating up; it is idempotent, and finds nothing to do in a partial index once every
+// row is folded. It returns how many rows it folded.
+func (s *Store) RefoldSearch(ctx context.Context) (int, error) {
+	total := 0
+	for _, r := range refolds {
+		sets := make([]string, len(r.folded))
+		for i, c := range r.folded {
+			sets[i] = c + " = ?"
+		}
+		update := "UPDATE " + r.table + " SET " + strings.Join(sets, ", ") + " WHERE id = ?"
+		sel := "SELECT id, " + strings.Join(r.fields, ", ") + " FROM " + r.table +
+			" WHERE search_text IS NULL ORDER BY id LIMIT ?"
+		for {
+			n := 0
+			err := s.inTx(ctx, func(tx Tx) error {
+				type row struct {
+					id     int64
+					fields []string
+				}
+				rows, err := s.query(ctx, tx, sel, refoldBatch)
+				if err != nil {
+					return s.fail(err, nil)
+				}
+				var batch []row
+				for rows.Next() {
+					rw := row{fields: make([]string, len(r.fields))}
+					dest := []any{&rw.id}
+					for i := range rw.fields {
+						dest = append(dest, &rw.fields[i])
+					}
+					if err := rows.Scan(dest...); err != nil {
+						rows.Close()
+						return s.fail(err, nil)
+					}
+					batch = append(batch, rw)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return s.fail(err, nil)
+				}
+				for _, rw := range batch {
+					args := append(folds(r.perField, rw.fields...), rw.id)
+					if _, err := s.exec(ctx, tx, update, args...); err != nil {
+						return s.fail(err, nil)
+					}
+				}
+				n = len(batch)
+				return nil
+			})
+			if err != nil {
+				return total, err
+			}
+			total += n
+			if n < refoldBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}
