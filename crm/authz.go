@@ -166,7 +166,12 @@ var Everything = Visibility{Any: true}
 // scopes returns the scopes the Authorizer gives role for (res, act) that make sense for them,
 // each once, in the order of Scopes. Any other scope is dropped: it grants nothing (fail closed).
 func (s *Service) scopes(role Role, res Resource, act Action) []Scope {
-	given := s.authz.Scopes(role, res, act)
+	return scopesFrom(s.authz, role, res, act)
+}
+
+// scopesFrom is scopes under the Authorizer authz.
+func scopesFrom(authz Authorizer, role Role, res Resource, act Action) []Scope {
+	given := authz.Scopes(role, res, act)
 	if len(given) == 0 {
 		return nil
 	}
@@ -181,8 +186,13 @@ func (s *Service) scopes(role Role, res Resource, act Action) []Scope {
 
 // visibility turns the caller's scopes for (res, act) into a Visibility.
 func (s *Service) visibility(a *User, res Resource, act Action) Visibility {
+	return visibilityOf(a, s.scopes(a.Role, res, act))
+}
+
+// visibilityOf turns scopes of the user a into a Visibility.
+func visibilityOf(a *User, scopes []Scope) Visibility {
 	var v Visibility
-	for _, sc := range s.scopes(a.Role, res, act) {
+	for _, sc := range scopes {
 		id := a.ID
 		switch sc {
 		case ScopeAny:
