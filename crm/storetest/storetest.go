@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
 		{"Sessions", testSessions},
+		{"HeldCredentials", testHeldCredentials},
 		{"LoginThrottle", testLoginThrottle},
 		{"ForgetLoginFailure", testForgetLoginFailure},
 	}
