@@ -251,15 +251,16 @@ type Impact struct {
 	Closed int `json:"closed"`
 }
 
-// String says the impact in one line, such as "support pat: +812 clients readable".
+// String says the impact in one line, such as "support pat: +812 clients readable (scopes
+// assigned -> any, assigned)".
 func (i Impact) String() string {
-	what := fmt.Sprintf("%s %s", i.Action, i.Resource)
+	scopes := fmt.Sprintf("(scopes %s -> %s)", scopeList(i.Before), scopeList(i.After))
 	if i.Target == "" {
-		verb := "gains"
+		verb := "may now"
 		if len(i.After) == 0 {
-			verb = "loses"
+			verb = "may no longer"
 		}
-		return fmt.Sprintf("%s %s: %s %s (%s -> %s)", i.Role, i.Username, verb, what, scopeList(i.Before), scopeList(i.After))
+		return fmt.Sprintf("%s %s: %s %s %s records %s", i.Role, i.Username, verb, i.Action, i.Resource, scopes)
 	}
 	var parts []string
 	if i.Opened > 0 {
@@ -269,10 +270,14 @@ func (i Impact) String() string {
 		parts = append(parts, fmt.Sprintf("-%d", i.Closed))
 	}
 	if len(parts) == 0 {
-		parts = append(parts, "no record")
+		parts = append(parts, "no change to the")
 	}
-	return fmt.Sprintf("%s %s: %s %ss for %s (%s -> %s)", i.Role, i.Username, strings.Join(parts, " "), i.Target, what,
-		scopeList(i.Before), scopeList(i.After))
+	what := map[Action]string{ActionRead: "readable", ActionUpdate: "updatable", ActionDelete: "deletable",
+		ActionSign: "signable", ActionAssign: "whose contacts may be assigned"}[i.Action]
+	if i.Action == ActionCreate {
+		what = fmt.Sprintf("to create %ss for", i.Resource)
+	}
+	return fmt.Sprintf("%s %s: %s %ss %s %s", i.Role, i.Username, strings.Join(parts, " "), i.Target, what, scopes)
 }
 
 func scopeList(sc []Scope) string {

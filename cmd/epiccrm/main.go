@@ -7,6 +7,9 @@
 //	epiccrm demo
 //	epiccrm policy check [--strict] [FILE]
 //	epiccrm policy matrix [FILE]
+//	epiccrm policy explain --user U --action A --resource R [--id ID] [--policy FILE] [--json]
+//	epiccrm policy diff OLD NEW [--database-url URL]
+//	epiccrm policy review [--format csv|json] [--policy FILE]
 //	epiccrm --version
 //
 // Every flag but --yes can also be given as an EPICCRM_* environment variable (--database-url as
@@ -41,6 +44,13 @@ Usage:
                            of lockouts (--strict: warnings are errors)
   epiccrm policy matrix [FILE]
                            print the effective role x resource x action x scope table
+  epiccrm policy explain --user U --action A --resource R [--id ID]
+                           say whether a user may do an action (on a record), and why
+  epiccrm policy diff OLD NEW [--database-url URL]
+                           the permissions two policies differ by (exit 1 when they differ),
+                           and with a database the records each change opens or closes
+  epiccrm policy review [--format csv|json]
+                           access review: what each active user may do, on how many records
   epiccrm --version        print the version and the commit it was built from
 
 Run "epiccrm COMMAND --help" for a command's flags. Every flag but --yes is also read from an
@@ -94,7 +104,7 @@ func run(ctx context.Context, args []string, e *env) int {
 	case "demo":
 		err = cmdDemo(ctx, args[1:], e)
 	case "policy":
-		err = cmdPolicy(args[1:], e)
+		err = cmdPolicy(ctx, args[1:], e)
 	default:
 		fmt.Fprintf(e.stderr, "epiccrm: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -102,6 +112,8 @@ func run(ctx context.Context, args []string, e *env) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, new(exitCode)):
+		return int(err.(exitCode))
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(e.stderr, "epiccrm %s: %v\n", args[0], err)
 		return 2
@@ -110,6 +122,12 @@ func run(ctx context.Context, args []string, e *env) int {
 		return 1
 	}
 }
+
+// exitCode ends a command with that exit status and no message: what it has to say it has
+// printed (policy diff exits 1 when the policies differ).
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
 
 // usageError is a mistake in the command line itself.
 type usageError struct{ msg string }
