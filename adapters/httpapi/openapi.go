@@ -69,7 +69,7 @@ func buildOpenAPI(ops []operation) obj {
 		{"Contract", typeOf[crm.Contract]()}, {"Event", typeOf[crm.Event]()},
 		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
 		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
-		{"Readiness", typeOf[readiness]()},
+		{"Readiness", typeOf[readiness]()}, {"RecordAccess", typeOf[recordAccess]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
@@ -173,6 +173,9 @@ func operationDoc(op operation, schemas obj) obj {
 	switch {
 	case op.result != "":
 		ok["content"] = obj{fiber.MIMEApplicationJSON: obj{"schema": ref(op.result)}}
+		if op.example != nil {
+			ok["content"].(obj)[fiber.MIMEApplicationJSON].(obj)["example"] = op.example
+		}
 	case op.media != "":
 		ok["content"] = obj{op.media: obj{"schema": obj{"type": "string"}}}
 	}
