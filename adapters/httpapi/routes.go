@@ -158,7 +158,7 @@ func recordOps(r recordRoutes) []operation {
 			summary: "Delete a " + one + "; refused (409) while other records refer to it.",
 			status:  204, ifMatch: true, errors: []int{403, 409}, handler: r.del},
 		{method: "GET", path: item + "/access", id: "get" + name + "Access", tag: r.tag,
-			perms: []perm{{res: r.res, act: crm.ActionRead}, {res: crm.ResourceUser, act: crm.ActionRead, note: "scope any (management): the answer names every user"}},
+			perms:   []perm{{res: r.res, act: crm.ActionRead}, {res: crm.ResourceUser, act: crm.ActionRead, note: "scope any (management): the answer names every user"}},
 			summary: "Who can see this " + one + ": each active user, whether they may read and update it, and why.",
 			status:  200, result: "RecordAccess", errors: []int{403}, example: accessExample(r.res), handler: r.access},
 	}
