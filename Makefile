@@ -8,10 +8,13 @@ PKGS := ./...
 test: lint
 	$(GO) test -race -count=1 -timeout 8m $(PKGS)
 
+# gofmt, go vet, and staticcheck with every check (staticcheck.conf); staticcheck is a tool of
+# go.mod, so `go tool` builds the pinned version with no global install.
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt: these files need formatting:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
 
 run:
 	$(GO) run ./cmd/epiccrm serve --demo
@@ -26,7 +29,9 @@ install:
 cover:
 	$(GO) test -count=1 -coverprofile=coverage.out ./crm && $(GO) tool cover -func=coverage.out | tail -1
 
-# Benchmarks and the HTTP load generator: minutes, not part of `make test`.
+# Benchmarks, the HTTP load generator and a login storm (with the server's memory before and
+# after): minutes, not part of `make test`.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	tools/loadgen/bench.sh -duration 5s -workers 8
+	tools/loadgen/storm.sh -storm 64 -rounds 5

@@ -2,7 +2,6 @@ package crm
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -19,32 +18,96 @@ type Passwords interface {
 	Validate(password string, u *User) []string
 }
 
-// LoginThrottle keeps failed login attempts, in the database so that several server processes
-// share them.
+// LoginThrottle keeps the login attempts of each throttling key (an account, a typed name, a
+// client address), in the database so that several server processes share them. An attempt is
+// reserved before its password is checked, then settled: as a failure, or released when it
+// was no failure. See Service.Authenticate for the rule the Service applies with them.
 type LoginThrottle interface {
-	// RecordLoginFailure records one failure under each key at the given time, and may forget
-	// failures older than a day.
-	RecordLoginFailure(ctx context.Context, keys []string, at time.Time) error
-	// LoginFailures returns how many failures were recorded under key since the given time, and
-	// the earliest of them.
-	LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error)
-	// ClearLoginFailures forgets the failures recorded under key.
+	// ReserveLoginAttempt counts, under each key of a, the failures recorded since a.Since and
+	// the attempts in flight (reserved since a.StaleBefore and not yet settled; an older one
+	// counts as a failure). When every key is below its limit (failures plus attempts in flight
+	// less than Limit) it records a as in flight under each key and returns reserved; otherwise
+	// it records nothing. Counting and recording are atomic with respect to every other
+	// reservation of the same keys, in every process that shares the store. The counts, one per
+	// key in the order of a.Keys, are those seen before the reservation.
+	ReserveLoginAttempt(ctx context.Context, a LoginAttempt) (reserved bool, counts []LoginCount, err error)
+	// FailLoginAttempt turns the reservation of the attempt with id into a failure under each
+	// of its keys, dated when it was reserved. An unknown id is no error.
+	FailLoginAttempt(ctx context.Context, id string) error
+	// ReleaseLoginAttempt deletes the reservation of the attempt with id, which then counts no
+	// more under any key. An unknown id is no error.
+	ReleaseLoginAttempt(ctx context.Context, id string) error
+	// ClearLoginFailures forgets the failures recorded under key. Attempts in flight under key
+	// stay, and no other key is touched.
 	ClearLoginFailures(ctx context.Context, key string) error
-	// ForgetLoginFailure deletes, under each key, one failure recorded at exactly the given
-	// time: an attempt counted in advance that turned out not to be a failure.
-	ForgetLoginFailure(ctx context.Context, keys []string, at time.Time) error
 }
 
-// Throttling sets when failed logins are throttled: after PerAccount failures for one username
-// or PerAddress failures from one client address within Window.
+// LoginAttempt is a password check to reserve under throttling keys.
+type LoginAttempt struct {
+	// ID names the attempt; it is unique (the Service draws it at random).
+	ID string
+	// Keys are the counters the attempt counts under, each with its limit.
+	Keys []ThrottleKey
+	// At is when the attempt starts.
+	At time.Time
+	// Since is the start of the throttling window: failures before it no longer count.
+	Since time.Time
+	// StaleBefore is when the oldest attempt still in flight may have started: a reservation
+	// made before belongs to a process that stopped in the middle of a check, and counts as a
+	// failure. It is never before Since.
+	StaleBefore time.Time
+}
+
+// ThrottleKey is one counter of login attempts and its limit: an attempt is let through only
+// while the failures and the attempts in flight under the key are fewer than Limit.
+type ThrottleKey struct {
+	// Key names the counter: "account:<id>", "name:<canonical typed name>" or "addr:<address>".
+	Key string
+	// Limit is how many failures plus attempts in flight the key allows.
+	Limit int
+}
+
+// LoginCount is the state of one throttling key.
+type LoginCount struct {
+	// Failures are the failures since the window's start, stale reservations included.
+	Failures int
+	// InFlight are the attempts reserved and not yet settled.
+	InFlight int
+	// FirstFailure is the earliest of Failures (the zero time when there is none).
+	FirstFailure time.Time
+}
+
+// Throttling sets when logins are throttled: after PerAccount failures for one account or
+// PerAddress failures from one client address within Window. Wait is how long an attempt
+// waits for its turn while the checks already in flight for its account or address fill the
+// allowance (see Service.Authenticate). Zero fields take their DefaultThrottling value.
 type Throttling struct {
 	PerAccount int
 	PerAddress int
 	Window     time.Duration
+	Wait       time.Duration
 }
 
-// DefaultThrottling is 5 failures per account or 20 per address within 15 minutes.
-var DefaultThrottling = Throttling{PerAccount: 5, PerAddress: 20, Window: 15 * time.Minute}
+// DefaultThrottling is 5 failures per account or 20 per address within 15 minutes; an attempt
+// waits at most 5 seconds for the checks in flight before it.
+var DefaultThrottling = Throttling{PerAccount: 5, PerAddress: 20, Window: 15 * time.Minute, Wait: 5 * time.Second}
+
+// withDefaults returns t with each zero field set to its DefaultThrottling value.
+func (t Throttling) withDefaults() Throttling {
+	if t.PerAccount <= 0 {
+		t.PerAccount = DefaultThrottling.PerAccount
+	}
+	if t.PerAddress <= 0 {
+		t.PerAddress = DefaultThrottling.PerAddress
+	}
+	if t.Window <= 0 {
+		t.Window = DefaultThrottling.Window
+	}
+	if t.Wait <= 0 {
+		t.Wait = DefaultThrottling.Wait
+	}
+	return t
+}
 
 // errBadLogin is the one answer to a wrong username, a wrong password or a deactivated account,
 // so that none can be told from another.
@@ -53,15 +116,23 @@ func errBadLogin() error {
 }
 
 // dummy returns a hash to verify against when the username is unknown, so that an unknown user
-// takes as long to refuse as a wrong password. It is made once per Service, on first use.
-func (s *Service) dummy() (string, error) {
-	s.dummyOnce.Do(func() {
-		s.dummyHash, s.dummyErr = s.passwords.Hash("unknown-user-timing-equaliser")
-	})
-	if s.dummyErr != nil {
-		return "", Internal(s.dummyErr)
+// takes as long to refuse as a wrong password. It is made once per Service, on first use (a
+// failure, such as no free hashing slot, is not kept: the next call tries again).
+func (s *Service) dummy(ctx context.Context) (string, error) {
+	s.dummyMu.Lock()
+	defer s.dummyMu.Unlock()
+	if s.dummyHash != "" {
+		return s.dummyHash, nil
 	}
-	return s.dummyHash, nil
+	h, err := s.hash(ctx, "unknown-user-timing-equaliser")
+	if ErrorCode(err) == EINTERNAL {
+		return "", Internal(err)
+	}
+	if err != nil {
+		return "", err
+	}
+	s.dummyHash = h
+	return h, nil
 }
 
 // Authenticate checks a username and password for a login from the client address addr. It
@@ -69,19 +140,17 @@ func (s *Service) dummy() (string, error) {
 // address, even if the password is right, and EUNAUTHORIZED, always with the same message, for
 // an unknown user, a wrong password or a deactivated account. On success it records the login
 // time and, when the hash parameters have been raised, rehashes the password.
+//
+// Failures are counted per account (by its id, so that renaming another account cannot touch
+// the counter; by the canonical form of the typed name for a name no one has) and per address.
+// Each attempt reserves a slot under both keys before its password is checked, and is let
+// through only while the failures plus the attempts in flight are fewer than the limit, so
+// that of any number of simultaneous guesses exactly the allowance is checked. A wrong password
+// turns its slot into a failure; a right one frees it and clears the account's own failures.
+// An attempt that finds the allowance full of attempts in flight, but not of failures, waits
+// (up to Throttling.Wait) for them to settle rather than being refused, so that simultaneous
+// correct logins all succeed; it gets EBUSY if they do not settle in time.
 func (s *Service) Authenticate(ctx context.Context, username, password, addr string) (*User, error) {
-	now := s.clock()
-	userKey := accountKey(username)
-	keys := []string{userKey}
-	limits := []int{s.throttling.PerAccount}
-	if addr != "" {
-		keys = append(keys, "addr:"+addr)
-		limits = append(limits, s.throttling.PerAddress)
-	}
-	if err := s.countAttempt(ctx, keys, limits, now); err != nil {
-		return nil, err
-	}
-
 	// A username no one can have (control characters, invalid UTF-8) is not looked up: it is
 	// refused like an unknown one, after the same dummy verification.
 	var u *User
@@ -92,26 +161,44 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 		}
 		u = found
 	}
-	hash, err := s.dummy()
+	key := nameKey(username)
+	if u != nil {
+		key = accountKey(u.ID)
+	}
+	keys := []ThrottleKey{{Key: key, Limit: s.throttling.PerAccount}}
+	if addr != "" {
+		keys = append(keys, ThrottleKey{Key: "addr:" + addr, Limit: s.throttling.PerAddress})
+	}
+	att, err := s.beginAttempt(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer att.release()
+
+	hash, err := s.dummy(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	ok, rehash := s.passwords.Verify(hash, password)
+	ok, rehash, err := s.verify(ctx, hash, password)
+	if err != nil {
+		return nil, err
+	}
 	if u == nil || !ok || !u.IsActive {
-		return nil, errBadLogin() // the failure counted above stays
+		if err := att.fail(); err != nil {
+			return nil, err
+		}
+		return nil, errBadLogin()
 	}
-	if err := s.throttle.ClearLoginFailures(ctx, userKey); err != nil {
+	if err := att.succeed(key); err != nil {
 		return nil, err
 	}
-	if err := s.throttle.ForgetLoginFailure(ctx, keys[1:], now); err != nil {
-		return nil, err
-	}
+	now := s.clock()
 	newHash := ""
 	if rehash {
-		if h, err := s.passwords.Hash(password); err == nil {
+		if h, err := s.hash(ctx, password); err == nil {
 			newHash = h
 		}
 	}
@@ -123,44 +210,6 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 		u.PasswordHash = newHash
 	}
 	return u, nil
-}
-
-// countAttempt records a password attempt under keys as a failure before the password is
-// checked, then counts the failures of each key within the window: past its limit, the attempt is
-// forgotten again and refused with ETHROTTLED, without checking the password. Counting first makes
-// concurrent attempts see each other: of N simultaneous guesses, at most the limit are checked.
-// The caller forgets the attempt (or clears the key) when the password turns out right.
-func (s *Service) countAttempt(ctx context.Context, keys []string, limits []int, now time.Time) error {
-	if err := s.throttle.RecordLoginFailure(ctx, keys, now); err != nil {
-		return err
-	}
-	var wait time.Duration
-	for i, key := range keys {
-		n, first, err := s.throttle.LoginFailures(ctx, key, now.Add(-s.throttling.Window))
-		if err != nil {
-			return err
-		}
-		if n > limits[i] {
-			if d := first.Add(s.throttling.Window).Sub(now); d > wait {
-				wait = d
-			}
-		}
-	}
-	if wait == 0 {
-		return nil
-	}
-	if err := s.throttle.ForgetLoginFailure(ctx, keys, now); err != nil {
-		return err
-	}
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return &Error{Code: ETHROTTLED, RetryAfter: wait.Round(time.Second), Message: "too many failed attempts: try again later"}
-}
-
-// accountKey is the throttling key of the account with username.
-func accountKey(username string) string {
-	return "user:" + strings.ToLower(strings.TrimSpace(username))
 }
 
 // Actor returns the active user with id for a session or token issued under authVersion. It

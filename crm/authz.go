@@ -163,14 +163,57 @@ func (v Visibility) None() bool {
 // Everything is the Visibility of every record, for trusted internal calls.
 var Everything = Visibility{Any: true}
 
+// Access is one caller's read scope over every resource: the Visibility of each. A store's list
+// or count returns the records of its resource within that resource's Visibility, and a filter,
+// search or sort on the fields of another resource (a contract's client_email, say) reaches only
+// the records of that resource within its own Visibility: a record outside the caller's read
+// scope matches nothing, so it cannot be found by probing a related list. A resource whose
+// Visibility is the zero value is one the caller reads nothing of.
+type Access struct {
+	Users, Clients, Contracts, Events Visibility
+}
+
+// FullAccess reaches every record of every resource, for trusted internal calls and tests.
+var FullAccess = Access{Users: Everything, Clients: Everything, Contracts: Everything, Events: Everything}
+
+// Of returns the Visibility of res in a; the zero Visibility (no record) for a resource that has
+// none (the audit log).
+func (a Access) Of(res Resource) Visibility {
+	switch res {
+	case ResourceUser:
+		return a.Users
+	case ResourceClient:
+		return a.Clients
+	case ResourceContract:
+		return a.Contracts
+	case ResourceEvent:
+		return a.Events
+	}
+	return Visibility{}
+}
+
+// ReadAccess returns the read scope of user u under authz over every resource: what the Service
+// passes a store's list and count for u. Returns the Access whose Visibility of each resource is
+// the one u's read permission on it gives (the zero Visibility when u may read none of it);
+// like the Service, it ignores a scope that makes no sense for reading the resource.
+func ReadAccess(authz Authorizer, u *User) Access {
+	return Access{
+		Users:     visibilityOf(authz, u, ResourceUser, ActionRead),
+		Clients:   visibilityOf(authz, u, ResourceClient, ActionRead),
+		Contracts: visibilityOf(authz, u, ResourceContract, ActionRead),
+		Events:    visibilityOf(authz, u, ResourceEvent, ActionRead),
+	}
+}
+
 // scopes returns the scopes the Authorizer gives role for (res, act) that make sense for them,
 // each once, in the order of Scopes. Any other scope is dropped: it grants nothing (fail closed).
 func (s *Service) scopes(role Role, res Resource, act Action) []Scope {
-	return scopesFrom(s.authz, role, res, act)
+	return sensibleScopesOf(s.authz, role, res, act)
 }
 
-// scopesFrom is scopes under the Authorizer authz.
-func scopesFrom(authz Authorizer, role Role, res Resource, act Action) []Scope {
+// sensibleScopesOf returns the scopes authz gives role for (res, act) that make sense for them,
+// each once, in the order of Scopes.
+func sensibleScopesOf(authz Authorizer, role Role, res Resource, act Action) []Scope {
 	given := authz.Scopes(role, res, act)
 	if len(given) == 0 {
 		return nil
@@ -186,11 +229,19 @@ func scopesFrom(authz Authorizer, role Role, res Resource, act Action) []Scope {
 
 // visibility turns the caller's scopes for (res, act) into a Visibility.
 func (s *Service) visibility(a *User, res Resource, act Action) Visibility {
-	return visibilityOf(a, s.scopes(a.Role, res, act))
+	return visibilityOf(s.authz, a, res, act)
 }
 
-// visibilityOf turns scopes of the user a into a Visibility.
-func visibilityOf(a *User, scopes []Scope) Visibility {
+// readAccess returns the caller's read scope over every resource, for a list or count.
+func (s *Service) readAccess(a *User) Access { return ReadAccess(s.authz, a) }
+
+// visibilityOf turns the sensible scopes authz gives a for (res, act) into a Visibility.
+func visibilityOf(authz Authorizer, a *User, res Resource, act Action) Visibility {
+	return scopesVisibility(a, sensibleScopesOf(authz, a.Role, res, act))
+}
+
+// scopesVisibility turns scopes of the user a into a Visibility.
+func scopesVisibility(a *User, scopes []Scope) Visibility {
 	var v Visibility
 	for _, sc := range scopes {
 		id := a.ID

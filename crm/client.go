@@ -73,12 +73,14 @@ type ClientStore interface {
 	CreateClient(ctx context.Context, c *Client, audit []AuditEntry) error
 	// FindClient returns the client with id if it is within vis, ENOTFOUND otherwise.
 	FindClient(ctx context.Context, id int64, vis Visibility) (*Client, error)
-	// ListClients returns one page of the clients within vis that match f, and the cursor of the
-	// next page ("" on the last). Returns EMALFORMED for a bad cursor.
-	ListClients(ctx context.Context, f ClientFilter, vis Visibility) ([]*Client, string, error)
-	// CountClients returns how many clients within vis match f: as many as ListClients returns
-	// over all its pages. It ignores the paging and sort options of f.
-	CountClients(ctx context.Context, f ClientFilter, vis Visibility) (int, error)
+	// ListClients returns one page of the clients within acc.Clients that match f, and the
+	// cursor of the next page ("" on the last). A filter or sort on another resource's fields
+	// reaches only that resource's records within acc (see Access). Returns EMALFORMED for a bad
+	// cursor.
+	ListClients(ctx context.Context, f ClientFilter, acc Access) ([]*Client, string, error)
+	// CountClients returns how many clients ListClients returns for f and acc over all its
+	// pages. It ignores the paging and sort options of f.
+	CountClients(ctx context.Context, f ClientFilter, acc Access) (int, error)
 	// UpdateClient locks the client with id if it is within vis (ENOTFOUND otherwise) and calls
 	// fn with it. If fn returns an error nothing is written; otherwise the changed client (its
 	// Version incremented) and the audit entries commit in one transaction.
@@ -268,11 +270,11 @@ func (s *Service) ListClients(ctx context.Context, f ClientFilter) ([]*Client, s
 	if err := f.normalize(ClientSortable); err != nil {
 		return nil, "", err
 	}
-	vis := s.visibility(a, ResourceClient, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Clients.None() {
 		return nil, "", nil
 	}
-	return s.clients.ListClients(ctx, f, vis)
+	return s.clients.ListClients(ctx, f, acc)
 }
 
 // CountClients returns how many clients within the caller's read scope match f: the length of
@@ -286,12 +288,12 @@ func (s *Service) CountClients(ctx context.Context, f ClientFilter) (int, error)
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	vis := s.visibility(a, ResourceClient, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Clients.None() {
 		return 0, nil
 	}
 	f.ListOptions = ListOptions{}
-	return s.clients.CountClients(ctx, f, vis)
+	return s.clients.CountClients(ctx, f, acc)
 }
 
 // check refuses a filter value that names no client status (EMALFORMED).

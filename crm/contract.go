@@ -72,12 +72,14 @@ type ContractStore interface {
 	CreateContract(ctx context.Context, c *Contract, audit []AuditEntry) error
 	// FindContract returns the contract with id if it is within vis, ENOTFOUND otherwise.
 	FindContract(ctx context.Context, id int64, vis Visibility) (*Contract, error)
-	// ListContracts returns one page of the contracts within vis that match f, and the cursor of
-	// the next page ("" on the last). Returns EMALFORMED for a bad cursor.
-	ListContracts(ctx context.Context, f ContractFilter, vis Visibility) ([]*Contract, string, error)
-	// CountContracts returns how many contracts within vis match f: as many as ListContracts
-	// returns over all its pages. It ignores the paging and sort options of f.
-	CountContracts(ctx context.Context, f ContractFilter, vis Visibility) (int, error)
+	// ListContracts returns one page of the contracts within acc.Contracts that match f, and the
+	// cursor of the next page ("" on the last). The client filters (Q, ClientFirstName,
+	// ClientLastName, ClientEmail) match only clients within acc.Clients, so a contract whose
+	// client the caller cannot read matches none of them. Returns EMALFORMED for a bad cursor.
+	ListContracts(ctx context.Context, f ContractFilter, acc Access) ([]*Contract, string, error)
+	// CountContracts returns how many contracts ListContracts returns for f and acc over all its
+	// pages. It ignores the paging and sort options of f.
+	CountContracts(ctx context.Context, f ContractFilter, acc Access) (int, error)
 	// UpdateContract locks the contract with id if it is within vis (ENOTFOUND otherwise) and its
 	// client, and calls fn with both. If fn returns an error nothing is written; otherwise the
 	// changed contract, the client if fn changed it (each Version incremented) and the audit
@@ -236,11 +238,11 @@ func (s *Service) ListContracts(ctx context.Context, f ContractFilter) ([]*Contr
 	if err := f.normalize(ContractSortable); err != nil {
 		return nil, "", err
 	}
-	vis := s.visibility(a, ResourceContract, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Contracts.None() {
 		return nil, "", nil
 	}
-	return s.contracts.ListContracts(ctx, f, vis)
+	return s.contracts.ListContracts(ctx, f, acc)
 }
 
 // CountContracts returns how many contracts within the caller's read scope match f: the length
@@ -254,12 +256,12 @@ func (s *Service) CountContracts(ctx context.Context, f ContractFilter) (int, er
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	vis := s.visibility(a, ResourceContract, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Contracts.None() {
 		return 0, nil
 	}
 	f.ListOptions = ListOptions{}
-	return s.contracts.CountContracts(ctx, f, vis)
+	return s.contracts.CountContracts(ctx, f, acc)
 }
 
 // check refuses a filter value that names no contract status (EMALFORMED).

@@ -17,6 +17,7 @@
 //   - ECONFLICT: a duplicate, or a state that forbids the change;
 //   - EPRECONDITION: the record changed since the version the caller gave;
 //   - EUNAUTHORIZED, ETHROTTLED: authentication failures;
+//   - EBUSY: too many password checks at once, retry after Error.RetryAfter;
 //   - EUNAVAILABLE: the database cannot be reached; EINTERNAL: anything unexpected.
 package crm
 
@@ -40,8 +41,12 @@ type Deps struct {
 	Passwords  Passwords
 	// Now returns the current time; nil means time.Now. Tests set it to a fixed clock.
 	Now func() time.Time
-	// Throttling sets the login throttling limits; the zero value means DefaultThrottling.
+	// Throttling sets the login throttling limits; zero fields take their DefaultThrottling
+	// value.
 	Throttling Throttling
+	// Hashing bounds the password hashes and checks that run at once; zero fields take their
+	// defaults (one per core, DefaultHashWait).
+	Hashing Hashing
 }
 
 // Service offers the use cases of the CRM. It is safe for concurrent use.
@@ -56,13 +61,15 @@ type Service struct {
 	passwords  Passwords
 	now        func() time.Time
 	throttling Throttling
-	dummyOnce  sync.Once
+	gates      *gates
+	hashing    Hashing
+	hashSlots  chan struct{}
+	dummyMu    sync.Mutex
 	dummyHash  string
-	dummyErr   error
 }
 
-// Validate returns an error naming every dependency that is missing (all are required but Now
-// and Throttling), or nil.
+// Validate returns an error naming every dependency that is missing (all are required but Now,
+// Throttling and Hashing), or nil.
 func (d Deps) Validate() error {
 	var missing []string
 	for _, dep := range []struct {
@@ -81,7 +88,7 @@ func (d Deps) Validate() error {
 		return nil
 	}
 	return errors.New("crm.Deps: missing " + strings.Join(missing, ", ") +
-		" (every dependency but Now and Throttling is required; a store's Deps() gives the store ports, " +
+		" (every dependency but Now, Throttling and Hashing is required; a store's Deps() gives the store ports, " +
 		"the policy package an Authorizer, the password package Passwords)")
 }
 
@@ -95,13 +102,12 @@ func New(deps Deps) *Service {
 	s := &Service{
 		users: deps.Users, clients: deps.Clients, contracts: deps.Contracts, events: deps.Events,
 		audit: deps.Audit, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
-		now: deps.Now, throttling: deps.Throttling,
+		now: deps.Now, throttling: deps.Throttling.withDefaults(), gates: newGates(),
+		hashing: deps.Hashing.withDefaults(),
 	}
+	s.hashSlots = make(chan struct{}, s.hashing.MaxConcurrent)
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.throttling == (Throttling{}) {
-		s.throttling = DefaultThrottling
 	}
 	return s
 }

@@ -18,9 +18,10 @@ const (
 	EMALFORMED    = "malformed"    // input that cannot be parsed: a bad id, cursor or query parameter
 	ENOTFOUND     = "not_found"    // no such record, or one outside the caller's read scope
 	EPRECONDITION = "precondition" // the record changed since the caller read it (If-Match)
-	ETHROTTLED    = "throttled"    // too many failed logins; see Error.RetryAfter
+	ETHROTTLED    = "throttled"    // too many failed logins; retry after Error.RetryAfter
 	EUNAUTHORIZED = "unauthorized" // no valid credentials
 	EUNAVAILABLE  = "unavailable"  // the database cannot be reached right now; retry later
+	EBUSY         = "busy"         // too much work at once (password checks); retry after Error.RetryAfter
 )
 
 // FieldError names one bad input field and says what is wrong with it.
@@ -32,9 +33,10 @@ type FieldError struct {
 // Error is the one error type of the domain. Message is safe to show to the caller; Err, if
 // set, is the underlying cause, for logs only.
 type Error struct {
-	Code       string
-	Message    string
-	Fields     []FieldError
+	Code    string
+	Message string
+	Fields  []FieldError
+	// RetryAfter is how long to wait before trying again, for ETHROTTLED and EBUSY.
 	RetryAfter time.Duration
 	Err        error
 }

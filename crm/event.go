@@ -82,12 +82,14 @@ type EventStore interface {
 	CreateEvent(ctx context.Context, e *Event, audit []AuditEntry) error
 	// FindEvent returns the event with id if it is within vis, ENOTFOUND otherwise.
 	FindEvent(ctx context.Context, id int64, vis Visibility) (*Event, error)
-	// ListEvents returns one page of the events within vis that match f, and the cursor of the
-	// next page ("" on the last). Returns EMALFORMED for a bad cursor.
-	ListEvents(ctx context.Context, f EventFilter, vis Visibility) ([]*Event, string, error)
-	// CountEvents returns how many events within vis match f: as many as ListEvents returns over
-	// all its pages. It ignores the paging and sort options of f.
-	CountEvents(ctx context.Context, f EventFilter, vis Visibility) (int, error)
+	// ListEvents returns one page of the events within acc.Events that match f, and the cursor of
+	// the next page ("" on the last). The client filters (ClientFirstName, ClientEmail) match
+	// only clients within acc.Clients; ClientID and SalesContactID are the event's own fields
+	// (shown on the event, derived from its contract). Returns EMALFORMED for a bad cursor.
+	ListEvents(ctx context.Context, f EventFilter, acc Access) ([]*Event, string, error)
+	// CountEvents returns how many events ListEvents returns for f and acc over all its pages.
+	// It ignores the paging and sort options of f.
+	CountEvents(ctx context.Context, f EventFilter, acc Access) (int, error)
 	// UpdateEvent locks the event with id if it is within vis (ENOTFOUND otherwise) and calls fn
 	// with it. If fn returns an error nothing is written; otherwise the changed event (its
 	// Version incremented) and the audit entries commit in one transaction.
@@ -264,11 +266,11 @@ func (s *Service) ListEvents(ctx context.Context, f EventFilter) ([]*Event, stri
 	if err := f.normalize(EventSortable); err != nil {
 		return nil, "", err
 	}
-	vis := s.visibility(a, ResourceEvent, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Events.None() {
 		return nil, "", nil
 	}
-	return s.events.ListEvents(ctx, f, vis)
+	return s.events.ListEvents(ctx, f, acc)
 }
 
 // CountEvents returns how many events within the caller's read scope match f: the length of the
@@ -282,12 +284,12 @@ func (s *Service) CountEvents(ctx context.Context, f EventFilter) (int, error) {
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	vis := s.visibility(a, ResourceEvent, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Events.None() {
 		return 0, nil
 	}
 	f.ListOptions = ListOptions{}
-	return s.events.CountEvents(ctx, f, vis)
+	return s.events.CountEvents(ctx, f, acc)
 }
 
 // check refuses a filter value that names no event status (EMALFORMED).

@@ -262,7 +262,7 @@ func (s *Service) check(ctx context.Context, ex *Explanation, u *User, res Resou
 	}
 	any := false
 	for _, sc := range scopes {
-		_, err := s.find(ctx, res, id, visibilityOf(u, []Scope{sc}))
+		_, err := s.find(ctx, res, id, scopesVisibility(u, []Scope{sc}))
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return false, err
 		}

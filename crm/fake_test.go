@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,10 +24,11 @@ type memStore struct {
 	contracts map[int64]*crm.Contract
 	events    map[int64]*crm.Event
 	audit     []crm.AuditEntry
-	failures  map[string][]time.Time
-	// lastVis records the visibility of the last list or count call, to check what the service
-	// asks for.
-	lastVis crm.Visibility
+	failures  map[string][]loginRow
+	// lastVis records the visibility of the listed resource in the last list or count call, and
+	// lastAccess its whole Access, to check what the service asks for.
+	lastVis    crm.Visibility
+	lastAccess crm.Access
 	// counted records the list options of the last count call, which the service must clear.
 	counted crm.ListOptions
 	// fail, when set, is returned by every write.
@@ -37,7 +39,7 @@ func newMemStore() *memStore {
 	return &memStore{
 		users: map[int64]*crm.User{}, clients: map[int64]*crm.Client{},
 		contracts: map[int64]*crm.Contract{}, events: map[int64]*crm.Event{},
-		failures: map[string][]time.Time{},
+		failures: map[string][]loginRow{},
 	}
 }
 
@@ -182,9 +184,10 @@ func (m *memStore) FindUserByUsername(_ context.Context, name string) (*crm.User
 	return nil, notFound()
 }
 
-// matchingUsers returns copies of the users within v that match f, and records v as the last visibility.
-func (m *memStore) matchingUsers(f crm.UserFilter, v crm.Visibility) []*crm.User {
-	m.lastVis = v
+// matchingUsers returns copies of the users within acc that match f, and records acc as the last access.
+func (m *memStore) matchingUsers(f crm.UserFilter, acc crm.Access) []*crm.User {
+	m.lastVis, m.lastAccess = acc.Users, acc
+	v := acc.Users
 	var out []*crm.User
 	for _, u := range m.users {
 		if m.userVisible(u, v) && (f.Role == "" || u.Role == f.Role) && contains(u.Username, f.Q) {
@@ -195,17 +198,17 @@ func (m *memStore) matchingUsers(f crm.UserFilter, v crm.Visibility) []*crm.User
 	return out
 }
 
-func (m *memStore) ListUsers(_ context.Context, f crm.UserFilter, v crm.Visibility) ([]*crm.User, string, error) {
+func (m *memStore) ListUsers(_ context.Context, f crm.UserFilter, acc crm.Access) ([]*crm.User, string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return page(m.matchingUsers(f, v), func(u *crm.User) int64 { return u.ID }, f.ListOptions)
+	return page(m.matchingUsers(f, acc), func(u *crm.User) int64 { return u.ID }, f.ListOptions)
 }
 
-func (m *memStore) CountUsers(_ context.Context, f crm.UserFilter, v crm.Visibility) (int, error) {
+func (m *memStore) CountUsers(_ context.Context, f crm.UserFilter, acc crm.Access) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counted = f.ListOptions
-	return len(m.matchingUsers(f, v)), nil
+	return len(m.matchingUsers(f, acc)), nil
 }
 
 func (m *memStore) UpdateUser(_ context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
@@ -297,10 +300,23 @@ func clientMatches(c *crm.Client, q string) bool {
 	return contains(c.FirstName, q) || contains(c.LastName, q) || contains(c.Email, q) || contains(c.Company, q)
 }
 
-// matchingClients returns copies of the clients within v that match f, and records v as the last
-// visibility.
-func (m *memStore) matchingClients(f crm.ClientFilter, v crm.Visibility) []*crm.Client {
-	m.lastVis = v
+// clientFilter reports whether the client with id matches the client filters of a contract or
+// event list (q on its names, email and company; the others on one field each), which reach
+// only the clients within acc: with any of them set, a client outside acc matches none.
+func (m *memStore) clientFilter(id int64, acc crm.Access, q, firstName, lastName, email string) bool {
+	if q == "" && firstName == "" && lastName == "" && email == "" {
+		return true
+	}
+	c := m.clients[id]
+	return m.clientVisible(c, acc.Clients) && clientMatches(c, q) && contains(c.FirstName, firstName) &&
+		contains(c.LastName, lastName) && contains(c.Email, email)
+}
+
+// matchingClients returns copies of the clients within acc that match f, and records acc as the last
+// access.
+func (m *memStore) matchingClients(f crm.ClientFilter, acc crm.Access) []*crm.Client {
+	m.lastVis, m.lastAccess = acc.Clients, acc
+	v := acc.Clients
 	var out []*crm.Client
 	for _, c := range m.clients {
 		if m.clientVisible(c, v) && (f.Status == "" || c.Status == f.Status) && clientMatches(c, f.Q) &&
@@ -312,17 +328,17 @@ func (m *memStore) matchingClients(f crm.ClientFilter, v crm.Visibility) []*crm.
 	return out
 }
 
-func (m *memStore) ListClients(_ context.Context, f crm.ClientFilter, v crm.Visibility) ([]*crm.Client, string, error) {
+func (m *memStore) ListClients(_ context.Context, f crm.ClientFilter, acc crm.Access) ([]*crm.Client, string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return page(m.matchingClients(f, v), func(c *crm.Client) int64 { return c.ID }, f.ListOptions)
+	return page(m.matchingClients(f, acc), func(c *crm.Client) int64 { return c.ID }, f.ListOptions)
 }
 
-func (m *memStore) CountClients(_ context.Context, f crm.ClientFilter, v crm.Visibility) (int, error) {
+func (m *memStore) CountClients(_ context.Context, f crm.ClientFilter, acc crm.Access) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counted = f.ListOptions
-	return len(m.matchingClients(f, v)), nil
+	return len(m.matchingClients(f, acc)), nil
 }
 
 func (m *memStore) UpdateClient(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
@@ -396,12 +412,14 @@ func (m *memStore) FindContract(_ context.Context, id int64, v crm.Visibility) (
 
 // matchingContracts returns copies of the contracts within v that match f, and records v as the
 // last visibility.
-func (m *memStore) matchingContracts(f crm.ContractFilter, v crm.Visibility) []*crm.Contract {
-	m.lastVis = v
+func (m *memStore) matchingContracts(f crm.ContractFilter, acc crm.Access) []*crm.Contract {
+	m.lastVis, m.lastAccess = acc.Contracts, acc
+	v := acc.Contracts
 	var out []*crm.Contract
 	for _, c := range m.contracts {
 		if m.contractVisible(c, v) && (!f.Unpaid || c.AmountDue > 0) && (f.Status == "" || c.Status == f.Status) &&
-			clientMatches(m.clients[c.ClientID], f.Q) && (f.SalesContactID == nil || eq(c.SalesContactID, *f.SalesContactID)) {
+			m.clientFilter(c.ClientID, acc, f.Q, f.ClientFirstName, f.ClientLastName, f.ClientEmail) &&
+			(f.SalesContactID == nil || eq(c.SalesContactID, *f.SalesContactID)) {
 			cp := *c
 			out = append(out, &cp)
 		}
@@ -409,17 +427,17 @@ func (m *memStore) matchingContracts(f crm.ContractFilter, v crm.Visibility) []*
 	return out
 }
 
-func (m *memStore) ListContracts(_ context.Context, f crm.ContractFilter, v crm.Visibility) ([]*crm.Contract, string, error) {
+func (m *memStore) ListContracts(_ context.Context, f crm.ContractFilter, acc crm.Access) ([]*crm.Contract, string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return page(m.matchingContracts(f, v), func(c *crm.Contract) int64 { return c.ID }, f.ListOptions)
+	return page(m.matchingContracts(f, acc), func(c *crm.Contract) int64 { return c.ID }, f.ListOptions)
 }
 
-func (m *memStore) CountContracts(_ context.Context, f crm.ContractFilter, v crm.Visibility) (int, error) {
+func (m *memStore) CountContracts(_ context.Context, f crm.ContractFilter, acc crm.Access) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counted = f.ListOptions
-	return len(m.matchingContracts(f, v)), nil
+	return len(m.matchingContracts(f, acc)), nil
 }
 
 func (m *memStore) UpdateContract(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Contract, *crm.Client) ([]crm.AuditEntry, error)) (*crm.Contract, error) {
@@ -507,15 +525,17 @@ func (m *memStore) FindEvent(_ context.Context, id int64, v crm.Visibility) (*cr
 	return nil, notFound()
 }
 
-// matchingEvents returns copies of the events within v that match f, and records v as the last
-// visibility.
-func (m *memStore) matchingEvents(f crm.EventFilter, v crm.Visibility) []*crm.Event {
-	m.lastVis = v
+// matchingEvents returns copies of the events within acc that match f, and records acc as the last
+// access.
+func (m *memStore) matchingEvents(f crm.EventFilter, acc crm.Access) []*crm.Event {
+	m.lastVis, m.lastAccess = acc.Events, acc
+	v := acc.Events
 	var out []*crm.Event
 	for _, e := range m.events {
 		if m.eventVisible(e, v) && (!f.Unassigned || e.SupportContactID == nil) && (f.Status == "" || e.Status == f.Status) &&
 			(f.From == nil || !e.EventDate.Before(*f.From)) && (f.To == nil || e.EventDate.Before(*f.To)) &&
 			(f.SupportContactID == nil || eq(e.SupportContactID, *f.SupportContactID)) &&
+			m.clientFilter(m.contracts[e.ContractID].ClientID, acc, "", f.ClientFirstName, "", f.ClientEmail) &&
 			(f.SalesContactID == nil || eq(m.contracts[e.ContractID].SalesContactID, *f.SalesContactID)) {
 			cp := *e
 			m.derive(&cp)
@@ -525,17 +545,17 @@ func (m *memStore) matchingEvents(f crm.EventFilter, v crm.Visibility) []*crm.Ev
 	return out
 }
 
-func (m *memStore) ListEvents(_ context.Context, f crm.EventFilter, v crm.Visibility) ([]*crm.Event, string, error) {
+func (m *memStore) ListEvents(_ context.Context, f crm.EventFilter, acc crm.Access) ([]*crm.Event, string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return page(m.matchingEvents(f, v), func(e *crm.Event) int64 { return e.ID }, f.ListOptions)
+	return page(m.matchingEvents(f, acc), func(e *crm.Event) int64 { return e.ID }, f.ListOptions)
 }
 
-func (m *memStore) CountEvents(_ context.Context, f crm.EventFilter, v crm.Visibility) (int, error) {
+func (m *memStore) CountEvents(_ context.Context, f crm.EventFilter, acc crm.Access) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.counted = f.ListOptions
-	return len(m.matchingEvents(f, v)), nil
+	return len(m.matchingEvents(f, acc)), nil
 }
 
 func (m *memStore) UpdateEvent(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {
@@ -593,35 +613,83 @@ func (m *memStore) ListAudit(_ context.Context, f crm.AuditFilter) ([]*crm.Audit
 	return page(out, func(e *crm.AuditEntry) int64 { return e.ID }, f.ListOptions)
 }
 
-func (m *memStore) RecordLoginFailure(_ context.Context, keys []string, at time.Time) error {
+// loginRow is one attempt recorded under a throttling key: in flight while attempt is set, a
+// failure once it is "".
+type loginRow struct {
+	at      time.Time
+	attempt string
+}
+
+func (m *memStore) ReserveLoginAttempt(_ context.Context, a crm.LoginAttempt) (bool, []crm.LoginCount, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, k := range keys {
-		m.failures[k] = append(m.failures[k], at)
+	counts := make([]crm.LoginCount, len(a.Keys))
+	reserve := true
+	for i, k := range a.Keys {
+		c := &counts[i]
+		for _, r := range m.failures[k.Key] {
+			switch {
+			case r.at.Before(a.Since):
+			case r.attempt != "" && !r.at.Before(a.StaleBefore):
+				c.InFlight++
+			default:
+				if c.Failures == 0 || r.at.Before(c.FirstFailure) {
+					c.FirstFailure = r.at
+				}
+				c.Failures++
+			}
+		}
+		reserve = reserve && c.Failures+c.InFlight < k.Limit
+	}
+	if reserve {
+		for _, k := range a.Keys {
+			m.failures[k.Key] = append(m.failures[k.Key], loginRow{at: a.At, attempt: a.ID})
+		}
+	}
+	return reserve, counts, nil
+}
+
+func (m *memStore) FailLoginAttempt(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, rows := range m.failures {
+		for i := range rows {
+			if rows[i].attempt == id {
+				rows[i].attempt = ""
+			}
+		}
 	}
 	return nil
 }
 
-func (m *memStore) LoginFailures(_ context.Context, key string, since time.Time) (int, time.Time, error) {
+func (m *memStore) ReleaseLoginAttempt(_ context.Context, id string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n, first := 0, time.Time{}
-	for _, at := range m.failures[key] {
-		if !at.Before(since) {
-			if n == 0 || at.Before(first) {
-				first = at
-			}
-			n++
-		}
+	for k, rows := range m.failures {
+		m.failures[k] = slices.DeleteFunc(rows, func(r loginRow) bool { return r.attempt == id })
 	}
-	return n, first, nil
+	return nil
 }
 
 func (m *memStore) ClearLoginFailures(_ context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.failures, key)
+	m.failures[key] = slices.DeleteFunc(m.failures[key], func(r loginRow) bool { return r.attempt == "" })
 	return nil
+}
+
+// loginRows returns how many failures and attempts in flight are recorded under key.
+func (m *memStore) loginRows(key string) (failures, inFlight int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.failures[key] {
+		if r.attempt == "" {
+			failures++
+		} else {
+			inFlight++
+		}
+	}
+	return failures, inFlight
 }
 
 // auditOf returns the audit entries recorded for one record, oldest first.
@@ -635,20 +703,6 @@ func (m *memStore) auditOf(res crm.Resource, id int64) []crm.AuditEntry {
 		}
 	}
 	return out
-}
-
-func (m *memStore) ForgetLoginFailure(_ context.Context, keys []string, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, k := range keys {
-		for i, t := range m.failures[k] {
-			if t.Equal(at) {
-				m.failures[k] = append(m.failures[k][:i], m.failures[k][i+1:]...)
-				break
-			}
-		}
-	}
-	return nil
 }
 
 func (m *memStore) RecordLogin(_ context.Context, id int64, at time.Time, rehash string) error {

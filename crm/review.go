@@ -68,7 +68,7 @@ func (s *Service) allUsers(ctx context.Context) ([]*User, error) {
 	var out []*User
 	f := UserFilter{ListOptions: ListOptions{Limit: MaxLimit, Sort: "id"}}
 	for {
-		page, next, err := s.users.ListUsers(ctx, f, Everything)
+		page, next, err := s.users.ListUsers(ctx, f, FullAccess)
 		if err != nil {
 			return nil, err
 		}
@@ -166,25 +166,43 @@ func (s *Service) countReach(ctx context.Context, u *User, res Resource, act Act
 	if target == "" {
 		return "", nil, nil
 	}
-	vis := visibilityOf(u, scopes)
+	vis := scopesVisibility(u, scopes)
 	n := 0
 	var err error
 	if !vis.None() {
 		switch target {
 		case ResourceUser:
-			n, err = s.users.CountUsers(ctx, UserFilter{}, vis)
+			n, err = s.users.CountUsers(ctx, UserFilter{}, within(ResourceUser, vis))
 		case ResourceClient:
-			n, err = s.clients.CountClients(ctx, ClientFilter{}, vis)
+			n, err = s.clients.CountClients(ctx, ClientFilter{}, within(ResourceClient, vis))
 		case ResourceContract:
-			n, err = s.contracts.CountContracts(ctx, ContractFilter{}, vis)
+			n, err = s.contracts.CountContracts(ctx, ContractFilter{}, within(ResourceContract, vis))
 		case ResourceEvent:
-			n, err = s.events.CountEvents(ctx, EventFilter{}, vis)
+			n, err = s.events.CountEvents(ctx, EventFilter{}, within(ResourceEvent, vis))
 		}
 	}
 	if err != nil {
 		return "", nil, err
 	}
 	return target, &n, nil
+}
+
+// within is the Access of a list or count of the records of res within vis: the lists and
+// counts of reviews have no filter on related records, so the other resources' Visibility
+// does not matter.
+func within(res Resource, vis Visibility) Access {
+	acc := FullAccess
+	switch res {
+	case ResourceUser:
+		acc.Users = vis
+	case ResourceClient:
+		acc.Clients = vis
+	case ResourceContract:
+		acc.Contracts = vis
+	case ResourceEvent:
+		acc.Events = vis
+	}
+	return acc
 }
 
 // reachIDs lists the ids of the records of target within vis, in order.
@@ -200,25 +218,25 @@ func (s *Service) reachIDs(ctx context.Context, target Resource, vis Visibility)
 		switch target {
 		case ResourceUser:
 			var page []*User
-			page, next, err = s.users.ListUsers(ctx, UserFilter{ListOptions: opts}, vis)
+			page, next, err = s.users.ListUsers(ctx, UserFilter{ListOptions: opts}, within(target, vis))
 			for _, r := range page {
 				ids = append(ids, r.ID)
 			}
 		case ResourceClient:
 			var page []*Client
-			page, next, err = s.clients.ListClients(ctx, ClientFilter{ListOptions: opts}, vis)
+			page, next, err = s.clients.ListClients(ctx, ClientFilter{ListOptions: opts}, within(target, vis))
 			for _, r := range page {
 				ids = append(ids, r.ID)
 			}
 		case ResourceContract:
 			var page []*Contract
-			page, next, err = s.contracts.ListContracts(ctx, ContractFilter{ListOptions: opts}, vis)
+			page, next, err = s.contracts.ListContracts(ctx, ContractFilter{ListOptions: opts}, within(target, vis))
 			for _, r := range page {
 				ids = append(ids, r.ID)
 			}
 		case ResourceEvent:
 			var page []*Event
-			page, next, err = s.events.ListEvents(ctx, EventFilter{ListOptions: opts}, vis)
+			page, next, err = s.events.ListEvents(ctx, EventFilter{ListOptions: opts}, within(target, vis))
 			for _, r := range page {
 				ids = append(ids, r.ID)
 			}
@@ -303,18 +321,18 @@ func (s *Service) PolicyImpact(ctx context.Context, before, after Authorizer) ([
 		}
 		for _, res := range Resources {
 			for _, act := range actionsOf(res) {
-				old, nw := scopesFrom(before, u.Role, res, act), scopesFrom(after, u.Role, res, act)
+				old, nw := sensibleScopesOf(before, u.Role, res, act), sensibleScopesOf(after, u.Role, res, act)
 				if slices.Equal(old, nw) {
 					continue
 				}
 				imp := Impact{UserID: u.ID, Username: u.Username, Role: u.Role, Resource: res, Action: act,
 					Before: nonNil(old), After: nonNil(nw), Target: countTarget(res, act)}
 				if imp.Target != "" {
-					was, err := s.reachIDs(ctx, imp.Target, visibilityOf(u, old))
+					was, err := s.reachIDs(ctx, imp.Target, scopesVisibility(u, old))
 					if err != nil {
 						return nil, err
 					}
-					is, err := s.reachIDs(ctx, imp.Target, visibilityOf(u, nw))
+					is, err := s.reachIDs(ctx, imp.Target, scopesVisibility(u, nw))
 					if err != nil {
 						return nil, err
 					}

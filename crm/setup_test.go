@@ -81,19 +81,18 @@ func (fakePasswords) Validate(pw string, u *crm.User) []string {
 // M (management), S1 and S2 (sales), P1 and P2 (support), client C1 of S1, contract K1 on C1
 // (signed), and event E1 on K1 supported by P1.
 type world struct {
-	svc            *crm.Service
-	store          *memStore
-	now            time.Time
-	M, S1, S2      *crm.User
-	P1, P2         *crm.User
-	C1             *crm.Client
-	K1             *crm.Contract
-	E1             *crm.Event
-	authz          matrix
-	ctxM, ctxS1    context.Context
-	ctxS2, ctxP1   context.Context
-	ctxP2          context.Context
-	defaultSupport *int64
+	svc          *crm.Service
+	store        *memStore
+	now          time.Time
+	M, S1, S2    *crm.User
+	P1, P2       *crm.User
+	C1           *crm.Client
+	K1           *crm.Contract
+	E1           *crm.Event
+	authz        matrix
+	ctxM, ctxS1  context.Context
+	ctxS2, ctxP1 context.Context
+	ctxP2        context.Context
 }
 
 const goodPassword = "correct-horse-battery"

@@ -79,12 +79,13 @@ type UserStore interface {
 	// FindUserByUsername returns the user with exactly that username (stored usernames are
 	// canonical: the caller canonicalizes what it looks up), or ENOTFOUND.
 	FindUserByUsername(ctx context.Context, username string) (*User, error)
-	// ListUsers returns one page of the users within vis that match f, and the cursor of the next
-	// page ("" on the last). Returns EMALFORMED for a bad cursor.
-	ListUsers(ctx context.Context, f UserFilter, vis Visibility) ([]*User, string, error)
-	// CountUsers returns how many users within vis match f: as many as ListUsers returns over all
-	// its pages. It ignores the paging and sort options of f.
-	CountUsers(ctx context.Context, f UserFilter, vis Visibility) (int, error)
+	// ListUsers returns one page of the users within acc.Users that match f, and the cursor of
+	// the next page ("" on the last). A filter or sort on another resource's fields reaches only
+	// that resource's records within acc (see Access). Returns EMALFORMED for a bad cursor.
+	ListUsers(ctx context.Context, f UserFilter, acc Access) ([]*User, string, error)
+	// CountUsers returns how many users ListUsers returns for f and acc over all its pages. It
+	// ignores the paging and sort options of f.
+	CountUsers(ctx context.Context, f UserFilter, acc Access) (int, error)
 	// RecordLogin sets the user's last login time and, when rehash is not "", replaces the
 	// password hash, without changing the record's Version (a login is not an edit). Returns
 	// ENOTFOUND for an unknown id.
@@ -228,17 +229,21 @@ func (s *Service) userByLogin(ctx context.Context, typed string) (*User, error) 
 }
 
 // hashPassword vets a new password for u and returns its hash, or "" with the reasons in fe.
-func (s *Service) hashPassword(u *User, password string, fe *fieldErrors) string {
+// It fails (EBUSY) only when no hashing slot came free in time (see Hashing).
+func (s *Service) hashPassword(ctx context.Context, u *User, password string, fe *fieldErrors) (string, error) {
 	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
 		fe.add("password", "%s", strings.Join(problems, " "))
-		return ""
+		return "", nil
 	}
-	h, err := s.passwords.Hash(password)
+	h, err := s.hash(ctx, password)
+	if code := ErrorCode(err); code == EBUSY || code == EUNAVAILABLE {
+		return "", err
+	}
 	if err != nil {
 		fe.add("password", "cannot be used: %v", err)
-		return ""
+		return "", nil
 	}
-	return h
+	return h, nil
 }
 
 // userChanges lists the audited differences between two versions of a user.
@@ -276,7 +281,7 @@ func (s *Service) Bootstrap(ctx context.Context, in UserInput) (*User, error) {
 
 // HasUsers reports whether any user exists.
 func (s *Service) HasUsers(ctx context.Context) (bool, error) {
-	users, _, err := s.users.ListUsers(ctx, UserFilter{ListOptions: ListOptions{Limit: 1, Sort: "id"}}, Everything)
+	users, _, err := s.users.ListUsers(ctx, UserFilter{ListOptions: ListOptions{Limit: 1, Sort: "id"}}, FullAccess)
 	return len(users) > 0, err
 }
 
@@ -287,7 +292,11 @@ func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User,
 	if !in.Password.Set || in.Password.Value == "" {
 		fe.add("password", "required")
 	} else {
-		u.PasswordHash = s.hashPassword(u, in.Password.Value, &fe)
+		h, err := s.hashPassword(ctx, u, in.Password.Value, &fe)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = h
 	}
 	if err := fe.err(); err != nil {
 		return nil, err
@@ -330,11 +339,11 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]*User, string,
 	if err := f.normalize(UserSortable); err != nil {
 		return nil, "", err
 	}
-	vis := s.visibility(a, ResourceUser, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Users.None() {
 		return nil, "", nil
 	}
-	return s.users.ListUsers(ctx, f, vis)
+	return s.users.ListUsers(ctx, f, acc)
 }
 
 // CountUsers returns how many users within the caller's read scope match f: the length of the
@@ -348,12 +357,12 @@ func (s *Service) CountUsers(ctx context.Context, f UserFilter) (int, error) {
 	if err := f.check(); err != nil {
 		return 0, err
 	}
-	vis := s.visibility(a, ResourceUser, ActionRead)
-	if vis.None() {
+	acc := s.readAccess(a)
+	if acc.Users.None() {
 		return 0, nil
 	}
 	f.ListOptions = ListOptions{}
-	return s.users.CountUsers(ctx, f, vis)
+	return s.users.CountUsers(ctx, f, acc)
 }
 
 // check refuses a filter value that names no role (EMALFORMED).
@@ -392,7 +401,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if in.Password.Set && manager {
 		probe := *current
 		in.apply(&probe, new(fieldErrors))
-		newHash = s.hashPassword(&probe, in.Password.Value, &pwErrs)
+		if newHash, err = s.hashPassword(ctx, &probe, in.Password.Value, &pwErrs); err != nil {
+			return nil, err
+		}
 	}
 	var unchanged User
 	u, err := s.users.UpdateUser(ctx, id, s.visibility(a, ResourceUser, ActionUpdate), func(u *User) ([]AuditEntry, error) {
@@ -489,24 +500,32 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	}
 	// A wrong current password counts against the account like a failed login, so that a
 	// stolen session cannot guess it without limit.
-	key := accountKey(u.Username)
-	now := s.clock()
-	if err := s.countAttempt(ctx, []string{key}, []int{s.throttling.PerAccount}, now); err != nil {
+	key := accountKey(u.ID)
+	att, err := s.beginAttempt(ctx, []ThrottleKey{{Key: key, Limit: s.throttling.PerAccount}})
+	if err != nil {
 		return err
 	}
-	if ok, _ := s.passwords.Verify(u.PasswordHash, current); !ok {
+	defer att.release()
+	ok, _, err := s.verify(ctx, u.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := att.fail(); err != nil {
+			return err
+		}
 		return &Error{Code: EINVALID, Message: "the current password is wrong",
 			Fields: []FieldError{{Field: "current_password", Message: "is wrong"}}}
 	}
-	if err := s.throttle.ClearLoginFailures(ctx, key); err != nil {
+	if err := att.succeed(key); err != nil {
 		return err
 	}
 	var fe fieldErrors
 	hash := ""
 	if next == current {
 		fe.add("password", "must differ from the current password")
-	} else {
-		hash = s.hashPassword(u, next, &fe)
+	} else if hash, err = s.hashPassword(ctx, u, next, &fe); err != nil {
+		return err
 	}
 	if err := fe.err(); err != nil {
 		return err

@@ -42,10 +42,7 @@ func erd(t *testing.T) string {
 	var rels []string
 	text := schema.String()
 	// Tables as created, then the columns later migrations add, in order.
-	var defs [][]string
-	for _, m := range createTable.FindAllStringSubmatch(text, -1) {
-		defs = append(defs, m)
-	}
+	defs := createTable.FindAllStringSubmatch(text, -1)
 	for _, m := range addColumn.FindAllStringSubmatch(text, -1) {
 		defs = append(defs, []string{m[0], m[1], m[2]})
 	}

@@ -65,9 +65,7 @@ func New(cfg Config, svc *crm.Service, tokens Tokens, db Pinger) *API {
 			a.ops = append(a.ops, op)
 		}
 	}
-	spec := buildOpenAPI(a.ops)
-	spec["servers"] = []obj{{"url": serverURL(cfg.BasePath), "description": "this server"}}
-	doc, err := json.MarshalIndent(spec, "", "  ")
+	doc, err := json.MarshalIndent(buildOpenAPI(a.ops, cfg.BasePath), "", "  ")
 	if err != nil {
 		panic("httpapi.New: the OpenAPI document does not encode: " + err.Error())
 	}
@@ -112,15 +110,6 @@ func endpointsOf(op operation) Endpoints {
 		return EndpointsMetrics
 	}
 	return EndpointsREST
-}
-
-// serverURL is the OpenAPI servers entry of an API mounted at base: the paths of the document
-// are relative to it.
-func serverURL(base string) string {
-	if base == "" {
-		return "/"
-	}
-	return base
 }
 
 // OpenAPI returns the OpenAPI 3.1 document of the API, as served at /api/openapi.json.

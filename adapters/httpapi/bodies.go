@@ -32,7 +32,7 @@ var (
 		describe: map[string]string{
 			"client_id":        "A client you may create contracts for. Set on create only.",
 			"sales_contact_id": "An active sales user; defaults to the client's. Changing it takes the assign permission.",
-			"amount":           `Exact decimal amount: a string such as "1500.00" (a JSON number is accepted too).`,
+			"amount":           "What the client pays in all.",
 			"amount_due":       "Between 0 and amount; defaults to amount.",
 			"status":           "A new contract is open; setting signed takes the sign permission, and a signed contract cannot be reopened.",
 		},

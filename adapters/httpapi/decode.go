@@ -168,10 +168,8 @@ func decodeBody[T any](c *fiber.Ctx, spec *bodySpec, mode writeMode) (T, error) 
 			fe = append(fe, crm.FieldError{Field: key, Message: msg})
 		}
 	}
-	var missing []string
 	for _, key := range spec.mandatory(mode) {
 		if !seen[key] {
-			missing = append(missing, key)
 			msg := "is required"
 			if mode == modePut {
 				msg = "is required: a PUT replaces every writable field (send them all, or use PATCH)"

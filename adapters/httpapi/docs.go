@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -62,6 +64,10 @@ type docsOp struct {
 	Body      string
 	Responses []docsResponse
 	Perms     []docsPerm
+	// ExampleRequest and ExampleResponse show a call of the operation, from the examples of
+	// the document: the request line, headers and body, and the status and body of success.
+	ExampleRequest  string
+	ExampleResponse string
 }
 
 type docsPerm struct {
@@ -91,6 +97,7 @@ type docsProblem struct {
 type docsSchema struct {
 	Name        string
 	Description string
+	Values      string // the values of an enumeration
 	Fields      []docsField
 }
 
@@ -99,12 +106,12 @@ type openAPIDoc struct {
 	Info struct {
 		Title, Version, Description string
 	} `json:"info"`
-	Tags []struct {
-		Name string `json:"name"`
-	} `json:"tags"`
 	Servers []struct {
 		URL string `json:"url"`
 	} `json:"servers"`
+	Tags []struct {
+		Name string `json:"name"`
+	} `json:"tags"`
 	Paths      map[string]map[string]openAPIOp `json:"paths"`
 	Components struct {
 		Schemas   map[string]jsonSchema `json:"schemas"`
@@ -131,24 +138,27 @@ type openAPIOp struct {
 		Required    bool       `json:"required"`
 		Description string     `json:"description"`
 		Schema      jsonSchema `json:"schema"`
+		Example     any        `json:"example"`
 	} `json:"parameters"`
 	RequestBody *struct {
-		Content map[string]struct {
-			Schema jsonSchema `json:"schema"`
-		} `json:"content"`
+		Content map[string]openAPIMedia `json:"content"`
 	} `json:"requestBody"`
 	Responses map[string]struct {
-		Ref         string `json:"$ref"`
-		Description string `json:"description"`
-		Content     map[string]struct {
-			Schema jsonSchema `json:"schema"`
-		} `json:"content"`
+		Ref         string                  `json:"$ref"`
+		Description string                  `json:"description"`
+		Content     map[string]openAPIMedia `json:"content"`
 	} `json:"responses"`
 	Permissions []struct {
 		Resource string `json:"resource"`
 		Action   string `json:"action"`
 		Note     string `json:"note"`
 	} `json:"x-permissions"`
+}
+
+// openAPIMedia is the body of a request or response in one media type.
+type openAPIMedia struct {
+	Schema  jsonSchema `json:"schema"`
+	Example any        `json:"example"`
 }
 
 // jsonSchema is the part of a JSON Schema the page shows.
@@ -248,6 +258,9 @@ func newDocsPage(doc []byte) *docsPage {
 		s := d.Components.Schemas[n]
 		ds := docsSchema{Name: n, Description: s.Description}
 		ds.Fields = schemaFields(s)
+		if len(s.Enum) > 0 {
+			ds.Values = s.label()
+		}
 		v.Schemas = append(v.Schemas, ds)
 	}
 	return &docsPage{view: v}
@@ -286,7 +299,63 @@ func docsOpOf(path, method string, op openAPIOp, d openAPIDoc) docsOp {
 	for _, p := range op.Permissions {
 		o.Perms = append(o.Perms, docsPerm{Resource: p.Resource, Action: p.Action, Note: p.Note})
 	}
+	o.ExampleRequest, o.ExampleResponse = exampleExchange(path, method, op, codes)
 	return o
+}
+
+// exampleExchange writes out the example call of an operation as HTTP: the request line with
+// the example path parameters, the headers that matter and the example body; then the success
+// status and its example body.
+func exampleExchange(path, method string, op openAPIOp, codes []string) (request, response string) {
+	var headers []string
+	for _, p := range op.Parameters {
+		if p.Example == nil {
+			continue
+		}
+		switch p.In {
+		case "path":
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", fmt.Sprint(p.Example))
+		case "header":
+			headers = append(headers, p.Name+": "+fmt.Sprint(p.Example))
+		}
+	}
+	var req strings.Builder
+	req.WriteString(strings.ToUpper(method) + " " + path + "\n")
+	if len(op.Security) > 0 {
+		req.WriteString("Authorization: Bearer <access token>\n")
+	}
+	for _, h := range headers {
+		req.WriteString(h + "\n")
+	}
+	if op.RequestBody != nil {
+		for media, c := range op.RequestBody.Content {
+			req.WriteString("Content-Type: " + media + "\n\n" + exampleText(c.Example) + "\n")
+		}
+	}
+	for _, code := range codes {
+		if !strings.HasPrefix(code, "2") {
+			continue
+		}
+		status, _ := strconv.Atoi(code)
+		response = code + " " + http.StatusText(status) + "\n"
+		for media, c := range op.Responses[code].Content {
+			response += "Content-Type: " + media + "\n\n" + exampleText(c.Example) + "\n"
+		}
+		break
+	}
+	return req.String(), response
+}
+
+// exampleText writes an example body: a string as it is, anything else as indented JSON.
+func exampleText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		panic("httpapi: an example of the OpenAPI document does not encode: " + err.Error())
+	}
+	return string(b)
 }
 
 // schemaFields lists the properties of an object schema, required ones first.

@@ -20,8 +20,8 @@ import (
 	"github.com/epicevents/epiccrm/policy"
 )
 
-// secretCause is a driver error full of internals that must never reach a client.
-var secretCause = errors.New(`pq: relation "secret_table" does not exist (SQLSTATE 42P01) at db.internal:5432 password=hunter2`)
+// errSecretCause is a driver error full of internals that must never reach a client.
+var errSecretCause = errors.New(`pq: relation "secret_table" does not exist (SQLSTATE 42P01) at db.internal:5432 password=hunter2`)
 
 // failingClients is a client store whose reads fail the way a test asks, once it is switched on
 // (after the fixture is made).
@@ -38,11 +38,11 @@ func (f failingClients) FindClient(ctx context.Context, id int64, vis crm.Visibi
 	return f.ClientStore.FindClient(ctx, id, vis)
 }
 
-func (f failingClients) ListClients(ctx context.Context, filter crm.ClientFilter, vis crm.Visibility) ([]*crm.Client, string, error) {
+func (f failingClients) ListClients(ctx context.Context, filter crm.ClientFilter, acc crm.Access) ([]*crm.Client, string, error) {
 	if f.on.Load() {
 		return nil, "", f.fail()
 	}
-	return f.ClientStore.ListClients(ctx, filter, vis)
+	return f.ClientStore.ListClients(ctx, filter, acc)
 }
 
 // withFailingClients makes the client store of an env fail with fail once on is set.
@@ -66,13 +66,13 @@ func TestNoInternalsLeak(t *testing.T) {
 		status int
 		logged bool
 	}{
-		{"a driver error", func() error { return secretCause }, 500, true},
-		{"a wrapped internal error", func() error { return crm.Internal(secretCause) }, 500, true},
-		{"a panic", func() error { panic(secretCause) }, 500, true},
+		{"a driver error", func() error { return errSecretCause }, 500, true},
+		{"a wrapped internal error", func() error { return crm.Internal(errSecretCause) }, 500, true},
+		{"a panic", func() error { panic(errSecretCause) }, 500, true},
 		{"an outage", func() error {
-			return &crm.Error{Code: crm.EUNAVAILABLE, Message: "the database cannot be reached: try again later", Err: secretCause}
+			return &crm.Error{Code: crm.EUNAVAILABLE, Message: "the database cannot be reached: try again later", Err: errSecretCause}
 		}, 503, true},
-		{"a timeout", func() error { return crm.Internal(errors.Join(context.DeadlineExceeded, secretCause)) }, 503, true},
+		{"a timeout", func() error { return crm.Internal(errors.Join(context.DeadlineExceeded, errSecretCause)) }, 503, true},
 	}
 	eachStore(t, func(t *testing.T, open storeKind) {
 		for _, tc := range cases {
@@ -127,7 +127,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		ready  int
 	}{
 		{"reachable", stubPinger{}, 200},
-		{"down", stubPinger{err: secretCause}, 503},
+		{"down", stubPinger{err: errSecretCause}, 503},
 		{"hanging", stubPinger{block: true}, 503},
 	}
 	for _, tc := range cases {
@@ -213,8 +213,8 @@ func TestAppErrorHandler(t *testing.T) {
 	t.Parallel()
 	newApp := func(logs *syncBuffer, fallback fiber.ErrorHandler) *fiber.App {
 		app := httpapi.NewApp(httpapi.Config{Logger: newTestLogger(logs), FallbackErrorHandler: fallback})
-		app.Get("/admin/fails", func(c *fiber.Ctx) error { return secretCause })
-		app.Get("/admin/panics", func(c *fiber.Ctx) error { panic(secretCause) })
+		app.Get("/admin/fails", func(c *fiber.Ctx) error { return errSecretCause })
+		app.Get("/admin/panics", func(c *fiber.Ctx) error { panic(errSecretCause) })
 		return app
 	}
 	send := func(t *testing.T, app *fiber.App, method, path string) (*http.Response, []byte) {

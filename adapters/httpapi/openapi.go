@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,11 +45,34 @@ var problemDescriptions = map[int]string{
 	503: "The database cannot be reached, or the request ran out of time. Retry later.",
 }
 
-// buildOpenAPI returns the OpenAPI 3.1 document of the operations.
-func buildOpenAPI(ops []operation) obj {
+// tagDescriptions introduces each section of the document.
+var tagDescriptions = map[string]string{
+	"Authentication": "Log in, refresh and revoke tokens, read your own record and change your password.",
+	"Users":          "The accounts of the staff: management, sales and support.",
+	"Clients":        "The customers of Epic Events, each followed by one sales contact.",
+	"Contracts":      "What a client agreed to pay. A signed contract can have events.",
+	"Events":         "What Epic Events organises for a signed contract, with a support contact.",
+	"Audit":          "The log of every change: who changed what, when, from which value to which.",
+	"Operations":     "Health, metrics, the keys that verify tokens, and this documentation.",
+}
+
+// serverURL returns the URL of the one server of the document: the prefix the routes are
+// mounted under, relative to the host that served the document ("/" at the root).
+func serverURL(basePath string) string {
+	if u := strings.TrimRight(basePath, "/"); u != "" {
+		return u
+	}
+	return "/"
+}
+
+// buildOpenAPI returns the OpenAPI 3.1 document of the operations. basePath is the prefix the
+// routes are mounted under ("" at the root): the paths of the document are relative to it, and
+// it is the document's server URL.
+func buildOpenAPI(ops []operation, basePath string) obj {
 	schemas := obj{}
 	paths := obj{}
 	var tags []string
+	used := map[int]bool{}
 	for _, op := range ops {
 		path := openAPIPath(op.path)
 		item, _ := paths[path].(obj)
@@ -60,12 +84,15 @@ func buildOpenAPI(ops []operation) obj {
 		if !containsStr(tags, op.tag) {
 			tags = append(tags, op.tag)
 		}
+		for _, s := range op.errorStatuses() {
+			used[s] = true
+		}
 	}
 	for _, t := range []struct {
 		name string
 		typ  reflect.Type
 	}{
-		{"User", typeOf[crm.User]()}, {"Client", typeOf[crm.Client]()},
+		{"User", typeOf[crm.User]()}, {schemaName("Client"), typeOf[crm.Client]()},
 		{"Contract", typeOf[crm.Contract]()}, {"Event", typeOf[crm.Event]()},
 		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
 		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
@@ -77,19 +104,25 @@ func buildOpenAPI(ops []operation) obj {
 		schemas[name+"Page"] = obj{
 			"type": "object", "additionalProperties": false, "required": []string{"items", "next_cursor"},
 			"properties": obj{
-				"items":       obj{"type": "array", "items": ref(name)},
+				"items":       obj{"type": "array", "items": ref(schemaName(name))},
 				"next_cursor": obj{"type": []string{"string", "null"}, "description": "Pass it as ?cursor= to get the next page; null on the last page."},
 			},
 		}
 	}
+	for _, e := range enumSchemas {
+		s := enumSchema(e.typ)
+		s["description"] = e.description
+		schemas[e.name] = s
+	}
 	schemas["JWKS"] = obj{"type": "object", "required": []string{"keys"},
-		"properties": obj{"keys": obj{"type": "array", "items": obj{"type": "object"}}}}
+		"description": "A JSON Web Key Set (RFC 7517): the Ed25519 public keys that verify access tokens.",
+		"properties":  obj{"keys": obj{"type": "array", "items": obj{"type": "object"}}}}
 	schemas["OpenAPIDocument"] = obj{"type": "object", "description": "An OpenAPI 3.1 document."}
 
 	sort.SliceStable(tags, func(i, j int) bool { return tagRank(tags[i]) < tagRank(tags[j]) })
 	tagDocs := make([]obj, len(tags))
 	for i, t := range tags {
-		tagDocs[i] = obj{"name": t}
+		tagDocs[i] = obj{"name": t, "description": tagDescriptions[t]}
 	}
 	statuses := make([]int, 0, len(problemDescriptions))
 	for s := range problemDescriptions {
@@ -99,7 +132,11 @@ func buildOpenAPI(ops []operation) obj {
 	responses := obj{}
 	var problemTypesDoc []obj
 	for _, s := range statuses {
-		responses[problemTypes[s]] = problemResponse(s)
+		// Statuses no operation answers with by itself (405, 408, 431: the server's answers to a
+		// wrong method or a slow or oversized request) are described in x-problem-types only.
+		if used[s] {
+			responses[problemTypes[s]] = problemResponse(s)
+		}
 		problemTypesDoc = append(problemTypesDoc, obj{"status": s, "type": problemTypeURI(s),
 			"title": http.StatusText(s), "description": problemDescriptions[s]})
 	}
@@ -110,6 +147,8 @@ func buildOpenAPI(ops []operation) obj {
 			"version":     "1",
 			"description": apiDescription,
 		},
+		"servers": []obj{{"url": serverURL(basePath),
+			"description": "The server that serves this document; the paths are relative to it."}},
 		"tags":  tagDocs,
 		"paths": paths,
 		"components": obj{
@@ -130,6 +169,16 @@ func buildOpenAPI(ops []operation) obj {
 	}
 }
 
+// schemaName returns the name of the component schema of a record as the route table names it.
+// A client record is "ClientRecord": a schema named "Client" would clash with the client type
+// that code generators (oapi-codegen, ogen) write for the API itself.
+func schemaName(name string) string {
+	if name == "Client" {
+		return "ClientRecord"
+	}
+	return name
+}
+
 // operationDoc describes one operation, adding the schemas of its bodies to schemas.
 func operationDoc(op operation, schemas obj) obj {
 	doc := obj{"operationId": op.id, "summary": op.summary, "tags": []string{op.tag}}
@@ -141,7 +190,8 @@ func operationDoc(op operation, schemas obj) obj {
 	var params []obj
 	if strings.Contains(op.path, ":id") {
 		params = append(params, obj{"name": "id", "in": "path", "required": true,
-			"description": "The id of the record.", "schema": obj{"type": "integer", "format": "int64", "minimum": 1}})
+			"description": "The id of the record.", "schema": obj{"type": "integer", "format": "int64", "minimum": 1},
+			"example": exampleID(op.path)})
 	}
 	for _, p := range op.query {
 		params = append(params, obj{"name": p.name, "in": "query", "required": false,
@@ -150,7 +200,7 @@ func operationDoc(op operation, schemas obj) obj {
 	if op.ifMatch {
 		params = append(params, obj{"name": "If-Match", "in": "header", "required": false,
 			"description": "The ETag of the record as you read it; the request fails with 412 if the record has changed since.",
-			"schema":      obj{"type": "string"}})
+			"schema":      obj{"type": "string"}, "example": `"3"`})
 	}
 	if len(params) > 0 {
 		doc["parameters"] = params
@@ -159,7 +209,7 @@ func operationDoc(op operation, schemas obj) obj {
 		name := bodySchemaName(op.body, op.mode)
 		schemas[name] = bodySchemaOf(op.body, op.mode)
 		doc["requestBody"] = obj{"required": true,
-			"content": obj{fiber.MIMEApplicationJSON: obj{"schema": ref(name)}}}
+			"content": obj{fiber.MIMEApplicationJSON: obj{"schema": ref(name), "example": exampleBody(op.body, op.mode)}}}
 	}
 	ok := obj{"description": http.StatusText(op.status)}
 	headers := obj{"X-Request-ID": obj{"$ref": "#/components/headers/X-Request-ID"}}
@@ -172,12 +222,13 @@ func operationDoc(op operation, schemas obj) obj {
 	ok["headers"] = headers
 	switch {
 	case op.result != "":
-		ok["content"] = obj{fiber.MIMEApplicationJSON: obj{"schema": ref(op.result)}}
-		if op.example != nil {
-			ok["content"].(obj)[fiber.MIMEApplicationJSON].(obj)["example"] = op.example
+		ex, found := resultExamples[op.result]
+		if !found {
+			panic("httpapi: no example response body for " + op.result)
 		}
+		ok["content"] = obj{fiber.MIMEApplicationJSON: obj{"schema": ref(schemaName(op.result)), "example": ex}}
 	case op.media != "":
-		ok["content"] = obj{op.media: obj{"schema": obj{"type": "string"}}}
+		ok["content"] = obj{op.media: obj{"schema": obj{"type": "string"}, "example": mediaExamples[op.media]}}
 	}
 	responses := obj{itoa(int64(op.status)): ok}
 	for _, s := range op.errorStatuses() {
@@ -199,7 +250,8 @@ func operationDoc(op operation, schemas obj) obj {
 
 // errorStatuses lists the error statuses an operation may answer with.
 func (op operation) errorStatuses() []int {
-	set := map[int]bool{500: true}
+	// Every route refuses a query parameter it does not take (400), and may fail (500).
+	set := map[int]bool{400: true, 500: true}
 	add := func(ss ...int) {
 		for _, s := range ss {
 			set[s] = true
@@ -210,9 +262,6 @@ func (op operation) errorStatuses() []int {
 	}
 	if op.body != nil {
 		add(400, 413, 415, 422)
-	}
-	if len(op.query) > 0 {
-		add(400)
 	}
 	if strings.Contains(op.path, ":id") {
 		add(400, 404)
@@ -232,7 +281,7 @@ func (op operation) errorStatuses() []int {
 // problemResponse describes the error response of one status.
 func problemResponse(s int) obj {
 	r := obj{"description": problemDescriptions[s],
-		"content": obj{problemContentType: obj{"schema": ref("Problem")}}}
+		"content": obj{problemContentType: obj{"schema": ref("Problem"), "example": problemExample(s)}}}
 	switch s {
 	case 401:
 		r["headers"] = obj{"WWW-Authenticate": obj{"schema": obj{"type": "string"}, "description": "Bearer"}}
@@ -291,6 +340,9 @@ func bodySchemaOf(spec *bodySpec, mode writeMode) obj {
 	for _, k := range spec.writable(mode) {
 		s := schemaOf(spec.fields[k].value, true)
 		if d := spec.describe[k]; d != "" {
+			if base, ok := s["description"].(string); ok {
+				d += " " + base
+			}
 			s["description"] = d
 		}
 		props[k] = s
@@ -310,6 +362,9 @@ func bodySchemaOf(spec *bodySpec, mode writeMode) obj {
 func schemaOf(t reflect.Type, input bool) obj {
 	if t.Kind() == reflect.Pointer {
 		s := schemaOf(t.Elem(), input)
+		if _, named := s["$ref"]; named {
+			s = enumSchema(t.Elem())
+		}
 		switch typ := s["type"].(type) {
 		case string:
 			s["type"] = []string{typ, "null"}
@@ -328,13 +383,21 @@ func schemaOf(t reflect.Type, input bool) obj {
 		return obj{"type": "string", "format": "date"}
 	case moneyType:
 		if input {
-			return obj{"type": []string{"string", "number"}, "pattern": `^-?[0-9]+(\.[0-9]{1,2})?$`,
-				"description": "An exact amount with at most two decimals."}
+			// The decoder also takes a JSON number (SPEC: "numbers are accepted on input"), but
+			// the schema says string: the generators cannot write a type for "string or number".
+			return obj{"type": "string", "pattern": `^-?[0-9]+(\.[0-9]{1,2})?$`, "examples": []string{"1500.00"},
+				"description": `An exact amount with at most two decimals, as a string such as "1500.00". ` +
+					"A JSON number (1500 or 1500.5) is accepted too and read digit by digit, never as a float."}
 		}
 		return obj{"type": "string", "pattern": `^-?[0-9]+\.[0-9]{2}$`, "examples": []string{"1500.00"}}
 	}
-	if vals := enumValues(t); vals != nil {
-		return obj{"type": "string", "enum": vals}
+	for _, e := range enumSchemas {
+		if e.typ == t {
+			return ref(e.name)
+		}
+	}
+	if enumValues(t) != nil {
+		return enumSchema(t)
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -344,7 +407,7 @@ func schemaOf(t reflect.Type, input bool) obj {
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		return obj{"type": "integer", "format": "int64"}
 	case reflect.Array:
-		return obj{"type": "array", "minItems": t.Len(), "maxItems": t.Len()}
+		return obj{"type": "array", "items": schemaOf(t.Elem(), input), "minItems": t.Len(), "maxItems": t.Len()}
 	case reflect.Slice:
 		return obj{"type": "array", "items": schemaOf(t.Elem(), input)}
 	case reflect.Map:
@@ -363,6 +426,24 @@ func schemaOf(t reflect.Type, input bool) obj {
 	}
 	panic("httpapi: no JSON Schema for " + t.String())
 }
+
+// enumSchemas are the domain's enumerations, each a component schema of its own so that a
+// generated client has one type for it (ClientStatus), not one per schema that holds it
+// (ClientRecordStatus, ClientCreateStatus...).
+var enumSchemas = []struct {
+	name, description string
+	typ               reflect.Type
+}{
+	{"Role", "What a user does, which decides what they may do (see each operation's permissions).", typeOf[crm.Role]()},
+	{"ClientStatus", "A potential client has no signed contract yet; it becomes existing when one is signed.", typeOf[crm.ClientStatus]()},
+	{"ContractStatus", "An open contract can be changed and signed; a signed one cannot be reopened.", typeOf[crm.ContractStatus]()},
+	{"EventStatus", "Whether the event is still to be organised (open) or over (closed).", typeOf[crm.EventStatus]()},
+	{"AuditAction", "What was done to the record.", typeOf[crm.Action]()},
+	{"AuditResource", "The kind of record that changed.", typeOf[crm.Resource]()},
+}
+
+// enumSchema describes an enumeration type in place.
+func enumSchema(t reflect.Type) obj { return obj{"type": "string", "enum": enumValues(t)} }
 
 func strsAny(ss []string) []any {
 	out := make([]any, len(ss))
@@ -393,6 +474,11 @@ func paramSchema(p queryParam) obj {
 		s["maxLength"] = maxTextParam
 	}
 	if len(p.enum) > 0 {
+		for _, e := range enumSchemas {
+			if slices.Equal(enumValues(e.typ), p.enum) {
+				return ref(e.name)
+			}
+		}
 		s["enum"] = p.enum
 	}
 	return s

@@ -41,6 +41,7 @@ type openAPIParameter struct {
 	Name   string `json:"name"`
 	In     string `json:"in"`
 	Schema struct {
+		Ref     string   `json:"$ref"`
 		Type    any      `json:"type"`
 		Format  string   `json:"format"`
 		Enum    []string `json:"enum"`
@@ -75,6 +76,7 @@ func (p openAPIParameter) example() (string, bool) {
 
 type schema struct {
 	Ref        string            `json:"$ref"`
+	Enum       []string          `json:"enum"`
 	Properties map[string]schema `json:"properties"`
 	Required   []string          `json:"required"`
 	Items      *schema           `json:"items"`
@@ -190,6 +192,9 @@ func TestDocumentedQueryParametersAreAccepted(t *testing.T) {
 			continue
 		}
 		for _, p := range op.Parameters {
+			if p.Schema.Ref != "" {
+				p.Schema.Enum = doc.resolve(schema{Ref: p.Schema.Ref}).Enum
+			}
 			v, known := p.example()
 			if p.In != "query" || !known {
 				continue
@@ -203,7 +208,8 @@ func TestDocumentedQueryParametersAreAccepted(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"/api/v1/contracts?q=acme", "/api/v1/events?from=2027-06-01T20%3A00%3A00%2B02%3A00",
-		"/api/v1/events?to=2027-06-01T20%3A00%3A00%2B02%3A00", "/api/v1/clients?q=acme"} {
+		"/api/v1/events?to=2027-06-01T20%3A00%3A00%2B02%3A00", "/api/v1/clients?q=acme",
+		"/api/v1/clients?status=potential", "/api/v1/users?role=management", "/api/v1/audit?resource=user"} {
 		assert.True(t, checked[want], "%s is not documented", want)
 	}
 }
@@ -343,6 +349,26 @@ func TestDocsPage(t *testing.T) {
 		}
 		assert.Contains(t, html, `id="problem-not-found"`)
 		assert.Contains(t, html, `id="schema-ClientPatch"`)
+	})
+
+	t.Run("every operation shows an example call", func(t *testing.T) {
+		doc, _ := e.fetchOpenAPI(t)
+		for _, item := range doc.Paths {
+			for _, op := range item {
+				_, section, ok := strings.Cut(html, `id="op-`+op.OperationID+`"`)
+				require.True(t, ok, "no section for %s", op.OperationID)
+				section, _, _ = strings.Cut(section, "</section>")
+				assert.Regexp(t, `<pre class="example-request"><code>(GET|POST|PUT|PATCH|DELETE) /`, section, op.OperationID)
+				assert.Regexp(t, `<pre class="example-response"><code>2\d\d `, section, op.OperationID)
+			}
+		}
+		_, section, _ := strings.Cut(html, `id="op-updateClient"`)
+		section, _, _ = strings.Cut(section, "</section>")
+		for _, want := range []string{"PATCH /api/v1/clients/42\n", "Authorization: Bearer &lt;access token&gt;\n",
+			"If-Match: &#34;3&#34;\n", "Content-Type: application/json\n\n{\n  &#34;phone&#34;: ",
+			"200 OK\n", "&#34;company&#34;: &#34;Acme Corp&#34;"} {
+			assert.Contains(t, section, want)
+		}
 	})
 
 	t.Run("the permissions follow the policy in force", func(t *testing.T) {

@@ -63,6 +63,7 @@ var codeStatus = map[string]int{
 	crm.EUNAUTHORIZED: fiber.StatusUnauthorized,
 	crm.ETHROTTLED:    fiber.StatusTooManyRequests,
 	crm.EUNAVAILABLE:  fiber.StatusServiceUnavailable,
+	crm.EBUSY:         fiber.StatusServiceUnavailable,
 	crm.EINTERNAL:     fiber.StatusInternalServerError,
 }
 
@@ -146,7 +147,7 @@ func (w *errorWriter) logRequest(c *fiber.Ctx) {
 		slog.Int("status", c.Response().StatusCode()), slog.String("ip", clientip.Addr(c)))
 }
 
-// toProblem maps err to its problem document and, for 429, the seconds to wait.
+// toProblem maps err to its problem document and, for 429 and a busy 503, the seconds to wait.
 func toProblem(err error) (problem, int) {
 	var (
 		status     int
@@ -175,7 +176,7 @@ func toProblem(err error) (problem, int) {
 		}
 		detail, fields = crm.ErrorMessage(err), crm.ErrorFields(err)
 		var de *crm.Error
-		if code == crm.ETHROTTLED && errors.As(err, &de) {
+		if (code == crm.ETHROTTLED || code == crm.EBUSY) && errors.As(err, &de) {
 			retryAfter = int(math.Ceil(de.RetryAfter.Seconds()))
 			if retryAfter < 1 {
 				retryAfter = 1

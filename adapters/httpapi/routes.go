@@ -34,7 +34,6 @@ type operation struct {
 	etag    bool
 	ifMatch bool
 	errors  []int // error statuses beyond those implied by the fields above
-	example any   // an example of the success body, for the OpenAPI document
 	handler fiber.Handler
 }
 
@@ -160,17 +159,6 @@ func recordOps(r recordRoutes) []operation {
 		{method: "GET", path: item + "/access", id: "get" + name + "Access", tag: r.tag,
 			perms:   []perm{{res: r.res, act: crm.ActionRead}, {res: crm.ResourceUser, act: crm.ActionRead, note: "scope any (management): the answer names every user"}},
 			summary: "Who can see this " + one + ": each active user, whether they may read and update it, and why.",
-			status:  200, result: "RecordAccess", errors: []int{403}, example: accessExample(r.res), handler: r.access},
+			status:  200, result: "RecordAccess", errors: []int{403}, handler: r.access},
 	}
-}
-
-// accessExample is an example answer of GET /api/v1/{resource}/{id}/access.
-func accessExample(res crm.Resource) recordAccess {
-	return recordAccess{Resource: res, ID: 4, Users: []crm.UserAccess{
-		{UserID: 1, Username: "ada", Role: crm.RoleManagement, Read: true, Update: true,
-			ReadReason: "any: every " + string(res), UpdateReason: "any: every " + string(res)},
-		{UserID: 2, Username: "sam", Role: crm.RoleSales,
-			ReadReason:   "sam may not read " + string(res) + " 4, so for them it does not exist (not found): own: the " + string(res) + "'s sales contact is sue, not sam",
-			UpdateReason: "sam may not read " + string(res) + " 4, so for them it does not exist (not found): own: the " + string(res) + "'s sales contact is sue, not sam"},
-	}}
 }

@@ -16,8 +16,17 @@ var Dialect = sqlstore.Dialect{
 	Name:                 "PostgreSQL",
 	NumberedPlaceholders: true,
 	RowLocks:             true,
+	KeyLock:              keyLock,
 	Classify:             classify,
 }
+
+// keyLock takes a transaction-scoped advisory lock on a key's hash, in a space of its own (the
+// two-integer form, first integer keyLockSpace), apart from golang-migrate's one-integer lock.
+// Two keys with the same hash only wait for each other.
+const keyLock = "SELECT pg_advisory_xact_lock(" + keyLockSpace + ", hashtext(?))"
+
+// keyLockSpace is the first integer of the key locks: "EC" (EpicCRM) in ASCII.
+const keyLockSpace = "17731"
 
 // SQLSTATE codes and classes (https://www.postgresql.org/docs/current/errcodes-appendix.html).
 const (

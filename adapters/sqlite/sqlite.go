@@ -51,7 +51,7 @@ func dsn(path string, readOnly bool) string {
 // schema: call MigrateUp. The directory of path must exist.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
-		return nil, fmt.Errorf("open SQLite database %q: give a plain file path, without '?', '#', a file: prefix or :memory:", path)
+		return nil, fmt.Errorf("open SQLite database %q: give a plain file path (no '?', '#', file: prefix or :memory: name)", path)
 	}
 	writer, err := openPool(ctx, path, false, 1)
 	if err != nil {

@@ -84,7 +84,7 @@ func TestConcurrentWriters(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			_, _, err := s.ListClients(ctx, crm.ClientFilter{}, crm.Everything)
+			_, _, err := s.ListClients(ctx, crm.ClientFilter{}, crm.FullAccess)
 			errs <- err
 		}()
 	}
@@ -93,7 +93,7 @@ func TestConcurrentWriters(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err, "no writer or reader sees SQLITE_BUSY")
 	}
-	clients, _, err := s.ListClients(ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Limit: crm.MaxLimit}}, crm.Everything)
+	clients, _, err := s.ListClients(ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Limit: crm.MaxLimit}}, crm.FullAccess)
 	require.NoError(t, err)
 	assert.Len(t, clients, writers, "every write committed")
 	audit, _, err := s.ListAudit(ctx, crm.AuditFilter{ListOptions: crm.ListOptions{Limit: crm.MaxLimit}})
@@ -116,7 +116,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 	require.NoError(t, s.MigrateUp(ctx), "migrating an up-to-date database is no error")
 	version, dirty, err = s.MigrateVersion()
 	require.NoError(t, err)
-	assert.Equal(t, uint(4), version)
+	assert.Equal(t, uint(5), version)
 	assert.False(t, dirty)
 	err = s.CreateSession(ctx, &crm.Session{IDHash: []byte("x"), UserID: 1})
 	assert.Equal(t, crm.ECONFLICT, crm.ErrorCode(err), "foreign keys are enforced: %v", err)

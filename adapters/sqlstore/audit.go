@@ -37,8 +37,7 @@ func (s *Store) writeAudit(ctx context.Context, tx Tx, entries []crm.AuditEntry,
 
 var auditListing = listing[*crm.AuditEntry]{
 	cols:  "a.id, a.at, a.actor_id, a.actor_username, a.actor_name, a.action, a.resource, a.resource_id, a.changes",
-	from:  " FROM audit a",
-	idCol: "a.id",
+	table: auditTable,
 	keys: map[string]sortKey[*crm.AuditEntry]{
 		"id": {col: "a.id", kind: kindInt},
 		"at": {col: "a.at", kind: kindTime, value: func(e *crm.AuditEntry) string { return timeKey(e.At) }},

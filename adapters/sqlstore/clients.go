@@ -9,16 +9,6 @@ import (
 const clientCols = `c.id, c.first_name, c.last_name, c.email, c.phone, c.mobile, c.company, c.status,
 	c.sales_contact_id, c.date_created, c.date_updated, c.version`
 
-// clientScope: a client is owned through its sales contact, and assigned when one of its
-// contracts has an event whose support contact is the caller. The assigned condition is an
-// uncorrelated IN: the caller's few events are found once through the support contact index,
-// rather than searched again for every client (BenchmarkStore/ListClients/assigned).
-var clientScope = scope{
-	owner: "c.sales_contact_id = ?",
-	support: `c.id IN (SELECT vk.client_id FROM events ve JOIN contracts vk ON vk.id = ve.contract_id
-		WHERE ve.support_contact_id = ?)`,
-}
-
 var clientConflicts = &conflicts{
 	foreignKey: "this client still has contracts: delete them first",
 }
@@ -35,8 +25,7 @@ func scanClient(r Row) (*crm.Client, error) {
 
 var clientListing = listing[*crm.Client]{
 	cols:  clientCols,
-	from:  " FROM clients c",
-	idCol: "c.id",
+	table: clientsTable,
 	keys: map[string]sortKey[*crm.Client]{
 		"id":           {col: "c.id", kind: kindInt},
 		"first_name":   {col: "c.first_name", kind: kindText, value: func(c *crm.Client) string { return c.FirstName }},
@@ -85,8 +74,8 @@ func (s *Store) FindClient(ctx context.Context, id int64, vis crm.Visibility) (*
 func (s *Store) findClient(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.Client, error) {
 	w := where{}
 	w.add("c.id = ?", id)
-	w.visible(vis, clientScope)
-	c, err := scanClient(s.queryRow(ctx, q, "SELECT "+clientCols+" FROM clients c"+w.sql()+lock, w.args...))
+	w.visible(vis, clientsTable.scope)
+	c, err := scanClient(s.queryRow(ctx, q, "SELECT "+clientCols+" FROM "+clientsTable.from+w.sql()+lock, w.args...))
 	if isNoRows(err) {
 		return nil, notFound("client", id)
 	}
@@ -96,21 +85,21 @@ func (s *Store) findClient(ctx context.Context, q Querier, id int64, vis crm.Vis
 	return c, nil
 }
 
-// ListClients returns one page of the clients within vis that match f.
-func (s *Store) ListClients(ctx context.Context, f crm.ClientFilter, vis crm.Visibility) ([]*crm.Client, string, error) {
-	return list(ctx, s, clientListing, s.clientWhere(f, vis), f.ListOptions)
+// ListClients returns one page of the clients within acc.Clients that match f.
+func (s *Store) ListClients(ctx context.Context, f crm.ClientFilter, acc crm.Access) ([]*crm.Client, string, error) {
+	return list(ctx, s, clientListing, s.clientWhere(f, acc), f.ListOptions)
 }
 
-// CountClients returns how many clients within vis match f, whatever its paging and sort.
-func (s *Store) CountClients(ctx context.Context, f crm.ClientFilter, vis crm.Visibility) (int, error) {
-	return count(ctx, s, clientListing, s.clientWhere(f, vis))
+// CountClients returns how many clients within acc.Clients match f, whatever its paging and
+// sort.
+func (s *Store) CountClients(ctx context.Context, f crm.ClientFilter, acc crm.Access) (int, error) {
+	return count(ctx, s, clientListing, s.clientWhere(f, acc))
 }
 
-// clientWhere is the condition of the clients within vis that match f, shared by their list and
-// their count.
-func (s *Store) clientWhere(f crm.ClientFilter, vis crm.Visibility) *where {
-	var w where
-	w.visible(vis, clientScope)
+// clientWhere is the condition of the clients within acc that match f, shared by their list and
+// their count. Every filter is on the client's own columns.
+func (s *Store) clientWhere(f crm.ClientFilter, acc crm.Access) *where {
+	w := readable(clientsTable, acc)
 	w.contains(f.Q, "c.first_name", "c.last_name", "c.email", "c.company")
 	w.contains(f.FirstName, "c.first_name")
 	w.contains(f.LastName, "c.last_name")
@@ -118,7 +107,7 @@ func (s *Store) clientWhere(f crm.ClientFilter, vis crm.Visibility) *where {
 	w.contains(f.Company, "c.company")
 	w.eqText("c.status", string(f.Status))
 	w.eqID("c.sales_contact_id", f.SalesContactID)
-	return &w
+	return w
 }
 
 // writeClient writes every changeable column of c and increments its version.

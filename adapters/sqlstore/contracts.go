@@ -9,13 +9,6 @@ import (
 const contractCols = `k.id, k.client_id, k.sales_contact_id, k.amount, k.amount_due, k.payment_due, k.status,
 	k.signed_at, k.date_created, k.date_updated, k.version`
 
-// contractScope: a contract is owned through its sales contact, and assigned when it has an
-// event whose support contact is the caller (an uncorrelated IN, as for clients).
-var contractScope = scope{
-	owner:   "k.sales_contact_id = ?",
-	support: "k.id IN (SELECT ve.contract_id FROM events ve WHERE ve.support_contact_id = ?)",
-}
-
 var contractConflicts = &conflicts{
 	foreignKey: "this contract still has events: delete them first",
 }
@@ -33,8 +26,7 @@ func scanContract(r Row) (*crm.Contract, error) {
 
 var contractListing = listing[*crm.Contract]{
 	cols:  contractCols,
-	from:  " FROM contracts k",
-	idCol: "k.id",
+	table: contractsTable,
 	keys: map[string]sortKey[*crm.Contract]{
 		"id":           {col: "k.id", kind: kindInt},
 		"amount":       {col: "k.amount", kind: kindInt, value: func(k *crm.Contract) string { return intKey(int64(k.Amount)) }},
@@ -77,8 +69,8 @@ func (s *Store) FindContract(ctx context.Context, id int64, vis crm.Visibility) 
 func (s *Store) findContract(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.Contract, error) {
 	w := where{}
 	w.add("k.id = ?", id)
-	w.visible(vis, contractScope)
-	k, err := scanContract(s.queryRow(ctx, q, "SELECT "+contractCols+" FROM contracts k"+w.sql()+lock, w.args...))
+	w.visible(vis, contractsTable.scope)
+	k, err := scanContract(s.queryRow(ctx, q, "SELECT "+contractCols+" FROM "+contractsTable.from+w.sql()+lock, w.args...))
 	if isNoRows(err) {
 		return nil, notFound("contract", id)
 	}
@@ -88,39 +80,36 @@ func (s *Store) findContract(ctx context.Context, q Querier, id int64, vis crm.V
 	return k, nil
 }
 
-// clientMatches adds the text filters on the client of a contract or an event, through its
-// contract's client (the contract table is aliased k): q, a search of the client's names, email
-// and company, and the client_* filters.
-func (w *where) clientMatches(q, firstName, lastName, email string) {
-	var cw where
-	cw.contains(q, "fc.first_name", "fc.last_name", "fc.email", "fc.company")
-	cw.contains(firstName, "fc.first_name")
-	cw.contains(lastName, "fc.last_name")
-	cw.contains(email, "fc.email")
-	if len(cw.conds) == 0 {
-		return
-	}
-	cw.conds = append([]string{"fc.id = k.client_id"}, cw.conds...)
-	w.add("EXISTS (SELECT 1 FROM clients fc"+cw.sql()+")", cw.args...)
+// clientMatches adds the text filters on the client of a contract or an event (both have the
+// client id in k.client_id): q, a search of the client's names, email and company, and the
+// client_* filters. They reach only the clients within acc, through where.related: a contract
+// whose client the caller cannot read matches none of them.
+func (w *where) clientMatches(acc crm.Access, q, firstName, lastName, email string) {
+	w.related("k.client_id", clientsTable, acc, func(m *where) {
+		m.contains(q, "c.first_name", "c.last_name", "c.email", "c.company")
+		m.contains(firstName, "c.first_name")
+		m.contains(lastName, "c.last_name")
+		m.contains(email, "c.email")
+	})
 }
 
-// ListContracts returns one page of the contracts within vis that match f.
-func (s *Store) ListContracts(ctx context.Context, f crm.ContractFilter, vis crm.Visibility) ([]*crm.Contract, string, error) {
-	return list(ctx, s, contractListing, s.contractWhere(f, vis), f.ListOptions)
+// ListContracts returns one page of the contracts within acc.Contracts that match f.
+func (s *Store) ListContracts(ctx context.Context, f crm.ContractFilter, acc crm.Access) ([]*crm.Contract, string, error) {
+	return list(ctx, s, contractListing, s.contractWhere(f, acc), f.ListOptions)
 }
 
-// CountContracts returns how many contracts within vis match f, whatever its paging and sort.
-func (s *Store) CountContracts(ctx context.Context, f crm.ContractFilter, vis crm.Visibility) (int, error) {
-	return count(ctx, s, contractListing, s.contractWhere(f, vis))
+// CountContracts returns how many contracts within acc.Contracts match f, whatever its paging
+// and sort.
+func (s *Store) CountContracts(ctx context.Context, f crm.ContractFilter, acc crm.Access) (int, error) {
+	return count(ctx, s, contractListing, s.contractWhere(f, acc))
 }
 
-// contractWhere is the condition of the contracts within vis that match f, shared by their list
-// and their count.
-func (s *Store) contractWhere(f crm.ContractFilter, vis crm.Visibility) *where {
-	var w where
-	w.visible(vis, contractScope)
+// contractWhere is the condition of the contracts within acc that match f, shared by their list
+// and their count. The client filters reach the clients within acc only.
+func (s *Store) contractWhere(f crm.ContractFilter, acc crm.Access) *where {
+	w := readable(contractsTable, acc)
 	w.eqID("k.client_id", f.ClientID)
-	w.clientMatches(f.Q, f.ClientFirstName, f.ClientLastName, f.ClientEmail)
+	w.clientMatches(acc, f.Q, f.ClientFirstName, f.ClientLastName, f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)
 	if f.Amount != nil {
 		w.add("k.amount = ?", int64(*f.Amount))
@@ -136,7 +125,7 @@ func (s *Store) contractWhere(f crm.ContractFilter, vis crm.Visibility) *where {
 	if f.Unpaid {
 		w.add("k.amount_due > 0")
 	}
-	return &w
+	return w
 }
 
 // sameClient reports whether two versions of a client have the same stored values.

@@ -16,9 +16,9 @@ import (
 
 // lister is the part of a store the cursor tests page through.
 type lister interface {
-	ListClients(ctx context.Context, f crm.ClientFilter, vis crm.Visibility) ([]*crm.Client, string, error)
-	ListContracts(ctx context.Context, f crm.ContractFilter, vis crm.Visibility) ([]*crm.Contract, string, error)
-	ListEvents(ctx context.Context, f crm.EventFilter, vis crm.Visibility) ([]*crm.Event, string, error)
+	ListClients(ctx context.Context, f crm.ClientFilter, acc crm.Access) ([]*crm.Client, string, error)
+	ListContracts(ctx context.Context, f crm.ContractFilter, acc crm.Access) ([]*crm.Contract, string, error)
+	ListEvents(ctx context.Context, f crm.EventFilter, acc crm.Access) ([]*crm.Event, string, error)
 }
 
 // forgedCursor returns a cursor for sort with the given value, written the way the store writes
@@ -63,11 +63,11 @@ func listWith(ctx context.Context, s lister, list string, opts crm.ListOptions) 
 	var err error
 	switch list {
 	case "clients":
-		_, _, err = s.ListClients(ctx, crm.ClientFilter{ListOptions: opts}, crm.Everything)
+		_, _, err = s.ListClients(ctx, crm.ClientFilter{ListOptions: opts}, crm.FullAccess)
 	case "contracts":
-		_, _, err = s.ListContracts(ctx, crm.ContractFilter{ListOptions: opts}, crm.Everything)
+		_, _, err = s.ListContracts(ctx, crm.ContractFilter{ListOptions: opts}, crm.FullAccess)
 	case "events":
-		_, _, err = s.ListEvents(ctx, crm.EventFilter{ListOptions: opts}, crm.Everything)
+		_, _, err = s.ListEvents(ctx, crm.EventFilter{ListOptions: opts}, crm.FullAccess)
 	default:
 		panic("no list " + list)
 	}

@@ -40,6 +40,11 @@ type Dialect struct {
 	// TextTimes stores times as fixed-width UTC text (TimeLayout) and days as YYYY-MM-DD text
 	// (SQLite), rather than as native time.Time values (PostgreSQL timestamptz and date).
 	TextTimes bool
+	// KeyLock, when set, is a statement that takes a lock named by its one text parameter until
+	// the end of the transaction (PostgreSQL: an advisory lock). It serialises the transactions
+	// that count then record under one key, such as login attempts. Without it (SQLite) every
+	// write transaction is serialised anyway.
+	KeyLock string
 	// Classify tells the kind of a driver error by its typed code, never by its text.
 	Classify func(err error) ErrorKind
 }

@@ -12,15 +12,6 @@ import (
 const eventCols = `e.id, e.name, e.contract_id, k.client_id, k.sales_contact_id, e.support_contact_id,
 	e.event_date, e.end_date, e.location, e.attendees, e.notes, e.status, e.date_created, e.date_updated, e.version`
 
-const eventFrom = " FROM events e JOIN contracts k ON k.id = e.contract_id"
-
-// eventScope: an event is owned through its contract's sales contact, and assigned through its
-// own support contact.
-var eventScope = scope{
-	owner:   "k.sales_contact_id = ?",
-	support: "e.support_contact_id = ?",
-}
-
 func scanEvent(r Row) (*crm.Event, error) {
 	var e crm.Event
 	err := r.Scan(&e.ID, &e.Name, &e.ContractID, &e.ClientID, nullIDDest{&e.SalesContactID},
@@ -34,8 +25,7 @@ func scanEvent(r Row) (*crm.Event, error) {
 
 var eventListing = listing[*crm.Event]{
 	cols:  eventCols,
-	from:  eventFrom,
-	idCol: "e.id",
+	table: eventsTable,
 	keys: map[string]sortKey[*crm.Event]{
 		"id":           {col: "e.id", kind: kindInt},
 		"name":         {col: "e.name", kind: kindText, value: func(e *crm.Event) string { return e.Name }},
@@ -85,8 +75,8 @@ func (s *Store) FindEvent(ctx context.Context, id int64, vis crm.Visibility) (*c
 func (s *Store) findEvent(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.Event, error) {
 	w := where{}
 	w.add("e.id = ?", id)
-	w.visible(vis, eventScope)
-	e, err := scanEvent(s.queryRow(ctx, q, "SELECT "+eventCols+eventFrom+w.sql()+lock, w.args...))
+	w.visible(vis, eventsTable.scope)
+	e, err := scanEvent(s.queryRow(ctx, q, "SELECT "+eventCols+" FROM "+eventsTable.from+w.sql()+lock, w.args...))
 	if isNoRows(err) {
 		return nil, notFound("event", id)
 	}
@@ -96,25 +86,25 @@ func (s *Store) findEvent(ctx context.Context, q Querier, id int64, vis crm.Visi
 	return e, nil
 }
 
-// ListEvents returns one page of the events within vis that match f.
-func (s *Store) ListEvents(ctx context.Context, f crm.EventFilter, vis crm.Visibility) ([]*crm.Event, string, error) {
-	return list(ctx, s, eventListing, s.eventWhere(f, vis), f.ListOptions)
+// ListEvents returns one page of the events within acc.Events that match f.
+func (s *Store) ListEvents(ctx context.Context, f crm.EventFilter, acc crm.Access) ([]*crm.Event, string, error) {
+	return list(ctx, s, eventListing, s.eventWhere(f, acc), f.ListOptions)
 }
 
-// CountEvents returns how many events within vis match f, whatever its paging and sort.
-func (s *Store) CountEvents(ctx context.Context, f crm.EventFilter, vis crm.Visibility) (int, error) {
-	return count(ctx, s, eventListing, s.eventWhere(f, vis))
+// CountEvents returns how many events within acc.Events match f, whatever its paging and sort.
+func (s *Store) CountEvents(ctx context.Context, f crm.EventFilter, acc crm.Access) (int, error) {
+	return count(ctx, s, eventListing, s.eventWhere(f, acc))
 }
 
-// eventWhere is the condition of the events within vis that match f, shared by their list and
-// their count.
-func (s *Store) eventWhere(f crm.EventFilter, vis crm.Visibility) *where {
-	var w where
-	w.visible(vis, eventScope)
+// eventWhere is the condition of the events within acc that match f, shared by their list and
+// their count. The event's client and sales contact (k.client_id, k.sales_contact_id) are its
+// own fields, shown on the event; the client filters reach the clients within acc only.
+func (s *Store) eventWhere(f crm.EventFilter, acc crm.Access) *where {
+	w := readable(eventsTable, acc)
 	w.contains(f.Q, "e.name", "e.location")
 	w.eqID("e.contract_id", f.ContractID)
 	w.eqID("k.client_id", f.ClientID)
-	w.clientMatches("", f.ClientFirstName, "", f.ClientEmail)
+	w.clientMatches(acc, "", f.ClientFirstName, "", f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)
 	w.eqID("e.support_contact_id", f.SupportContactID)
 	if f.Unassigned {
@@ -123,7 +113,7 @@ func (s *Store) eventWhere(f crm.EventFilter, vis crm.Visibility) *where {
 	w.day(s.d, "e.event_date", f.EventDate)
 	w.between(s.d, "e.event_date", f.From, f.To)
 	w.eqText("e.status", string(f.Status))
-	return &w
+	return w
 }
 
 // UpdateEvent locks the event with id within vis, calls fn, and writes the changed event and

@@ -32,15 +32,16 @@ type sortKey[T any] struct {
 
 // listing is everything a paginated list query, or the count of a list, needs for resource T.
 type listing[T any] struct {
+	// table is the listed resource's table: its FROM part (a list and its count share it) and
+	// its id column, the tie-breaker of every order.
+	table table
 	// cols are the selected columns, which scan reads.
 	cols string
-	// from is the FROM part, joins included, with no parameter: a list and its count share it.
-	from string
-	// idCol is the id column, the tie-breaker of every order.
-	idCol string
-	keys  map[string]sortKey[T]
-	id    func(T) int64
-	scan  func(Row) (T, error)
+	// keys are the sort keys, each a column of table.from: a sort on another resource's field
+	// would need a condition through where.related, which a sort key cannot carry.
+	keys map[string]sortKey[T]
+	id   func(T) int64
+	scan func(Row) (T, error)
 }
 
 // cursor is the decoded form of a next_cursor: the sort it was made for, and the sort value and
@@ -61,7 +62,7 @@ func badCursor(why string) error {
 		Fields: []crm.FieldError{{Field: "cursor", Message: "use the next_cursor of the previous page, with the same sort, or none for the first page"}}}
 }
 
-// list runs a keyset-paginated query: the rows of l.from matching w, ordered by the sort of opts
+// list runs a keyset-paginated query: the rows of l.table matching w, ordered by the sort of opts
 // and then by id, starting after opts.Cursor. It fetches one row more than the page to learn
 // whether another page follows, and returns "" as the next cursor on the last page.
 func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm.ListOptions) ([]T, string, error) {
@@ -97,22 +98,22 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 			return nil, "", badCursor("it was issued for another sort order")
 		}
 		if key.value == nil {
-			w.add(l.idCol+" "+cmp+" ?", c.ID)
+			w.add(l.table.id+" "+cmp+" ?", c.ID)
 		} else {
 			v, err := s.cursorValue(key.kind, c.Value)
 			if err != nil {
 				return nil, "", badCursor("it is not one this server issued")
 			}
-			w.add("("+key.col+", "+l.idCol+") "+cmp+" (?, ?)", v, c.ID)
+			w.add("("+key.col+", "+l.table.id+") "+cmp+" (?, ?)", v, c.ID)
 		}
 	}
 
-	order := " ORDER BY " + l.idCol + " " + dir
+	order := " ORDER BY " + l.table.id + " " + dir
 	if key.value != nil {
-		order = " ORDER BY " + key.col + " " + dir + ", " + l.idCol + " " + dir
+		order = " ORDER BY " + key.col + " " + dir + ", " + l.table.id + " " + dir
 	}
 	args := append(w.args, limit+1)
-	rows, err := s.query(ctx, s.db, "SELECT "+l.cols+l.from+w.sql()+order+" LIMIT ?", args...)
+	rows, err := s.query(ctx, s.db, "SELECT "+l.cols+" FROM "+l.table.from+w.sql()+order+" LIMIT ?", args...)
 	if err != nil {
 		return nil, "", s.fail(err, nil)
 	}

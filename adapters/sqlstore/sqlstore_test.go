@@ -89,7 +89,7 @@ var placeholder = regexp.MustCompile(`\$(\d+)`)
 // fullFilters are filters of every list with every field set, a scope and a cursor, so that
 // every condition the stores can build shows in their queries.
 type fullFilters struct {
-	vis       crm.Visibility
+	acc       crm.Access
 	users     crm.UserFilter
 	clients   crm.ClientFilter
 	contracts crm.ContractFilter
@@ -108,7 +108,8 @@ func newFullFilters() fullFilters {
 		return base64.RawURLEncoding.EncodeToString([]byte(`{"s":"` + sort + `","v":"` + value + `","id":2}`))
 	}
 	return fullFilters{
-		vis: crm.Visibility{OwnerID: &id, SupportID: &id, SelfID: &id},
+		acc: crm.Access{Users: crm.Visibility{SelfID: &id}, Clients: crm.Visibility{OwnerID: &id, SupportID: &id},
+			Contracts: crm.Visibility{OwnerID: &id, SupportID: &id}, Events: crm.Visibility{OwnerID: &id, SupportID: &id}},
 		users: crm.UserFilter{Q: "a", Username: "b", Email: "c", FirstName: "d", LastName: "e",
 			Role: crm.RoleSales, IsActive: &active, ListOptions: crm.ListOptions{Sort: "username", Cursor: cursor("username", "x")}},
 		clients: crm.ClientFilter{Q: "a", FirstName: "b", LastName: "c", Email: "d", Company: "e",
@@ -134,15 +135,15 @@ func TestPlaceholdersMatchArguments(t *testing.T) {
 	counted := func(_ int, err error) error { return err }
 	listed := func(_ any, _ string, err error) error { return err }
 	queries := map[string]func(s *sqlstore.Store) error{
-		"users":           func(s *sqlstore.Store) error { return listed(s.ListUsers(ctx, f.users, f.vis)) },
-		"clients":         func(s *sqlstore.Store) error { return listed(s.ListClients(ctx, f.clients, f.vis)) },
-		"contracts":       func(s *sqlstore.Store) error { return listed(s.ListContracts(ctx, f.contracts, f.vis)) },
-		"events":          func(s *sqlstore.Store) error { return listed(s.ListEvents(ctx, f.events, f.vis)) },
+		"users":           func(s *sqlstore.Store) error { return listed(s.ListUsers(ctx, f.users, f.acc)) },
+		"clients":         func(s *sqlstore.Store) error { return listed(s.ListClients(ctx, f.clients, f.acc)) },
+		"contracts":       func(s *sqlstore.Store) error { return listed(s.ListContracts(ctx, f.contracts, f.acc)) },
+		"events":          func(s *sqlstore.Store) error { return listed(s.ListEvents(ctx, f.events, f.acc)) },
 		"audit":           func(s *sqlstore.Store) error { return listed(s.ListAudit(ctx, f.audit)) },
-		"count users":     func(s *sqlstore.Store) error { return counted(s.CountUsers(ctx, f.users, f.vis)) },
-		"count clients":   func(s *sqlstore.Store) error { return counted(s.CountClients(ctx, f.clients, f.vis)) },
-		"count contracts": func(s *sqlstore.Store) error { return counted(s.CountContracts(ctx, f.contracts, f.vis)) },
-		"count events":    func(s *sqlstore.Store) error { return counted(s.CountEvents(ctx, f.events, f.vis)) },
+		"count users":     func(s *sqlstore.Store) error { return counted(s.CountUsers(ctx, f.users, f.acc)) },
+		"count clients":   func(s *sqlstore.Store) error { return counted(s.CountClients(ctx, f.clients, f.acc)) },
+		"count contracts": func(s *sqlstore.Store) error { return counted(s.CountContracts(ctx, f.contracts, f.acc)) },
+		"count events":    func(s *sqlstore.Store) error { return counted(s.CountEvents(ctx, f.events, f.acc)) },
 	}
 	for name, run := range queries {
 		t.Run(name, func(t *testing.T) {
@@ -183,14 +184,14 @@ func TestCountsHaveTheConditionOfTheirList(t *testing.T) {
 		list  func(s *sqlstore.Store) error
 		count func(s *sqlstore.Store) (int, error)
 	}{
-		{"users", func(s *sqlstore.Store) error { _, _, err := s.ListUsers(ctx, f.users, f.vis); return err },
-			func(s *sqlstore.Store) (int, error) { return s.CountUsers(ctx, f.users, f.vis) }},
-		{"clients", func(s *sqlstore.Store) error { _, _, err := s.ListClients(ctx, f.clients, f.vis); return err },
-			func(s *sqlstore.Store) (int, error) { return s.CountClients(ctx, f.clients, f.vis) }},
-		{"contracts", func(s *sqlstore.Store) error { _, _, err := s.ListContracts(ctx, f.contracts, f.vis); return err },
-			func(s *sqlstore.Store) (int, error) { return s.CountContracts(ctx, f.contracts, f.vis) }},
-		{"events", func(s *sqlstore.Store) error { _, _, err := s.ListEvents(ctx, f.events, f.vis); return err },
-			func(s *sqlstore.Store) (int, error) { return s.CountEvents(ctx, f.events, f.vis) }},
+		{"users", func(s *sqlstore.Store) error { _, _, err := s.ListUsers(ctx, f.users, f.acc); return err },
+			func(s *sqlstore.Store) (int, error) { return s.CountUsers(ctx, f.users, f.acc) }},
+		{"clients", func(s *sqlstore.Store) error { _, _, err := s.ListClients(ctx, f.clients, f.acc); return err },
+			func(s *sqlstore.Store) (int, error) { return s.CountClients(ctx, f.clients, f.acc) }},
+		{"contracts", func(s *sqlstore.Store) error { _, _, err := s.ListContracts(ctx, f.contracts, f.acc); return err },
+			func(s *sqlstore.Store) (int, error) { return s.CountContracts(ctx, f.contracts, f.acc) }},
+		{"events", func(s *sqlstore.Store) error { _, _, err := s.ListEvents(ctx, f.events, f.acc); return err },
+			func(s *sqlstore.Store) (int, error) { return s.CountEvents(ctx, f.events, f.acc) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := &fakeDB{count: 42}
@@ -214,20 +215,20 @@ func TestCountsHaveTheConditionOfTheirList(t *testing.T) {
 	t.Run("a cursor does not narrow a count", func(t *testing.T) {
 		db := &fakeDB{count: 7}
 		n, err := sqlstore.New(db, dialect(false)).CountClients(ctx, crm.ClientFilter{ListOptions: crm.ListOptions{
-			Limit: 1, Sort: "-last_name", Cursor: "not even a cursor"}}, crm.Everything)
+			Limit: 1, Sort: "-last_name", Cursor: "not even a cursor"}}, crm.FullAccess)
 		require.NoError(t, err)
 		assert.Equal(t, 7, n)
 		require.Len(t, db.calls, 1)
 		assert.Equal(t, "SELECT COUNT(*) FROM clients c", db.calls[0].query)
 	})
 	t.Run("a failing count", func(t *testing.T) {
-		_, err := sqlstore.New(&fakeDB{err: errDown}, dialect(false)).CountEvents(ctx, crm.EventFilter{}, crm.Everything)
+		_, err := sqlstore.New(&fakeDB{err: errDown}, dialect(false)).CountEvents(ctx, crm.EventFilter{}, crm.FullAccess)
 		assert.Equal(t, crm.EUNAVAILABLE, crm.ErrorCode(err))
 	})
 }
 
 func TestUnknownSortIsMalformed(t *testing.T) {
 	s := sqlstore.New(&fakeDB{}, dialect(false))
-	_, _, err := s.ListClients(context.Background(), crm.ClientFilter{ListOptions: crm.ListOptions{Sort: "password; DROP TABLE users"}}, crm.Everything)
+	_, _, err := s.ListClients(context.Background(), crm.ClientFilter{ListOptions: crm.ListOptions{Sort: "password; DROP TABLE users"}}, crm.FullAccess)
 	assert.Equal(t, crm.EMALFORMED, crm.ErrorCode(err), "a sort column outside the list never reaches SQL")
 }

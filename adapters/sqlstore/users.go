@@ -11,9 +11,6 @@ import (
 const userCols = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.is_active,
 	u.date_joined, u.last_login, u.password_hash, u.version, u.auth_version`
 
-// userScope: a user is visible to themselves only (the owner and support scopes name no user).
-var userScope = scope{self: "u.id = ?"}
-
 var userConflicts = &conflicts{
 	unique: "username or email already in use: choose another (emails are compared ignoring case, " +
 		"usernames also with look-alike letters)",
@@ -33,8 +30,7 @@ func scanUser(r Row) (*crm.User, error) {
 
 var userListing = listing[*crm.User]{
 	cols:  userCols,
-	from:  " FROM users u",
-	idCol: "u.id",
+	table: usersTable,
 	keys: map[string]sortKey[*crm.User]{
 		"id":          {col: "u.id", kind: kindInt},
 		"username":    {col: "u.username", kind: kindText, value: func(u *crm.User) string { return u.Username }},
@@ -105,8 +101,8 @@ func (s *Store) FindUser(ctx context.Context, id int64, vis crm.Visibility) (*cr
 func (s *Store) findUser(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.User, error) {
 	w := where{}
 	w.add("u.id = ?", id)
-	w.visible(vis, userScope)
-	u, err := scanUser(s.queryRow(ctx, q, "SELECT "+userCols+" FROM users u"+w.sql()+lock, w.args...))
+	w.visible(vis, usersTable.scope)
+	u, err := scanUser(s.queryRow(ctx, q, "SELECT "+userCols+" FROM "+usersTable.from+w.sql()+lock, w.args...))
 	if isNoRows(err) {
 		return nil, notFound("user", id)
 	}
@@ -128,21 +124,20 @@ func (s *Store) FindUserByUsername(ctx context.Context, username string) (*crm.U
 	return u, nil
 }
 
-// ListUsers returns one page of the users within vis that match f.
-func (s *Store) ListUsers(ctx context.Context, f crm.UserFilter, vis crm.Visibility) ([]*crm.User, string, error) {
-	return list(ctx, s, userListing, s.userWhere(f, vis), f.ListOptions)
+// ListUsers returns one page of the users within acc.Users that match f.
+func (s *Store) ListUsers(ctx context.Context, f crm.UserFilter, acc crm.Access) ([]*crm.User, string, error) {
+	return list(ctx, s, userListing, s.userWhere(f, acc), f.ListOptions)
 }
 
-// CountUsers returns how many users within vis match f, whatever its paging and sort.
-func (s *Store) CountUsers(ctx context.Context, f crm.UserFilter, vis crm.Visibility) (int, error) {
-	return count(ctx, s, userListing, s.userWhere(f, vis))
+// CountUsers returns how many users within acc.Users match f, whatever its paging and sort.
+func (s *Store) CountUsers(ctx context.Context, f crm.UserFilter, acc crm.Access) (int, error) {
+	return count(ctx, s, userListing, s.userWhere(f, acc))
 }
 
-// userWhere is the condition of the users within vis that match f, shared by their list and
-// their count.
-func (s *Store) userWhere(f crm.UserFilter, vis crm.Visibility) *where {
-	var w where
-	w.visible(vis, userScope)
+// userWhere is the condition of the users within acc that match f, shared by their list and
+// their count. Every filter is on the user's own columns.
+func (s *Store) userWhere(f crm.UserFilter, acc crm.Access) *where {
+	w := readable(usersTable, acc)
 	w.contains(f.Q, "u.username", "u.email", "u.first_name", "u.last_name")
 	w.contains(f.Username, "u.username")
 	w.contains(f.Email, "u.email")
@@ -152,7 +147,7 @@ func (s *Store) userWhere(f crm.UserFilter, vis crm.Visibility) *where {
 	if f.IsActive != nil {
 		w.add("u.is_active = ?", *f.IsActive)
 	}
-	return &w
+	return w
 }
 
 // UpdateUser locks the user with id within vis, calls fn, and writes the changed user and the

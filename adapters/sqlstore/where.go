@@ -79,36 +79,6 @@ func (w *where) between(d *Dialect, col string, from, to *time.Time) {
 	}
 }
 
-// scope says how each condition of a crm.Visibility reads for one table; "" means the
-// condition never matches that table. Each is a condition with one ? for the user id.
-type scope struct {
-	owner, support, self string
-}
-
-// visible adds the caller's read scope: nothing for Any, otherwise the OR of the conditions
-// that vis sets, and a condition that matches nothing when it sets none that apply.
-func (w *where) visible(vis crm.Visibility, sc scope) {
-	if vis.Any {
-		return
-	}
-	var ors []string
-	var args []any
-	for _, c := range []struct {
-		cond string
-		id   *int64
-	}{{sc.owner, vis.OwnerID}, {sc.support, vis.SupportID}, {sc.self, vis.SelfID}} {
-		if c.id != nil && c.cond != "" {
-			ors = append(ors, c.cond)
-			args = append(args, *c.id)
-		}
-	}
-	if len(ors) == 0 {
-		w.add("1 = 0")
-		return
-	}
-	w.add("("+strings.Join(ors, " OR ")+")", args...)
-}
-
 // sql returns the WHERE clause, or "" when there is no condition.
 func (w *where) sql() string {
 	if len(w.conds) == 0 {

@@ -80,8 +80,13 @@ func newEnvAt(t testing.TB, st store, cfg web.Config, pol crm.Authorizer, prefix
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	// A store may bring its own Passwords (a test of a busy hasher); otherwise hashing is cheap.
+	passwords := st.Deps().Passwords
+	if passwords == nil {
+		passwords = password.New(password.ForTests)
+	}
 	crmApp, err := epiccrm.Open(context.Background(), epiccrm.Config{Store: st, Authorizer: pol,
-		Passwords: password.New(password.ForTests), Now: clk.Now, Logger: logger, Admin: cfg,
+		Passwords: passwords, Now: clk.Now, Logger: logger, Admin: cfg,
 		Throttling: crm.Throttling{PerAccount: 4, PerAddress: 100, Window: 15 * time.Minute}})
 	require.NoError(t, err)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})

@@ -67,6 +67,11 @@ func (ui *UI) login(c *fiber.Ctx) error {
 		return ui.renderLogin(c, http.StatusTooManyRequests, next, username,
 			"Too many failed logins. For your security, logging in is paused: try again in "+humanWait(wait)+
 				" (after "+ui.now().Add(wait).Format("15:04")+" UTC).")
+	case crm.EBUSY:
+		wait := retryAfter(err)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
+		return ui.renderLogin(c, http.StatusServiceUnavailable, next, username,
+			"The server is busy checking other logins. Nothing was counted against your account: try again in a few seconds.")
 	default:
 		return ui.fail(c, nil, err)
 	}
@@ -77,7 +82,7 @@ func (ui *UI) login(c *fiber.Ctx) error {
 	return c.Redirect(next, http.StatusSeeOther)
 }
 
-// retryAfter returns how long a throttled login must wait, at least a second.
+// retryAfter returns how long a throttled or busy request must wait, at least a second.
 func retryAfter(err error) time.Duration {
 	var e *crm.Error
 	if errors.As(err, &e) && e.RetryAfter > time.Second {

@@ -90,6 +90,10 @@ func submitFailure(err error, reload string) (status int, a *alert, errs formErr
 				Text: "Someone else saved it after you opened it, so nothing was changed. Your input is kept below: " +
 					"reload the record to see the latest version, then apply your changes again.", Reload: reload},
 			formErrors{}, true
+	case crm.EBUSY:
+		return http.StatusServiceUnavailable, &alert{Kind: "warning", Title: "The server is busy right now.",
+				Text: "Nothing was saved: it is checking other passwords. Your input is kept below: submit it again in a few seconds."},
+			formErrors{}, true
 	}
 	return 0, nil, nil, false
 }

@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -202,6 +204,10 @@ func (ui *UI) fail(c *fiber.Ctx, rq *request, err error) error {
 			"Someone else changed this record since you opened it. Reload the page to see the latest version, then try again.")
 	case crm.ETHROTTLED:
 		return ui.throttled(c, err)
+	case crm.EBUSY:
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retryAfter(err)/time.Second)))
+		return ui.errorPage(c, rq, http.StatusServiceUnavailable, "Busy right now",
+			"The server is busy checking other passwords, so nothing was changed. Please try again in a few seconds.")
 	case crm.EUNAVAILABLE:
 		c.Set(fiber.HeaderRetryAfter, "5")
 		return ui.errorPage(c, rq, http.StatusServiceUnavailable, "Temporarily unavailable",

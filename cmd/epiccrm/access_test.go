@@ -52,7 +52,7 @@ func TestExplainAgreesWithReadsAndWrites(t *testing.T) {
 			ctx := context.Background()
 			app := demoApp(t, k.open(t))
 			svc := app.Service
-			users, _, err := app.Store().Deps().Users.ListUsers(ctx, crm.UserFilter{ListOptions: crm.ListOptions{Limit: 100, Sort: "id"}}, crm.Everything)
+			users, _, err := app.Store().Deps().Users.ListUsers(ctx, crm.UserFilter{ListOptions: crm.ListOptions{Limit: 100, Sort: "id"}}, crm.FullAccess)
 			require.NoError(t, err)
 			require.Len(t, users, len(demoUsers))
 			byName := map[string]*crm.User{}

@@ -75,7 +75,7 @@ func TestFirstAccountOnceAcrossProcesses(t *testing.T) {
 				}
 			}
 			assert.Equal(t, 1, printed, "one process prints the password")
-			users, _, err := apps[0].Store().Deps().Users.ListUsers(ctx, crm.UserFilter{}, crm.Everything)
+			users, _, err := apps[0].Store().Deps().Users.ListUsers(ctx, crm.UserFilter{}, crm.FullAccess)
 			require.NoError(t, err)
 			require.Len(t, users, 1)
 			assert.Equal(t, "admin", users[0].Username)

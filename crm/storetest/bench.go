@@ -49,7 +49,7 @@ func Bench(b *testing.B, newStore func(b *testing.B) Store) {
 		})
 	}
 	for _, sc := range scopes {
-		vis := sc.vis
+		vis := uniform(sc.vis)
 		run("ListClients/"+sc.name, func() error {
 			_, _, err := s.ListClients(f.ctx, crm.ClientFilter{ListOptions: page}, vis)
 			return err

@@ -88,7 +88,7 @@ func testClientFilters(t *testing.T, f *fixture) {
 		{"no match", crm.ClientFilter{Q: "nobody"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, next, err := f.s.ListClients(f.ctx, tc.filter, crm.Everything)
+			got, next, err := f.s.ListClients(f.ctx, tc.filter, crm.FullAccess)
 			require.NoError(t, err)
 			assert.Empty(t, next)
 			assert.Equal(t, ids(tc.want, clientID), ids(got, clientID))
@@ -121,7 +121,7 @@ func testClientVisibility(t *testing.T, f *fixture) {
 		{"nothing", crm.Visibility{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := f.s.ListClients(f.ctx, crm.ClientFilter{}, tc.vis)
+			got, _, err := f.s.ListClients(f.ctx, crm.ClientFilter{}, uniform(tc.vis))
 			require.NoError(t, err)
 			assert.Equal(t, ids(tc.want, clientID), ids(got, clientID), "each client appears once")
 			for _, c := range all {

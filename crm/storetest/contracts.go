@@ -64,7 +64,7 @@ func testContractMoney(t *testing.T, f *fixture) {
 		require.NoError(t, err, tc.name)
 		assert.Equal(t, tc.amount, got.Amount, tc.name)
 		assert.Equal(t, tc.due, got.AmountDue, tc.name)
-		list, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{Amount: &tc.amount, ClientID: &c.ID}, crm.Everything)
+		list, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{Amount: &tc.amount, ClientID: &c.ID}, crm.FullAccess)
 		require.NoError(t, err, tc.name)
 		assert.Equal(t, []int64{k.ID}, ids(list, contractID), "%s: an amount filter matches it exactly", tc.name)
 	}
@@ -120,7 +120,7 @@ func testContractFilters(t *testing.T, f *fixture) {
 		{"combined", crm.ContractFilter{Unpaid: true, ClientID: &kevin.ID}, []*crm.Contract{medium}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, next, err := f.s.ListContracts(f.ctx, tc.filter, crm.Everything)
+			got, next, err := f.s.ListContracts(f.ctx, tc.filter, crm.FullAccess)
 			require.NoError(t, err)
 			assert.Empty(t, next)
 			assert.Equal(t, ids(tc.want, contractID), ids(got, contractID))
@@ -155,7 +155,7 @@ func testContractVisibility(t *testing.T, f *fixture) {
 		{"nothing", crm.Visibility{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{}, tc.vis)
+			got, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{}, uniform(tc.vis))
 			require.NoError(t, err)
 			assert.Equal(t, ids(tc.want, contractID), ids(got, contractID))
 			for _, k := range all {

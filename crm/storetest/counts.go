@@ -23,17 +23,18 @@ type countCase struct {
 // countOf makes the countCase of a filter and scope of one resource. withOpts returns the filter
 // with other paging options.
 func countOf[F, T any](name string, want int, filter F, vis crm.Visibility, withOpts func(F, crm.ListOptions) F,
-	list func(context.Context, F, crm.Visibility) ([]T, string, error),
-	count func(context.Context, F, crm.Visibility) (int, error)) countCase {
+	list func(context.Context, F, crm.Access) ([]T, string, error),
+	count func(context.Context, F, crm.Access) (int, error)) countCase {
+	acc := uniform(vis)
 	ctx := context.Background()
 	return countCase{
 		name: name, want: want,
-		count: func(o crm.ListOptions) (int, error) { return count(ctx, withOpts(filter, o), vis) },
+		count: func(o crm.ListOptions) (int, error) { return count(ctx, withOpts(filter, o), acc) },
 		walk: func(t *testing.T, o crm.ListOptions) int {
 			t.Helper()
 			return len(collect(t, func(cursor string) ([]T, string, error) {
 				o.Cursor = cursor
-				return list(ctx, withOpts(filter, o), vis)
+				return list(ctx, withOpts(filter, o), acc)
 			}))
 		},
 	}

@@ -121,7 +121,7 @@ func testEventFilters(t *testing.T, f *fixture) {
 		{"combined", crm.EventFilter{Unassigned: true, ClientID: &kevin.ID}, []*crm.Event{gala}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, next, err := f.s.ListEvents(f.ctx, tc.filter, crm.Everything)
+			got, next, err := f.s.ListEvents(f.ctx, tc.filter, crm.FullAccess)
 			require.NoError(t, err)
 			assert.Empty(t, next)
 			assert.Equal(t, ids(tc.want, eventID), ids(got, eventID))
@@ -152,7 +152,7 @@ func testEventVisibility(t *testing.T, f *fixture) {
 		{"nothing", crm.Visibility{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := f.s.ListEvents(f.ctx, crm.EventFilter{}, tc.vis)
+			got, _, err := f.s.ListEvents(f.ctx, crm.EventFilter{}, uniform(tc.vis))
 			require.NoError(t, err)
 			assert.Equal(t, ids(tc.want, eventID), ids(got, eventID))
 			for _, e := range all {

@@ -101,22 +101,22 @@ func testPagination(t *testing.T, f *fixture) {
 
 	userCase := func(sort string, key func(*crm.User) any) sortCase[*crm.User] {
 		return sortCase[*crm.User]{sort: sort, id: userID, key: key, list: func(o crm.ListOptions) ([]*crm.User, string, error) {
-			return f.s.ListUsers(f.ctx, crm.UserFilter{ListOptions: o}, crm.Everything)
+			return f.s.ListUsers(f.ctx, crm.UserFilter{ListOptions: o}, crm.FullAccess)
 		}}
 	}
 	clientCase := func(sort string, key func(*crm.Client) any) sortCase[*crm.Client] {
 		return sortCase[*crm.Client]{sort: sort, id: clientID, key: key, list: func(o crm.ListOptions) ([]*crm.Client, string, error) {
-			return f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: o}, crm.Everything)
+			return f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: o}, crm.FullAccess)
 		}}
 	}
 	contractCase := func(sort string, key func(*crm.Contract) any) sortCase[*crm.Contract] {
 		return sortCase[*crm.Contract]{sort: sort, id: contractID, key: key, list: func(o crm.ListOptions) ([]*crm.Contract, string, error) {
-			return f.s.ListContracts(f.ctx, crm.ContractFilter{ListOptions: o}, crm.Everything)
+			return f.s.ListContracts(f.ctx, crm.ContractFilter{ListOptions: o}, crm.FullAccess)
 		}}
 	}
 	eventCase := func(sort string, key func(*crm.Event) any) sortCase[*crm.Event] {
 		return sortCase[*crm.Event]{sort: sort, id: eventID, key: key, list: func(o crm.ListOptions) ([]*crm.Event, string, error) {
-			return f.s.ListEvents(f.ctx, crm.EventFilter{ListOptions: o}, crm.Everything)
+			return f.s.ListEvents(f.ctx, crm.EventFilter{ListOptions: o}, crm.FullAccess)
 		}}
 	}
 	byID := func(id int64) any { return id }
@@ -154,7 +154,7 @@ func testPagination(t *testing.T, f *fixture) {
 		checkPaging(t, sortCase[*crm.Client]{sort: "-last_name", id: clientID,
 			key: func(c *crm.Client) any { return c.LastName },
 			list: func(o crm.ListOptions) ([]*crm.Client, string, error) {
-				return f.s.ListClients(f.ctx, crm.ClientFilter{Status: crm.ClientExisting, ListOptions: o}, crm.Visibility{OwnerID: &sales.ID})
+				return f.s.ListClients(f.ctx, crm.ClientFilter{Status: crm.ClientExisting, ListOptions: o}, uniform(crm.Visibility{OwnerID: &sales.ID}))
 			}}, 2, existing)
 	})
 
@@ -191,7 +191,7 @@ func testPaginationEqualKeys(t *testing.T, f *fixture) {
 			cursor := ""
 			var got []int64
 			for {
-				page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Sort: sort, Limit: 7, Cursor: cursor}}, crm.Everything)
+				page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Sort: sort, Limit: 7, Cursor: cursor}}, crm.FullAccess)
 				require.NoError(t, err)
 				sizes = append(sizes, len(page))
 				got = append(got, ids(page, clientID)...)
@@ -212,11 +212,11 @@ func testPaginationEqualKeys(t *testing.T, f *fixture) {
 		})
 	}
 	t.Run("a full last page has no next cursor", func(t *testing.T) {
-		page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Limit: 25}}, crm.Everything)
+		page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Limit: 25}}, crm.FullAccess)
 		require.NoError(t, err)
 		assert.Len(t, page, 25)
 		assert.Empty(t, next)
-		page, next, err = f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Limit: 24}}, crm.Everything)
+		page, next, err = f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Limit: 24}}, crm.FullAccess)
 		require.NoError(t, err)
 		assert.Len(t, page, 24)
 		assert.NotEmpty(t, next)
@@ -227,16 +227,16 @@ func testBadCursor(t *testing.T, f *fixture) {
 	for i := 0; i < 3; i++ {
 		f.event(f.contract(f.client(nil, func(c *crm.Client) { c.LastName = words[i] })), nil)
 	}
-	_, lastNameCursor, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Sort: "last_name", Limit: 1}}, crm.Everything)
+	_, lastNameCursor, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Sort: "last_name", Limit: 1}}, crm.FullAccess)
 	require.NoError(t, err)
 	require.NotEmpty(t, lastNameCursor)
-	_, dateCursor, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Sort: "date_created", Limit: 1}}, crm.Everything)
+	_, dateCursor, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Sort: "date_created", Limit: 1}}, crm.FullAccess)
 	require.NoError(t, err)
 	require.NotEmpty(t, dateCursor)
 	raw := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
 	listClients := func(sort, cursor string) error {
-		_, _, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Sort: sort, Limit: 1, Cursor: cursor}}, crm.Everything)
+		_, _, err := f.s.ListClients(f.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Sort: sort, Limit: 1, Cursor: cursor}}, crm.FullAccess)
 		return err
 	}
 	for _, tc := range []struct{ name, sort, cursor string }{
@@ -254,11 +254,11 @@ func testBadCursor(t *testing.T, f *fixture) {
 
 	bad := raw("garbage")
 	opts := crm.ListOptions{Cursor: bad}
-	_, _, err = f.s.ListUsers(f.ctx, crm.UserFilter{ListOptions: opts}, crm.Everything)
+	_, _, err = f.s.ListUsers(f.ctx, crm.UserFilter{ListOptions: opts}, crm.FullAccess)
 	assertCode(t, crm.EMALFORMED, err, "users")
-	_, _, err = f.s.ListContracts(f.ctx, crm.ContractFilter{ListOptions: opts}, crm.Everything)
+	_, _, err = f.s.ListContracts(f.ctx, crm.ContractFilter{ListOptions: opts}, crm.FullAccess)
 	assertCode(t, crm.EMALFORMED, err, "contracts")
-	_, _, err = f.s.ListEvents(f.ctx, crm.EventFilter{ListOptions: opts}, crm.Everything)
+	_, _, err = f.s.ListEvents(f.ctx, crm.EventFilter{ListOptions: opts}, crm.FullAccess)
 	assertCode(t, crm.EMALFORMED, err, "events")
 	_, _, err = f.s.ListAudit(f.ctx, crm.AuditFilter{ListOptions: opts})
 	assertCode(t, crm.EMALFORMED, err, "audit")

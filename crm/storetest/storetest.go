@@ -58,6 +58,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"EventFollowsContract", testEventFollowsContract},
 		{"EventFilters", testEventFilters},
 		{"EventVisibility", testEventVisibility},
+		{"ScopeUsers", testScopeUsers},
+		{"ScopeClients", testScopeClients},
+		{"ScopeContracts", testScopeContracts},
+		{"ScopeEvents", testScopeEvents},
 		{"TimesRoundTrip", testTimesRoundTrip},
 		{"Counts", testCounts},
 		{"Pagination", testPagination},
@@ -74,7 +78,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"Sessions", testSessions},
 		{"HeldCredentials", testHeldCredentials},
 		{"LoginThrottle", testLoginThrottle},
-		{"ForgetLoginFailure", testForgetLoginFailure},
+		{"LoginThrottleStale", testLoginThrottleStale},
+		{"LoginThrottleConcurrentReservations", testLoginThrottleConcurrentReservations},
+		{"LoginThrottleConcurrentGuesses", testLoginThrottleConcurrentGuesses},
+		{"LoginThrottleConcurrentLogins", testLoginThrottleConcurrentLogins},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -143,7 +143,7 @@ func testUserFilters(t *testing.T, f *fixture) {
 		{"no match", crm.UserFilter{Q: "zzz"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, next, err := f.s.ListUsers(f.ctx, tc.filter, crm.Everything)
+			got, next, err := f.s.ListUsers(f.ctx, tc.filter, crm.FullAccess)
 			require.NoError(t, err)
 			assert.Empty(t, next)
 			assert.Equal(t, ids(tc.want, userID), ids(got, userID))
@@ -165,7 +165,7 @@ func testUserVisibility(t *testing.T, f *fixture) {
 		{"nothing", crm.Visibility{}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, _, err := f.s.ListUsers(f.ctx, crm.UserFilter{}, tc.vis)
+			got, _, err := f.s.ListUsers(f.ctx, crm.UserFilter{}, uniform(tc.vis))
 			require.NoError(t, err)
 			assert.Equal(t, ids(tc.want, userID), ids(got, userID))
 			for _, u := range []*crm.User{ann, bob} {

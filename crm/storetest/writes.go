@@ -225,7 +225,7 @@ func testFailedCreateWritesNothing(t *testing.T, f *fixture) {
 			return f.s.CreateUser(f.ctx, &crm.User{Username: "u", Email: "u@example.com", Role: crm.RoleSales,
 				DateJoined: f.now, PasswordHash: "h"}, bad)
 		}, func() int {
-			users, _, err := f.s.ListUsers(f.ctx, crm.UserFilter{}, crm.Everything)
+			users, _, err := f.s.ListUsers(f.ctx, crm.UserFilter{}, crm.FullAccess)
 			require.NoError(t, err)
 			return len(users)
 		}},
@@ -233,7 +233,7 @@ func testFailedCreateWritesNothing(t *testing.T, f *fixture) {
 			return f.s.CreateClient(f.ctx, &crm.Client{FirstName: "A", LastName: "B", Email: "a@example.com",
 				Status: crm.ClientPotential, DateCreated: f.now, DateUpdated: f.now}, bad)
 		}, func() int {
-			clients, _, err := f.s.ListClients(f.ctx, crm.ClientFilter{}, crm.Everything)
+			clients, _, err := f.s.ListClients(f.ctx, crm.ClientFilter{}, crm.FullAccess)
 			require.NoError(t, err)
 			return len(clients)
 		}},
@@ -241,7 +241,7 @@ func testFailedCreateWritesNothing(t *testing.T, f *fixture) {
 			return f.s.CreateContract(f.ctx, &crm.Contract{ClientID: k.ClientID, Amount: 1, Status: crm.ContractOpen,
 				DateCreated: f.now, DateUpdated: f.now}, bad)
 		}, func() int {
-			contracts, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{}, crm.Everything)
+			contracts, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{}, crm.FullAccess)
 			require.NoError(t, err)
 			return len(contracts)
 		}},
@@ -249,7 +249,7 @@ func testFailedCreateWritesNothing(t *testing.T, f *fixture) {
 			return f.s.CreateEvent(f.ctx, &crm.Event{Name: "E", ContractID: k.ID, EventDate: f.now, Status: crm.EventOpen,
 				DateCreated: f.now, DateUpdated: f.now}, bad)
 		}, func() int {
-			events, _, err := f.s.ListEvents(f.ctx, crm.EventFilter{}, crm.Everything)
+			events, _, err := f.s.ListEvents(f.ctx, crm.EventFilter{}, crm.FullAccess)
 			require.NoError(t, err)
 			return len(events)
 		}},

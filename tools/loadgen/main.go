@@ -6,6 +6,11 @@
 //
 //	loadgen -url http://127.0.0.1:8000 -user ada -password Velvet-Harbor-91 -duration 5s -workers 8
 //
+// With -storm N it instead fires N logins at once, -rounds times, spread over the -storm-users
+// (the demo accounts by default), and prints how many got each status and their latencies:
+//
+//	loadgen -url http://127.0.0.1:8000 -storm 64 -rounds 5
+//
 // It only targets loopback addresses, and every run is bounded in time and in requests.
 package main
 
@@ -20,6 +25,8 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,20 +53,38 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "how long each scenario runs (at most 1m)")
 	workers := flag.Int("workers", 8, "concurrent workers per scenario (at most 64)")
 	maxRequests := flag.Int64("max-requests", 200_000, "stop a scenario after this many requests")
+	storm := flag.Int("storm", 0, "fire this many logins at once instead of the scenarios (at most 256)")
+	rounds := flag.Int("rounds", 5, "how many storms of logins to fire, one after the other (at most 100)")
+	stormUsers := flag.String("storm-users", "ada,sam,sue,pat,pia", "comma-separated users the storm logs in as, with -password")
 	flag.Parse()
+	if *storm > 0 {
+		if err := runStorm(*base, strings.Split(*stormUsers, ","), *password, *storm, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*base, *user, *password, *duration, *workers, *maxRequests); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(base, user, password string, duration time.Duration, workers int, maxRequests int64) error {
+// checkLoopback refuses a base URL that is not on a loopback address.
+func checkLoopback(base string) error {
 	u, err := url.Parse(base)
 	if err != nil {
 		return err
 	}
 	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return fmt.Errorf("refusing to load %s: only loopback addresses are allowed", u.Host)
+	}
+	return nil
+}
+
+func run(base, user, password string, duration time.Duration, workers int, maxRequests int64) error {
+	if err := checkLoopback(base); err != nil {
+		return err
 	}
 	if duration <= 0 || duration > time.Minute || workers < 1 || workers > 64 || maxRequests < 1 {
 		return fmt.Errorf("duration must be in (0, 1m], workers in [1, 64], max-requests positive")
@@ -175,4 +200,54 @@ func pct(sorted []time.Duration, p int) string {
 		return "-"
 	}
 	return sorted[(len(sorted)-1)*p/100].Round(10 * time.Microsecond).String()
+}
+
+// runStorm fires n logins at once, rounds times, and prints the statuses and latencies.
+func runStorm(base string, users []string, password string, n, rounds int) error {
+	if err := checkLoopback(base); err != nil {
+		return err
+	}
+	if n < 1 || n > 256 || rounds < 1 || rounds > 100 || len(users) == 0 || users[0] == "" {
+		return fmt.Errorf("storm must be in [1, 256], rounds in [1, 100], and storm-users not empty")
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}}
+	statuses := map[string]int{}
+	var latencies []time.Duration
+	var mu sync.Mutex
+	start := time.Now()
+	for r := 0; r < rounds; r++ {
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body, _ := json.Marshal(map[string]string{"username": users[i%len(users)], "password": password})
+				t0 := time.Now()
+				status := "error"
+				resp, err := client.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					status = strconv.Itoa(resp.StatusCode)
+				}
+				mu.Lock()
+				statuses[status]++
+				latencies = append(latencies, time.Since(t0))
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	keys := make([]string, 0, len(statuses))
+	for k := range statuses {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Printf("login storm: %d rounds of %d logins at once over %d users in %s\n", rounds, n, len(users), time.Since(start).Round(time.Millisecond))
+	for _, k := range keys {
+		fmt.Printf("  status %s: %d\n", k, statuses[k])
+	}
+	fmt.Printf("  latency p50 %s, p95 %s, p99 %s, max %s\n", pct(latencies, 50), pct(latencies, 95), pct(latencies, 99), pct(latencies, 100))
+	return nil
 }
