@@ -41,6 +41,12 @@ func ParseMoney(s string) (Money, error) {
 	for len(frac) < 2 {
 		frac += "0"
 	}
+	// Leading zeros add nothing ("0012.00" is 12.00): only significant digits count as size.
+	if trimmed := strings.TrimLeft(whole, "0"); trimmed != "" {
+		whole = trimmed
+	} else {
+		whole = "0"
+	}
 	if len(whole) > 13 {
 		return 0, fmt.Errorf("%q is too large", orig)
 	}

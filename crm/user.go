@@ -107,9 +107,11 @@ const (
 	maxEmailLen = 254
 )
 
-// validEmail reports whether s is a bare address such as ann@example.com.
+// validEmail reports whether s is a bare address such as ann@example.com. net/mail lets any
+// non-ASCII character through, so control characters (U+0085) and spaces (U+00A0) are refused
+// here.
 func validEmail(s string) bool {
-	if len(s) > maxEmailLen || strings.ContainsAny(s, " <>\"") {
+	if len(s) > maxEmailLen || strings.ContainsAny(s, "<>\"") || !cleanText(s, false) || strings.ContainsFunc(s, unicode.IsSpace) {
 		return false
 	}
 	a, err := mail.ParseAddress(s)

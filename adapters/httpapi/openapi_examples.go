@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/gofiber/fiber/v2"
 )
@@ -53,7 +52,7 @@ var resultExamples = map[string]any{
 	"UserPage": examplePage(exampleUser), "ClientPage": examplePage(exampleClient),
 	"ContractPage": examplePage(exampleContract), "EventPage": examplePage(exampleEvent),
 	"AuditEntryPage": examplePage(exampleAudit),
-	"TokenPair": jwtauth.Pair{AccessToken: "eyJhbGciOiJFZERTQSIsImtpZCI6IjFmM2MiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIyIn0.c2lnbmF0dXJl",
+	"TokenPair": TokenPair{AccessToken: "eyJhbGciOiJFZERTQSIsImtpZCI6IjFmM2MiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIyIn0.c2lnbmF0dXJl",
 		RefreshToken: "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D", TokenType: "Bearer", ExpiresIn: 900},
 	"Status":    status{Status: "ok"},
 	"Readiness": readiness{Status: "ok", Policy: crm.Ptr("3f9a1c0b7d2e")},

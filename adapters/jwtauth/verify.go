@@ -103,10 +103,20 @@ func (i *Issuer) checkHeader(token string) error {
 		if p == "" || strings.Trim(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 			return errNotCompact
 		}
+		// Strict: a lax decoder ignores the spare bits of the last character, so that "...A" and
+		// "...B" would be one signature and a token would have several spellings.
+		if _, err := base64.RawURLEncoding.Strict().DecodeString(p); err != nil {
+			return errNotCompact
+		}
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(parts[0])
 	if err != nil {
 		return errNotCompact
+	}
+	// jwx verifies the signature over the header JSON re-encoded without the whitespace around
+	// it, so "{...}\r" would pass for "{...}": the header must be the object alone.
+	if len(raw) == 0 || raw[0] != '{' || raw[len(raw)-1] != '}' {
+		return errHeader
 	}
 	payload, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
 	if err != nil {

@@ -207,8 +207,12 @@ func (ui *UI) safeNext(next string) string {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return home
 	}
-	if u.Path != ui.root && !strings.HasPrefix(u.Path, ui.root+"/") || strings.HasPrefix(u.Path, "//") {
-		return home
+	// Both the path and its escaped form (what RequestURI returns) must be in the UI: "/admin%2Fx"
+	// is "/admin/x" decoded, but a browser asks for "/admin%2Fx".
+	for _, p := range []string{u.Path, u.EscapedPath()} {
+		if p != ui.root && !strings.HasPrefix(p, ui.root+"/") || strings.HasPrefix(p, "//") {
+			return home
+		}
 	}
 	for _, seg := range strings.Split(u.Path, "/") {
 		if seg == ".." || seg == "." {

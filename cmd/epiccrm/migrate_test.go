@@ -108,6 +108,17 @@ func TestStartRefusesAnotherSchemaVersion(t *testing.T) {
 			setSchemaVersion(t, url, latest+1)
 			return url
 		}, fmt.Sprintf("the database schema is at version %d, newer than the %d this epiccrm expects", latest+1, latest)},
+		{"a dirty schema", func(t *testing.T) string {
+			// A migration that failed half-way leaves the schema dirty (security test plan,
+			// case 58): the server must refuse it rather than serve a half-migrated schema.
+			url := migratedURL(t)
+			db, err := sql.Open("sqlite", strings.TrimPrefix(url, "sqlite:"))
+			require.NoError(t, err)
+			defer db.Close()
+			_, err = db.Exec("UPDATE schema_migrations SET dirty = 1")
+			require.NoError(t, err)
+			return url
+		}, fmt.Sprintf("the database schema is dirty at version %d (a migration failed half-way)", latest)},
 		{"an up-to-date schema", migratedURL, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
