@@ -253,7 +253,7 @@ func cmdPolicyReview(ctx context.Context, args []string, e *env) error {
 	return writeReviewCSV(e.stdout, rev)
 }
 
-// ReviewCSVHeader is the header row of the access review in CSV.
+// reviewCSVHeader is the header row of the access review in CSV.
 var reviewCSVHeader = []string{"username", "user_id", "role", "active", "resource", "action", "scopes", "records_of", "records", "flag"}
 
 // writeReviewCSV writes the review as CSV, formula-safe.
