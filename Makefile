@@ -3,10 +3,10 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test lint run build install bench cover fuzz
+.PHONY: test lint run build install bench cover fuzz bench-hotpath profile
 
 test: lint
-	$(GO) test -race -count=1 -timeout 8m $(PKGS)
+	$(GO) test -race -count=1 -timeout 12m $(PKGS)
 
 # gofmt, go vet, and staticcheck with every check (staticcheck.conf); staticcheck is a tool of
 # go.mod, so `go tool` builds the pinned version with no global install.
@@ -55,3 +55,12 @@ fuzz:
 		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
+
+# The authenticated hot path on PostgreSQL: GET one client on EpicCRM against a bare Fiber + pgx
+# server, three rounds in one sitting (BEFORE=main also measures that ref); and a 10 s CPU
+# profile of a server under that load (docs/performance.md).
+bench-hotpath:
+	tools/loadgen/hotpath.sh $(if $(BEFORE),-before $(BEFORE))
+
+profile:
+	tools/loadgen/profile.sh

@@ -48,6 +48,7 @@ type App struct {
 	Tokens *jwtauth.Issuer
 
 	cfg      Config
+	verified *jwtauth.VerifyCache // the access tokens the API has verified
 	store    Store
 	ownStore bool
 	policy   *policy.Live
@@ -126,6 +127,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		if a.Tokens, err = jwtauth.New(tcfg, key, a.store, a.Service); err != nil {
 			return nil, fmt.Errorf("epiccrm.Config.Tokens: %w", err)
 		}
+		a.verified = jwtauth.NewVerifyCache(a.Tokens, 0)
 	}
 	return a, nil
 }
@@ -229,7 +231,7 @@ func (a *App) NewAPI(base string, omit httpapi.Endpoints) (*httpapi.API, error) 
 	}
 	var tokens httpapi.Tokens
 	if a.Tokens != nil {
-		tokens = apiTokens{a.Tokens}
+		tokens = apiTokens{issuer: a.Tokens, verified: a.verified}
 	}
 	cfg := a.cfg.API
 	cfg.Logger = a.log

@@ -8,8 +8,12 @@ import (
 	"github.com/epicevents/epiccrm/crm"
 )
 
-// apiTokens is the jwtauth issuer as the REST API's token port.
-type apiTokens struct{ issuer *jwtauth.Issuer }
+// apiTokens is the jwtauth issuer as the REST API's token port. Access tokens are verified
+// through a cache, so each token's signature is checked once (see jwtauth.VerifyCache).
+type apiTokens struct {
+	issuer   *jwtauth.Issuer
+	verified *jwtauth.VerifyCache
+}
 
 var _ httpapi.Tokens = apiTokens{}
 
@@ -40,7 +44,7 @@ func (t apiTokens) Logout(ctx context.Context, userID int64, refreshToken string
 
 // Verify implements httpapi.Tokens.
 func (t apiTokens) Verify(ctx context.Context, accessToken string) (int64, int64, error) {
-	c, err := t.issuer.Verify(ctx, accessToken)
+	c, err := t.verified.Verify(ctx, accessToken)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -83,7 +83,7 @@ func TestAuthenticateRehashes(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	// Store an "old-parameter" hash for S1, as a bump of the hash parameters would leave it.
-	_, err := w.store.UpdateUser(context.Background(), w.S1.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+	_, err := w.store.UpdateUser(context.Background(), w.S1.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
 		u.PasswordHash = "h0:" + goodPassword
 		return nil, nil
 	})
@@ -203,8 +203,8 @@ type lockSpy struct {
 	inWrite bool
 }
 
-func (l *lockSpy) UpdateUser(ctx context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
-	return l.memStore.UpdateUser(ctx, id, v, func(u *crm.User) ([]crm.AuditEntry, error) {
+func (l *lockSpy) UpdateUser(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
+	return l.memStore.UpdateUser(ctx, id, ws, func(u *crm.User) ([]crm.AuditEntry, error) {
 		l.inWrite = true
 		defer func() { l.inWrite = false }()
 		return fn(u)

@@ -360,3 +360,28 @@ func (s *Service) Allows(ctx context.Context, res Resource, act Action, id int64
 	}
 	return err == nil, err
 }
+
+// WriteScope is the scope of a write (update, delete, sign) on one record: what the store checks
+// under the lock it takes on the record, in the one read of the record that the write makes. A
+// record outside Read is ENOTFOUND (the caller cannot tell it from a missing one); a record
+// within Read but outside Write is ErrNotWritable (EFORBIDDEN), and the update function is not
+// called, so nothing is written, not even an audit entry.
+type WriteScope struct {
+	// Read is the caller's read scope of the resource.
+	Read Visibility
+	// Write is the caller's scope of the action (update, delete, sign) on the resource.
+	Write Visibility
+}
+
+// EveryWrite reaches every record, for trusted internal writes (a user changing their own
+// password, say).
+var EveryWrite = WriteScope{Read: Everything, Write: Everything}
+
+// ErrNotWritable is what a store returns for a write on a record within the WriteScope's Read but
+// outside its Write. The Service turns it into an EFORBIDDEN that names the action.
+var ErrNotWritable error = &Error{Code: EFORBIDDEN, Message: "the record is outside the scope of this write"}
+
+// writeScope returns the caller's WriteScope for act on res.
+func (s *Service) writeScope(a *User, res Resource, act Action) WriteScope {
+	return WriteScope{Read: s.visibility(a, res, ActionRead), Write: s.visibility(a, res, act)}
+}

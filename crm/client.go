@@ -73,6 +73,9 @@ type ClientStore interface {
 	CreateClient(ctx context.Context, c *Client, audit []AuditEntry) error
 	// FindClient returns the client with id if it is within vis, ENOTFOUND otherwise.
 	FindClient(ctx context.Context, id int64, vis Visibility) (*Client, error)
+	// FindClients returns the clients among ids that are within vis, in id order: one read for
+	// many ids. Ids of no client, or of one outside vis, are left out.
+	FindClients(ctx context.Context, ids []int64, vis Visibility) ([]*Client, error)
 	// ListClients returns one page of the clients within acc.Clients that match f, and the
 	// cursor of the next page ("" on the last). A filter or sort on another resource's fields
 	// reaches only that resource's records within acc (see Access). Returns EMALFORMED for a bad
@@ -81,14 +84,15 @@ type ClientStore interface {
 	// CountClients returns how many clients ListClients returns for f and acc over all its
 	// pages. It ignores the paging and sort options of f.
 	CountClients(ctx context.Context, f ClientFilter, acc Access) (int, error)
-	// UpdateClient locks the client with id if it is within vis (ENOTFOUND otherwise) and calls
-	// fn with it. If fn returns an error nothing is written; otherwise the changed client (its
+	// UpdateClient locks the client with id if it is within ws.Read (ENOTFOUND otherwise) and, if
+	// it is within ws.Write (ErrNotWritable otherwise, without calling fn), calls fn with it. If fn returns an error nothing is written; otherwise the changed client (its
 	// Version incremented) and the audit entries commit in one transaction.
-	UpdateClient(ctx context.Context, id int64, vis Visibility, fn func(*Client) ([]AuditEntry, error)) (*Client, error)
-	// DeleteClient locks the client with id if it is within vis (ENOTFOUND otherwise), calls fn,
+	UpdateClient(ctx context.Context, id int64, ws WriteScope, fn func(*Client) ([]AuditEntry, error)) (*Client, error)
+	// DeleteClient locks the client with id if it is within ws.Read (ENOTFOUND otherwise) and, if it is
+	// within ws.Write (ErrNotWritable otherwise, without calling fn), calls fn,
 	// and deletes it with the audit entries in one transaction. Returns ECONFLICT while the
 	// client has contracts.
-	DeleteClient(ctx context.Context, id int64, vis Visibility, fn func(*Client) ([]AuditEntry, error)) error
+	DeleteClient(ctx context.Context, id int64, ws WriteScope, fn func(*Client) ([]AuditEntry, error)) error
 }
 
 const (
@@ -315,15 +319,12 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, in ClientInput, if
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.clients.FindClient(ctx, id, s.visibility(a, ResourceClient, ActionRead)); err != nil {
-		return nil, err
-	}
 	var refErrs fieldErrors
 	if err := s.checkUserRef(ctx, "sales_contact_id", in.SalesContactID, RoleSales, &refErrs); err != nil {
 		return nil, err
 	}
 	var unchanged Client
-	c, err := s.clients.UpdateClient(ctx, id, s.visibility(a, ResourceClient, ActionUpdate), func(c *Client) ([]AuditEntry, error) {
+	c, err := s.clients.UpdateClient(ctx, id, s.writeScope(a, ResourceClient, ActionUpdate), func(c *Client) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, c.Version); err != nil {
 			return nil, err
 		}
@@ -347,7 +348,7 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, in ClientInput, if
 	if errors.Is(err, errUnchanged) {
 		return &unchanged, nil
 	}
-	return c, notFoundAsForbidden(err, "change this client")
+	return c, forbiddenWrite(err, "change this client")
 }
 
 // actionOf names the audited action of a change: assign when only contact fields changed,
@@ -374,10 +375,7 @@ func (s *Service) DeleteClient(ctx context.Context, id int64, ifVersion int64) e
 	if err != nil {
 		return err
 	}
-	if _, err := s.clients.FindClient(ctx, id, s.visibility(a, ResourceClient, ActionRead)); err != nil {
-		return err
-	}
-	err = s.clients.DeleteClient(ctx, id, s.visibility(a, ResourceClient, ActionDelete), func(c *Client) ([]AuditEntry, error) {
+	err = s.clients.DeleteClient(ctx, id, s.writeScope(a, ResourceClient, ActionDelete), func(c *Client) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, c.Version); err != nil {
 			return nil, err
 		}
@@ -386,5 +384,5 @@ func (s *Service) DeleteClient(ctx context.Context, id int64, ifVersion int64) e
 	if ErrorCode(err) == ECONFLICT {
 		return &Error{Code: ECONFLICT, Err: err, Message: "this client still has contracts: delete them first"}
 	}
-	return notFoundAsForbidden(err, "delete this client")
+	return forbiddenWrite(err, "delete this client")
 }

@@ -72,6 +72,9 @@ type ContractStore interface {
 	CreateContract(ctx context.Context, c *Contract, audit []AuditEntry) error
 	// FindContract returns the contract with id if it is within vis, ENOTFOUND otherwise.
 	FindContract(ctx context.Context, id int64, vis Visibility) (*Contract, error)
+	// FindContracts returns the contracts among ids that are within vis, in id order: one read
+	// for many ids. Ids of no contract, or of one outside vis, are left out.
+	FindContracts(ctx context.Context, ids []int64, vis Visibility) ([]*Contract, error)
 	// ListContracts returns one page of the contracts within acc.Contracts that match f, and the
 	// cursor of the next page ("" on the last). The client filters (Q, ClientFirstName,
 	// ClientLastName, ClientEmail) match only clients within acc.Clients, so a contract whose
@@ -80,15 +83,28 @@ type ContractStore interface {
 	// CountContracts returns how many contracts ListContracts returns for f and acc over all its
 	// pages. It ignores the paging and sort options of f.
 	CountContracts(ctx context.Context, f ContractFilter, acc Access) (int, error)
-	// UpdateContract locks the contract with id if it is within vis (ENOTFOUND otherwise) and its
-	// client, and calls fn with both. If fn returns an error nothing is written; otherwise the
-	// changed contract, the client if fn changed it (each Version incremented) and the audit
-	// entries commit in one transaction.
-	UpdateContract(ctx context.Context, id int64, vis Visibility, fn func(*Contract, *Client) ([]AuditEntry, error)) (*Contract, error)
-	// DeleteContract locks the contract with id if it is within vis (ENOTFOUND otherwise), calls
-	// fn, and deletes it with the audit entries in one transaction. Returns ECONFLICT while the
-	// contract has events.
-	DeleteContract(ctx context.Context, id int64, vis Visibility, fn func(*Contract) ([]AuditEntry, error)) error
+	// UpdateContract locks the contract with id if it is within ws.Read (ENOTFOUND otherwise),
+	// and, if it is within ws.Write (ErrNotWritable otherwise, without calling fn), locks its
+	// client and calls fn with both, and with whether the contract is within sign (read under the
+	// same lock). If fn returns an error nothing is written; otherwise the changed contract (its
+	// Version incremented), the client if the ContractChange says fn changed it (its Version
+	// incremented too) and the audit entries commit in one transaction.
+	UpdateContract(ctx context.Context, id int64, ws WriteScope, sign Visibility, fn func(k *Contract, cl *Client, maySign bool) (ContractChange, error)) (*Contract, error)
+	// DeleteContract locks the contract with id if it is within ws.Read (ENOTFOUND otherwise)
+	// and, if it is within ws.Write (ErrNotWritable otherwise, without calling fn), calls fn, and
+	// deletes it with the audit entries in one transaction. Returns ECONFLICT while the contract
+	// has events.
+	DeleteContract(ctx context.Context, id int64, ws WriteScope, fn func(*Contract) ([]AuditEntry, error)) error
+}
+
+// ContractChange is what the update function of UpdateContract changed, so that the store
+// writes exactly that: the contract always, its client only when ClientChanged.
+type ContractChange struct {
+	// Audit are the audit entries to write with the change.
+	Audit []AuditEntry
+	// ClientChanged says that the function changed the client it was given (signing converts
+	// a potential client), which the store then writes with its Version incremented.
+	ClientChanged bool
 }
 
 // apply sets the given fields of in on c (except the client and the contact), collecting every
@@ -291,69 +307,57 @@ func (s *Service) SignContract(ctx context.Context, id int64, ifVersion int64) (
 	return s.writeContract(ctx, id, ContractInput{Status: Some(ContractSigned)}, ifVersion, ActionSign)
 }
 
-// writeContract updates a contract under the permission of act (update or sign).
+// writeContract updates a contract under the permission of act (update or sign). An update that
+// signs takes the sign permission on the contract too. The store reads the contract once, under
+// its lock, and decides there between ENOTFOUND (unreadable) and EFORBIDDEN (outside act's scope).
 func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput, ifVersion int64, act Action) (*Contract, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
-	}
-	current, err := s.contracts.FindContract(ctx, id, s.visibility(a, ResourceContract, ActionRead))
-	if err != nil {
-		return nil, err
-	}
-	signing := in.Status.Set && in.Status.Value == ContractSigned && current.Status != ContractSigned
-	if signing && act == ActionUpdate {
-		if _, err := s.contracts.FindContract(ctx, id, s.visibility(a, ResourceContract, ActionSign)); ErrorCode(err) == ENOTFOUND {
-			return nil, forbiddenField("status", "you may not sign this contract")
-		} else if err != nil {
-			return nil, err
-		}
-	}
-	if act == ActionSign && current.Status == ContractSigned {
-		// Whether it is signed is no business of someone who may not sign it: 403 first.
-		if ok, err := s.Allows(ctx, ResourceContract, ActionSign, id); err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, Errorf(EFORBIDDEN, "you may not sign this contract")
-		}
-		return nil, Errorf(ECONFLICT, "the contract is already signed")
 	}
 	var refErrs fieldErrors
 	if err := s.checkUserRef(ctx, "sales_contact_id", in.SalesContactID, RoleSales, &refErrs); err != nil {
 		return nil, err
 	}
 	var unchanged Contract
-	c, err := s.contracts.UpdateContract(ctx, id, s.visibility(a, ResourceContract, act), func(c *Contract, cl *Client) ([]AuditEntry, error) {
+	ws := s.writeScope(a, ResourceContract, act)
+	sign := s.visibility(a, ResourceContract, ActionSign)
+	c, err := s.contracts.UpdateContract(ctx, id, ws, sign, func(c *Contract, cl *Client, maySign bool) (ContractChange, error) {
+		if act == ActionSign && c.Status == ContractSigned {
+			return ContractChange{}, Errorf(ECONFLICT, "the contract is already signed")
+		}
+		signing := in.Status.Set && in.Status.Value == ContractSigned && c.Status != ContractSigned
+		if signing && !maySign {
+			return ContractChange{}, forbiddenField("status", "you may not sign this contract")
+		}
 		if err := checkVersion(ifVersion, c.Version); err != nil {
-			return nil, err
+			return ContractChange{}, err
 		}
 		old := *c
-		if act == ActionSign && c.Status == ContractSigned {
-			return nil, Errorf(ECONFLICT, "the contract is already signed") // by a concurrent request
-		}
 		if in.ClientID.Set && in.ClientID.Value != c.ClientID {
-			return nil, &Error{Code: EINVALID, Message: "a contract cannot move to another client",
+			return ContractChange{}, &Error{Code: EINVALID, Message: "a contract cannot move to another client",
 				Fields: []FieldError{{Field: "client_id", Message: "cannot be changed"}}}
 		}
 		if in.Status.Set && in.Status.Value == ContractOpen && c.Status == ContractSigned {
-			return nil, Errorf(ECONFLICT, "a signed contract cannot be reopened")
+			return ContractChange{}, Errorf(ECONFLICT, "a signed contract cannot be reopened")
 		}
 		fe := refErrs.unlessUnchanged("sales_contact_id", old.SalesContactID, in.SalesContactID)
 		in.apply(c, &fe)
 		if err := s.checkAssign(a, ResourceContract, "sales_contact_id", old.SalesContactID, c.SalesContactID, old.SalesContactID); err != nil {
-			return nil, err
+			return ContractChange{}, err
 		}
 		if err := fe.err(); err != nil {
-			return nil, err
+			return ContractChange{}, err
 		}
 		if len(contractChanges(&old, c, false)) == 0 {
 			unchanged = old
-			return nil, errUnchanged
+			return ContractChange{}, errUnchanged
 		}
 		now := s.clock()
 		c.DateUpdated = now
-		var audit []AuditEntry
+		var change ContractChange
 		action := actionOf(contractChanges(&old, c, false), "sales_contact_id")
+		var clientEntry []AuditEntry
 		if c.Status == ContractSigned && old.Status != ContractSigned {
 			c.SignedAt = &now
 			action = ActionSign
@@ -361,16 +365,17 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 				oldClient := *cl
 				cl.Status = ClientExisting
 				cl.DateUpdated = now
-				audit = append(audit, s.entry(a, ActionUpdate, ResourceClient, cl.ID, clientChanges(&oldClient, cl, false)))
+				change.ClientChanged = true
+				clientEntry = append(clientEntry, s.entry(a, ActionUpdate, ResourceClient, cl.ID, clientChanges(&oldClient, cl, false)))
 			}
 		}
-		audit = append([]AuditEntry{s.entry(a, action, ResourceContract, id, contractChanges(&old, c, false))}, audit...)
-		return audit, nil
+		change.Audit = append([]AuditEntry{s.entry(a, action, ResourceContract, id, contractChanges(&old, c, false))}, clientEntry...)
+		return change, nil
 	})
 	if errors.Is(err, errUnchanged) {
 		return &unchanged, nil
 	}
-	return c, notFoundAsForbidden(err, string(act)+" this contract")
+	return c, forbiddenWrite(err, string(act)+" this contract")
 }
 
 // DeleteContract deletes a contract. It is refused (ECONFLICT) while the contract has events.
@@ -379,10 +384,7 @@ func (s *Service) DeleteContract(ctx context.Context, id int64, ifVersion int64)
 	if err != nil {
 		return err
 	}
-	if _, err := s.contracts.FindContract(ctx, id, s.visibility(a, ResourceContract, ActionRead)); err != nil {
-		return err
-	}
-	err = s.contracts.DeleteContract(ctx, id, s.visibility(a, ResourceContract, ActionDelete), func(c *Contract) ([]AuditEntry, error) {
+	err = s.contracts.DeleteContract(ctx, id, s.writeScope(a, ResourceContract, ActionDelete), func(c *Contract) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, c.Version); err != nil {
 			return nil, err
 		}
@@ -391,5 +393,5 @@ func (s *Service) DeleteContract(ctx context.Context, id int64, ifVersion int64)
 	if ErrorCode(err) == ECONFLICT {
 		return &Error{Code: ECONFLICT, Err: err, Message: "this contract still has events: delete them first"}
 	}
-	return notFoundAsForbidden(err, "delete this contract")
+	return forbiddenWrite(err, "delete this contract")
 }

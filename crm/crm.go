@@ -175,11 +175,11 @@ func joinQuoted(ss []string) string {
 // is. It never leaves the package.
 var errUnchanged = errors.New("crm: the input changes nothing")
 
-// notFoundAsForbidden turns the ENOTFOUND of a write on a record the caller can read (but which is
-// outside the scope of the write) into EFORBIDDEN.
-func notFoundAsForbidden(err error, what string) error {
-	if ErrorCode(err) == ENOTFOUND {
-		return Errorf(EFORBIDDEN, "you may not %s", what)
+// forbiddenWrite turns the ErrNotWritable of a store (a write on a record the caller can read but
+// which is outside the scope of the write) into an EFORBIDDEN that names what was refused.
+func forbiddenWrite(err error, what string) error {
+	if errors.Is(err, ErrNotWritable) {
+		return &Error{Code: EFORBIDDEN, Message: "you may not " + what, Err: err}
 	}
 	return err
 }

@@ -82,6 +82,9 @@ type EventStore interface {
 	CreateEvent(ctx context.Context, e *Event, audit []AuditEntry) error
 	// FindEvent returns the event with id if it is within vis, ENOTFOUND otherwise.
 	FindEvent(ctx context.Context, id int64, vis Visibility) (*Event, error)
+	// FindEvents returns the events among ids that are within vis, in id order: one read for
+	// many ids. Ids of no event, or of one outside vis, are left out.
+	FindEvents(ctx context.Context, ids []int64, vis Visibility) ([]*Event, error)
 	// ListEvents returns one page of the events within acc.Events that match f, and the cursor of
 	// the next page ("" on the last). The client filters (ClientFirstName, ClientEmail) match
 	// only clients within acc.Clients; ClientID and SalesContactID are the event's own fields
@@ -90,13 +93,15 @@ type EventStore interface {
 	// CountEvents returns how many events ListEvents returns for f and acc over all its pages.
 	// It ignores the paging and sort options of f.
 	CountEvents(ctx context.Context, f EventFilter, acc Access) (int, error)
-	// UpdateEvent locks the event with id if it is within vis (ENOTFOUND otherwise) and calls fn
+	// UpdateEvent locks the event with id if it is within ws.Read (ENOTFOUND otherwise) and, if it is
+	// within ws.Write (ErrNotWritable otherwise, without calling fn), calls fn
 	// with it. If fn returns an error nothing is written; otherwise the changed event (its
 	// Version incremented) and the audit entries commit in one transaction.
-	UpdateEvent(ctx context.Context, id int64, vis Visibility, fn func(*Event) ([]AuditEntry, error)) (*Event, error)
-	// DeleteEvent locks the event with id if it is within vis (ENOTFOUND otherwise), calls fn, and
+	UpdateEvent(ctx context.Context, id int64, ws WriteScope, fn func(*Event) ([]AuditEntry, error)) (*Event, error)
+	// DeleteEvent locks the event with id if it is within ws.Read (ENOTFOUND otherwise) and, if it is
+	// within ws.Write (ErrNotWritable otherwise, without calling fn), calls fn, and
 	// deletes it with the audit entries in one transaction.
-	DeleteEvent(ctx context.Context, id int64, vis Visibility, fn func(*Event) ([]AuditEntry, error)) error
+	DeleteEvent(ctx context.Context, id int64, ws WriteScope, fn func(*Event) ([]AuditEntry, error)) error
 }
 
 // The years an event may fall in: wide enough for any real event, and narrow enough that every
@@ -312,15 +317,12 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput, ifVe
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.events.FindEvent(ctx, id, s.visibility(a, ResourceEvent, ActionRead)); err != nil {
-		return nil, err
-	}
 	var refErrs fieldErrors
 	if err := s.checkUserRef(ctx, "support_contact_id", in.SupportContactID, RoleSupport, &refErrs); err != nil {
 		return nil, err
 	}
 	var unchanged Event
-	e, err := s.events.UpdateEvent(ctx, id, s.visibility(a, ResourceEvent, ActionUpdate), func(e *Event) ([]AuditEntry, error) {
+	e, err := s.events.UpdateEvent(ctx, id, s.writeScope(a, ResourceEvent, ActionUpdate), func(e *Event) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, e.Version); err != nil {
 			return nil, err
 		}
@@ -348,7 +350,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput, ifVe
 	if errors.Is(err, errUnchanged) {
 		return &unchanged, nil
 	}
-	return e, notFoundAsForbidden(err, "change this event")
+	return e, forbiddenWrite(err, "change this event")
 }
 
 // AssignSupport sets (or, with nil, clears) the support contact of an event: management's step 6
@@ -373,14 +375,11 @@ func (s *Service) DeleteEvent(ctx context.Context, id int64, ifVersion int64) er
 	if err != nil {
 		return err
 	}
-	if _, err := s.events.FindEvent(ctx, id, s.visibility(a, ResourceEvent, ActionRead)); err != nil {
-		return err
-	}
-	err = s.events.DeleteEvent(ctx, id, s.visibility(a, ResourceEvent, ActionDelete), func(e *Event) ([]AuditEntry, error) {
+	err = s.events.DeleteEvent(ctx, id, s.writeScope(a, ResourceEvent, ActionDelete), func(e *Event) ([]AuditEntry, error) {
 		if err := checkVersion(ifVersion, e.Version); err != nil {
 			return nil, err
 		}
 		return []AuditEntry{s.entry(a, ActionDelete, ResourceEvent, id, eventChanges(e, &Event{}, true))}, nil
 	})
-	return notFoundAsForbidden(err, "delete this event")
+	return forbiddenWrite(err, "delete this event")
 }

@@ -21,8 +21,8 @@ const (
 
 // userPowers tells what the user a may change on the user record id beyond their names: anyUser
 // (who may update every user) may change usernames and emails; manager (anyUser, on another
-// user's record) may also change the role, the activity and the password. UpdateUser and Explain
-// both ask it.
+// user's record) may also change the role, the activity and the password: the rule UpdateUser
+// applies, which a test checks against real updates.
 func (s *Service) userPowers(a *User, id int64) (anyUser, manager bool) {
 	anyUser = s.visibility(a, ResourceUser, ActionUpdate).Any
 	return anyUser, anyUser && id != a.ID

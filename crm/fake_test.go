@@ -45,6 +45,19 @@ func newMemStore() *memStore {
 
 func notFound() error { return crm.Errorf(crm.ENOTFOUND, "not found") }
 
+// written decides a write as the stores do: ENOTFOUND for a missing record or one outside
+// ws.Read, crm.ErrNotWritable for one outside ws.Write, nil otherwise. visible tells whether the
+// record is within a Visibility.
+func written(found bool, visible func(crm.Visibility) bool, ws crm.WriteScope) error {
+	switch {
+	case !found || !visible(ws.Read):
+		return notFound()
+	case !visible(ws.Write):
+		return crm.ErrNotWritable
+	}
+	return nil
+}
+
 func eq(a *int64, b int64) bool { return a != nil && *a == b }
 
 // hasAssignedEvent reports whether some event matching pred is supported by id.
@@ -211,12 +224,12 @@ func (m *memStore) CountUsers(_ context.Context, f crm.UserFilter, acc crm.Acces
 	return len(m.matchingUsers(f, acc)), nil
 }
 
-func (m *memStore) UpdateUser(_ context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
+func (m *memStore) UpdateUser(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, ok := m.users[id]
-	if !ok || !m.userVisible(u, v) {
-		return nil, notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.userVisible(u, v) }, ws); err != nil {
+		return nil, err
 	}
 	c := *u
 	a, err := fn(&c)
@@ -250,12 +263,12 @@ func (m *memStore) referenced(userID int64) bool {
 	return m.hasAssignedEvent(userID, func(*crm.Event) bool { return true })
 }
 
-func (m *memStore) DeleteUser(_ context.Context, id int64, v crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
+func (m *memStore) DeleteUser(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, ok := m.users[id]
-	if !ok || !m.userVisible(u, v) {
-		return notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.userVisible(u, v) }, ws); err != nil {
+		return err
 	}
 	a, err := fn(u)
 	if err != nil {
@@ -341,12 +354,12 @@ func (m *memStore) CountClients(_ context.Context, f crm.ClientFilter, acc crm.A
 	return len(m.matchingClients(f, acc)), nil
 }
 
-func (m *memStore) UpdateClient(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
+func (m *memStore) UpdateClient(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.clients[id]
-	if !ok || !m.clientVisible(c, v) {
-		return nil, notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.clientVisible(c, v) }, ws); err != nil {
+		return nil, err
 	}
 	cp := *c
 	a, err := fn(&cp)
@@ -363,12 +376,12 @@ func (m *memStore) UpdateClient(_ context.Context, id int64, v crm.Visibility, f
 	return &out, nil
 }
 
-func (m *memStore) DeleteClient(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) error {
+func (m *memStore) DeleteClient(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Client) ([]crm.AuditEntry, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.clients[id]
-	if !ok || !m.clientVisible(c, v) {
-		return notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.clientVisible(c, v) }, ws); err != nil {
+		return err
 	}
 	a, err := fn(c)
 	if err != nil {
@@ -440,16 +453,15 @@ func (m *memStore) CountContracts(_ context.Context, f crm.ContractFilter, acc c
 	return len(m.matchingContracts(f, acc)), nil
 }
 
-func (m *memStore) UpdateContract(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Contract, *crm.Client) ([]crm.AuditEntry, error)) (*crm.Contract, error) {
+func (m *memStore) UpdateContract(_ context.Context, id int64, ws crm.WriteScope, sign crm.Visibility, fn func(*crm.Contract, *crm.Client, bool) (crm.ContractChange, error)) (*crm.Contract, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.contracts[id]
-	if !ok || !m.contractVisible(c, v) {
-		return nil, notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.contractVisible(c, v) }, ws); err != nil {
+		return nil, err
 	}
 	cp, cl := *c, *m.clients[c.ClientID]
-	before := cl
-	a, err := fn(&cp, &cl)
+	change, err := fn(&cp, &cl, m.contractVisible(c, sign))
 	if err != nil {
 		return nil, err
 	}
@@ -458,21 +470,21 @@ func (m *memStore) UpdateContract(_ context.Context, id int64, v crm.Visibility,
 	}
 	cp.Version++
 	m.contracts[id] = &cp
-	if cl != before {
+	if change.ClientChanged {
 		cl.Version++
 		m.clients[cl.ID] = &cl
 	}
-	m.writeAudit(a, id)
+	m.writeAudit(change.Audit, id)
 	out := cp
 	return &out, nil
 }
 
-func (m *memStore) DeleteContract(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Contract) ([]crm.AuditEntry, error)) error {
+func (m *memStore) DeleteContract(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Contract) ([]crm.AuditEntry, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.contracts[id]
-	if !ok || !m.contractVisible(c, v) {
-		return notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.contractVisible(c, v) }, ws); err != nil {
+		return err
 	}
 	a, err := fn(c)
 	if err != nil {
@@ -558,12 +570,12 @@ func (m *memStore) CountEvents(_ context.Context, f crm.EventFilter, acc crm.Acc
 	return len(m.matchingEvents(f, acc)), nil
 }
 
-func (m *memStore) UpdateEvent(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {
+func (m *memStore) UpdateEvent(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.events[id]
-	if !ok || !m.eventVisible(e, v) {
-		return nil, notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.eventVisible(e, v) }, ws); err != nil {
+		return nil, err
 	}
 	cp := *e
 	m.derive(&cp)
@@ -581,12 +593,12 @@ func (m *memStore) UpdateEvent(_ context.Context, id int64, v crm.Visibility, fn
 	return &out, nil
 }
 
-func (m *memStore) DeleteEvent(_ context.Context, id int64, v crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) error {
+func (m *memStore) DeleteEvent(_ context.Context, id int64, ws crm.WriteScope, fn func(*crm.Event) ([]crm.AuditEntry, error)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	e, ok := m.events[id]
-	if !ok || !m.eventVisible(e, v) {
-		return notFound()
+	if err := written(ok, func(v crm.Visibility) bool { return m.eventVisible(e, v) }, ws); err != nil {
+		return err
 	}
 	a, err := fn(e)
 	if err != nil {
@@ -719,4 +731,66 @@ func (m *memStore) RecordLogin(_ context.Context, id int64, at time.Time, rehash
 	}
 	m.users[id] = &c
 	return nil
+}
+
+// Batch reads.
+
+func findMany[T any](m *memStore, all map[int64]*T, ids []int64, visible func(*T) bool) []*T {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*T
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if x, ok := all[id]; ok && !seen[id] && visible(x) {
+			seen[id] = true
+			cp := *x
+			out = append(out, &cp)
+		}
+	}
+	return out
+}
+
+func (m *memStore) FindUsers(_ context.Context, ids []int64, v crm.Visibility) ([]*crm.User, error) {
+	return findMany(m, m.users, ids, func(u *crm.User) bool { return m.userVisible(u, v) }), nil
+}
+
+func (m *memStore) FindClients(_ context.Context, ids []int64, v crm.Visibility) ([]*crm.Client, error) {
+	return findMany(m, m.clients, ids, func(c *crm.Client) bool { return m.clientVisible(c, v) }), nil
+}
+
+func (m *memStore) FindContracts(_ context.Context, ids []int64, v crm.Visibility) ([]*crm.Contract, error) {
+	return findMany(m, m.contracts, ids, func(k *crm.Contract) bool { return m.contractVisible(k, v) }), nil
+}
+
+func (m *memStore) FindEvents(_ context.Context, ids []int64, v crm.Visibility) ([]*crm.Event, error) {
+	out := findMany(m, m.events, ids, func(e *crm.Event) bool { return m.eventVisible(e, v) })
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range out {
+		m.derive(e)
+	}
+	return out, nil
+}
+
+func (m *memStore) FindContacts(_ context.Context, ids []int64, acc crm.Access) ([]*crm.User, error) {
+	return findMany(m, m.users, ids, func(u *crm.User) bool {
+		for _, c := range m.clients {
+			if eq(c.SalesContactID, u.ID) && m.clientVisible(c, acc.Clients) {
+				return true
+			}
+		}
+		for _, k := range m.contracts {
+			if eq(k.SalesContactID, u.ID) && m.contractVisible(k, acc.Contracts) {
+				return true
+			}
+		}
+		for _, e := range m.events {
+			cp := *e
+			m.derive(&cp)
+			if (eq(cp.SupportContactID, u.ID) || eq(cp.SalesContactID, u.ID)) && m.eventVisible(e, acc.Events) {
+				return true
+			}
+		}
+		return false
+	}), nil
 }

@@ -76,6 +76,14 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u *User, audit []AuditEntry) error
 	// FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.
 	FindUser(ctx context.Context, id int64, vis Visibility) (*User, error)
+	// FindUsers returns the users among ids that are within vis, in id order: one read for
+	// many ids, e.g. the contacts shown in a list. Ids of no user, or of one outside vis, are
+	// left out.
+	FindUsers(ctx context.Context, ids []int64, vis Visibility) ([]*User, error)
+	// FindContacts returns the users among ids who are the sales or support contact of a client,
+	// contract or event within acc (each resource's records within its own Visibility), in id
+	// order.
+	FindContacts(ctx context.Context, ids []int64, acc Access) ([]*User, error)
 	// FindUserByUsername returns the user with exactly that username (stored usernames are
 	// canonical: the caller canonicalizes what it looks up), or ENOTFOUND.
 	FindUserByUsername(ctx context.Context, username string) (*User, error)
@@ -90,15 +98,17 @@ type UserStore interface {
 	// password hash, without changing the record's Version (a login is not an edit). Returns
 	// ENOTFOUND for an unknown id.
 	RecordLogin(ctx context.Context, id int64, at time.Time, rehash string) error
-	// UpdateUser locks the user with id if it is within vis (ENOTFOUND otherwise) and calls fn
+	// UpdateUser locks the user with id if it is within ws.Read (ENOTFOUND otherwise) and, if it is
+	// within ws.Write (ErrNotWritable otherwise, without calling fn), calls fn
 	// with it. If fn returns an error nothing is written; otherwise the changed user (its Version
 	// incremented) and the audit entries fn returned commit in one transaction. Returns ECONFLICT
 	// for a taken username or email, naming the field as CreateUser does.
-	UpdateUser(ctx context.Context, id int64, vis Visibility, fn func(*User) ([]AuditEntry, error)) (*User, error)
-	// DeleteUser locks the user with id if it is within vis (ENOTFOUND otherwise), calls fn, and
+	UpdateUser(ctx context.Context, id int64, ws WriteScope, fn func(*User) ([]AuditEntry, error)) (*User, error)
+	// DeleteUser locks the user with id if it is within ws.Read (ENOTFOUND otherwise) and, if it is
+	// within ws.Write (ErrNotWritable otherwise, without calling fn), calls fn, and
 	// deletes the user and writes the audit entries in one transaction. Returns ECONFLICT while
 	// the user is still the sales or support contact of a client, contract or event.
-	DeleteUser(ctx context.Context, id int64, vis Visibility, fn func(*User) ([]AuditEntry, error)) error
+	DeleteUser(ctx context.Context, id int64, ws WriteScope, fn func(*User) ([]AuditEntry, error)) error
 }
 
 // Field length limits shared by the entities.
@@ -391,16 +401,19 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if err != nil {
 		return nil, err
 	}
-	current, err := s.users.FindUser(ctx, id, s.visibility(a, ResourceUser, ActionRead))
-	if err != nil {
-		return nil, err
-	}
-	anyUser, manager := s.userPowers(a, id)
+	ws := s.writeScope(a, ResourceUser, ActionUpdate)
+	anyUser := ws.Write.Any
+	manager := anyUser && id != a.ID
 	// A new password is vetted and hashed before the write's transaction: hashing is slow on
-	// purpose, and must not hold a lock (SQLite has one writer).
+	// purpose, and must not hold a lock (SQLite has one writer). Only then is the record read
+	// before the transaction, for the validators that compare the password with the user's names.
 	var pwErrs fieldErrors
 	newHash := ""
 	if in.Password.Set && manager {
+		current, err := s.users.FindUser(ctx, id, ws.Read)
+		if err != nil {
+			return nil, err
+		}
 		probe := *current
 		in.apply(&probe, new(fieldErrors))
 		if newHash, err = s.hashPassword(ctx, &probe, in.Password.Value, &pwErrs); err != nil {
@@ -408,7 +421,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		}
 	}
 	var unchanged User
-	u, err := s.users.UpdateUser(ctx, id, s.visibility(a, ResourceUser, ActionUpdate), func(u *User) ([]AuditEntry, error) {
+	username := ""
+	u, err := s.users.UpdateUser(ctx, id, ws, func(u *User) ([]AuditEntry, error) {
+		username = u.Username
 		if err := checkVersion(ifVersion, u.Version); err != nil {
 			return nil, err
 		}
@@ -452,14 +467,13 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if errors.Is(err, errUnchanged) {
 		return &unchanged, nil
 	}
-	username := current.Username
 	if in.Username.Set {
 		username = strings.TrimSpace(in.Username.Value)
 	}
 	if name, cerr := CanonicalUsername(username); cerr == nil {
 		username = name
 	}
-	return u, notFoundAsForbidden(nameConflict(err, username), "change this user")
+	return u, forbiddenWrite(nameConflict(err, username), "change this user")
 }
 
 // DeleteUser deletes a user. It is refused (ECONFLICT) while the user is still the sales or
@@ -470,13 +484,10 @@ func (s *Service) DeleteUser(ctx context.Context, id int64, ifVersion int64) err
 	if err != nil {
 		return err
 	}
-	if _, err := s.users.FindUser(ctx, id, s.visibility(a, ResourceUser, ActionRead)); err != nil {
-		return err
-	}
-	if id == a.ID {
-		return Errorf(EFORBIDDEN, "you may not delete your own account")
-	}
-	err = s.users.DeleteUser(ctx, id, s.visibility(a, ResourceUser, ActionDelete), func(u *User) ([]AuditEntry, error) {
+	err = s.users.DeleteUser(ctx, id, s.writeScope(a, ResourceUser, ActionDelete), func(u *User) ([]AuditEntry, error) {
+		if id == a.ID {
+			return nil, Errorf(EFORBIDDEN, "you may not delete your own account")
+		}
 		if err := checkVersion(ifVersion, u.Version); err != nil {
 			return nil, err
 		}
@@ -486,7 +497,7 @@ func (s *Service) DeleteUser(ctx context.Context, id int64, ifVersion int64) err
 		return &Error{Code: ECONFLICT, Err: err, Message: "this user is still the sales or support contact of clients, " +
 			"contracts or events: deactivate the user, or reassign those records first"}
 	}
-	return notFoundAsForbidden(err, "delete this user")
+	return forbiddenWrite(err, "delete this user")
 }
 
 // ChangePassword changes the caller's own password after checking the current one. It ends the
@@ -532,7 +543,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err := fe.err(); err != nil {
 		return err
 	}
-	_, err = s.users.UpdateUser(ctx, a.ID, Everything, func(locked *User) ([]AuditEntry, error) {
+	_, err = s.users.UpdateUser(ctx, a.ID, EveryWrite, func(locked *User) ([]AuditEntry, error) {
 		if locked.PasswordHash != u.PasswordHash {
 			return nil, Errorf(EPRECONDITION, "the password was changed meanwhile: log in again")
 		}

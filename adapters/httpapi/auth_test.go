@@ -201,7 +201,7 @@ func TestRenameCannotResetAnotherAccountsThrottle(t *testing.T) {
 				if resp.StatusCode == http.StatusConflict || resp.StatusCode == http.StatusUnprocessableEntity {
 					// The identity rules refuse the name now: the account can still exist from
 					// before usernames were canonical. Rename it in the store, under the rules.
-					_, err := e.store.Deps().Users.UpdateUser(context.Background(), attacker.ID, crm.Everything,
+					_, err := e.store.Deps().Users.UpdateUser(context.Background(), attacker.ID, crm.EveryWrite,
 						func(u *crm.User) ([]crm.AuditEntry, error) { u.Username = tc.variant; return nil, nil })
 					if crm.ErrorCode(err) == crm.ECONFLICT {
 						t.Skipf("%q cannot exist beside %q, even in the store, so the attack cannot be set up", tc.variant, tc.victim)

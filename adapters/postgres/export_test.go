@@ -4,3 +4,16 @@ import "github.com/jackc/pgx/v5/pgxpool"
 
 // Pool returns the store's connection pool, for tests that write rows the store would not.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// ActorCacheUp reports whether the actor cache is in use (its listener is listening).
+func (s *Store) ActorCacheUp() bool {
+	up, _ := s.actors.isUp()
+	return up
+}
+
+// ActorCacheLen returns the number of users in the actor cache.
+func (s *Store) ActorCacheLen() int {
+	s.actors.mu.Lock()
+	defer s.actors.mu.Unlock()
+	return len(s.actors.users)
+}

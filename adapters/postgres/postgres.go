@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/epicevents/epiccrm/adapters/sqlstore"
+	"github.com/epicevents/epiccrm/crm"
 	"github.com/epicevents/epiccrm/migrations"
 	"github.com/golang-migrate/migrate/v4/database"
 	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
@@ -24,6 +25,7 @@ type Store struct {
 	*sqlstore.Store
 	pool *pgxpool.Pool
 	sqlstore.Migrator
+	actors *actorCache
 }
 
 // Pool settings used unless the URL sets them.
@@ -66,7 +68,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w (is the server running, and does the database exist?)", describe(cfg), err)
 	}
-	s := &Store{Store: sqlstore.New(&db{pool: pool}, Dialect), pool: pool}
+	s := &Store{Store: sqlstore.New(&db{pool: pool}, Dialect), pool: pool, actors: newActorCache(pool)}
 	s.Migrator = sqlstore.Migrator{Name: "PostgreSQL", Source: migrations.Postgres, Driver: s.migrationDriver,
 		After: s.rekeyUsers}
 	return s, nil
@@ -109,8 +111,19 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes every connection, waiting for those in use to be released. Call it once the
 // server has finished its requests.
 func (s *Store) Close() error {
+	s.actors.close()
 	s.pool.Close()
 	return nil
+}
+
+// Deps returns the store ports of the domain, as sqlstore.Store.Deps does, but with the users
+// acting in requests kept in a cache that every change to a user, in any process, empties of
+// that user at once (crm.ActorFinder; migration 0010 notifies the changes). The cache is
+// bypassed whenever the connection that listens for the changes is down.
+func (s *Store) Deps() crm.Deps {
+	d := s.Store.Deps()
+	d.Users = actorUsers{Store: s.Store, cache: s.actors}
+	return d
 }
 
 // Stat returns the statistics of the connection pool, for the metrics endpoint.

@@ -116,7 +116,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 	require.NoError(t, s.MigrateUp(ctx), "migrating an up-to-date database is no error")
 	version, dirty, err = s.MigrateVersion()
 	require.NoError(t, err)
-	assert.Equal(t, uint(5), version)
+	assert.Equal(t, uint(10), version)
 	assert.False(t, dirty)
 	err = s.CreateSession(ctx, &crm.Session{IDHash: []byte("x"), UserID: 1})
 	assert.Equal(t, crm.ECONFLICT, crm.ErrorCode(err), "foreign keys are enforced: %v", err)

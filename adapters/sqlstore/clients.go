@@ -120,12 +120,12 @@ func (s *Store) writeClient(ctx context.Context, tx Tx, c *crm.Client) error {
 	return s.fail(err, refConflicts)
 }
 
-// UpdateClient locks the client with id within vis, calls fn, and writes the changed client and
+// UpdateClient locks the client with id within ws.Read, calls fn if it is within ws.Write, and writes the changed client and
 // the audit entries fn returns in one transaction.
-func (s *Store) UpdateClient(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
+func (s *Store) UpdateClient(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.Client) ([]crm.AuditEntry, error)) (*crm.Client, error) {
 	var out *crm.Client
 	err := s.inTx(ctx, func(tx Tx) error {
-		c, err := s.findClient(ctx, tx, id, vis, s.d.lockToUpdate("c"))
+		c, _, err := lockForWrite(ctx, s, tx, clientsTable, "client", clientCols, scanClient, id, ws, s.d.lockToUpdate("c"))
 		if err != nil {
 			return err
 		}
@@ -151,11 +151,11 @@ func (s *Store) UpdateClient(ctx context.Context, id int64, vis crm.Visibility, 
 	return out, nil
 }
 
-// DeleteClient locks the client with id within vis, calls fn, and deletes the client with the
+// DeleteClient locks the client with id within ws.Read, calls fn if it is within ws.Write, and deletes the client with the
 // audit entries in one transaction. Returns ECONFLICT while the client has contracts.
-func (s *Store) DeleteClient(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Client) ([]crm.AuditEntry, error)) error {
+func (s *Store) DeleteClient(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.Client) ([]crm.AuditEntry, error)) error {
 	return s.inTx(ctx, func(tx Tx) error {
-		c, err := s.findClient(ctx, tx, id, vis, s.d.lockToDelete("c"))
+		c, _, err := lockForWrite(ctx, s, tx, clientsTable, "client", clientCols, scanClient, id, ws, s.d.lockToDelete("c"))
 		if err != nil {
 			return err
 		}

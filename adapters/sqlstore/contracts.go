@@ -128,24 +128,14 @@ func (s *Store) contractWhere(f crm.ContractFilter, acc crm.Access) *where {
 	return w
 }
 
-// sameClient reports whether two versions of a client have the same stored values.
-func sameClient(a, b *crm.Client) bool {
-	return a.FirstName == b.FirstName && a.LastName == b.LastName && a.Email == b.Email && a.Phone == b.Phone &&
-		a.Mobile == b.Mobile && a.Company == b.Company && a.Status == b.Status &&
-		sameID(a.SalesContactID, b.SalesContactID) && a.DateUpdated.Equal(b.DateUpdated)
-}
-
-func sameID(a, b *int64) bool {
-	return a == nil && b == nil || a != nil && b != nil && *a == *b
-}
-
-// UpdateContract locks the contract with id within vis and its client, calls fn with both, and
-// writes the changed contract, the client if fn changed it, and the audit entries in one
+// UpdateContract locks the contract with id within ws.Read and, if it is within ws.Write, its
+// client, and calls fn with both and with whether the contract is within sign. It writes the
+// changed contract, the client when fn says it changed it, and the audit entries in one
 // transaction. The contract's client never changes.
-func (s *Store) UpdateContract(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Contract, *crm.Client) ([]crm.AuditEntry, error)) (*crm.Contract, error) {
+func (s *Store) UpdateContract(ctx context.Context, id int64, ws crm.WriteScope, sign crm.Visibility, fn func(*crm.Contract, *crm.Client, bool) (crm.ContractChange, error)) (*crm.Contract, error) {
 	var out *crm.Contract
 	err := s.inTx(ctx, func(tx Tx) error {
-		k, err := s.findContract(ctx, tx, id, vis, s.d.lockToUpdate("k"))
+		k, flags, err := lockForWrite(ctx, s, tx, contractsTable, "contract", contractCols, scanContract, id, ws, s.d.lockToUpdate("k"), sign)
 		if err != nil {
 			return err
 		}
@@ -154,12 +144,8 @@ func (s *Store) UpdateContract(ctx context.Context, id int64, vis crm.Visibility
 		if err != nil {
 			return err
 		}
-		before := *cl
-		if cl.SalesContactID != nil {
-			before.SalesContactID = crm.Ptr(*cl.SalesContactID)
-		}
-		version := k.Version
-		audit, err := fn(k, cl)
+		version, clientVersion := k.Version, cl.Version
+		change, err := fn(k, cl, flags[0])
 		if err != nil {
 			return err
 		}
@@ -171,14 +157,14 @@ func (s *Store) UpdateContract(ctx context.Context, id int64, vis crm.Visibility
 			string(k.Status), s.d.nullTime(k.SignedAt), s.d.time(k.DateUpdated), id); err != nil {
 			return s.fail(err, refConflicts)
 		}
-		if !sameClient(&before, cl) {
+		if change.ClientChanged {
 			cl.ID = clientID
 			if err := s.writeClient(ctx, tx, cl); err != nil {
 				return err
 			}
-			cl.Version = before.Version + 1
+			cl.Version = clientVersion + 1
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+		if err := s.writeAudit(ctx, tx, change.Audit, id); err != nil {
 			return err
 		}
 		k.Version = version + 1
@@ -191,11 +177,11 @@ func (s *Store) UpdateContract(ctx context.Context, id int64, vis crm.Visibility
 	return out, nil
 }
 
-// DeleteContract locks the contract with id within vis, calls fn, and deletes the contract with
+// DeleteContract locks the contract with id within ws.Read, calls fn if it is within ws.Write, and deletes the contract with
 // the audit entries in one transaction. Returns ECONFLICT while the contract has events.
-func (s *Store) DeleteContract(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Contract) ([]crm.AuditEntry, error)) error {
+func (s *Store) DeleteContract(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.Contract) ([]crm.AuditEntry, error)) error {
 	return s.inTx(ctx, func(tx Tx) error {
-		k, err := s.findContract(ctx, tx, id, vis, s.d.lockToDelete("k"))
+		k, _, err := lockForWrite(ctx, s, tx, contractsTable, "contract", contractCols, scanContract, id, ws, s.d.lockToDelete("k"))
 		if err != nil {
 			return err
 		}

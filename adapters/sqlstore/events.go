@@ -116,13 +116,13 @@ func (s *Store) eventWhere(f crm.EventFilter, acc crm.Access) *where {
 	return w
 }
 
-// UpdateEvent locks the event with id within vis, calls fn, and writes the changed event and
+// UpdateEvent locks the event with id within ws.Read, calls fn if it is within ws.Write, and writes the changed event and
 // the audit entries fn returns in one transaction. The event's contract never changes, so its
 // client and sales contact stay those of the contract.
-func (s *Store) UpdateEvent(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {
+func (s *Store) UpdateEvent(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.Event) ([]crm.AuditEntry, error)) (*crm.Event, error) {
 	var out *crm.Event
 	err := s.inTx(ctx, func(tx Tx) error {
-		e, err := s.findEvent(ctx, tx, id, vis, s.d.lockToUpdate("e"))
+		e, _, err := lockForWrite(ctx, s, tx, eventsTable, "event", eventCols, scanEvent, id, ws, s.d.lockToUpdate("e"))
 		if err != nil {
 			return err
 		}
@@ -152,11 +152,11 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, vis crm.Visibility, f
 	return out, nil
 }
 
-// DeleteEvent locks the event with id within vis, calls fn, and deletes the event with the
+// DeleteEvent locks the event with id within ws.Read, calls fn if it is within ws.Write, and deletes the event with the
 // audit entries in one transaction.
-func (s *Store) DeleteEvent(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.Event) ([]crm.AuditEntry, error)) error {
+func (s *Store) DeleteEvent(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.Event) ([]crm.AuditEntry, error)) error {
 	return s.inTx(ctx, func(tx Tx) error {
-		e, err := s.findEvent(ctx, tx, id, vis, s.d.lockToDelete("e"))
+		e, _, err := lockForWrite(ctx, s, tx, eventsTable, "event", eventCols, scanEvent, id, ws, s.d.lockToDelete("e"))
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"strings"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -90,11 +91,56 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
 }
 
+// contactColumns are the contact columns of the records a user can be the contact of, each on
+// its table: a client's and a contract's sales contact, an event's support contact, and its
+// sales contact (its contract's).
+var contactColumns = []struct {
+	t   table
+	col string
+}{
+	{clientsTable, "c.sales_contact_id"},
+	{contractsTable, "k.sales_contact_id"},
+	{eventsTable, "e.support_contact_id"},
+	{eventsTable, "k.sales_contact_id"},
+}
+
+// contactOf adds "the user id in col is the sales or support contact of a client, contract or
+// event within acc", each resource's records within its own Visibility, like where.related. It
+// reports false, adding nothing, when acc reads none of those records (nobody is such a
+// contact).
+func (w *where) contactOf(col string, acc crm.Access) bool {
+	var ors []string
+	var args []any
+	for _, cc := range contactColumns {
+		if acc.Of(cc.t.res).None() {
+			continue
+		}
+		r := readable(cc.t, acc)
+		ors = append(ors, col+" IN (SELECT "+cc.col+" FROM "+cc.t.from+r.sql()+")")
+		args = append(args, r.args...)
+	}
+	if len(ors) == 0 {
+		return false
+	}
+	w.add("("+strings.Join(ors, " OR ")+")", args...)
+	return true
+}
+
 // visible adds the records within vis: nothing for Any, otherwise the OR of the conditions
 // that vis sets, and a condition that matches nothing when it sets none that apply.
 func (w *where) visible(vis crm.Visibility, sc scope) {
 	if vis.Any {
 		return
+	}
+	cond, args := sc.condition(vis)
+	w.add(cond, args...)
+}
+
+// condition returns vis on this table as one SQL condition and its arguments: "1 = 1" for Any,
+// otherwise the OR of the conditions that vis sets, and "1 = 0" when it sets none that apply.
+func (sc scope) condition(vis crm.Visibility) (string, []any) {
+	if vis.Any {
+		return "1 = 1", nil
 	}
 	var ors []string
 	var args []any
@@ -108,8 +154,55 @@ func (w *where) visible(vis crm.Visibility, sc scope) {
 		}
 	}
 	if len(ors) == 0 {
-		w.add("1 = 0")
-		return
+		return "1 = 0", nil
 	}
-	w.add("("+strings.Join(ors, " OR ")+")", args...)
+	return "(" + strings.Join(ors, " OR ") + ")", args
 }
+
+// lockForWrite reads, in tx and under lock, the record of t with id if it is within ws.Read, with
+// whether it is within ws.Write and within each of also: the one read of a write, which tells a
+// record the caller cannot read (ENOTFOUND, named what) from one they may not write
+// (crm.ErrNotWritable), both under the lock, so that no write can slip in between. cols and scan
+// are the record's columns and how to scan them. The flags it returns are those of also.
+func lockForWrite[T any](ctx context.Context, s *Store, tx Tx, t table, what, cols string, scan func(Row) (T, error),
+	id int64, ws crm.WriteScope, lock string, also ...crm.Visibility) (T, []bool, error) {
+	var zero T
+	var sel strings.Builder
+	var args []any
+	flags := make([]int64, 1+len(also))
+	dest := make([]any, len(flags))
+	for i, vis := range append([]crm.Visibility{ws.Write}, also...) {
+		cond, a := t.scope.condition(vis)
+		sel.WriteString(", CASE WHEN " + cond + " THEN 1 ELSE 0 END")
+		args = append(args, a...)
+		dest[i] = &flags[i]
+	}
+	w := where{}
+	w.add(t.id+" = ?", id)
+	w.visible(ws.Read, t.scope)
+	args = append(args, w.args...)
+	rec, err := scan(extraRow{s.queryRow(ctx, tx, "SELECT "+cols+sel.String()+" FROM "+t.from+w.sql()+lock, args...), dest})
+	if isNoRows(err) {
+		return zero, nil, notFound(what, id)
+	}
+	if err != nil {
+		return zero, nil, s.fail(err, nil)
+	}
+	if flags[0] != 1 {
+		return zero, nil, crm.ErrNotWritable
+	}
+	out := make([]bool, len(also))
+	for i := range also {
+		out[i] = flags[i+1] == 1
+	}
+	return rec, out, nil
+}
+
+// extraRow is a Row whose Scan also fills extra, the columns after a record's own.
+type extraRow struct {
+	Row
+	extra []any
+}
+
+// Scan scans the record's columns into dest and the rest into the extra destinations.
+func (r extraRow) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.extra...)...) }

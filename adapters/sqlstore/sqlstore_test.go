@@ -58,7 +58,7 @@ func TestDriverErrorsBecomeCRMErrors(t *testing.T) {
 			s := sqlstore.New(db, dialect(false))
 			_, err := s.FindUser(ctx, 7, crm.Everything)
 			assert.Equal(t, tc.code, crm.ErrorCode(err), "find: %v", err)
-			err = s.DeleteUser(ctx, 7, crm.Everything, func(*crm.User) ([]crm.AuditEntry, error) { return nil, nil })
+			err = s.DeleteUser(ctx, 7, crm.EveryWrite, func(*crm.User) ([]crm.AuditEntry, error) { return nil, nil })
 			assert.Equal(t, tc.code, crm.ErrorCode(err), "delete: %v", err)
 			assert.Contains(t, err.Error(), tc.contains)
 			if tc.driver != nil {
@@ -76,7 +76,7 @@ func TestDriverErrorsBecomeCRMErrors(t *testing.T) {
 	})
 	t.Run("a transaction that cannot begin", func(t *testing.T) {
 		s := sqlstore.New(&fakeDB{beginErr: errDown}, dialect(false))
-		_, err := s.UpdateClient(ctx, 1, crm.Everything, func(*crm.Client) ([]crm.AuditEntry, error) {
+		_, err := s.UpdateClient(ctx, 1, crm.EveryWrite, func(*crm.Client) ([]crm.AuditEntry, error) {
 			t.Error("fn must not run without a transaction")
 			return nil, nil
 		})
@@ -144,6 +144,14 @@ func TestPlaceholdersMatchArguments(t *testing.T) {
 		"count clients":   func(s *sqlstore.Store) error { return counted(s.CountClients(ctx, f.clients, f.acc)) },
 		"count contracts": func(s *sqlstore.Store) error { return counted(s.CountContracts(ctx, f.contracts, f.acc)) },
 		"count events":    func(s *sqlstore.Store) error { return counted(s.CountEvents(ctx, f.events, f.acc)) },
+		"find users":      func(s *sqlstore.Store) error { _, err := s.FindUsers(ctx, []int64{1, 2}, f.acc.Users); return err },
+		"find clients":    func(s *sqlstore.Store) error { _, err := s.FindClients(ctx, []int64{1, 2}, f.acc.Clients); return err },
+		"find contracts": func(s *sqlstore.Store) error {
+			_, err := s.FindContracts(ctx, []int64{1, 2}, f.acc.Contracts)
+			return err
+		},
+		"find events":   func(s *sqlstore.Store) error { _, err := s.FindEvents(ctx, []int64{1, 2}, f.acc.Events); return err },
+		"find contacts": func(s *sqlstore.Store) error { _, err := s.FindContacts(ctx, []int64{1, 2}, f.acc); return err },
 	}
 	for name, run := range queries {
 		t.Run(name, func(t *testing.T) {

@@ -150,12 +150,12 @@ func (s *Store) userWhere(f crm.UserFilter, acc crm.Access) *where {
 	return w
 }
 
-// UpdateUser locks the user with id within vis, calls fn, and writes the changed user and the
+// UpdateUser locks the user with id within ws.Read, calls fn if it is within ws.Write, and writes the changed user and the
 // audit entries fn returns in one transaction. The id and date_joined never change.
-func (s *Store) UpdateUser(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
+func (s *Store) UpdateUser(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) (*crm.User, error) {
 	var out, written *crm.User
 	err := s.inTx(ctx, func(tx Tx) error {
-		u, err := s.findUser(ctx, tx, id, vis, s.d.lockToUpdate("u"))
+		u, _, err := lockForWrite(ctx, s, tx, usersTable, "user", userCols, scanUser, id, ws, s.d.lockToUpdate("u"))
 		if err != nil {
 			return err
 		}
@@ -190,11 +190,11 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, vis crm.Visibility, fn
 	return out, nil
 }
 
-// DeleteUser locks the user with id within vis, calls fn, and deletes the user with the audit
+// DeleteUser locks the user with id within ws.Read, calls fn if it is within ws.Write, and deletes the user with the audit
 // entries in one transaction. Returns ECONFLICT while the user is a contact of any record.
-func (s *Store) DeleteUser(ctx context.Context, id int64, vis crm.Visibility, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
+func (s *Store) DeleteUser(ctx context.Context, id int64, ws crm.WriteScope, fn func(*crm.User) ([]crm.AuditEntry, error)) error {
 	return s.inTx(ctx, func(tx Tx) error {
-		u, err := s.findUser(ctx, tx, id, vis, s.d.lockToDelete("u"))
+		u, _, err := lockForWrite(ctx, s, tx, usersTable, "user", userCols, scanUser, id, ws, s.d.lockToDelete("u"))
 		if err != nil {
 			return err
 		}

@@ -75,6 +75,11 @@ func (ui *UI) clientTable(rq *request, n *names, items []*crm.Client, q *listQue
 		col("Name", "last_name"), col("Company", "company"), col("Phone", ""),
 		col("Status", "status"), col("Sales contact", ""), col("Updated", "date_updated"),
 	}}
+	var sales []*int64
+	for _, c := range items {
+		sales = append(sales, c.SalesContactID)
+	}
+	n.prefetch(sales, nil, nil)
 	for _, c := range items {
 		sales := n.user(c.SalesContactID)
 		phone := c.Phone

@@ -85,6 +85,12 @@ func (ui *UI) contractTable(rq *request, n *names, items []*crm.Contract, q *lis
 		col("Contract", "date_created", false), col("Client", "", false), col("Amount", "amount", true), col("Due", "amount_due", true),
 		col("Status", "status", false), col("Payment due", "", false), col("Sales contact", "", false),
 	}}
+	var sales []*int64
+	var clients []int64
+	for _, k := range items {
+		sales, clients = append(sales, k.SalesContactID), append(clients, k.ClientID)
+	}
+	n.prefetch(sales, clients, nil)
 	for _, k := range items {
 		client := n.client(k.ClientID)
 		sales := n.user(k.SalesContactID)

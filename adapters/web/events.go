@@ -91,6 +91,12 @@ func (ui *UI) eventTable(rq *request, n *names, items []*crm.Event, q *listQuery
 		col("Event", "name", false), col("Client", "", false), col("Date", "event_date", false), col("Location", "", false),
 		col("Attendees", "attendees", true), col("Support", "", false), col("Status", "status", false),
 	}}
+	var support []*int64
+	var clients []int64
+	for _, e := range items {
+		support, clients = append(support, e.SupportContactID), append(clients, e.ClientID)
+	}
+	n.prefetch(support, clients, nil)
 	for _, e := range items {
 		client := n.client(e.ClientID)
 		support := cell{Text: "Unassigned", Badge: "amber"}

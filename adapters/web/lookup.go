@@ -154,3 +154,73 @@ func (n *names) userOptions(role crm.Role, current string, none string) []option
 	}
 	return opts
 }
+
+// prefetch resolves, in one query per kind, the users, clients and contracts that a page is
+// about to show (a table's rows), so that user, client and contract then answer from memory
+// rather than with one query per row. Ids already resolved are not read again.
+func (n *names) prefetch(users []*int64, clients, contracts []int64) {
+	var uids []int64
+	for _, id := range users {
+		if id != nil && *id != n.rq.actor.ID {
+			if _, ok := n.users[*id]; !ok {
+				uids = append(uids, *id)
+			}
+		}
+	}
+	if len(uids) > 0 {
+		for _, id := range uids {
+			n.users[id] = nil // a user the caller cannot open stays nil: no second read
+		}
+		if n.rq.can(crm.ResourceUser, crm.ActionRead) {
+			found, err := n.ui.svc.GetUsers(n.rq.ctx, uids)
+			n.keep(err)
+			for _, id := range uids {
+				n.users[id] = found[id]
+			}
+		}
+		var unknown []int64
+		for _, id := range uids {
+			if n.users[id] == nil {
+				if _, ok := n.contacts[id]; !ok {
+					unknown = append(unknown, id)
+				}
+			}
+		}
+		if len(unknown) > 0 {
+			known, err := n.ui.svc.ContactNames(n.rq.ctx, unknown)
+			n.keep(err)
+			for _, id := range unknown {
+				name, ok := known[id]
+				if !ok {
+					name = "User #" + strconv.FormatInt(id, 10)
+				}
+				n.contacts[id] = name
+			}
+		}
+	}
+	if ids := missing(n.clients, clients); len(ids) > 0 && n.rq.can(crm.ResourceClient, crm.ActionRead) {
+		found, err := n.ui.svc.GetClients(n.rq.ctx, ids)
+		n.keep(err)
+		for _, id := range ids {
+			n.clients[id] = found[id]
+		}
+	}
+	if ids := missing(n.contracts, contracts); len(ids) > 0 && n.rq.can(crm.ResourceContract, crm.ActionRead) {
+		found, err := n.ui.svc.GetContracts(n.rq.ctx, ids)
+		n.keep(err)
+		for _, id := range ids {
+			n.contracts[id] = found[id]
+		}
+	}
+}
+
+// missing returns the ids that have no entry in cache yet.
+func missing[T any](cache map[int64]T, ids []int64) []int64 {
+	var out []int64
+	for _, id := range ids {
+		if _, ok := cache[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -5,6 +5,8 @@
 //	epiccrm migrate up|down|version [--yes]
 //	epiccrm createsuperuser --username U --email E [--password-stdin]
 //	epiccrm demo
+//	epiccrm copy --from URL --to URL [--replace]
+//	epiccrm backup [--force] FILE
 //	epiccrm policy check [--strict] [FILE]
 //	epiccrm policy matrix [FILE]
 //	epiccrm policy explain --user U --action A --resource R [--id ID] [--policy FILE] [--json]
@@ -39,6 +41,11 @@ Usage:
                            every record: it asks first, or takes --yes)
   epiccrm createsuperuser  create an active management account
   epiccrm demo             load demo data and print the demo logins
+  epiccrm copy --from URL --to URL [--replace]
+                           copy every table to another database (e.g. SQLite to
+                           PostgreSQL) in one transaction, verified by checksums
+  epiccrm backup [--force] FILE
+                           write a consistent snapshot of the SQLite database to FILE
   epiccrm policy check [--strict] [FILE]
                            validate a policy file (default: the built-in policy) and warn
                            of lockouts (--strict: warnings are errors)
@@ -65,6 +72,8 @@ type env struct {
 	getenv func(string) string
 	// interactive reports whether stdin is a terminal, for password prompts.
 	interactive bool
+	// stderrTerminal reports whether stderr is a terminal, where progress is drawn as a bar.
+	stderrTerminal bool
 	// readPassword reads a password from the terminal without echoing it.
 	readPassword func() (string, error)
 }
@@ -72,7 +81,7 @@ type env struct {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: isTerminal(os.Stdin),
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, interactive: isTerminal(os.Stdin), stderrTerminal: isTerminal(os.Stderr),
 		readPassword: func() (string, error) {
 			b, err := term.ReadPassword(int(os.Stdin.Fd()))
 			return string(b), err
@@ -105,6 +114,10 @@ func run(ctx context.Context, args []string, e *env) int {
 		err = cmdDemo(ctx, args[1:], e)
 	case "policy":
 		err = cmdPolicy(ctx, args[1:], e)
+	case "copy":
+		err = cmdCopy(ctx, args[1:], e)
+	case "backup":
+		err = cmdBackup(ctx, args[1:], e)
 	default:
 		fmt.Fprintf(e.stderr, "epiccrm: unknown command %q\n\n%s", args[0], usage)
 		return 2

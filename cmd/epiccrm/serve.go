@@ -35,6 +35,8 @@ type serveFlags struct {
 	secureCookies   bool
 	trustedProxies  string
 	shutdownTimeout time.Duration
+	pprofAddr       string
+	pprofRemote     bool
 }
 
 // cmdServe serves the REST API and the admin UI until ctx is cancelled (SIGINT or SIGTERM), then
@@ -54,11 +56,18 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the admin UI's cookies Secure (set it when clients reach the server over HTTPS)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies allowed to set X-Forwarded-For")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to let in-flight requests finish on shutdown")
+	fs.StringVar(&f.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this loopback HOST:PORT, such as 127.0.0.1:6060; off when empty")
+	fs.BoolVar(&f.pprofRemote, "pprof-allow-remote", false, "allow a --pprof-addr that is not a loopback address")
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if f.pprofAddr != "" {
+		if err := checkPprofAddr(f.pprofAddr, f.pprofRemote); err != nil {
+			return err
+		}
 	}
 	logger, closeLog, err := newLogger(f.logFile, e.stderr)
 	if err != nil {
@@ -103,6 +112,14 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", f.addr, err)
+	}
+	if f.pprofAddr != "" {
+		stop, err := startPprof(f.pprofAddr, logger)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		defer stop()
 	}
 	fmt.Fprintf(e.stdout, "EpicCRM is serving on http://%s%s  (admin UI: %[2]s/admin/, API: %[2]s/api/v1, docs: %[2]s/api/docs)\n", ln.Addr(), base)
 	pol := crmApp.Policy()

@@ -25,7 +25,7 @@ func testAudit(t *testing.T, f *fixture) {
 		{At: at, ActorID: 0, Action: crm.ActionCreate, Resource: crm.ResourceUser, Changes: changes},
 	}))
 	c := f.client(&u.ID)
-	_, err := f.s.UpdateClient(f.ctx, c.ID, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
+	_, err := f.s.UpdateClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
 		return []crm.AuditEntry{{At: at.Add(time.Second), ActorID: u.ID, ActorUsername: "ann", ActorName: "Ann Lee",
 			Action: crm.ActionAssign, Resource: crm.ResourceClient, ResourceID: c.ID}}, nil
 	})
@@ -49,7 +49,7 @@ func testAudit(t *testing.T, f *fixture) {
 	assert.Equal(t, "Ann Lee", all[2].ActorName, "the actor's name at the time is kept")
 	assert.Empty(t, first.ActorUsername, "the system has no username")
 
-	_, err = f.s.UpdateUser(f.ctx, u.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+	_, err = f.s.UpdateUser(f.ctx, u.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
 		u.Username, u.FirstName, u.LastName = "ada", "Ada", "Moreau"
 		return nil, nil
 	})
@@ -73,10 +73,10 @@ func testAudit(t *testing.T, f *fixture) {
 		assert.Equal(t, tc.want, ids(got, func(e *crm.AuditEntry) int64 { return e.ID }), tc.name)
 	}
 
-	require.NoError(t, f.s.DeleteClient(f.ctx, c.ID, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
+	require.NoError(t, f.s.DeleteClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
 		return []crm.AuditEntry{f.entry(crm.ActionDelete, crm.ResourceClient, c.ID, nil)}, nil
 	}))
-	require.NoError(t, f.s.DeleteUser(f.ctx, u.ID, crm.Everything, keep[*crm.User]))
+	require.NoError(t, f.s.DeleteUser(f.ctx, u.ID, crm.EveryWrite, keep[*crm.User]))
 	got, _, err := f.s.ListAudit(f.ctx, crm.AuditFilter{ActorID: u.ID})
 	require.NoError(t, err)
 	assert.Len(t, got, 1, "the history of a deleted user survives")

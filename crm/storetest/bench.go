@@ -70,7 +70,7 @@ func Bench(b *testing.B, newStore func(b *testing.B) Store) {
 	n := 0
 	run("UpdateClient", func() error {
 		n++
-		_, err := s.UpdateClient(f.ctx, 1, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
+		_, err := s.UpdateClient(f.ctx, 1, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
 			c.Phone = fmt.Sprintf("+33 1 %08d", n)
 			return []crm.AuditEntry{f.entry(crm.ActionUpdate, crm.ResourceClient, 1, map[string][2]any{"phone": {nil, c.Phone}})}, nil
 		})

@@ -22,7 +22,7 @@ func testClientCRUD(t *testing.T, f *fixture) {
 	assert.Equal(t, c, got)
 
 	later := f.now.Add(time.Minute)
-	updated, err := f.s.UpdateClient(f.ctx, c.ID, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
+	updated, err := f.s.UpdateClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
 		c.Company, c.Status, c.SalesContactID, c.DateUpdated = "Cooler Startup", crm.ClientExisting, &other.ID, later
 		return nil, nil
 	})
@@ -37,7 +37,7 @@ func testClientCRUD(t *testing.T, f *fixture) {
 	assert.Equal(t, later, got.DateUpdated)
 	assert.Equal(t, c.DateCreated, got.DateCreated)
 
-	updated, err = f.s.UpdateClient(f.ctx, c.ID, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
+	updated, err = f.s.UpdateClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
 		c.SalesContactID = nil
 		return nil, nil
 	})
@@ -47,10 +47,10 @@ func testClientCRUD(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	assert.Nil(t, got.SalesContactID, "a contact can be cleared")
 
-	require.NoError(t, f.s.DeleteClient(f.ctx, c.ID, crm.Everything, keep[*crm.Client]))
+	require.NoError(t, f.s.DeleteClient(f.ctx, c.ID, crm.EveryWrite, keep[*crm.Client]))
 	_, err = f.s.FindClient(f.ctx, c.ID, crm.Everything)
 	assertCode(t, crm.ENOTFOUND, err)
-	_, err = f.s.UpdateClient(f.ctx, c.ID, crm.Everything, keep[*crm.Client])
+	_, err = f.s.UpdateClient(f.ctx, c.ID, crm.EveryWrite, keep[*crm.Client])
 	assertCode(t, crm.ENOTFOUND, err)
 }
 
@@ -140,7 +140,7 @@ func testClientDeleteReferenced(t *testing.T, f *fixture) {
 	c := f.client(nil)
 	f.contract(c)
 	before := len(f.audit())
-	err := f.s.DeleteClient(f.ctx, c.ID, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
+	err := f.s.DeleteClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
 		return []crm.AuditEntry{f.entry(crm.ActionDelete, crm.ResourceClient, c.ID, nil)}, nil
 	})
 	assertCode(t, crm.ECONFLICT, err, "a client with contracts cannot be deleted")

@@ -26,9 +26,9 @@ func testContractCRUD(t *testing.T, f *fixture) {
 	assert.Equal(t, "2027-02-28", got.PaymentDue.String())
 
 	signed := f.now.Add(time.Hour)
-	updated, err := f.s.UpdateContract(f.ctx, k.ID, crm.Everything, func(k *crm.Contract, _ *crm.Client) ([]crm.AuditEntry, error) {
+	updated, err := f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, _ *crm.Client, _ bool) (crm.ContractChange, error) {
 		k.Status, k.SignedAt, k.AmountDue, k.PaymentDue, k.SalesContactID, k.DateUpdated = crm.ContractSigned, &signed, 0, nil, &other.ID, signed
-		return nil, nil
+		return crm.ContractChange{}, nil
 	})
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), updated.Version)
@@ -43,7 +43,7 @@ func testContractCRUD(t *testing.T, f *fixture) {
 	assert.Equal(t, &other.ID, got.SalesContactID)
 	assert.Equal(t, c.ID, got.ClientID)
 
-	require.NoError(t, f.s.DeleteContract(f.ctx, k.ID, crm.Everything, keep[*crm.Contract]))
+	require.NoError(t, f.s.DeleteContract(f.ctx, k.ID, crm.EveryWrite, keep[*crm.Contract]))
 	_, err = f.s.FindContract(f.ctx, k.ID, crm.Everything)
 	assertCode(t, crm.ENOTFOUND, err)
 }
@@ -174,24 +174,25 @@ func testContractUpdateWritesClient(t *testing.T, f *fixture) {
 	c := f.client(nil)
 	k := f.contract(c, func(k *crm.Contract) { k.Status, k.SignedAt = crm.ContractOpen, nil })
 
-	_, err := f.s.UpdateContract(f.ctx, k.ID, crm.Everything, func(k *crm.Contract, cl *crm.Client) ([]crm.AuditEntry, error) {
+	_, err := f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, cl *crm.Client, _ bool) (crm.ContractChange, error) {
 		assert.Equal(t, c, cl, "fn gets the contract's client")
 		k.AmountDue = 1000
-		return nil, nil
+		cl.Company = "Not said to be changed"
+		return crm.ContractChange{}, nil
 	})
 	require.NoError(t, err)
 	got, err := f.s.FindClient(f.ctx, c.ID, crm.Everything)
 	require.NoError(t, err)
-	assert.Equal(t, c, got, "a client fn leaves alone is not written")
+	assert.Equal(t, c, got, "a client fn does not say it changed is not written")
 
 	signed := f.now.Add(time.Hour)
-	updated, err := f.s.UpdateContract(f.ctx, k.ID, crm.Everything, func(k *crm.Contract, cl *crm.Client) ([]crm.AuditEntry, error) {
+	updated, err := f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, cl *crm.Client, _ bool) (crm.ContractChange, error) {
 		k.Status, k.SignedAt = crm.ContractSigned, &signed
 		cl.Status, cl.DateUpdated = crm.ClientExisting, signed
-		return []crm.AuditEntry{
+		return crm.ContractChange{ClientChanged: true, Audit: []crm.AuditEntry{
 			f.entry(crm.ActionSign, crm.ResourceContract, k.ID, nil),
 			f.entry(crm.ActionUpdate, crm.ResourceClient, cl.ID, nil),
-		}, nil
+		}}, nil
 	})
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), updated.Version)
@@ -207,11 +208,34 @@ func testContractUpdateWritesClient(t *testing.T, f *fixture) {
 	assert.Equal(t, []int64{k.ID, c.ID}, []int64{last[0].ResourceID, last[1].ResourceID})
 }
 
+// testContractUpdateTellsSign checks that the update function learns, from the locked read,
+// whether the contract is within the sign scope the store was given.
+func testContractUpdateTellsSign(t *testing.T, f *fixture) {
+	owner, other := f.user(crm.RoleSales), f.user(crm.RoleSales)
+	k := f.contract(f.client(&owner.ID), func(k *crm.Contract) { k.SalesContactID = &owner.ID })
+	for _, tc := range []struct {
+		sign crm.Visibility
+		want bool
+	}{
+		{crm.Everything, true}, {crm.Visibility{OwnerID: &owner.ID}, true},
+		{crm.Visibility{OwnerID: &other.ID}, false}, {crm.Visibility{}, false},
+	} {
+		var got *bool
+		_, err := f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, tc.sign, func(_ *crm.Contract, _ *crm.Client, maySign bool) (crm.ContractChange, error) {
+			got = &maySign
+			return crm.ContractChange{}, errRefused
+		})
+		assert.Same(t, errRefused, err)
+		require.NotNil(t, got, "fn was called")
+		assert.Equal(t, tc.want, *got, "maySign for sign scope %+v", tc.sign)
+	}
+}
+
 func testContractDeleteReferenced(t *testing.T, f *fixture) {
 	k := f.contract(f.client(nil))
 	f.event(k, nil)
 	before := len(f.audit())
-	err := f.s.DeleteContract(f.ctx, k.ID, crm.Everything, func(k *crm.Contract) ([]crm.AuditEntry, error) {
+	err := f.s.DeleteContract(f.ctx, k.ID, crm.EveryWrite, func(k *crm.Contract) ([]crm.AuditEntry, error) {
 		return []crm.AuditEntry{f.entry(crm.ActionDelete, crm.ResourceContract, k.ID, nil)}, nil
 	})
 	assertCode(t, crm.ECONFLICT, err, "a contract with events cannot be deleted")

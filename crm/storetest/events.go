@@ -26,7 +26,7 @@ func testEventCRUD(t *testing.T, f *fixture) {
 	assert.Equal(t, e, got)
 
 	later := f.now.Add(time.Minute)
-	updated, err := f.s.UpdateEvent(f.ctx, e.ID, crm.Everything, func(e *crm.Event) ([]crm.AuditEntry, error) {
+	updated, err := f.s.UpdateEvent(f.ctx, e.ID, crm.EveryWrite, func(e *crm.Event) ([]crm.AuditEntry, error) {
 		e.Name, e.SupportContactID, e.EndDate, e.Location, e.Notes = "Wedding", &p2.ID, nil, "Lyon", ""
 		e.Attendees, e.Status, e.DateUpdated = 0, crm.EventClosed, later
 		return nil, nil
@@ -44,10 +44,10 @@ func testEventCRUD(t *testing.T, f *fixture) {
 	assert.Equal(t, k.ID, got.ContractID)
 	assert.Equal(t, c.ID, got.ClientID)
 
-	require.NoError(t, f.s.DeleteEvent(f.ctx, e.ID, crm.Everything, keep[*crm.Event]))
+	require.NoError(t, f.s.DeleteEvent(f.ctx, e.ID, crm.EveryWrite, keep[*crm.Event]))
 	_, err = f.s.FindEvent(f.ctx, e.ID, crm.Everything)
 	assertCode(t, crm.ENOTFOUND, err)
-	require.NoError(t, f.s.DeleteContract(f.ctx, k.ID, crm.Everything, keep[*crm.Contract]),
+	require.NoError(t, f.s.DeleteContract(f.ctx, k.ID, crm.EveryWrite, keep[*crm.Contract]),
 		"a contract whose events are gone can be deleted")
 }
 
@@ -56,16 +56,16 @@ func testEventFollowsContract(t *testing.T, f *fixture) {
 	s2 := f.user(crm.RoleSales)
 	k := f.contract(f.client(&s1.ID))
 	e := f.event(k, nil)
-	_, err := f.s.UpdateContract(f.ctx, k.ID, crm.Everything, func(k *crm.Contract, _ *crm.Client) ([]crm.AuditEntry, error) {
+	_, err := f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, _ *crm.Client, _ bool) (crm.ContractChange, error) {
 		k.SalesContactID = &s2.ID
-		return nil, nil
+		return crm.ContractChange{}, nil
 	})
 	require.NoError(t, err)
 	got, err := f.s.FindEvent(f.ctx, e.ID, crm.Everything)
 	require.NoError(t, err)
 	assert.Equal(t, &s2.ID, got.SalesContactID, "an event's sales contact is its contract's")
 
-	updated, err := f.s.UpdateEvent(f.ctx, e.ID, crm.Everything, func(e *crm.Event) ([]crm.AuditEntry, error) {
+	updated, err := f.s.UpdateEvent(f.ctx, e.ID, crm.EveryWrite, func(e *crm.Event) ([]crm.AuditEntry, error) {
 		e.ContractID, e.ClientID, e.SalesContactID = 999, 999, &s1.ID
 		return nil, nil
 	})

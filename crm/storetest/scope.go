@@ -151,7 +151,7 @@ func (w *scopeWorld) mutate(p *probe, res crm.Resource, low bool) {
 	}
 	switch res {
 	case crm.ResourceClient:
-		_, err := w.s.UpdateClient(w.ctx, p.client.ID, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
+		_, err := w.s.UpdateClient(w.ctx, p.client.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
 			c.FirstName, c.LastName, c.Company = text, text, text
 			c.Email = fmt.Sprintf("%s%d@probe.example", text, p.n)
 			c.DateUpdated = day
@@ -159,13 +159,13 @@ func (w *scopeWorld) mutate(p *probe, res crm.Resource, low bool) {
 		})
 		require.NoError(w.t, err)
 	case crm.ResourceContract:
-		_, err := w.s.UpdateContract(w.ctx, p.contract.ID, crm.Everything, func(k *crm.Contract, _ *crm.Client) ([]crm.AuditEntry, error) {
+		_, err := w.s.UpdateContract(w.ctx, p.contract.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, _ *crm.Client, _ bool) (crm.ContractChange, error) {
 			k.Amount, k.AmountDue, k.DateUpdated = amount, amount/2, day
-			return nil, nil
+			return crm.ContractChange{}, nil
 		})
 		require.NoError(w.t, err)
 	case crm.ResourceEvent:
-		_, err := w.s.UpdateEvent(w.ctx, p.event.ID, crm.Everything, func(e *crm.Event) ([]crm.AuditEntry, error) {
+		_, err := w.s.UpdateEvent(w.ctx, p.event.ID, crm.EveryWrite, func(e *crm.Event) ([]crm.AuditEntry, error) {
 			e.Name, e.Location, e.EventDate, e.DateUpdated = text, text, day, day
 			e.Attendees = map[bool]int{true: 0, false: 1_000_000}[low]
 			return nil, nil
@@ -422,9 +422,9 @@ func (w *scopeWorld) background(cfg probeConfig) { w.probe(cfg) }
 // remove deletes the records of a probe.
 func (w *scopeWorld) remove(p *probe) {
 	w.t.Helper()
-	require.NoError(w.t, w.s.DeleteEvent(w.ctx, p.event.ID, crm.Everything, keep[*crm.Event]))
-	require.NoError(w.t, w.s.DeleteContract(w.ctx, p.contract.ID, crm.Everything, keep[*crm.Contract]))
-	require.NoError(w.t, w.s.DeleteClient(w.ctx, p.client.ID, crm.Everything, keep[*crm.Client]))
+	require.NoError(w.t, w.s.DeleteEvent(w.ctx, p.event.ID, crm.EveryWrite, keep[*crm.Event]))
+	require.NoError(w.t, w.s.DeleteContract(w.ctx, p.contract.ID, crm.EveryWrite, keep[*crm.Contract]))
+	require.NoError(w.t, w.s.DeleteClient(w.ctx, p.client.ID, crm.EveryWrite, keep[*crm.Client]))
 }
 
 // day returns the day of t, for the filters on a day.
@@ -560,7 +560,7 @@ func testScopeUsers(t *testing.T, f *fixture) {
 			c.set(&filter, &probe{n: n})
 			if c.name == "Q" || c.name == "Username" || c.name == "Email" || c.name == "FirstName" || c.name == "LastName" {
 				// The text cases match the caller only: make the other match them too.
-				_, err := f.s.UpdateUser(f.ctx, other.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+				_, err := f.s.UpdateUser(f.ctx, other.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
 					u.Username, u.Email = fmt.Sprintf("pu%dqo", n), fmt.Sprintf("opu%dq@probe.example", n)
 					u.FirstName, u.LastName = fmt.Sprintf("Pf%dqo", n), fmt.Sprintf("Pl%dqo", n)
 					return nil, nil
@@ -590,7 +590,7 @@ func testScopeUsers(t *testing.T, f *fixture) {
 			for r := range accs {
 				assert.Contains(t, both[r].IDs, caller.ID, "%s: the caller matches", r)
 			}
-			require.NoError(t, f.s.DeleteUser(f.ctx, other.ID, crm.Everything, keep[*crm.User]))
+			require.NoError(t, f.s.DeleteUser(f.ctx, other.ID, crm.EveryWrite, keep[*crm.User]))
 			one := results()
 			for r := range accs {
 				if r == crm.RoleManagement {
@@ -599,7 +599,7 @@ func testScopeUsers(t *testing.T, f *fixture) {
 					assert.Equal(t, both[r], one[r], "%s: another user outside the scope changes the result or the count", r)
 				}
 			}
-			require.NoError(t, f.s.DeleteUser(f.ctx, caller.ID, crm.Everything, keep[*crm.User]))
+			require.NoError(t, f.s.DeleteUser(f.ctx, caller.ID, crm.EveryWrite, keep[*crm.User]))
 			none := results()
 			for r := range accs {
 				assert.Equal(t, without(one[r], caller.ID), none[r], "%s: the caller, within every scope, is listed and counted", r)

@@ -31,7 +31,7 @@ func testUserCRUD(t *testing.T, f *fixture) {
 	_, err = f.s.FindUserByUsername(f.ctx, "nobody")
 	assertCode(t, crm.ENOTFOUND, err)
 
-	updated, err := f.s.UpdateUser(f.ctx, u.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+	updated, err := f.s.UpdateUser(f.ctx, u.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
 		u.Email, u.Role, u.IsActive, u.LastLogin = "ann@new.example.com", crm.RoleSupport, false, nil
 		u.PasswordHash, u.AuthVersion = "$argon2id$other", u.AuthVersion+1
 		return nil, nil
@@ -49,12 +49,12 @@ func testUserCRUD(t *testing.T, f *fixture) {
 	assert.Equal(t, int64(4), got.AuthVersion)
 	assert.Equal(t, u.DateJoined, got.DateJoined)
 
-	require.NoError(t, f.s.DeleteUser(f.ctx, u.ID, crm.Everything, keep[*crm.User]))
+	require.NoError(t, f.s.DeleteUser(f.ctx, u.ID, crm.EveryWrite, keep[*crm.User]))
 	_, err = f.s.FindUser(f.ctx, u.ID, crm.Everything)
 	assertCode(t, crm.ENOTFOUND, err)
-	_, err = f.s.UpdateUser(f.ctx, u.ID, crm.Everything, keep[*crm.User])
+	_, err = f.s.UpdateUser(f.ctx, u.ID, crm.EveryWrite, keep[*crm.User])
 	assertCode(t, crm.ENOTFOUND, err)
-	assertCode(t, crm.ENOTFOUND, f.s.DeleteUser(f.ctx, u.ID, crm.Everything, keep[*crm.User]))
+	assertCode(t, crm.ENOTFOUND, f.s.DeleteUser(f.ctx, u.ID, crm.EveryWrite, keep[*crm.User]))
 
 	next := f.user(crm.RoleSales)
 	assert.Greater(t, next.ID, u.ID, "ids are never reused")
@@ -89,14 +89,14 @@ func testUserUnique(t *testing.T, f *fixture) {
 	other := f.user(crm.RoleSales, func(u *crm.User) { u.Username, u.Email = "anne", "anne@example.com" })
 	assert.NotZero(t, other.ID, "a username that only starts like another is distinct")
 
-	_, err := f.s.UpdateUser(f.ctx, bob.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+	_, err := f.s.UpdateUser(f.ctx, bob.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
 		u.Email = "Ann@example.com"
 		return []crm.AuditEntry{f.entry(crm.ActionUpdate, crm.ResourceUser, bob.ID, nil)}, nil
 	})
 	assertCode(t, crm.ECONFLICT, err)
 	require.Len(t, crm.ErrorFields(err), 1)
 	assert.Equal(t, "email", crm.ErrorFields(err)[0].Field)
-	_, err = f.s.UpdateUser(f.ctx, bob.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+	_, err = f.s.UpdateUser(f.ctx, bob.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
 		u.Username = "\u0430nn" // Cyrillic а
 		return nil, nil
 	})
@@ -190,7 +190,7 @@ func testUserDeleteReferenced(t *testing.T, f *fixture) {
 	before := len(f.audit())
 
 	for _, u := range []*crm.User{sales, other, support} {
-		err := f.s.DeleteUser(f.ctx, u.ID, crm.Everything, func(u *crm.User) ([]crm.AuditEntry, error) {
+		err := f.s.DeleteUser(f.ctx, u.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
 			return []crm.AuditEntry{f.entry(crm.ActionDelete, crm.ResourceUser, u.ID, nil)}, nil
 		})
 		assertCode(t, crm.ECONFLICT, err, "user %s is still a contact", u.Username)
@@ -208,7 +208,7 @@ func testUserDeleteCascadesCredentials(t *testing.T, f *fixture) {
 	require.NoError(t, f.s.CreateSession(f.ctx, &crm.Session{IDHash: []byte("session-hash"), UserID: u.ID,
 		AuthVersion: 1, CSRFToken: "csrf", CreatedAt: f.now, LastSeen: f.now}))
 
-	require.NoError(t, f.s.DeleteUser(f.ctx, u.ID, crm.Everything, keep[*crm.User]),
+	require.NoError(t, f.s.DeleteUser(f.ctx, u.ID, crm.EveryWrite, keep[*crm.User]),
 		"tokens and sessions do not keep a user from being deleted")
 	_, err := f.s.FindSession(f.ctx, []byte("session-hash"))
 	assertCode(t, crm.ENOTFOUND, err, "the user's sessions went with them")

@@ -14,9 +14,9 @@ import (
 // read the record back.
 type writeCase struct {
 	name string
-	// write runs the write on the record with vis; change is called on the record inside the
+	// write runs the write on the record with ws; change is called on the record inside the
 	// update function, before it returns err.
-	write func(vis crm.Visibility, change func(), err error) error
+	write func(ws crm.WriteScope, change func(), err error) error
 	// read returns the record as stored, or an error.
 	read func() (any, error)
 }
@@ -41,40 +41,40 @@ func writeCases(f *fixture) (cases []writeCase, unwritable *bool) {
 		return []crm.AuditEntry{f.entry(crm.ActionUpdate, res, id, map[string][2]any{"x": {"a", "b"}})}
 	}
 	return []writeCase{
-		{"UpdateUser", func(vis crm.Visibility, change func(), err error) error {
-			_, werr := f.s.UpdateUser(f.ctx, sales.ID, vis, func(u *crm.User) ([]crm.AuditEntry, error) {
+		{"UpdateUser", func(ws crm.WriteScope, change func(), err error) error {
+			_, werr := f.s.UpdateUser(f.ctx, sales.ID, ws, func(u *crm.User) ([]crm.AuditEntry, error) {
 				u.FirstName, u.AuthVersion = "Changed", u.AuthVersion+1
 				change()
 				return audit(crm.ResourceUser, u.ID), err
 			})
 			return werr
 		}, func() (any, error) { return f.s.FindUser(f.ctx, sales.ID, crm.Everything) }},
-		{"DeleteUser", func(vis crm.Visibility, change func(), err error) error {
-			return f.s.DeleteUser(f.ctx, victim.ID, vis, func(u *crm.User) ([]crm.AuditEntry, error) {
+		{"DeleteUser", func(ws crm.WriteScope, change func(), err error) error {
+			return f.s.DeleteUser(f.ctx, victim.ID, ws, func(u *crm.User) ([]crm.AuditEntry, error) {
 				change()
 				return audit(crm.ResourceUser, u.ID), err
 			})
 		}, func() (any, error) { return f.s.FindUser(f.ctx, victim.ID, crm.Everything) }},
-		{"UpdateClient", func(vis crm.Visibility, change func(), err error) error {
-			_, werr := f.s.UpdateClient(f.ctx, c.ID, vis, func(c *crm.Client) ([]crm.AuditEntry, error) {
+		{"UpdateClient", func(ws crm.WriteScope, change func(), err error) error {
+			_, werr := f.s.UpdateClient(f.ctx, c.ID, ws, func(c *crm.Client) ([]crm.AuditEntry, error) {
 				c.Company = "Changed"
 				change()
 				return audit(crm.ResourceClient, c.ID), err
 			})
 			return werr
 		}, func() (any, error) { return f.s.FindClient(f.ctx, c.ID, crm.Everything) }},
-		{"DeleteClient", func(vis crm.Visibility, change func(), err error) error {
-			return f.s.DeleteClient(f.ctx, loneClient.ID, vis, func(c *crm.Client) ([]crm.AuditEntry, error) {
+		{"DeleteClient", func(ws crm.WriteScope, change func(), err error) error {
+			return f.s.DeleteClient(f.ctx, loneClient.ID, ws, func(c *crm.Client) ([]crm.AuditEntry, error) {
 				change()
 				return audit(crm.ResourceClient, c.ID), err
 			})
 		}, func() (any, error) { return f.s.FindClient(f.ctx, loneClient.ID, crm.Everything) }},
-		{"UpdateContract", func(vis crm.Visibility, change func(), err error) error {
-			_, werr := f.s.UpdateContract(f.ctx, k.ID, vis, func(k *crm.Contract, cl *crm.Client) ([]crm.AuditEntry, error) {
+		{"UpdateContract", func(ws crm.WriteScope, change func(), err error) error {
+			_, werr := f.s.UpdateContract(f.ctx, k.ID, ws, crm.Everything, func(k *crm.Contract, cl *crm.Client, _ bool) (crm.ContractChange, error) {
 				k.Status, k.AmountDue = crm.ContractSigned, 0
 				cl.Status = crm.ClientExisting
 				change()
-				return audit(crm.ResourceContract, k.ID), err
+				return crm.ContractChange{ClientChanged: true, Audit: audit(crm.ResourceContract, k.ID)}, err
 			})
 			return werr
 		}, func() (any, error) {
@@ -85,22 +85,22 @@ func writeCases(f *fixture) (cases []writeCase, unwritable *bool) {
 			cl, err := f.s.FindClient(f.ctx, k.ClientID, crm.Everything)
 			return []any{k, cl}, err
 		}},
-		{"DeleteContract", func(vis crm.Visibility, change func(), err error) error {
-			return f.s.DeleteContract(f.ctx, lone.ID, vis, func(k *crm.Contract) ([]crm.AuditEntry, error) {
+		{"DeleteContract", func(ws crm.WriteScope, change func(), err error) error {
+			return f.s.DeleteContract(f.ctx, lone.ID, ws, func(k *crm.Contract) ([]crm.AuditEntry, error) {
 				change()
 				return audit(crm.ResourceContract, k.ID), err
 			})
 		}, func() (any, error) { return f.s.FindContract(f.ctx, lone.ID, crm.Everything) }},
-		{"UpdateEvent", func(vis crm.Visibility, change func(), err error) error {
-			_, werr := f.s.UpdateEvent(f.ctx, e.ID, vis, func(e *crm.Event) ([]crm.AuditEntry, error) {
+		{"UpdateEvent", func(ws crm.WriteScope, change func(), err error) error {
+			_, werr := f.s.UpdateEvent(f.ctx, e.ID, ws, func(e *crm.Event) ([]crm.AuditEntry, error) {
 				e.Attendees++
 				change()
 				return audit(crm.ResourceEvent, e.ID), err
 			})
 			return werr
 		}, func() (any, error) { return f.s.FindEvent(f.ctx, e.ID, crm.Everything) }},
-		{"DeleteEvent", func(vis crm.Visibility, change func(), err error) error {
-			return f.s.DeleteEvent(f.ctx, loneEvent.ID, vis, func(e *crm.Event) ([]crm.AuditEntry, error) {
+		{"DeleteEvent", func(ws crm.WriteScope, change func(), err error) error {
+			return f.s.DeleteEvent(f.ctx, loneEvent.ID, ws, func(e *crm.Event) ([]crm.AuditEntry, error) {
 				change()
 				return audit(crm.ResourceEvent, e.ID), err
 			})
@@ -116,7 +116,7 @@ func testFailedWriteWritesNothing(t *testing.T, f *fixture) {
 			stored, err := tc.read()
 			require.NoError(t, err)
 			called := false
-			err = tc.write(crm.Everything, func() { called = true }, errRefused)
+			err = tc.write(crm.EveryWrite, func() { called = true }, errRefused)
 			assert.True(t, called, "the update function ran")
 			assert.Same(t, errRefused, err, "the update function's error comes back unchanged")
 			again, err := tc.read()
@@ -129,7 +129,7 @@ func testFailedWriteWritesNothing(t *testing.T, f *fixture) {
 		t.Run(tc.name+" whose audit entry fails", func(t *testing.T) {
 			stored, err := tc.read()
 			require.NoError(t, err)
-			err = tc.write(crm.Everything, func() {}, nil)
+			err = tc.write(crm.EveryWrite, func() {}, nil)
 			assert.Error(t, err, "the write fails with its audit entry")
 			again, err := tc.read()
 			require.NoError(t, err, "the record is still there")
@@ -140,7 +140,7 @@ func testFailedWriteWritesNothing(t *testing.T, f *fixture) {
 	assert.Len(t, f.audit(), before, "no audit entry was written")
 
 	for _, tc := range cases {
-		err := tc.write(crm.Everything, func() {}, nil)
+		err := tc.write(crm.EveryWrite, func() {}, nil)
 		require.NoError(t, err, "%s succeeds once its function agrees", tc.name)
 	}
 	assert.Len(t, f.audit(), before+len(cases), "each successful write is audited")
@@ -154,15 +154,41 @@ func testWriteOutsideVisibility(t *testing.T, f *fixture) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, vis := range []crm.Visibility{{}, {OwnerID: &stranger.ID}, {SupportID: &stranger.ID}, {SelfID: &stranger.ID}} {
 				called := false
-				err := tc.write(vis, func() { called = true }, nil)
-				assertCode(t, crm.ENOTFOUND, err, "a record outside vis is not found")
-				assert.False(t, called, "the update function does not run on a record outside vis")
+				err := tc.write(crm.WriteScope{Read: vis, Write: crm.Everything}, func() { called = true }, nil)
+				assertCode(t, crm.ENOTFOUND, err, "a record outside ws.Read is not found, whatever ws.Write")
+				assert.False(t, called, "the update function does not run on a record outside ws.Read")
 			}
 			_, err := tc.read()
 			assert.NoError(t, err)
 		})
 	}
 	assert.Len(t, f.audit(), before)
+}
+
+// testWriteOutsideWriteScope writes records the scope can read but not write: each write is
+// refused with crm.ErrNotWritable (EFORBIDDEN), its update function never runs, and neither the
+// record nor the audit log changes.
+func testWriteOutsideWriteScope(t *testing.T, f *fixture) {
+	stranger := f.user(crm.RoleSales)
+	cases, _ := writeCases(f)
+	before := len(f.audit())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stored, err := tc.read()
+			require.NoError(t, err)
+			for _, vis := range []crm.Visibility{{}, {OwnerID: &stranger.ID}, {SupportID: &stranger.ID}, {SelfID: &stranger.ID}} {
+				called := false
+				err := tc.write(crm.WriteScope{Read: crm.Everything, Write: vis}, func() { called = true }, nil)
+				assert.ErrorIs(t, err, crm.ErrNotWritable, "a readable record outside ws.Write is refused")
+				assertCode(t, crm.EFORBIDDEN, err, "a readable record outside ws.Write is forbidden")
+				assert.False(t, called, "the update function does not run on a record outside ws.Write")
+			}
+			again, err := tc.read()
+			require.NoError(t, err)
+			assert.Equal(t, stored, again, "the record did not change")
+		})
+	}
+	assert.Len(t, f.audit(), before, "no audit entry was written")
 }
 
 func testConcurrentUpdates(t *testing.T, f *fixture) {
@@ -176,7 +202,7 @@ func testConcurrentUpdates(t *testing.T, f *fixture) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			_, err := f.s.UpdateEvent(f.ctx, e.ID, crm.Everything, func(e *crm.Event) ([]crm.AuditEntry, error) {
+			_, err := f.s.UpdateEvent(f.ctx, e.ID, crm.EveryWrite, func(e *crm.Event) ([]crm.AuditEntry, error) {
 				e.Attendees++
 				return []crm.AuditEntry{f.entry(crm.ActionUpdate, crm.ResourceEvent, e.ID, nil)}, nil
 			})
@@ -184,7 +210,7 @@ func testConcurrentUpdates(t *testing.T, f *fixture) {
 		}()
 		go func() {
 			defer wg.Done()
-			_, err := f.s.UpdateClient(f.ctx, c.ID, crm.Everything, func(c *crm.Client) ([]crm.AuditEntry, error) {
+			_, err := f.s.UpdateClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
 				c.Company += "x"
 				return nil, nil
 			})
@@ -270,7 +296,7 @@ func testUpdateDuringRefusedDelete(t *testing.T, f *fixture) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	deleted := make(chan error, 1)
 	go func() {
-		deleted <- f.s.DeleteClient(f.ctx, c.ID, crm.Everything, func(*crm.Client) ([]crm.AuditEntry, error) {
+		deleted <- f.s.DeleteClient(f.ctx, c.ID, crm.EveryWrite, func(*crm.Client) ([]crm.AuditEntry, error) {
 			close(entered)
 			<-release
 			return nil, nil
@@ -279,9 +305,9 @@ func testUpdateDuringRefusedDelete(t *testing.T, f *fixture) {
 	<-entered
 	updated := make(chan error, 1)
 	go func() {
-		_, err := f.s.UpdateContract(f.ctx, k.ID, crm.Everything, func(k *crm.Contract, _ *crm.Client) ([]crm.AuditEntry, error) {
+		_, err := f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, _ *crm.Client, _ bool) (crm.ContractChange, error) {
 			k.AmountDue = 0
-			return nil, nil
+			return crm.ContractChange{}, nil
 		})
 		updated <- err
 	}()

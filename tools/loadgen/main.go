@@ -55,10 +55,19 @@ func main() {
 	maxRequests := flag.Int64("max-requests", 200_000, "stop a scenario after this many requests")
 	storm := flag.Int("storm", 0, "fire this many logins at once instead of the scenarios (at most 256)")
 	rounds := flag.Int("rounds", 5, "how many storms of logins to fire, one after the other (at most 100)")
+	path := flag.String("path", "", "run only GET of this path (such as /api/v1/clients/1) instead of the scenarios")
+	noAuth := flag.Bool("no-auth", false, "with -path: send no token (and do not log in), for a baseline server")
 	stormUsers := flag.String("storm-users", "ada,sam,sue,pat,pia", "comma-separated users the storm logs in as, with -password")
 	flag.Parse()
 	if *storm > 0 {
 		if err := runStorm(*base, strings.Split(*stormUsers, ","), *password, *storm, *rounds); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *path != "" {
+		if err := runPath(*base, *path, *user, *password, !*noAuth, *duration, *workers, *maxRequests); err != nil {
 			fmt.Fprintln(os.Stderr, "loadgen:", err)
 			os.Exit(1)
 		}
@@ -122,6 +131,43 @@ func run(base, user, password string, duration time.Duration, workers int, maxRe
 		fmt.Printf("%-36s %9.0f %8d %9s %9s %9s %7d\n", sc.name, float64(r.requests)/r.elapsed.Seconds(), r.requests,
 			pct(r.latencies, 50), pct(r.latencies, 95), pct(r.latencies, 99), r.errors)
 	}
+	return nil
+}
+
+// runPath sends GET path (with a token of user when auth) for duration and prints one line:
+// req/s, requests, p50, p99 (in microseconds) and errors, for scripts to read.
+func runPath(base, path, user, password string, auth bool, duration time.Duration, workers int, maxRequests int64) error {
+	if err := checkLoopback(base); err != nil {
+		return err
+	}
+	if duration <= 0 || duration > time.Minute || workers < 1 || workers > 64 || maxRequests < 1 || !strings.HasPrefix(path, "/") {
+		return fmt.Errorf("duration must be in (0, 1m], workers in [1, 64], max-requests positive, path start with /")
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	header := ""
+	if auth {
+		token, err := login(client, base, user, password)
+		if err != nil {
+			return err
+		}
+		header = "Bearer " + token
+	}
+	r := runScenario(client, scenario{path, func(int64) (*http.Request, error) {
+		req, err := http.NewRequest("GET", base+path, nil)
+		if err == nil && header != "" {
+			req.Header.Set("Authorization", header)
+		}
+		return req, err
+	}}, duration, workers, maxRequests)
+	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
+	us := func(p int) int64 {
+		if len(r.latencies) == 0 {
+			return 0
+		}
+		return r.latencies[(len(r.latencies)-1)*p/100].Microseconds()
+	}
+	fmt.Printf("reqs_per_s=%.0f requests=%d p50_us=%d p99_us=%d errors=%d\n", float64(r.requests)/r.elapsed.Seconds(),
+		r.requests, us(50), us(99), r.errors)
 	return nil
 }
 

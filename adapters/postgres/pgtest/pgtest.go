@@ -35,6 +35,14 @@ func URL() string {
 // environment variable CI is "true": there the PostgreSQL tests are required, and it fails.
 func New(tb testing.TB) *postgres.Store {
 	tb.Helper()
+	s, _ := NewWithURL(tb)
+	return s
+}
+
+// NewWithURL is New, and also returns the database's URL, for a test that opens a second
+// store on it (another server process).
+func NewWithURL(tb testing.TB) (*postgres.Store, string) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -62,7 +70,31 @@ func New(tb testing.TB) *postgres.Store {
 	if err := s.MigrateUp(ctx); err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	return s
+	return s, url
+}
+
+// NewURL creates an empty database (not migrated) with a unique name on the server named by
+// URL and returns its URL; the database is dropped when the test ends. It skips or fails like
+// New when the server cannot be reached.
+func NewURL(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := connect(ctx, URL())
+	if err != nil {
+		unreachable(tb, err)
+	}
+	defer func() { _ = admin.Close(ctx) }()
+	name := "epiccrm_test_" + randomHex(tb)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		tb.Fatalf("pgtest: creating database %s: %v", name, err)
+	}
+	tb.Cleanup(func() { drop(tb, name) })
+	url, err := withDatabase(URL(), name)
+	if err != nil {
+		tb.Fatalf("pgtest: %v", err)
+	}
+	return url
 }
 
 // unreachable skips the test, or fails it under CI=true.
