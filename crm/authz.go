@@ -237,8 +237,13 @@ func (s *Service) readAccess(a *User) Access { return ReadAccess(s.authz, a) }
 
 // visibilityOf turns the sensible scopes authz gives a for (res, act) into a Visibility.
 func visibilityOf(authz Authorizer, a *User, res Resource, act Action) Visibility {
+	return scopesVisibility(a, sensibleScopesOf(authz, a.Role, res, act))
+}
+
+// scopesVisibility turns scopes of the user a into a Visibility.
+func scopesVisibility(a *User, scopes []Scope) Visibility {
 	var v Visibility
-	for _, sc := range sensibleScopesOf(authz, a.Role, res, act) {
+	for _, sc := range scopes {
 		id := a.ID
 		switch sc {
 		case ScopeAny:

@@ -181,7 +181,7 @@ func (s *Service) checkAssign(a *User, res Resource, field string, old, new, kee
 	if eqID(old, new) || eqID(new, keepable) || s.allowed(a, res, ActionAssign) {
 		return nil
 	}
-	return forbiddenField(field, "only a user who may assign contacts may set it")
+	return forbiddenField(field, whyAssign)
 }
 
 // checkUserRef records in fe a contact field that does not name an active user of the wanted

@@ -364,7 +364,7 @@ func (s *Service) AssignSupport(ctx context.Context, eventID int64, supportID *i
 		if _, err := s.GetEvent(ctx, eventID); err != nil {
 			return nil, err
 		}
-		return nil, forbiddenField("support_contact_id", "only a user who may assign contacts may set it")
+		return nil, forbiddenField("support_contact_id", whyAssign)
 	}
 	return s.UpdateEvent(ctx, eventID, EventInput{SupportContactID: Some(supportID)}, ifVersion)
 }

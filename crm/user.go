@@ -429,19 +429,19 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		}
 		old := *u
 		if in.Role.Set && in.Role.Value != u.Role && !manager {
-			return nil, forbiddenField("role", "only management may change a role, and never their own")
+			return nil, forbiddenField("role", whyRole)
 		}
 		if in.IsActive.Set && in.IsActive.Value != u.IsActive && !manager {
-			return nil, forbiddenField("is_active", "only management may (de)activate a user, and never themselves")
+			return nil, forbiddenField("is_active", whyActive)
 		}
 		if in.Password.Set && !manager {
-			return nil, forbiddenField("password", "change your own password with your current password")
+			return nil, forbiddenField("password", whyPassword)
 		}
 		if in.Username.Set && !anyUser && !sameUsername(in.Username.Value, u.Username) {
-			return nil, forbiddenField("username", "only management may change a username")
+			return nil, forbiddenField("username", whyUsername)
 		}
 		if in.Email.Set && !anyUser && strings.TrimSpace(in.Email.Value) != u.Email {
-			return nil, forbiddenField("email", "only management may change an email address")
+			return nil, forbiddenField("email", whyEmail)
 		}
 		fe := append(fieldErrors(nil), pwErrs...)
 		in.apply(u, &fe)

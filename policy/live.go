@@ -232,7 +232,10 @@ func (l *Live) reload(trigger string, onlyIfChanged bool) error {
 	l.ok.Add(1)
 	l.lastFailed.Store(false)
 	if old.Fingerprint() != p.Fingerprint() {
-		l.log.Info("policy changed", "trigger", trigger, "policy", l.path, "fingerprint", p.Fingerprint(), "previous", old.Fingerprint())
+		added, removed := Diff(old, p)
+		l.log.Info("policy changed", "change", fmt.Sprintf("%d permission(s) added, %d removed", len(added), len(removed)),
+			"trigger", trigger, "policy", l.path, "fingerprint", p.Fingerprint(), "previous", old.Fingerprint(),
+			"added", permissionStrings(added), "removed", permissionStrings(removed))
 	} else {
 		l.log.Info("policy reloaded: the permissions are unchanged", "trigger", trigger, "policy", l.path, "fingerprint", p.Fingerprint())
 	}

@@ -16,6 +16,7 @@ type Policy struct {
 	roles       []string
 	scopes      map[key][]crm.Scope
 	fingerprint string
+	rules       []rule // the p and g lines, for Grants
 }
 
 var _ crm.Authorizer = (*Policy)(nil)
@@ -61,7 +62,7 @@ func Parse(name string, text []byte) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Policy{name: name, roles: roleNames(rules), scopes: scopes, fingerprint: fingerprint(scopes)}, nil
+	return &Policy{name: name, roles: roleNames(rules), scopes: scopes, fingerprint: fingerprint(scopes), rules: rules}, nil
 }
 
 // roleNames lists the roles rules name: the user roles in the order of crm.Roles, then the

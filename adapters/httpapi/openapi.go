@@ -96,7 +96,7 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 		{"Contract", typeOf[crm.Contract]()}, {"Event", typeOf[crm.Event]()},
 		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
 		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
-		{"Readiness", typeOf[readiness]()},
+		{"Readiness", typeOf[readiness]()}, {"RecordAccess", typeOf[recordAccess]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}

@@ -81,21 +81,25 @@ func (a *API) operations() []operation {
 	ops = append(ops, recordOps(recordRoutes{
 		plural: "users", tag: "Users", res: crm.ResourceUser, spec: userBody, query: userListParams,
 		list: a.listUsers, create: a.createUser, get: a.getUser, update: a.updateUser, del: a.deleteUser,
+		access: a.recordAccess(crm.ResourceUser),
 	})...)
 	ops = append(ops, recordOps(recordRoutes{
 		plural: "clients", tag: "Clients", res: crm.ResourceClient, spec: clientBody, query: clientListParams,
 		assign: "sales_contact_id",
 		list:   a.listClients, create: a.createClient, get: a.getClient, update: a.updateClient, del: a.deleteClient,
+		access: a.recordAccess(crm.ResourceClient),
 	})...)
 	ops = append(ops, recordOps(recordRoutes{
 		plural: "contracts", tag: "Contracts", res: crm.ResourceContract, spec: contractBody, query: contractListParams,
 		assign: "sales_contact_id", sign: true,
 		list: a.listContracts, create: a.createContract, get: a.getContract, update: a.updateContract, del: a.deleteContract,
+		access: a.recordAccess(crm.ResourceContract),
 	})...)
 	ops = append(ops, recordOps(recordRoutes{
 		plural: "events", tag: "Events", res: crm.ResourceEvent, spec: eventBody, query: eventListParams,
 		assign: "support_contact_id",
 		list:   a.listEvents, create: a.createEvent, get: a.getEvent, update: a.updateEvent, del: a.deleteEvent,
+		access: a.recordAccess(crm.ResourceEvent),
 	})...)
 	return ops
 }
@@ -113,10 +117,11 @@ type recordRoutes struct {
 	get         fiber.Handler
 	update      func(writeMode) fiber.Handler
 	del         fiber.Handler
+	access      fiber.Handler
 }
 
-// recordOps returns the six operations of a kind of record: list, create, get, put, patch and
-// delete.
+// recordOps returns the seven operations of a kind of record: list, create, get, put, patch,
+// delete, and who may access one.
 func recordOps(r recordRoutes) []operation {
 	name := r.spec.name
 	one := strings.ToLower(name)
@@ -151,5 +156,9 @@ func recordOps(r recordRoutes) []operation {
 		{method: "DELETE", path: item, id: "delete" + name, tag: r.tag, perms: []perm{{res: r.res, act: crm.ActionDelete}},
 			summary: "Delete a " + one + "; refused (409) while other records refer to it.",
 			status:  204, ifMatch: true, errors: []int{403, 409}, handler: r.del},
+		{method: "GET", path: item + "/access", id: "get" + name + "Access", tag: r.tag,
+			perms:   []perm{{res: r.res, act: crm.ActionRead}, {res: crm.ResourceUser, act: crm.ActionRead, note: "scope any (management): the answer names every user"}},
+			summary: "Who can see this " + one + ": each active user, whether they may read and update it, and why.",
+			status:  200, result: "RecordAccess", errors: []int{403}, handler: r.access},
 	}
 }

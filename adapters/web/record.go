@@ -65,6 +65,9 @@ func (ui *UI) recordActions(rq *request, k *kind, id int64) []action {
 	if rq.can(crm.ResourceAudit, crm.ActionRead) {
 		out = append(out, action{Label: "History", Href: ui.historyURL(k, id), Icon: "clock", Style: "secondary"})
 	}
+	if canReview(rq) {
+		out = append(out, action{Label: "Who can see this?", Href: ui.accessURL(k, id), Icon: "shield", Style: "secondary"})
+	}
 	if rq.canOn(k.res, crm.ActionDelete, id) {
 		out = append(out, action{Label: "Delete", Href: ui.deleteURL(k, id), Icon: "trash", Style: "danger"})
 	}

@@ -103,6 +103,9 @@ func (ui *UI) newView(rq *request, section, title string, body any) *view {
 	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
 		v.Nav = append(v.Nav, navItem{Label: "Users", Href: ui.listURL(kindUser), Icon: kindUser.icon, Active: section == kindUser.path})
 	}
+	if canReview(rq) {
+		v.Nav = append(v.Nav, navItem{Label: "Access review", Href: ui.root + reviewPath, Icon: "shield", Active: section == "access-review"})
+	}
 	v.Account = []navItem{
 		{Label: "My profile", Href: ui.recordURL(kindUser, rq.actor.ID), Icon: "user", Active: section == "profile"},
 		{Label: "Change password", Href: ui.root + "/password", Icon: "key", Active: section == "password"},

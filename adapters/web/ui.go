@@ -147,6 +147,7 @@ func (ui *UI) Register(r fiber.Router) {
 	ui.routeClients(g)
 	ui.routeContracts(g)
 	ui.routeEvents(g)
+	ui.routeAccess(g)
 }
 
 // now returns the current time in UTC.

@@ -178,7 +178,17 @@ func describe(err error) error {
 }
 
 // cmdPolicy validates a policy file (check) or prints its effective table (matrix).
-func cmdPolicy(args []string, e *env) error {
+func cmdPolicy(ctx context.Context, args []string, e *env) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "explain":
+			return cmdPolicyExplain(ctx, args[1:], e)
+		case "diff":
+			return cmdPolicyDiff(ctx, args[1:], e)
+		case "review":
+			return cmdPolicyReview(ctx, args[1:], e)
+		}
+	}
 	fs := newFlagSet("policy check [--strict]|matrix [FILE]",
 		"check: validate a policy file (the built-in policy when FILE is omitted), listing each bad line,\n"+
 			"and warn of likely lockouts (nobody may manage users, management lost a permission of the\n"+
@@ -193,7 +203,7 @@ func cmdPolicy(args []string, e *env) error {
 	}
 	verb, file := fs.Arg(0), fs.Arg(1)
 	if verb != "check" && verb != "matrix" {
-		return usageError{fmt.Sprintf("unknown policy command %q: give check or matrix", verb)}
+		return usageError{fmt.Sprintf("unknown policy command %q: give check, matrix, explain, diff or review", verb)}
 	}
 	if *strict && verb != "check" {
 		return usageError{"--strict applies to policy check only"}

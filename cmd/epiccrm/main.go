@@ -9,6 +9,9 @@
 //	epiccrm backup [--force] FILE
 //	epiccrm policy check [--strict] [FILE]
 //	epiccrm policy matrix [FILE]
+//	epiccrm policy explain --user U --action A --resource R [--id ID] [--policy FILE] [--json]
+//	epiccrm policy diff OLD NEW [--database-url URL]
+//	epiccrm policy review [--format csv|json] [--policy FILE]
 //	epiccrm keys rotate --key-encryption-key KEK [--database-url URL]
 //	epiccrm --version
 //
@@ -49,6 +52,13 @@ Usage:
                            of lockouts (--strict: warnings are errors)
   epiccrm policy matrix [FILE]
                            print the effective role x resource x action x scope table
+  epiccrm policy explain --user U --action A --resource R [--id ID]
+                           say whether a user may do an action (on a record), and why
+  epiccrm policy diff OLD NEW [--database-url URL]
+                           the permissions two policies differ by (exit 1 when they differ),
+                           and with a database the records each change opens or closes
+  epiccrm policy review [--format csv|json]
+                           access review: what each active user may do, on how many records
   epiccrm keys rotate      make a new token signing key current for every process (keys
                            kept in the database with --key-encryption-key)
   epiccrm --version        print the version and the commit it was built from
@@ -106,7 +116,7 @@ func run(ctx context.Context, args []string, e *env) int {
 	case "demo":
 		err = cmdDemo(ctx, args[1:], e)
 	case "policy":
-		err = cmdPolicy(args[1:], e)
+		err = cmdPolicy(ctx, args[1:], e)
 	case "copy":
 		err = cmdCopy(ctx, args[1:], e)
 	case "backup":
@@ -120,6 +130,8 @@ func run(ctx context.Context, args []string, e *env) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, new(exitCode)):
+		return int(err.(exitCode))
 	case errors.As(err, new(usageError)):
 		fmt.Fprintf(e.stderr, "epiccrm %s: %v\n", args[0], err)
 		return 2
@@ -128,6 +140,12 @@ func run(ctx context.Context, args []string, e *env) int {
 		return 1
 	}
 }
+
+// exitCode ends a command with that exit status and no message: what it has to say it has
+// printed (policy diff exits 1 when the policies differ).
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
 
 // usageError is a mistake in the command line itself.
 type usageError struct{ msg string }

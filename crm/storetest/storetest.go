@@ -81,6 +81,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
 		{"Sessions", testSessions},
+		{"HeldCredentials", testHeldCredentials},
 		{"LoginThrottle", testLoginThrottle},
 		{"LoginThrottleStale", testLoginThrottleStale},
 		{"LoginThrottleConcurrentReservations", testLoginThrottleConcurrentReservations},

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// reviewPath is the address of the access review, under the UI's root.
+const reviewPath = "/access-review"
+
+// routeAccess mounts "Who can see this?" on every record page and the access review.
+func (ui *UI) routeAccess(g fiber.Router) {
+	for _, k := range kinds {
+		g.Get("/"+k.path+"/:id<int>/access", ui.protect(ui.recordAccess(k)))
+	}
+	g.Get(reviewPath, ui.protect(ui.accessReview))
+}
+
+// accessURL is the address of the "Who can see this?" page of a record.
+func (ui *UI) accessURL(k *kind, id int64) string { return ui.recordURL(k, id) + "/access" }
+
+// canReview reports whether the user may see who can access what: who may read every user.
+func canReview(rq *request) bool { return rq.canAll(crm.ResourceUser, crm.ActionRead) }
+
+// tablesBody is the content of a page of tables: a heading, a lead and a back link.
+type tablesBody struct {
+	Heading  string
+	Lead     string
+	BackHref string
+	BackText string
+	Tables   []table
+	Note     string
+}
+
+// yesNo is a badge cell saying whether something is allowed.
+func yesNo(ok bool) cell {
+	if ok {
+		return cell{Text: "Yes", Badge: "green"}
+	}
+	return cell{Text: "No", Badge: "gray"}
+}
+
+// recordAccess answers "Who can see this?" for a record: each active user, whether they may
+// read and change it, and why (crm.Service.RecordAccess: 404 outside the user's read scope, 403
+// for anyone but management).
+func (ui *UI) recordAccess(k *kind) handler {
+	return func(rq *request) error {
+		id := paramID(rq)
+		s, err := ui.summarize(rq, k, id)
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		users, err := ui.svc.RecordAccess(rq.ctx, k.res, id)
+		if err != nil {
+			return ui.fail(rq.c, rq, err)
+		}
+		t := table{Columns: []column{{Label: "User"}, {Label: "Role"}, {Label: "Can read"}, {Label: "Can change"}, {Label: "Why"}},
+			Empty: "No active user."}
+		for _, u := range users {
+			why := u.ReadReason
+			if u.Read && u.UpdateReason != "" {
+				why = "Read: " + u.ReadReason + ". Change: " + u.UpdateReason
+			}
+			t.Rows = append(t.Rows, row{Cells: []cell{
+				{Text: u.Username, Href: ui.recordURL(kindUser, u.UserID), Strong: true},
+				{Text: titleCase(string(u.Role))}, yesNo(u.Read), yesNo(u.Update), {Text: why},
+			}})
+		}
+		body := &tablesBody{Heading: "Who can see this?", Lead: s.Title + " · every active user, and why",
+			BackHref: ui.recordURL(k, id), BackText: "Back to the record", Tables: []table{t},
+			Note: "The answers come from the policy in force and the record's contacts as they are now. " +
+				"A user who may not read a record does not see it at all; field rules (who may set contacts, roles, " +
+				"usernames) still apply to a change."}
+		vw := ui.newView(rq, k.path, "Who can see "+s.Title, body)
+		vw.Crumbs = append(ui.crumbs(k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: "Who can see this?"})
+		return ui.render(rq.c, http.StatusOK, "tables", vw)
+	}
+}
+
+// accessReview is the access review: for each active user, what they may do on each resource,
+// with which scopes and on how many records today, and the deactivated users who still hold
+// credentials. Management only.
+func (ui *UI) accessReview(rq *request) error {
+	rev, err := ui.svc.ReviewAccess(rq.ctx)
+	if err != nil {
+		return ui.fail(rq.c, rq, err)
+	}
+	t := table{Title: "Permissions of active users", Columns: []column{{Label: "User"}, {Label: "Role"}, {Label: "Resource"},
+		{Label: "Action"}, {Label: "Scopes"}, {Label: "Records reached", Numeric: true}}, Empty: "No active user."}
+	for _, r := range rev.Rows {
+		n := ""
+		if r.Records != nil {
+			n = strconv.Itoa(*r.Records) + " " + string(r.Target) + "s"
+		}
+		scopes := make([]string, len(r.Scopes))
+		for i, s := range r.Scopes {
+			scopes[i] = string(s)
+		}
+		t.Rows = append(t.Rows, row{Cells: []cell{
+			{Text: r.Username, Href: ui.recordURL(kindUser, r.UserID), Strong: true}, {Text: titleCase(string(r.Role))},
+			{Text: string(r.Resource)}, {Text: string(r.Action)}, {Text: strings.Join(scopes, ", ")}, {Text: n, Numeric: true},
+		}})
+	}
+	flags := table{Title: "Deactivated users who still hold credentials", Columns: []column{{Label: "User"}, {Label: "Role"},
+		{Label: "Refresh tokens", Numeric: true}, {Label: "Sessions", Numeric: true}},
+		Empty: "None: no deactivated user holds a refresh token or a session."}
+	if !rev.CredentialsChecked {
+		flags.Empty = "This database cannot tell which credentials users hold."
+	}
+	for _, f := range rev.Flags {
+		flags.Rows = append(flags.Rows, row{Cells: []cell{
+			{Text: f.Username, Href: ui.recordURL(kindUser, f.UserID), Strong: true}, {Text: titleCase(string(f.Role))},
+			{Text: strconv.Itoa(f.RefreshTokens), Numeric: true}, {Text: strconv.Itoa(f.Sessions), Numeric: true},
+		}})
+	}
+	body := &tablesBody{Heading: "Access review", Lead: "What each active user may do today, as of " + fmtTime(rev.At) + " UTC",
+		BackHref: ui.root + "/", BackText: "Dashboard", Tables: []table{flags, t},
+		Note: "Records reached counts the records within the scopes of each permission (for create, the parent records " +
+			"a new one may belong to). A deactivated user cannot use the credentials they hold, but they should not exist. " +
+			"The same review is available as CSV or JSON: epiccrm policy review."}
+	vw := ui.newView(rq, "access-review", "Access review", body)
+	return ui.render(rq.c, http.StatusOK, "tables", vw)
+}
