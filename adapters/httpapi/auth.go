@@ -3,7 +3,7 @@ package httpapi
 import (
 	"strings"
 
-	"github.com/epicevents/epiccrm/adapters/clientip"
+	"github.com/epicevents/epiccrm/internal/clientip"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/gofiber/fiber/v2"
 )

@@ -9,8 +9,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/epicevents/epiccrm/adapters/clientip"
-	"github.com/epicevents/epiccrm/adapters/reqid"
+	"github.com/epicevents/epiccrm/internal/clientip"
+	"github.com/epicevents/epiccrm/internal/reqid"
 )
 
 // localKey names the values the API keeps in a request's Fiber locals.

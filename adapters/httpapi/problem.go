@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/epicevents/epiccrm/adapters/clientip"
+	"github.com/epicevents/epiccrm/internal/clientip"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/gofiber/fiber/v2"
 )

@@ -13,8 +13,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/epicevents/epiccrm/adapters/clientip"
-	"github.com/epicevents/epiccrm/adapters/reqid"
+	"github.com/epicevents/epiccrm/internal/clientip"
+	"github.com/epicevents/epiccrm/internal/reqid"
 	"github.com/epicevents/epiccrm/crm"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/epicevents/epiccrm/adapters/clientip"
+	"github.com/epicevents/epiccrm/internal/clientip"
 	"github.com/epicevents/epiccrm/crm"
 )
 

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/epicevents/epiccrm/adapters/reqid"
+	"github.com/epicevents/epiccrm/internal/reqid"
 )
 
 func TestGet(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/epicevents/epiccrm/adapters/clientip"
+	"github.com/epicevents/epiccrm/internal/clientip"
 )
 
 // serve starts an app with the given proxy settings on a loopback port (app.Test has no real
