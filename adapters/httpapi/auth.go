@@ -3,8 +3,8 @@ package httpapi
 import (
 	"strings"
 
-	"github.com/epicevents/epiccrm/internal/clientip"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/clientip"
 	"github.com/gofiber/fiber/v2"
 )
 

@@ -9,8 +9,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/epicevents/epiccrm/internal/clientip"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/clientip"
 	"github.com/gofiber/fiber/v2"
 )
 

@@ -13,9 +13,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/epicevents/epiccrm/crm"
 	"github.com/epicevents/epiccrm/internal/clientip"
 	"github.com/epicevents/epiccrm/internal/reqid"
-	"github.com/epicevents/epiccrm/crm"
 )
 
 // contentSecurityPolicy allows only the UI's own scripts, styles, images and form targets, and
