@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -226,13 +227,13 @@ func TestOpenRefusesASchemaNewerThanItKnows(t *testing.T) {
 			require.NoError(t, err)
 			latest, err := app.Store().LatestMigration()
 			require.NoError(t, err)
-			assert.EqualValues(t, 8, latest)
+			assert.Less(t, latest, uint(99), "the test needs a version this binary does not know")
 			require.NoError(t, app.Close())
 			setVersion(t, url, 99)
 			for _, noMigrate := range []bool{false, true} {
 				_, err := tryOpen(url, epiccrm.Config{NoMigrate: noMigrate})
 				require.Error(t, err)
-				assert.Contains(t, err.Error(), "the database schema is at version 99, newer than this binary's 8: upgrade the binary")
+				assert.Contains(t, err.Error(), fmt.Sprintf("the database schema is at version 99, newer than this binary's %d: upgrade the binary", latest))
 				if !noMigrate {
 					assert.ErrorIs(t, err, sqlstore.ErrSchemaNewer)
 				}
@@ -263,7 +264,9 @@ func TestConcurrentStartsMigrateOnce(t *testing.T) {
 				v, dirty, err := app.Store().MigrateVersion()
 				require.NoError(t, err)
 				assert.False(t, dirty)
-				assert.EqualValues(t, 8, v)
+				latest, err := app.Store().LatestMigration()
+				require.NoError(t, err)
+				assert.Equal(t, latest, v)
 				kids[app.Keys().CurrentKeyID()] = true
 			}
 			assert.Len(t, kids, 1, "the processes starting at once agree on one first signing key")

@@ -136,14 +136,14 @@ func TestTablesAreEveryTableOfTheSchema(t *testing.T) {
 
 	// A table a later migration adds is copied; a full-text index and its shadow tables are not.
 	_, err = db.Exec(`CREATE TABLE widgets (id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES clients (id));
-		CREATE VIRTUAL TABLE clients_fts USING fts5(first_name, last_name)`)
+		CREATE VIRTUAL TABLE widgets_fts USING fts5(first_name, last_name)`)
 	require.NoError(t, err)
 	got, err = dbcopy.Tables(ctx, url)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, sqliteTables(t, db), got)
 	assert.Less(t, slices.Index(got, "clients"), slices.Index(got, "widgets"))
 	for _, n := range got {
-		assert.False(t, strings.HasPrefix(n, "clients_fts"), "copies the virtual table or shadow table %s", n)
+		assert.False(t, strings.HasPrefix(n, "widgets_fts"), "copies the virtual table or shadow table %s", n)
 	}
 
 	pgURL, pg := newPostgres(t)
@@ -294,32 +294,32 @@ func TestCopyCopesWithLaterMigrations(t *testing.T) {
 	srcURL, src := newSQLite(t)
 	seed(t, src, 1)
 	sqliteDDL := `ALTER TABLE clients ADD COLUMN nickname TEXT NOT NULL DEFAULT '';
-		CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, private_key BLOB NOT NULL, created_at TEXT NOT NULL, retired_at TEXT) STRICT;
-		CREATE TABLE idempotency (key TEXT NOT NULL, user_id INTEGER NOT NULL REFERENCES users (id), response TEXT NOT NULL,
+		CREATE TABLE later_keys (kid TEXT PRIMARY KEY, private_key BLOB NOT NULL, created_at TEXT NOT NULL, retired_at TEXT) STRICT;
+		CREATE TABLE later_requests (key TEXT NOT NULL, user_id INTEGER NOT NULL REFERENCES users (id), response TEXT NOT NULL,
 			PRIMARY KEY (user_id, key)) STRICT;
-		CREATE VIRTUAL TABLE clients_fts USING fts5(first_name, last_name, content='clients', content_rowid='id');
-		CREATE TRIGGER clients_fts_ai AFTER INSERT ON clients BEGIN
-			INSERT INTO clients_fts (rowid, first_name, last_name) VALUES (new.id, new.first_name, new.last_name);
+		CREATE VIRTUAL TABLE later_fts USING fts5(first_name, last_name, content='clients', content_rowid='id');
+		CREATE TRIGGER later_fts_ai AFTER INSERT ON clients BEGIN
+			INSERT INTO later_fts (rowid, first_name, last_name) VALUES (new.id, new.first_name, new.last_name);
 		END;`
 	_, err := src.Exec(sqliteDDL)
 	require.NoError(t, err)
 	_, err = src.Exec(`UPDATE clients SET nickname = 'Zo';
-		INSERT INTO signing_keys VALUES ('b-key', x'01', ?, NULL), ('a-key', x'02', ?, ?), ('Z-key', x'03', ?, NULL);
-		INSERT INTO idempotency VALUES ('k2', 10, '{}'), ('k1', 10, '{}'), ('K0', 11, '{}')`, at, at, at, at)
+		INSERT INTO later_keys VALUES ('b-key', x'01', ?, NULL), ('a-key', x'02', ?, ?), ('Z-key', x'03', ?, NULL);
+		INSERT INTO later_requests VALUES ('k2', 10, '{}'), ('k1', 10, '{}'), ('K0', 11, '{}')`, at, at, at, at)
 	require.NoError(t, err)
 
 	pgURL, pg := newPostgres(t)
 	_, err = pg.Exec(ctx, `ALTER TABLE clients ADD COLUMN nickname text NOT NULL DEFAULT '';
 		ALTER TABLE clients ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', first_name || ' ' || last_name)) STORED;
-		CREATE TABLE signing_keys (kid text PRIMARY KEY, private_key bytea NOT NULL, created_at timestamptz NOT NULL, retired_at timestamptz);
-		CREATE TABLE idempotency (key text NOT NULL, user_id bigint NOT NULL REFERENCES users (id), response jsonb NOT NULL,
+		CREATE TABLE later_keys (kid text PRIMARY KEY, private_key bytea NOT NULL, created_at timestamptz NOT NULL, retired_at timestamptz);
+		CREATE TABLE later_requests (key text NOT NULL, user_id bigint NOT NULL REFERENCES users (id), response jsonb NOT NULL,
 			PRIMARY KEY (user_id, key))`)
 	require.NoError(t, err)
 	_, err = dbcopy.Copy(ctx, srcURL, pgURL, dbcopy.Options{})
 	require.NoError(t, err)
 	counts := pgCounts(t, pg, pgURL)
-	assert.Equal(t, int64(3), counts["signing_keys"])
-	assert.Equal(t, int64(3), counts["idempotency"])
+	assert.Equal(t, int64(3), counts["later_keys"])
+	assert.Equal(t, int64(3), counts["later_requests"])
 	var nick string
 	var found bool
 	require.NoError(t, pg.QueryRow(ctx, `SELECT nickname, search @@ to_tsquery('simple', 'zoé') FROM clients WHERE id = 5`).Scan(&nick, &found))
@@ -333,6 +333,6 @@ func TestCopyCopesWithLaterMigrations(t *testing.T) {
 	_, err = dbcopy.Copy(ctx, pgURL, backURL, dbcopy.Options{})
 	require.NoError(t, err)
 	var id int64
-	require.NoError(t, back.QueryRow(`SELECT rowid FROM clients_fts WHERE clients_fts MATCH 'Zoé'`).Scan(&id))
+	require.NoError(t, back.QueryRow(`SELECT rowid FROM later_fts WHERE later_fts MATCH 'Zoé'`).Scan(&id))
 	assert.Equal(t, int64(5), id)
 }
