@@ -18,6 +18,7 @@ import (
 
 	"github.com/epicevents/epiccrm/adapters/jwtauth"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/gatedpw"
 )
 
 // tokenPair is the body of a login or refresh.
@@ -226,61 +227,27 @@ func TestRenameCannotResetAnotherAccountsThrottle(t *testing.T) {
 	})
 }
 
-// gatedPasswords holds every password check while its gate is closed, so that a test can keep
-// the hashing slots busy.
-type gatedPasswords struct {
-	crm.Passwords
-	mu      sync.Mutex
-	gate    chan struct{}
-	waiting chan struct{}
-}
-
-// close makes the next checks wait until the returned function is called.
-func (p *gatedPasswords) close() (open func()) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	g := make(chan struct{})
-	p.gate = g
-	return func() {
-		p.mu.Lock()
-		p.gate = nil
-		p.mu.Unlock()
-		close(g)
-	}
-}
-
-func (p *gatedPasswords) Verify(hash, pw string) (bool, bool) {
-	p.mu.Lock()
-	g := p.gate
-	p.mu.Unlock()
-	if g != nil {
-		p.waiting <- struct{}{}
-		<-g
-	}
-	return p.Passwords.Verify(hash, pw)
-}
-
 // TestBusyHashingIs503WithRetryAfter checks that a login that cannot get a hashing slot in time
 // gets 503 with Retry-After and a problem document, and counts as no failure.
 func TestBusyHashingIs503WithRetryAfter(t *testing.T) {
 	t.Parallel()
 	eachStore(t, func(t *testing.T, open storeKind) {
-		var gated *gatedPasswords
+		var gated *gatedpw.Passwords
 		e := newEnv(t, open, func(o *envOptions) {
 			o.wrap = func(d crm.Deps) crm.Deps {
-				gated = &gatedPasswords{Passwords: d.Passwords, waiting: make(chan struct{}, 1)}
+				gated = gatedpw.New(d.Passwords)
 				d.Passwords = gated
 				d.Hashing = crm.Hashing{MaxConcurrent: 1, Wait: 20 * time.Millisecond}
 				return d
 			}
 		})
-		release := gated.close()
+		release := gated.Close()
 		first := make(chan int, 1)
 		go func() {
 			resp, _ := e.do(t, req{method: "POST", path: "/api/v1/auth/login", body: `{"username":"sam","password":"` + testPassword + `"}`})
 			first <- resp.StatusCode
 		}()
-		<-gated.waiting
+		<-gated.Waiting
 		for range 6 {
 			resp, body := e.do(t, req{method: "POST", path: "/api/v1/auth/login", body: `{"username":"sally","password":"wrong-password"}`})
 			require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "body: %s", body)

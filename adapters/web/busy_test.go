@@ -3,7 +3,6 @@ package web_test
 import (
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,47 +14,14 @@ import (
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/gatedpw"
 )
-
-// gatedPasswords holds every password check while its gate is closed, so that a test can keep
-// the only hashing slot busy.
-type gatedPasswords struct {
-	crm.Passwords
-	mu      sync.Mutex
-	gate    chan struct{}
-	waiting chan struct{}
-}
-
-// close makes the next checks wait until the returned function is called.
-func (p *gatedPasswords) close() (open func()) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	g := make(chan struct{})
-	p.gate = g
-	return func() {
-		p.mu.Lock()
-		p.gate = nil
-		p.mu.Unlock()
-		close(g)
-	}
-}
-
-func (p *gatedPasswords) Verify(hash, pw string) (bool, bool) {
-	p.mu.Lock()
-	g := p.gate
-	p.mu.Unlock()
-	if g != nil {
-		p.waiting <- struct{}{}
-		<-g
-	}
-	return p.Passwords.Verify(hash, pw)
-}
 
 // oneHashAtATime is a SQLite store whose Service hashes one password at a time, waiting at most
 // 20 ms for its turn, through gated passwords.
 type oneHashAtATime struct {
 	*sqlite.Store
-	pw *gatedPasswords
+	pw *gatedpw.Passwords
 }
 
 func (s oneHashAtATime) Deps() crm.Deps {
@@ -70,18 +36,18 @@ func (s oneHashAtATime) Deps() crm.Deps {
 // counts as no failure.
 func TestBusyPasswordChecksGet503(t *testing.T) {
 	t.Parallel()
-	gated := &gatedPasswords{Passwords: password.New(password.ForTests), waiting: make(chan struct{}, 1)}
+	gated := gatedpw.New(password.New(password.ForTests))
 	e := newEnvOn(t, oneHashAtATime{Store: sqlitetest.New(t), pw: gated}, web.Config{})
 	here := e.loggedIn(e.sales)
 	here.get("/admin/password")
 
-	release := gated.close()
+	release := gated.Close()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		e.loggedIn(e.mgr)
 	}()
-	<-gated.waiting
+	<-gated.Waiting
 
 	for range 5 {
 		b := e.browser()
