@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
-	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/crm/storetest"
 )
 
 // Rows written before the search migration (no folded columns) are folded by migrating up, in
@@ -41,17 +41,5 @@ func TestMigrateUpFoldsExistingRows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "folding again finds nothing to do")
 
-	got, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "AMELIE creperie"}, crm.FullAccess)
-	require.NoError(t, err)
-	require.Len(t, got, 1)
-	assert.Equal(t, "Amélie", got[0].FirstName)
-	count, err := s.CountClients(ctx, crm.ClientFilter{Q: "client", LastName: "n6"}, crm.FullAccess)
-	require.NoError(t, err)
-	assert.Equal(t, 12, count, "N6 and N60..N600, every batch folded")
-	events, _, err := s.ListEvents(ctx, crm.EventFilter{Q: "fete orleans"}, crm.FullAccess)
-	require.NoError(t, err)
-	assert.Len(t, events, 1)
-	users, _, err := s.ListUsers(ctx, crm.UserFilter{Q: "helene geraud"}, crm.FullAccess)
-	require.NoError(t, err)
-	assert.Len(t, users, 1)
+	storetest.SearchFindsRefoldedRows(t, s)
 }

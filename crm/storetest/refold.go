@@ -1,0 +1,41 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// Searcher is what SearchFindsRefoldedRows searches through: the list and count ports.
+type Searcher interface {
+	ListClients(ctx context.Context, f crm.ClientFilter, acc crm.Access) ([]*crm.Client, string, error)
+	CountClients(ctx context.Context, f crm.ClientFilter, acc crm.Access) (int, error)
+	ListEvents(ctx context.Context, f crm.EventFilter, acc crm.Access) ([]*crm.Event, string, error)
+	ListUsers(ctx context.Context, f crm.UserFilter, acc crm.Access) ([]*crm.User, string, error)
+}
+
+// SearchFindsRefoldedRows checks, after a store's migration has folded rows written before the
+// search columns existed, that search finds them: the client Amélie Durand of the Crêperie, the
+// 600 clients "Client N1".."Client N600" (every batch folded), the event "Fête" in Orléans and the
+// user Hélène Géraud, which the store's test wrote with its own SQL.
+func SearchFindsRefoldedRows(t *testing.T, s Searcher) {
+	t.Helper()
+	ctx := context.Background()
+	got, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "AMELIE creperie"}, crm.FullAccess)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "Amélie", got[0].FirstName)
+	count, err := s.CountClients(ctx, crm.ClientFilter{Q: "client", LastName: "n6"}, crm.FullAccess)
+	require.NoError(t, err)
+	assert.Equal(t, 12, count, "N6 and N60..N600, every batch folded")
+	events, _, err := s.ListEvents(ctx, crm.EventFilter{Q: "fete orleans"}, crm.FullAccess)
+	require.NoError(t, err)
+	assert.Len(t, events, 1)
+	users, _, err := s.ListUsers(ctx, crm.UserFilter{Q: "helene geraud"}, crm.FullAccess)
+	require.NoError(t, err)
+	assert.Len(t, users, 1)
+}
