@@ -51,7 +51,8 @@ type cell struct {
 // listBody is the content of a list page.
 type listBody struct {
 	Plural      string
-	Singular    string
+	NewLabel    string // the label of the button that creates a record
+	SearchAria  string // the name of the search and filter form
 	NewHref     string
 	Table       table
 	Q           string
@@ -256,6 +257,7 @@ func fetch[F, T any](ctx context.Context, f F, list func(context.Context, F) ([]
 
 // finish fills the paging part of a list body: n rows on this page, total in the whole list.
 func (q *listQuery) finish(base string, body *listBody, n, total int, next string) {
+	l := localeOf(q.c)
 	body.Q = q.params.Get("q")
 	body.Sort = q.params.Get("sort")
 	body.Limit = q.params.Get("limit")
@@ -263,11 +265,11 @@ func (q *listQuery) finish(base string, body *listBody, n, total int, next strin
 	body.ResetHref = base
 	switch {
 	case total == 0:
-		body.Showing = "No results"
+		body.Showing = l.T("No results")
 	case next == "" && q.params.Get("cursor") == "":
-		body.Showing = plural(total, "result")
+		body.Showing = l.T("%d results", total)
 	default:
-		body.Showing = plural(total, "result") + ", " + strconv.Itoa(n) + " on this page"
+		body.Showing = l.T("%d results", total) + l.T(", %d on this page", n)
 	}
 	if next != "" {
 		body.NextHref = q.with(base, "cursor", next)
@@ -278,11 +280,11 @@ func (q *listQuery) finish(base string, body *listBody, n, total int, next strin
 }
 
 // select builds a select filter from fixed choices.
-func selectFilter(name, label, value string, choices ...string) field {
-	f := field{Name: name, Label: label, Type: "select", Value: value}
-	f.Options = append(f.Options, option{Value: "", Label: "Any", Selected: value == ""})
+func selectFilter(l *locale, name, label, value string, choices ...string) field {
+	f := field{Name: name, Label: l.T(label), Type: "select", Value: value}
+	f.Options = append(f.Options, option{Value: "", Label: l.T("Any"), Selected: value == ""})
 	for i := 0; i+1 < len(choices); i += 2 {
-		f.Options = append(f.Options, option{Value: choices[i], Label: choices[i+1], Selected: value == choices[i]})
+		f.Options = append(f.Options, option{Value: choices[i], Label: l.T(choices[i+1]), Selected: value == choices[i]})
 	}
 	return f
 }

@@ -107,7 +107,7 @@ func (n *names) client(id int64) ref {
 		n.clients[id] = c
 	}
 	if c == nil {
-		return ref{Label: "Client #" + strconv.FormatInt(id, 10)}
+		return ref{Label: n.rq.T("Client #%s", strconv.FormatInt(id, 10))}
 	}
 	return ref{Label: c.FullName(), Href: n.ui.recordURL(kindClient, id), Sub: c.Company}
 }
