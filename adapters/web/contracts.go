@@ -245,7 +245,7 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 	n := newNames(ui, rq)
 	client := n.client(k.ClientID)
 	sales := n.user(k.SalesContactID)
-	title := "Contract #" + itoa(k.ID)
+	title := rq.T("Contract #%s", itoa(k.ID))
 	body := &recordBody{
 		Heading: title, Sub: client.full(),
 		Badges: []cell{{Text: rq.loc().enumLabel(string(k.Status)), Badge: contractStatusBadge(k.Status)}},

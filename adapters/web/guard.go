@@ -72,8 +72,9 @@ func (ui *UI) guard(c *fiber.Ctx) (err error) {
 		case http.StatusNotFound:
 			return ui.notFound(c, nil)
 		case http.StatusMethodNotAllowed:
+			rq := ui.knownUser(c, nil)
 			l := localeOf(c)
-			return ui.errorPage(c, nil, http.StatusMethodNotAllowed, l.T("Method not allowed"),
+			return ui.errorPage(c, rq, http.StatusMethodNotAllowed, l.T("Method not allowed"),
 				l.T("This address does not accept that kind of request."))
 		default:
 			return ui.errorPage(c, nil, fe.Code, http.StatusText(fe.Code), localeOf(c).T("The request could not be handled."))
@@ -114,8 +115,9 @@ func crossSite(c *fiber.Ctx) string {
 // onlyPost answers a GET on an address that only takes POST: a mutating URL never acts on GET.
 func (ui *UI) onlyPost(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderAllow, http.MethodPost)
+	rq := ui.knownUser(c, nil)
 	l := localeOf(c)
-	return ui.errorPage(c, nil, http.StatusMethodNotAllowed, l.T("Method not allowed"),
+	return ui.errorPage(c, rq, http.StatusMethodNotAllowed, l.T("Method not allowed"),
 		l.T("This action is taken with a button on the page, not by opening its address."))
 }
 

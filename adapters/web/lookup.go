@@ -123,7 +123,7 @@ func (n *names) contract(id int64) ref {
 		}
 		n.contracts[id] = k
 	}
-	label := "Contract #" + strconv.FormatInt(id, 10)
+	label := n.rq.T("Contract #%s", strconv.FormatInt(id, 10))
 	if k == nil {
 		return ref{Label: label}
 	}

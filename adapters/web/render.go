@@ -124,7 +124,7 @@ func (ui *UI) newView(rq *request, section, title string, body any) *view {
 		{Label: rq.T("Change password"), Href: ui.root + "/password", Icon: "key", Active: section == "password"},
 	}
 	if ui.cfg.Preferences != nil {
-		v.Account = append(v.Account, navItem{Label: rq.T("Preferences"), Href: ui.root + "/preferences", Icon: "settings", Active: section == "preferences"})
+		v.Account = append(v.Account, navItem{Label: rq.T("Preferences"), Href: ui.root + "/preferences", Icon: "sparkle", Active: section == "preferences"})
 	}
 	return v
 }
@@ -173,6 +173,16 @@ type errorBody struct {
 	Back    string
 }
 
+// knownUser returns rq, or, when the caller has not authenticated the request, the logged-in
+// user's request if there is one (nil otherwise), so that an error page outside the protected
+// pages still speaks the user's language and shows their menu.
+func (ui *UI) knownUser(c *fiber.Ctx, rq *request) *request {
+	if rq == nil {
+		rq, _ = ui.authenticate(c)
+	}
+	return rq
+}
+
 // errorPage renders an error page in the UI's style: inside the layout for a logged-in user, on
 // its own otherwise. When the caller has not authenticated the request (rq is nil), it looks for
 // a session itself, except for server errors, which may come from an unreachable database.
@@ -190,6 +200,7 @@ func (ui *UI) errorPage(c *fiber.Ctx, rq *request, status int, title, message st
 // notFound renders the 404 page. The same page answers a record that does not exist and one the
 // user may not read, so ids cannot be probed.
 func (ui *UI) notFound(c *fiber.Ctx, rq *request) error {
+	rq = ui.knownUser(c, rq)
 	l := localeOf(c)
 	return ui.errorPage(c, rq, http.StatusNotFound, l.T("Page not found"),
 		l.T("There is nothing here, or you do not have access to it. Check the address, or go back to the dashboard."))
