@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -251,8 +252,15 @@ func fieldLabel(f string) string {
 }
 
 // fieldLabelOf names a field of the domain in the locale's language ("sales_contact_id" is
-// "Sales contact"); fieldLabels lists the catalogue keys.
-func fieldLabelOf(l *locale, f string) string { return l.T(fieldLabel(f)) }
+// "Sales contact"). A field the catalogue does not name (fieldLabels) keeps its English words,
+// and is never read as a format.
+func fieldLabelOf(l *locale, f string) string {
+	label := fieldLabel(f)
+	if slices.Contains(fieldLabels, label) {
+		return l.T(label)
+	}
+	return label
+}
 
 var fieldLabels = []string{msg("First name"), msg("Last name"), msg("Email"), msg("Phone"), msg("Mobile"), msg("Company"),
 	msg("Status"), msg("Sales contact"), msg("Client"), msg("Amount"), msg("Amount due"), msg("Payment due"), msg("Name"),
