@@ -110,7 +110,7 @@ func (ui *UI) accessReview(rq *request) error {
 		{Label: rq.T("Refresh tokens"), Numeric: true}, {Label: rq.T("Sessions"), Numeric: true}},
 		Empty: rq.T("None: no deactivated user holds a refresh token or a session.")}
 	if !rev.CredentialsChecked {
-		flags.Empty = "This database cannot tell which credentials users hold."
+		flags.Empty = rq.T("This database cannot tell which credentials users hold.")
 	}
 	for _, f := range rev.Flags {
 		flags.Rows = append(flags.Rows, row{Cells: []cell{

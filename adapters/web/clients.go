@@ -43,7 +43,7 @@ func (ui *UI) clientList(rq *request) error {
 		body.NewHref = ui.newURL(kindClient)
 	}
 	body.Table = ui.clientTable(rq, n, items, q, base)
-	body.Table.Empty = "No clients match. Try another search, or reset the filters."
+	body.Table.Empty = rq.T("No clients match. Try another search, or reset the filters.")
 	body.Filters = []field{
 		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "potential", msg("Potential"), "existing", msg("Existing")),
 		{Name: "first_name", Label: rq.T("First name"), Type: "text", Value: f.FirstName},
@@ -124,7 +124,7 @@ func (ui *UI) clientFields(rq *request, n *names, v values, errs formErrors) *fi
 	if rq.can(crm.ResourceClient, crm.ActionAssign) {
 		fs.add(field{Name: "sales_contact_id", Label: rq.T("Sales contact"), Type: "select",
 			Options: n.userOptions(crm.RoleSales, v["sales_contact_id"], rq.T("No sales contact")),
-			Help:    "The salesperson who looks after this client."})
+			Help:    rq.T("The salesperson who looks after this client.")})
 	}
 	return fs
 }
@@ -216,7 +216,7 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		body.Form = &formBody{Action: ui.recordURL(kindClient, c.ID), Fields: fs.fields, Version: version, Submit: rq.T("Save changes"),
 			Cancel: ui.listURL(kindClient), Alert: a}
 	} else {
-		body.Note = "You can view this client but not change it."
+		body.Note = rq.T("You can view this client but not change it.")
 		body.Readonly = []fact{
 			{Label: rq.T("Email"), Text: c.Email}, {Label: rq.T("Phone"), Text: orDash(c.Phone)}, {Label: rq.T("Mobile"), Text: orDash(c.Mobile)},
 			{Label: rq.T("Company"), Text: orDash(c.Company)},
@@ -230,7 +230,7 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		}
 		t := ui.contractTable(rq, n, ks, nil, "")
 		t.Title = rq.T("Contracts")
-		t.Empty = "No contracts yet."
+		t.Empty = rq.T("No contracts yet.")
 		if next != "" {
 			t.More = &ref{Label: rq.T("All contracts of this client"), Href: ui.listURL(kindContract) + "?client_id=" + itoa(c.ID)}
 		}
@@ -244,7 +244,7 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		}
 		t := ui.eventTable(rq, n, es, nil, "")
 		t.Title = rq.T("Events")
-		t.Empty = "No events yet."
+		t.Empty = rq.T("No events yet.")
 		if next != "" {
 			t.More = &ref{Label: rq.T("All events of this client"), Href: ui.listURL(kindEvent) + "?client_id=" + itoa(c.ID)}
 		}

@@ -48,7 +48,7 @@ func (ui *UI) contractList(rq *request) error {
 		body.NewHref = ui.newURL(kindContract)
 	}
 	body.Table = ui.contractTable(rq, n, items, q, base)
-	body.Table.Empty = "No contracts match. Try another search, or reset the filters."
+	body.Table.Empty = rq.T("No contracts match. Try another search, or reset the filters.")
 	body.Filters = []field{
 		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "open", msg("Open (unsigned)"), "signed", msg("Signed")),
 		{Name: "unpaid", Label: rq.T("Unpaid only"), Type: "checkbox", Value: "true", Checked: f.Unpaid},
@@ -132,9 +132,9 @@ func (ui *UI) contractFields(rq *request, n *names, v values, errs formErrors, c
 			Options: ui.clientOptions(rq, n, v["client_id"])})
 	}
 	fs.add(field{Name: "amount", Label: rq.T("Total amount"), Type: "decimal", Required: true, Placeholder: "15000.00"})
-	help := "What the client still has to pay."
+	help := rq.T("What the client still has to pay.")
 	if creating {
-		help = "Leave empty when nothing has been paid yet: it then equals the total amount."
+		help = rq.T("Leave empty when nothing has been paid yet: it then equals the total amount.")
 	}
 	fs.add(field{Name: "amount_due", Label: rq.T("Amount due"), Type: "decimal", Placeholder: "15000.00", Help: help})
 	fs.add(field{Name: "payment_due", Label: rq.T("Payment due"), Type: "date"})
@@ -280,7 +280,7 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 		body.Form = &formBody{Action: ui.recordURL(kindContract, k.ID), Fields: fs.fields, Version: version,
 			Submit: rq.T("Save changes"), Cancel: ui.listURL(kindContract), Alert: a}
 	} else {
-		body.Note = "You can view this contract but not change it."
+		body.Note = rq.T("You can view this contract but not change it.")
 		body.Readonly = []fact{
 			{Label: rq.T("Total amount"), Text: rq.loc().money(k.Amount)}, {Label: rq.T("Amount due"), Text: rq.loc().money(k.AmountDue)},
 			{Label: rq.T("Payment due"), Text: rq.loc().date(k.PaymentDue)},
@@ -294,9 +294,9 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 		}
 		t := ui.eventTable(rq, n, es, nil, "")
 		t.Title = rq.T("Events")
-		t.Empty = "No events yet."
+		t.Empty = rq.T("No events yet.")
 		if k.Status == crm.ContractOpen {
-			t.Empty = "Events can be created once the contract is signed."
+			t.Empty = rq.T("Events can be created once the contract is signed.")
 		}
 		body.Related = append(body.Related, t)
 	}

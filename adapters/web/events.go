@@ -48,7 +48,7 @@ func (ui *UI) eventList(rq *request) error {
 		body.NewHref = ui.newURL(kindEvent)
 	}
 	body.Table = ui.eventTable(rq, n, items, q, base)
-	body.Table.Empty = "No events match. Try another search, or reset the filters."
+	body.Table.Empty = rq.T("No events match. Try another search, or reset the filters.")
 	body.Filters = []field{
 		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "open", msg("Open"), "closed", msg("Closed")),
 		{Name: "unassigned", Label: rq.T("Without support only"), Type: "checkbox", Value: "true", Checked: f.Unassigned},
@@ -150,7 +150,7 @@ func (ui *UI) eventFields(rq *request, n *names, v values, errs formErrors, crea
 	if rq.can(crm.ResourceEvent, crm.ActionAssign) {
 		fs.add(field{Name: "support_contact_id", Label: rq.T("Support contact"), Type: "select",
 			Options: n.userOptions(crm.RoleSupport, v["support_contact_id"], rq.T("Unassigned")),
-			Help:    "The support team member who runs the event."})
+			Help:    rq.T("The support team member who runs the event.")})
 	}
 	fs.add(field{Name: "notes", Label: rq.T("Notes"), Type: "textarea", Wide: true})
 	return fs
@@ -274,7 +274,7 @@ func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs fo
 		body.Form = &formBody{Action: ui.recordURL(kindEvent, e.ID), Fields: fs.fields, Version: version,
 			Submit: rq.T("Save changes"), Cancel: ui.listURL(kindEvent), Alert: a}
 	} else {
-		body.Note = "You can view this event but not change it."
+		body.Note = rq.T("You can view this event but not change it.")
 		body.Readonly = []fact{
 			{Label: rq.T("Starts"), Text: rq.loc().timeZone(e.EventDate)}, {Label: rq.T("Ends"), Text: rq.loc().timePtr(e.EndDate)},
 			{Label: rq.T("Location"), Text: orDash(e.Location)}, {Label: rq.T("Attendees"), Text: itoa(int64(e.Attendees))},

@@ -80,7 +80,7 @@ func newListQuery(c *fiber.Ctx) *listQuery {
 	params, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	q := &listQuery{c: c, params: params}
 	if err != nil {
-		q.bad = append(q.bad, "the query string is malformed")
+		q.bad = append(q.bad, localeOf(c).T("The query string of the address is malformed."))
 	}
 	return q
 }
@@ -102,7 +102,7 @@ func (q *listQuery) id(k string) *int64 {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
-		q.bad = append(q.bad, k+": "+strconv.Quote(v)+" is not an id")
+		q.bad = append(q.bad, localeOf(q.c).T("%[1]s: %[2]s is not an id", k, strconv.Quote(v)))
 		return nil
 	}
 	q.active++
@@ -165,7 +165,7 @@ func (q *listQuery) flag(k string) bool {
 	case "false", "0", "off", "no":
 		return false
 	default:
-		q.bad = append(q.bad, k+": must be true or false")
+		q.bad = append(q.bad, localeOf(q.c).T("%s: must be true or false", k))
 		return false
 	}
 }
@@ -182,7 +182,7 @@ func (q *listQuery) boolPtr(k string) *bool {
 		q.active++
 		return crm.Ptr(false)
 	default:
-		q.bad = append(q.bad, k+": must be true or false")
+		q.bad = append(q.bad, localeOf(q.c).T("%s: must be true or false", k))
 		return nil
 	}
 }
@@ -193,7 +193,7 @@ func (q *listQuery) options() crm.ListOptions {
 	if v := q.params.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > crm.MaxLimit {
-			q.bad = append(q.bad, "limit: must be a number from 1 to "+strconv.Itoa(crm.MaxLimit))
+			q.bad = append(q.bad, localeOf(q.c).T("limit: must be a number from 1 to %s", strconv.Itoa(crm.MaxLimit)))
 		} else {
 			o.Limit = n
 		}

@@ -227,7 +227,7 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 			body.Facts = append(body.Facts, fact{Label: rq.T("Username"), Text: u.Username}, fact{Label: rq.T("Email"), Text: u.Email})
 		}
 	} else {
-		body.Note = "You can view this user but not change them."
+		body.Note = rq.T("You can view this user but not change them.")
 		body.Readonly = []fact{{Label: rq.T("Email"), Text: u.Email}}
 	}
 	if !self && rq.can(crm.ResourceClient, crm.ActionRead) && u.Role == crm.RoleSales {
