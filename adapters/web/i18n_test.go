@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -172,4 +173,34 @@ func TestEventTimesInTheUsersZone(t *testing.T) {
 	assert.Equal(t, time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC), ev.EventDate.UTC(), "the repeated hour reads as its first pass")
 	p = b.get(path)
 	assert.Contains(t, p.Body, `value="2027-10-31T02:30"`)
+}
+
+// TestConcurrentLocales renders pages in both languages at once: the templates and printers of
+// a language are shared by every request (run it with -race).
+func TestConcurrentLocales(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	done := make(chan string, 16)
+	for i := range 16 {
+		go func() {
+			lang := web.Languages[i%len(web.Languages)]
+			req := httptestRequest(http.MethodGet, "/admin/login?lang="+lang)
+			resp, err := e.app.Test(req, -1)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			body, err := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if err != nil || !strings.Contains(string(body), `<html lang="`+lang+`"`) {
+				done <- "the page is not in " + lang
+				return
+			}
+			done <- resp.Header.Get("Content-Language") + "|" + lang
+		}()
+	}
+	for range 16 {
+		got := <-done
+		assert.True(t, got == "en|en" || got == "fr|fr", got)
+	}
 }

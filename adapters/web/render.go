@@ -150,6 +150,8 @@ func (ui *UI) render(c *fiber.Ctx, status int, page string, v any) error {
 	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentLanguage, l.Lang)
+	c.Vary(fiber.HeaderAcceptLanguage)
 	if c.GetRespHeader(fiber.HeaderCacheControl) == "" {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
