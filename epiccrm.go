@@ -285,6 +285,9 @@ func (a *App) NewAdmin(base string) (*web.UI, error) {
 	if a.cfg.Now != nil {
 		cfg.Now = a.cfg.Now
 	}
+	if ps, ok := a.store.(crm.PreferenceStore); ok && cfg.Preferences == nil {
+		cfg.Preferences = ps // both stores keep the users' preferences (migration 0015)
+	}
 	ui, err := web.New(cfg, a.Service, a.store)
 	if err != nil {
 		return nil, fmt.Errorf("epiccrm.Config.Admin: %w", err)

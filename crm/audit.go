@@ -53,7 +53,7 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, 
 	}
 	if f.Resource != "" && (f.Resource == ResourceAudit || !validResource(f.Resource)) {
 		return nil, "", &Error{Code: EMALFORMED, Message: "unknown resource " + string(f.Resource),
-			Fields: []FieldError{{Field: "resource", Message: "must be user, client, contract or event"}}}
+			Fields: []FieldError{{Field: "resource", Code: FieldInvalidChoice, Message: "must be user, client, contract or event"}}}
 	}
 	if err := f.normalize(AuditSortable); err != nil {
 		return nil, "", err

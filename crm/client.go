@@ -136,21 +136,19 @@ func (in *ClientInput) apply(c *Client, fe *fieldErrors) {
 		c.SalesContactID = in.SalesContactID.Value
 	}
 	if c.FirstName == "" {
-		fe.add("first_name", "required")
+		fe.add("first_name", FieldRequired, "required")
 	}
 	if c.LastName == "" {
-		fe.add("last_name", "required")
+		fe.add("last_name", FieldRequired, "required")
 	}
 	checkLen(fe, "first_name", c.FirstName, maxNameLen)
 	checkLen(fe, "last_name", c.LastName, maxNameLen)
-	if !validEmail(c.Email) {
-		fe.add("email", "required: a valid email address such as ann@example.com")
-	}
+	checkEmail(fe, c.Email)
 	if c.Phone != "" && !validPhone(c.Phone) {
-		fe.add("phone", "a phone number: digits, spaces and + - . ( ), at most %d characters", maxPhoneLen)
+		fe.add("phone", FieldInvalidPhone, "a phone number: digits, spaces and + - . ( ), at most %d characters", maxPhoneLen)
 	}
 	if c.Mobile != "" && !validPhone(c.Mobile) {
-		fe.add("mobile", "a phone number: digits, spaces and + - . ( ), at most %d characters", maxPhoneLen)
+		fe.add("mobile", FieldInvalidPhone, "a phone number: digits, spaces and + - . ( ), at most %d characters", maxPhoneLen)
 	}
 	checkLen(fe, "company", c.Company, maxCompanyLen)
 	checkText(fe, "first_name", c.FirstName, false)
@@ -158,7 +156,7 @@ func (in *ClientInput) apply(c *Client, fe *fieldErrors) {
 	checkText(fe, "company", c.Company, false)
 	checkText(fe, "email", c.Email, false)
 	if !c.Status.Valid() {
-		fe.add("status", "must be potential or existing")
+		fe.add("status", FieldInvalidChoice, "must be potential or existing")
 	}
 }
 
@@ -192,7 +190,7 @@ func (s *Service) checkUserRef(ctx context.Context, field string, o Opt[*int64],
 	}
 	u, err := s.users.FindUser(ctx, *o.Value, Everything)
 	if ErrorCode(err) == ENOTFOUND || (err == nil && (!u.IsActive || u.Role != role)) {
-		fe.add(field, "must be the id of an active %s user", role)
+		fe.add(field, FieldNotFoundReference, "must be the id of an active %s user", role)
 		return nil
 	}
 	return err
@@ -307,7 +305,7 @@ func (f *ClientFilter) check() error {
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return &Error{Code: EMALFORMED, Message: "unknown client status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Message: "must be potential or existing"}}}
+			Fields: []FieldError{{Field: "status", Code: FieldInvalidChoice, Message: "must be potential or existing"}}}
 	}
 	return nil
 }

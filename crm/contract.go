@@ -124,16 +124,16 @@ func (in *ContractInput) apply(c *Contract, fe *fieldErrors) {
 	}
 	if in.Status.Set {
 		if !in.Status.Value.Valid() {
-			fe.add("status", "must be open or signed")
+			fe.add("status", FieldInvalidChoice, "must be open or signed")
 		} else {
 			c.Status = in.Status.Value
 		}
 	}
 	if c.Amount < 0 {
-		fe.add("amount", "must not be negative")
+		fe.add("amount", FieldOutOfRange, "must not be negative")
 	}
 	if c.AmountDue < 0 || c.AmountDue > c.Amount {
-		fe.add("amount_due", "must be between 0.00 and the amount (%s)", c.Amount)
+		fe.add("amount_due", FieldOutOfRange, "must be between 0.00 and the amount (%s)", c.Amount)
 	}
 }
 
@@ -179,20 +179,20 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput) (*Contra
 	}
 	var fe fieldErrors
 	if !in.ClientID.Set {
-		fe.add("client_id", "required")
+		fe.add("client_id", FieldRequired, "required")
 	}
 	if !in.Amount.Set {
-		fe.add("amount", "required")
+		fe.add("amount", FieldRequired, "required")
 	}
 	if in.Status.Set && in.Status.Value != ContractOpen {
-		fe.add("status", "a new contract is open: sign it once it is created")
+		fe.add("status", FieldInvalidChoice, "a new contract is open: sign it once it is created")
 	}
 	var client *Client
 	if in.ClientID.Set {
 		client, err = s.clients.FindClient(ctx, in.ClientID.Value, s.visibility(a, ResourceClient, ActionRead))
 		switch {
 		case ErrorCode(err) == ENOTFOUND:
-			fe.add("client_id", "no client with id %d", in.ClientID.Value)
+			fe.add("client_id", FieldNotFoundReference, "no client with id %d", in.ClientID.Value)
 		case err != nil:
 			return nil, err
 		default:
@@ -287,7 +287,7 @@ func (f *ContractFilter) check() error {
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return &Error{Code: EMALFORMED, Message: "unknown contract status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Message: "must be open or signed"}}}
+			Fields: []FieldError{{Field: "status", Code: FieldInvalidChoice, Message: "must be open or signed"}}}
 	}
 	return nil
 }
@@ -336,7 +336,7 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 		old := *c
 		if in.ClientID.Set && in.ClientID.Value != c.ClientID {
 			return ContractChange{}, &Error{Code: EINVALID, Message: "a contract cannot move to another client",
-				Fields: []FieldError{{Field: "client_id", Message: "cannot be changed"}}}
+				Fields: []FieldError{{Field: "client_id", Code: FieldImmutable, Message: "cannot be changed"}}}
 		}
 		if in.Status.Set && in.Status.Value == ContractOpen && c.Status == ContractSigned {
 			return ContractChange{}, Errorf(ECONFLICT, "a signed contract cannot be reopened")

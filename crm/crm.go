@@ -156,7 +156,7 @@ func (o *ListOptions) normalize(sortable []string) error {
 		}
 	}
 	return &Error{Code: EMALFORMED, Message: "cannot sort by " + field,
-		Fields: []FieldError{{Field: "sort", Message: "sortable fields: " + joinQuoted(sortable)}}}
+		Fields: []FieldError{{Field: "sort", Code: FieldInvalidSort, Message: "sortable fields: " + joinQuoted(sortable)}}}
 }
 
 func joinQuoted(ss []string) string {

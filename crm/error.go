@@ -24,10 +24,51 @@ const (
 	EBUSY         = "busy"         // too much work at once (password checks); retry after Error.RetryAfter
 )
 
-// FieldError names one bad input field and says what is wrong with it.
+// FieldCode is the stable machine name of the rule a field broke, so that a client can show its
+// own translated message; Message stays the English explanation.
+type FieldCode string
+
+// Field error codes: one per rule, stable across releases (clients and the admin UI's message
+// catalogue key on them). A new rule gets a new code; a code is never renamed.
+const (
+	FieldRequired          FieldCode = "required"            // the field is missing or empty
+	FieldTooLong           FieldCode = "too_long"            // more characters than allowed (Args: the maximum)
+	FieldInvalidEmail      FieldCode = "invalid_email"       // not an email address
+	FieldInvalidPhone      FieldCode = "invalid_phone"       // not a phone number (Args: the maximum length)
+	FieldInvalidUsername   FieldCode = "invalid_username"    // not a valid username
+	FieldInvalidText       FieldCode = "invalid_text"        // control or invisible format characters
+	FieldInvalidChoice     FieldCode = "invalid_choice"      // not one of the allowed values
+	FieldInvalidValue      FieldCode = "invalid_value"       // cannot be read: wrong type or format
+	FieldOutOfRange        FieldCode = "out_of_range"        // a number, amount or date outside its bounds (Args: low, high)
+	FieldNotFoundReference FieldCode = "not_found_reference" // names a record that does not exist or does not fit
+	FieldEndBeforeStart    FieldCode = "end_before_start"    // an end that is not after its start
+	FieldTaken             FieldCode = "taken"               // already used by another record
+	FieldWeakPassword      FieldCode = "weak_password"       // refused by the password policy
+	FieldWrongPassword     FieldCode = "wrong_password"      // the current password is wrong
+	FieldSamePassword      FieldCode = "same_password"       // the new password is the current one
+	FieldImmutable         FieldCode = "immutable"           // cannot be changed once set
+	FieldNotAllowed        FieldCode = "not_allowed"         // the caller may not set this field
+	FieldUnknown           FieldCode = "unknown_parameter"   // not a parameter or field of this request
+	FieldDuplicate         FieldCode = "duplicate"           // given more than once
+	FieldInvalidCursor     FieldCode = "invalid_cursor"      // a pagination cursor from elsewhere
+	FieldInvalidSort       FieldCode = "invalid_sort"        // not a sortable field
+)
+
+// FieldCodes lists every field error code, for documentation and for the catalogue tests of the
+// adapters that translate them.
+var FieldCodes = []FieldCode{FieldRequired, FieldTooLong, FieldInvalidEmail, FieldInvalidPhone, FieldInvalidUsername,
+	FieldInvalidText, FieldInvalidChoice, FieldInvalidValue, FieldOutOfRange, FieldNotFoundReference,
+	FieldEndBeforeStart, FieldTaken, FieldWeakPassword, FieldWrongPassword, FieldSamePassword, FieldImmutable,
+	FieldNotAllowed, FieldUnknown, FieldDuplicate, FieldInvalidCursor, FieldInvalidSort}
+
+// FieldError names one bad input field, the rule it broke (Code) and, in English, what is wrong
+// with it (Message). Args are the values a translated message needs (a maximum length, bounds),
+// in the order the code's documentation gives; they are not part of the API body.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string    `json:"field"`
+	Code    FieldCode `json:"code"`
+	Message string    `json:"message"`
+	Args    []string  `json:"-"`
 }
 
 // Error is the one error type of the domain. Message is safe to show to the caller; Err, if
@@ -107,8 +148,9 @@ func ErrorFields(err error) []FieldError {
 // at once rather than one per attempt.
 type fieldErrors []FieldError
 
-// add records a problem with field; a second problem with the same field joins the first.
-func (fe *fieldErrors) add(field, format string, args ...any) {
+// add records a problem with field, the broken rule's code and its English message; a second
+// problem with the same field joins the first's message and keeps the first's code.
+func (fe *fieldErrors) add(field string, code FieldCode, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	for i := range *fe {
 		if (*fe)[i].Field == field {
@@ -116,7 +158,19 @@ func (fe *fieldErrors) add(field, format string, args ...any) {
 			return
 		}
 	}
-	*fe = append(*fe, FieldError{Field: field, Message: msg})
+	*fe = append(*fe, FieldError{Field: field, Code: code, Message: msg, Args: fieldArgs(args)})
+}
+
+// fieldArgs writes the arguments of a message as the Args of its field error.
+func fieldArgs(args []any) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = fmt.Sprint(a)
+	}
+	return out
 }
 
 // err returns nil when nothing was collected, or an EINVALID error listing every field.
@@ -137,6 +191,6 @@ func forbiddenField(field, why string) error {
 	return &Error{
 		Code:    EFORBIDDEN,
 		Message: fmt.Sprintf("you may not set %s: %s", field, why),
-		Fields:  []FieldError{{Field: field, Message: why}},
+		Fields:  []FieldError{{Field: field, Code: FieldNotAllowed, Message: why}},
 	}
 }

@@ -154,7 +154,7 @@ func (in *EventInput) apply(e *Event, fe *fieldErrors) {
 		e.Status = in.Status.Value
 	}
 	if e.Name == "" {
-		fe.add("name", "required")
+		fe.add("name", FieldRequired, "required")
 	}
 	checkLen(fe, "name", e.Name, maxEventNameLen)
 	checkLen(fe, "location", e.Location, maxLocationLen)
@@ -163,21 +163,21 @@ func (in *EventInput) apply(e *Event, fe *fieldErrors) {
 	checkText(fe, "location", e.Location, false)
 	checkText(fe, "notes", e.Notes, true)
 	if e.EventDate.IsZero() {
-		fe.add("event_date", "required: a date and time such as 2027-06-01T18:00:00Z")
+		fe.add("event_date", FieldRequired, "required: a date and time such as 2027-06-01T18:00:00Z")
 	} else if !inEventYears(e.EventDate) {
-		fe.add("event_date", "must fall between the years %d and %d (UTC)", minEventYear, maxEventYear)
+		fe.add("event_date", FieldOutOfRange, "must fall between the years %d and %d (UTC)", minEventYear, maxEventYear)
 	}
 	if e.EndDate != nil && !inEventYears(*e.EndDate) {
-		fe.add("end_date", "must fall between the years %d and %d (UTC)", minEventYear, maxEventYear)
+		fe.add("end_date", FieldOutOfRange, "must fall between the years %d and %d (UTC)", minEventYear, maxEventYear)
 	}
 	if e.EndDate != nil && !e.EndDate.After(e.EventDate) {
-		fe.add("end_date", "must be after event_date")
+		fe.add("end_date", FieldEndBeforeStart, "must be after event_date")
 	}
 	if e.Attendees < 0 || e.Attendees > maxAttendees {
-		fe.add("attendees", "must be between 0 and %d", maxAttendees)
+		fe.add("attendees", FieldOutOfRange, "must be between 0 and %d", maxAttendees)
 	}
 	if !e.Status.Valid() {
-		fe.add("status", "must be open or closed")
+		fe.add("status", FieldInvalidChoice, "must be open or closed")
 	}
 }
 
@@ -210,12 +210,12 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*Event, error
 	var fe fieldErrors
 	var contract *Contract
 	if !in.ContractID.Set {
-		fe.add("contract_id", "required")
+		fe.add("contract_id", FieldRequired, "required")
 	} else {
 		contract, err = s.contracts.FindContract(ctx, in.ContractID.Value, s.visibility(a, ResourceContract, ActionRead))
 		switch {
 		case ErrorCode(err) == ENOTFOUND:
-			fe.add("contract_id", "no contract with id %d", in.ContractID.Value)
+			fe.add("contract_id", FieldNotFoundReference, "no contract with id %d", in.ContractID.Value)
 			contract = nil
 		case err != nil:
 			return nil, err
@@ -304,7 +304,7 @@ func (f *EventFilter) check() error {
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return &Error{Code: EMALFORMED, Message: "unknown event status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Message: "must be open or closed"}}}
+			Fields: []FieldError{{Field: "status", Code: FieldInvalidChoice, Message: "must be open or closed"}}}
 	}
 	return nil
 }
@@ -329,7 +329,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput, ifVe
 		old := *e
 		if in.ContractID.Set && in.ContractID.Value != e.ContractID {
 			return nil, &Error{Code: EINVALID, Message: "an event cannot move to another contract",
-				Fields: []FieldError{{Field: "contract_id", Message: "cannot be changed"}}}
+				Fields: []FieldError{{Field: "contract_id", Code: FieldImmutable, Message: "cannot be changed"}}}
 		}
 		fe := refErrs.unlessUnchanged("support_contact_id", old.SupportContactID, in.SupportContactID)
 		in.apply(e, &fe)

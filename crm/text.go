@@ -38,7 +38,7 @@ const textProblem = "must be valid text without control characters or invisible 
 // checkText records in fe a text field that is not clean text (see cleanText).
 func checkText(fe *fieldErrors, field, v string, multiline bool) {
 	if !cleanText(v, multiline) {
-		fe.add(field, textProblem)
+		fe.add(field, FieldInvalidText, textProblem)
 	}
 }
 
@@ -48,7 +48,7 @@ func checkFilterText(pairs ...string) error {
 	var fe fieldErrors
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if !cleanText(pairs[i+1], false) {
-			fe.add(pairs[i], textProblem)
+			fe.add(pairs[i], FieldInvalidText, textProblem)
 		}
 	}
 	if len(fe) == 0 {

@@ -117,6 +117,16 @@ const (
 	maxEmailLen = 254
 )
 
+// checkEmail records in fe an email that is missing (required) or not an address (invalid_email).
+func checkEmail(fe *fieldErrors, email string) {
+	const msg = "required: a valid email address such as ann@example.com"
+	if email == "" {
+		fe.add("email", FieldRequired, msg)
+	} else if !validEmail(email) {
+		fe.add("email", FieldInvalidEmail, msg)
+	}
+}
+
 // validEmail reports whether s is a bare address such as ann@example.com. net/mail lets any
 // non-ASCII character through, so control characters (U+0085) and spaces (U+00A0) are refused
 // here.
@@ -173,29 +183,27 @@ func (in *UserInput) apply(u *User, fe *fieldErrors) {
 	}
 	switch {
 	case badUsername:
-		fe.add("username", "is not a valid username: use 1 to 150 letters, digits and @ . + - _, "+
+		fe.add("username", FieldInvalidUsername, "is not a valid username: use 1 to 150 letters, digits and @ . + - _, "+
 			"without spaces, symbols, invisible characters or mixed writing directions")
 	case u.Username == "":
-		fe.add("username", "required: 1 to 150 letters, digits and @ . + - _")
+		fe.add("username", FieldRequired, "required: 1 to 150 letters, digits and @ . + - _")
 	case !validUsername(u.Username):
-		fe.add("username", "must be 1 to 150 letters, digits and @ . + - _")
+		fe.add("username", FieldInvalidUsername, "must be 1 to 150 letters, digits and @ . + - _")
 	}
-	if !validEmail(u.Email) {
-		fe.add("email", "required: a valid email address such as ann@example.com")
-	}
+	checkEmail(fe, u.Email)
 	checkText(fe, "email", u.Email, false)
 	checkLen(fe, "first_name", u.FirstName, maxNameLen)
 	checkLen(fe, "last_name", u.LastName, maxNameLen)
 	checkText(fe, "first_name", u.FirstName, false)
 	checkText(fe, "last_name", u.LastName, false)
 	if !u.Role.Valid() {
-		fe.add("role", "required: management, sales or support")
+		fe.add("role", FieldInvalidChoice, "required: management, sales or support")
 	}
 }
 
 func checkLen(fe *fieldErrors, field, v string, max int) {
 	if utf8.RuneCountInString(v) > max {
-		fe.add(field, "at most %d characters", max)
+		fe.add(field, FieldTooLong, "at most %d characters", max)
 	}
 }
 
@@ -210,11 +218,11 @@ func nameConflict(err error, username string) error {
 		if f.Field == "username" {
 			return &Error{Code: ECONFLICT, Err: err,
 				Message: "the username " + username + " is taken, or looks the same as one that is: choose another",
-				Fields:  []FieldError{{Field: "username", Message: "is already taken"}}}
+				Fields:  []FieldError{{Field: "username", Code: FieldTaken, Message: "is already taken"}}}
 		}
 	}
 	return &Error{Code: ECONFLICT, Err: err, Message: "another user already has this email address",
-		Fields: []FieldError{{Field: "email", Message: "is already in use by another user"}}}
+		Fields: []FieldError{{Field: "email", Code: FieldTaken, Message: "is already in use by another user"}}}
 }
 
 // sameUsername reports whether a username sent for a user is the one they have, as typed or in
@@ -244,7 +252,7 @@ func (s *Service) userByLogin(ctx context.Context, typed string) (*User, error) 
 // It fails (EBUSY) only when no hashing slot came free in time (see Hashing).
 func (s *Service) hashPassword(ctx context.Context, u *User, password string, fe *fieldErrors) (string, error) {
 	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
-		fe.add("password", "%s", strings.Join(problems, " "))
+		fe.add("password", FieldWeakPassword, "%s", strings.Join(problems, " "))
 		return "", nil
 	}
 	h, err := s.hash(ctx, password)
@@ -252,7 +260,7 @@ func (s *Service) hashPassword(ctx context.Context, u *User, password string, fe
 		return "", err
 	}
 	if err != nil {
-		fe.add("password", "cannot be used: %v", err)
+		fe.add("password", FieldWeakPassword, "cannot be used: %v", err)
 		return "", nil
 	}
 	return h, nil
@@ -302,7 +310,7 @@ func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User,
 	var fe fieldErrors
 	in.apply(u, &fe)
 	if !in.Password.Set || in.Password.Value == "" {
-		fe.add("password", "required")
+		fe.add("password", FieldRequired, "required")
 	} else {
 		h, err := s.hashPassword(ctx, u, in.Password.Value, &fe)
 		if err != nil {
@@ -384,7 +392,7 @@ func (f *UserFilter) check() error {
 	}
 	if f.Role != "" && !f.Role.Valid() {
 		return &Error{Code: EMALFORMED, Message: "unknown role " + string(f.Role),
-			Fields: []FieldError{{Field: "role", Message: "must be management, sales or support"}}}
+			Fields: []FieldError{{Field: "role", Code: FieldInvalidChoice, Message: "must be management, sales or support"}}}
 	}
 	return nil
 }
@@ -528,7 +536,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 			return err
 		}
 		return &Error{Code: EINVALID, Message: "the current password is wrong",
-			Fields: []FieldError{{Field: "current_password", Message: "is wrong"}}}
+			Fields: []FieldError{{Field: "current_password", Code: FieldWrongPassword, Message: "is wrong"}}}
 	}
 	if err := att.succeed(key); err != nil {
 		return err
@@ -536,7 +544,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	var fe fieldErrors
 	hash := ""
 	if next == current {
-		fe.add("password", "must differ from the current password")
+		fe.add("password", FieldSamePassword, "must differ from the current password")
 	} else if hash, err = s.hashPassword(ctx, u, next, &fe); err != nil {
 		return err
 	}

@@ -155,17 +155,17 @@ func decodeBody[T any](c *fiber.Ctx, spec *bodySpec, mode writeMode) (T, error) 
 	writable := spec.writable(mode)
 	for i, key := range keys {
 		if seen[key] {
-			fe = append(fe, crm.FieldError{Field: key, Message: "is given more than once"})
+			fe = append(fe, crm.FieldError{Field: key, Code: crm.FieldDuplicate, Message: "is given more than once"})
 			continue
 		}
 		seen[key] = true
 		if !slices.Contains(writable, key) {
-			fe = append(fe, crm.FieldError{Field: key, Message: spec.refusal(key)})
+			fe = append(fe, crm.FieldError{Field: key, Code: spec.refusalCode(key), Message: spec.refusal(key)})
 			continue
 		}
 		f := spec.fields[key]
 		if msg := decodeField(raws[i], f.value, dst.Field(f.index).Addr().Interface()); msg != "" {
-			fe = append(fe, crm.FieldError{Field: key, Message: msg})
+			fe = append(fe, crm.FieldError{Field: key, Code: crm.FieldInvalidValue, Message: msg})
 		}
 	}
 	for _, key := range spec.mandatory(mode) {
@@ -174,7 +174,7 @@ func decodeBody[T any](c *fiber.Ctx, spec *bodySpec, mode writeMode) (T, error) 
 			if mode == modePut {
 				msg = "is required: a PUT replaces every writable field (send them all, or use PATCH)"
 			}
-			fe = append(fe, crm.FieldError{Field: key, Message: msg})
+			fe = append(fe, crm.FieldError{Field: key, Code: crm.FieldRequired, Message: msg})
 		}
 	}
 	if len(fe) > 0 {
@@ -200,6 +200,17 @@ func (s *bodySpec) refusal(key string) string {
 		return "is not expected: this request takes no body"
 	}
 	return "is not a field of this body: the fields are " + strings.Join(s.order, ", ")
+}
+
+// refusalCode is the field error code of a key the body may not hold (see refusal).
+func (s *bodySpec) refusalCode(key string) crm.FieldCode {
+	switch {
+	case slices.Contains(s.createOnly, key):
+		return crm.FieldImmutable
+	case s.entityKeys[key]:
+		return crm.FieldNotAllowed
+	}
+	return crm.FieldUnknown
 }
 
 // decodeField decodes one value into the crm.Opt at dst, whose value has type t, and returns

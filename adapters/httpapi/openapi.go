@@ -440,6 +440,8 @@ var enumSchemas = []struct {
 	{"EventStatus", "Whether the event is still to be organised (open) or over (closed).", typeOf[crm.EventStatus]()},
 	{"AuditAction", "What was done to the record.", typeOf[crm.Action]()},
 	{"AuditResource", "The kind of record that changed.", typeOf[crm.Resource]()},
+	{"FieldErrorCode", "The rule a field broke, as a stable machine name: translate it for your users " +
+		"(the message next to it stays English). New codes may be added; an existing one never changes.", typeOf[crm.FieldCode]()},
 }
 
 // enumSchema describes an enumeration type in place.

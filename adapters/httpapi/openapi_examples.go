@@ -155,7 +155,7 @@ func problemExample(s int) problem {
 	p := problem{Type: problemTypeURI(s), Title: http.StatusText(s), Status: s,
 		Detail: problemExampleDetails[s], Errors: []crm.FieldError{}}
 	if s == fiber.StatusUnprocessableEntity {
-		p.Errors = []crm.FieldError{{Field: "email", Message: "is not a valid email address"}}
+		p.Errors = []crm.FieldError{{Field: "email", Code: crm.FieldInvalidEmail, Message: "is not a valid email address"}}
 	}
 	return p
 }

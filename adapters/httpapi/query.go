@@ -58,13 +58,13 @@ func parseQuery(c *fiber.Ctx, params []queryParam) (*query, error) {
 		p, ok := q.declared[name]
 		switch {
 		case !ok:
-			fe = append(fe, crm.FieldError{Field: name, Message: "is not a query parameter of this endpoint"})
+			fe = append(fe, crm.FieldError{Field: name, Code: crm.FieldUnknown, Message: "is not a query parameter of this endpoint"})
 		case seen[name]:
-			fe = append(fe, crm.FieldError{Field: name, Message: "is given more than once"})
+			fe = append(fe, crm.FieldError{Field: name, Code: crm.FieldDuplicate, Message: "is given more than once"})
 		default:
 			val, msg := parseParam(p, string(v))
 			if msg != "" {
-				fe = append(fe, crm.FieldError{Field: name, Message: msg})
+				fe = append(fe, crm.FieldError{Field: name, Code: crm.FieldInvalidValue, Message: msg})
 			} else if val != nil {
 				q.values[name] = val
 			}

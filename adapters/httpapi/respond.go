@@ -18,7 +18,7 @@ func pathID(c *fiber.Ctx) (int64, error) {
 	id, ok := parseID(raw)
 	if !ok {
 		return 0, &crm.Error{Code: crm.EMALFORMED, Message: "the id in the path must be a positive integer",
-			Fields: []crm.FieldError{{Field: "id", Message: "must be a positive integer"}}}
+			Fields: []crm.FieldError{{Field: "id", Code: crm.FieldInvalidValue, Message: "must be a positive integer"}}}
 	}
 	return id, nil
 }
@@ -40,7 +40,7 @@ func ifMatch(c *fiber.Ctx) (int64, error) {
 	}
 	return 0, &crm.Error{Code: crm.EPRECONDITION,
 		Message: `If-Match must be the ETag of the record as you read it, such as "3"`,
-		Fields:  []crm.FieldError{{Field: "If-Match", Message: "is not an entity tag of this API"}}}
+		Fields:  []crm.FieldError{{Field: "If-Match", Code: crm.FieldInvalidValue, Message: "is not an entity tag of this API"}}}
 }
 
 // sendJSON writes v as the JSON body of a response with status.

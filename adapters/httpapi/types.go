@@ -23,6 +23,7 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeOf(crm.EventStatus("")):    {string(crm.EventOpen), string(crm.EventClosed)},
 	reflect.TypeOf(crm.Action("")):         strs(crm.Actions),
 	reflect.TypeOf(crm.Resource("")):       auditResources(),
+	reflect.TypeOf(crm.FieldCode("")):      strs(crm.FieldCodes),
 }
 
 // enumValues returns the values of an enumeration type, or nil for another type.

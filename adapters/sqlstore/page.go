@@ -59,7 +59,7 @@ func encodeCursor(c cursor) string {
 
 func badCursor(why string) error {
 	return &crm.Error{Code: crm.EMALFORMED, Message: "invalid cursor: " + why,
-		Fields: []crm.FieldError{{Field: "cursor", Message: "use the next_cursor of the previous page, with the same sort, or none for the first page"}}}
+		Fields: []crm.FieldError{{Field: "cursor", Code: crm.FieldInvalidCursor, Message: "use the next_cursor of the previous page, with the same sort, or none for the first page"}}}
 }
 
 // list runs a keyset-paginated query: the rows of l.table matching w, ordered by the sort of opts

@@ -64,7 +64,7 @@ func (s *Store) userConflict(ctx context.Context, err error, u *crm.User, id int
 		field = "username"
 	}
 	out := *ce
-	out.Fields = []crm.FieldError{{Field: field, Message: "is already in use by another user"}}
+	out.Fields = []crm.FieldError{{Field: field, Code: crm.FieldTaken, Message: "is already in use by another user"}}
 	return &out
 }
 

@@ -38,11 +38,11 @@ type tablesBody struct {
 }
 
 // yesNo is a badge cell saying whether something is allowed.
-func yesNo(ok bool) cell {
+func yesNo(rq *request, ok bool) cell {
 	if ok {
-		return cell{Text: "Yes", Badge: "green"}
+		return cell{Text: rq.T("Yes"), Badge: "green"}
 	}
-	return cell{Text: "No", Badge: "gray"}
+	return cell{Text: rq.T("No"), Badge: "gray"}
 }
 
 // recordAccess answers "Who can see this?" for a record: each active user, whether they may
@@ -59,25 +59,25 @@ func (ui *UI) recordAccess(k *kind) handler {
 		if err != nil {
 			return ui.fail(rq.c, rq, err)
 		}
-		t := table{Columns: []column{{Label: "User"}, {Label: "Role"}, {Label: "Can read"}, {Label: "Can change"}, {Label: "Why"}},
-			Empty: "No active user."}
+		t := table{Columns: []column{{Label: rq.T("User")}, {Label: rq.T("Role")}, {Label: rq.T("Can read")}, {Label: rq.T("Can change")}, {Label: rq.T("Why")}},
+			Empty: rq.T("No active user.")}
 		for _, u := range users {
 			why := u.ReadReason
 			if u.Read && u.UpdateReason != "" {
-				why = "Read: " + u.ReadReason + ". Change: " + u.UpdateReason
+				why = rq.T("Read: %[1]s. Change: %[2]s", u.ReadReason, u.UpdateReason)
 			}
 			t.Rows = append(t.Rows, row{Cells: []cell{
 				{Text: u.Username, Href: ui.recordURL(kindUser, u.UserID), Strong: true},
-				{Text: titleCase(string(u.Role))}, yesNo(u.Read), yesNo(u.Update), {Text: why},
+				{Text: rq.loc().enumLabel(string(u.Role))}, yesNo(rq, u.Read), yesNo(rq, u.Update), {Text: why},
 			}})
 		}
-		body := &tablesBody{Heading: "Who can see this?", Lead: s.Title + " · every active user, and why",
-			BackHref: ui.recordURL(k, id), BackText: "Back to the record", Tables: []table{t},
-			Note: "The answers come from the policy in force and the record's contacts as they are now. " +
+		body := &tablesBody{Heading: rq.T("Who can see this?"), Lead: rq.T("%s · every active user, and why", s.Title),
+			BackHref: ui.recordURL(k, id), BackText: rq.T("Back to the record"), Tables: []table{t},
+			Note: rq.T("The answers come from the policy in force and the record's contacts as they are now. " +
 				"A user who may not read a record does not see it at all; field rules (who may set contacts, roles, " +
-				"usernames) still apply to a change."}
-		vw := ui.newView(rq, k.path, "Who can see "+s.Title, body)
-		vw.Crumbs = append(ui.crumbs(k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: "Who can see this?"})
+				"usernames) still apply to a change.")}
+		vw := ui.newView(rq, k.path, rq.T("Who can see %s", s.Title), body)
+		vw.Crumbs = append(ui.crumbs(rq, k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: rq.T("Who can see this?")})
 		return ui.render(rq.c, http.StatusOK, "tables", vw)
 	}
 }
@@ -90,8 +90,8 @@ func (ui *UI) accessReview(rq *request) error {
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
-	t := table{Title: "Permissions of active users", Columns: []column{{Label: "User"}, {Label: "Role"}, {Label: "Resource"},
-		{Label: "Action"}, {Label: "Scopes"}, {Label: "Records reached", Numeric: true}}, Empty: "No active user."}
+	t := table{Title: rq.T("Permissions of active users"), Columns: []column{{Label: rq.T("User")}, {Label: rq.T("Role")}, {Label: rq.T("Resource")},
+		{Label: rq.T("Action")}, {Label: rq.T("Scopes")}, {Label: rq.T("Records reached"), Numeric: true}}, Empty: rq.T("No active user.")}
 	for _, r := range rev.Rows {
 		n := ""
 		if r.Records != nil {
@@ -102,27 +102,27 @@ func (ui *UI) accessReview(rq *request) error {
 			scopes[i] = string(s)
 		}
 		t.Rows = append(t.Rows, row{Cells: []cell{
-			{Text: r.Username, Href: ui.recordURL(kindUser, r.UserID), Strong: true}, {Text: titleCase(string(r.Role))},
+			{Text: r.Username, Href: ui.recordURL(kindUser, r.UserID), Strong: true}, {Text: rq.loc().enumLabel(string(r.Role))},
 			{Text: string(r.Resource)}, {Text: string(r.Action)}, {Text: strings.Join(scopes, ", ")}, {Text: n, Numeric: true},
 		}})
 	}
-	flags := table{Title: "Deactivated users who still hold credentials", Columns: []column{{Label: "User"}, {Label: "Role"},
-		{Label: "Refresh tokens", Numeric: true}, {Label: "Sessions", Numeric: true}},
-		Empty: "None: no deactivated user holds a refresh token or a session."}
+	flags := table{Title: rq.T("Deactivated users who still hold credentials"), Columns: []column{{Label: rq.T("User")}, {Label: rq.T("Role")},
+		{Label: rq.T("Refresh tokens"), Numeric: true}, {Label: rq.T("Sessions"), Numeric: true}},
+		Empty: rq.T("None: no deactivated user holds a refresh token or a session.")}
 	if !rev.CredentialsChecked {
-		flags.Empty = "This database cannot tell which credentials users hold."
+		flags.Empty = rq.T("This database cannot tell which credentials users hold.")
 	}
 	for _, f := range rev.Flags {
 		flags.Rows = append(flags.Rows, row{Cells: []cell{
-			{Text: f.Username, Href: ui.recordURL(kindUser, f.UserID), Strong: true}, {Text: titleCase(string(f.Role))},
+			{Text: f.Username, Href: ui.recordURL(kindUser, f.UserID), Strong: true}, {Text: rq.loc().enumLabel(string(f.Role))},
 			{Text: strconv.Itoa(f.RefreshTokens), Numeric: true}, {Text: strconv.Itoa(f.Sessions), Numeric: true},
 		}})
 	}
-	body := &tablesBody{Heading: "Access review", Lead: "What each active user may do today, as of " + fmtTime(rev.At) + " UTC",
-		BackHref: ui.root + "/", BackText: "Dashboard", Tables: []table{flags, t},
-		Note: "Records reached counts the records within the scopes of each permission (for create, the parent records " +
+	body := &tablesBody{Heading: rq.T("Access review"), Lead: rq.T("What each active user may do today, as of %s", rq.loc().timeZone(rev.At)),
+		BackHref: ui.root + "/", BackText: rq.T("Dashboard"), Tables: []table{flags, t},
+		Note: rq.T("Records reached counts the records within the scopes of each permission (for create, the parent records " +
 			"a new one may belong to). A deactivated user cannot use the credentials they hold, but they should not exist. " +
-			"The same review is available as CSV or JSON: epiccrm policy review."}
-	vw := ui.newView(rq, "access-review", "Access review", body)
+			"The same review is available as CSV or JSON: epiccrm policy review.")}
+	vw := ui.newView(rq, "access-review", rq.T("Access review"), body)
 	return ui.render(rq.c, http.StatusOK, "tables", vw)
 }

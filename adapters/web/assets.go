@@ -66,7 +66,8 @@ func (as *assets) url(root, name string) string {
 func (ui *UI) static(c *fiber.Ctx) error {
 	a, ok := ui.assets.byName[c.Params("*")]
 	if !ok {
-		return ui.errorPage(c, nil, http.StatusNotFound, "Not found", "There is no such file.")
+		l := localeOf(c)
+		return ui.errorPage(c, nil, http.StatusNotFound, l.T("Not found"), l.T("There is no such file."))
 	}
 	etag := `"` + a.etag + `"`
 	c.Set(fiber.HeaderETag, etag)

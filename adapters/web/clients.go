@@ -30,7 +30,7 @@ func (ui *UI) clientList(rq *request) error {
 		ListOptions: q.options(),
 	}
 	if len(q.bad) > 0 {
-		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
+		return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad filter"), rq.T("Some filters could not be read."), q.bad...)
 	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListClients, ui.svc.CountClients)
 	if err != nil {
@@ -38,29 +38,29 @@ func (ui *UI) clientList(rq *request) error {
 	}
 	base := ui.listURL(kindClient)
 	n := newNames(ui, rq)
-	body := &listBody{Plural: "Clients", Singular: "client", SearchLabel: "Search name, email or company"}
+	body := &listBody{Plural: rq.T(kindClient.plural), NewLabel: rq.T(kindClient.words.New), SearchAria: rq.T(kindClient.words.Search), SearchLabel: rq.T("Search name, email or company")}
 	if rq.can(crm.ResourceClient, crm.ActionCreate) {
 		body.NewHref = ui.newURL(kindClient)
 	}
 	body.Table = ui.clientTable(rq, n, items, q, base)
-	body.Table.Empty = "No clients match. Try another search, or reset the filters."
+	body.Table.Empty = rq.T("No clients match. Try another search, or reset the filters.")
 	body.Filters = []field{
-		selectFilter("status", "Status", string(f.Status), "potential", "Potential", "existing", "Existing"),
-		{Name: "first_name", Label: "First name", Type: "text", Value: f.FirstName},
-		{Name: "last_name", Label: "Last name", Type: "text", Value: f.LastName},
-		{Name: "email", Label: "Email contains", Type: "text", Value: f.Email},
-		{Name: "company", Label: "Company contains", Type: "text", Value: f.Company},
+		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "potential", msg("Potential"), "existing", msg("Existing")),
+		{Name: "first_name", Label: rq.T("First name"), Type: "text", Value: f.FirstName},
+		{Name: "last_name", Label: rq.T("Last name"), Type: "text", Value: f.LastName},
+		{Name: "email", Label: rq.T("Email contains"), Type: "text", Value: f.Email},
+		{Name: "company", Label: rq.T("Company contains"), Type: "text", Value: f.Company},
 	}
 	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		sel := field{Name: "sales_contact_id", Label: "Sales contact", Type: "select",
-			Options: n.userOptions(crm.RoleSales, idString(f.SalesContactID), "Any")}
+		sel := field{Name: "sales_contact_id", Label: rq.T("Sales contact"), Type: "select",
+			Options: n.userOptions(crm.RoleSales, idString(f.SalesContactID), rq.T("Any"))}
 		body.Filters = append(body.Filters, sel)
 	}
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
 	q.finish(base, body, len(items), total, next)
-	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindClient.path, "Clients", body))
+	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindClient.path, rq.T("Clients"), body))
 }
 
 // clientTable lays out clients as table rows. q, when set, makes the headers sortable.
@@ -72,8 +72,8 @@ func (ui *UI) clientTable(rq *request, n *names, items []*crm.Client, q *listQue
 		return q.column(base, label, key, false)
 	}
 	t := table{Columns: []column{
-		col("Name", "last_name"), col("Company", "company"), col("Phone", ""),
-		col("Status", "status"), col("Sales contact", ""), col("Updated", "date_updated"),
+		col(rq.T("Name"), "last_name"), col(rq.T("Company"), "company"), col(rq.T("Phone"), ""),
+		col(rq.T("Status"), "status"), col(rq.T("Sales contact"), ""), col(rq.T("Updated"), "date_updated"),
 	}}
 	var sales []*int64
 	for _, c := range items {
@@ -90,9 +90,9 @@ func (ui *UI) clientTable(rq *request, n *names, items []*crm.Client, q *listQue
 			{Text: c.FullName(), Href: ui.recordURL(kindClient, c.ID), Strong: true, Sub: c.Email},
 			{Text: c.Company},
 			{Text: phone, Nowrap: true},
-			{Text: titleCase(string(c.Status)), Badge: clientStatusBadge(c.Status)},
+			{Text: rq.loc().enumLabel(string(c.Status)), Badge: clientStatusBadge(c.Status)},
 			{Text: sales.Label, Href: sales.Href},
-			{Text: fmtDay(c.DateUpdated), Nowrap: true},
+			{Text: rq.loc().day(c.DateUpdated), Nowrap: true},
 		}})
 	}
 	return t
@@ -111,20 +111,20 @@ func clientValues(c *crm.Client) values {
 // for those who may assign contacts.
 func (ui *UI) clientFields(rq *request, n *names, v values, errs formErrors) *fieldSet {
 	fs := &fieldSet{values: v, errs: errs}
-	fs.add(field{Name: "first_name", Label: "First name", Type: "text", Required: true, Autocomplete: "off"})
-	fs.add(field{Name: "last_name", Label: "Last name", Type: "text", Required: true, Autocomplete: "off"})
-	fs.add(field{Name: "email", Label: "Email", Type: "email", Required: true, Autocomplete: "off",
+	fs.add(field{Name: "first_name", Label: rq.T("First name"), Type: "text", Required: true, Autocomplete: "off"})
+	fs.add(field{Name: "last_name", Label: rq.T("Last name"), Type: "text", Required: true, Autocomplete: "off"})
+	fs.add(field{Name: "email", Label: rq.T("Email"), Type: "email", Required: true, Autocomplete: "off",
 		Placeholder: "name@company.com"})
-	fs.add(field{Name: "company", Label: "Company", Type: "text", Autocomplete: "off"})
-	fs.add(field{Name: "phone", Label: "Phone", Type: "tel", Autocomplete: "off", Placeholder: "+33 1 23 45 67 89"})
-	fs.add(field{Name: "mobile", Label: "Mobile", Type: "tel", Autocomplete: "off"})
-	fs.add(field{Name: "status", Label: "Status", Type: "select", Options: []option{
-		{Value: "potential", Label: "Potential"}, {Value: "existing", Label: "Existing"}},
-		Help: "A client becomes existing by itself when one of its contracts is signed."})
+	fs.add(field{Name: "company", Label: rq.T("Company"), Type: "text", Autocomplete: "off"})
+	fs.add(field{Name: "phone", Label: rq.T("Phone"), Type: "tel", Autocomplete: "off", Placeholder: "+33 1 23 45 67 89"})
+	fs.add(field{Name: "mobile", Label: rq.T("Mobile"), Type: "tel", Autocomplete: "off"})
+	fs.add(field{Name: "status", Label: rq.T("Status"), Type: "select", Options: []option{
+		{Value: "potential", Label: rq.T("Potential")}, {Value: "existing", Label: rq.T("Existing")}},
+		Help: rq.T("A client becomes existing by itself when one of its contracts is signed.")})
 	if rq.can(crm.ResourceClient, crm.ActionAssign) {
-		fs.add(field{Name: "sales_contact_id", Label: "Sales contact", Type: "select",
-			Options: n.userOptions(crm.RoleSales, v["sales_contact_id"], "No sales contact"),
-			Help:    "The salesperson who looks after this client."})
+		fs.add(field{Name: "sales_contact_id", Label: rq.T("Sales contact"), Type: "select",
+			Options: n.userOptions(crm.RoleSales, v["sales_contact_id"], rq.T("No sales contact")),
+			Help:    rq.T("The salesperson who looks after this client.")})
 	}
 	return fs
 }
@@ -141,7 +141,7 @@ func clientInput(f *form) crm.ClientInput {
 // clientNew shows the form of a new client.
 func (ui *UI) clientNew(rq *request) error {
 	if !rq.can(crm.ResourceClient, crm.ActionCreate) {
-		return ui.errorPage(rq.c, rq, http.StatusForbidden, "Not allowed", "You may not create clients.")
+		return ui.errorPage(rq.c, rq, http.StatusForbidden, rq.T("Not allowed"), rq.T("You may not create clients."))
 	}
 	return ui.clientForm(rq, http.StatusOK, values{"status": "potential"}, formErrors{}, nil)
 }
@@ -152,13 +152,13 @@ func (ui *UI) clientForm(rq *request, status int, v values, errs formErrors, a *
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
-	body := &recordBody{Heading: "New client", Sub: "Add a prospect or a customer.",
-		Form: &formBody{Action: ui.newURL(kindClient), Fields: fs.fields, Submit: "Create client", Cancel: ui.listURL(kindClient), Alert: a}}
+	body := &recordBody{Heading: rq.T("New client"), Sub: rq.T("Add a prospect or a customer."),
+		Form: &formBody{Action: ui.newURL(kindClient), Fields: fs.fields, Submit: rq.T("Create client"), Cancel: ui.listURL(kindClient), Alert: a}}
 	if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 		a.Text += " " + joinSentences(extra)
 	}
-	vw := ui.newView(rq, kindClient.path, "New client", body)
-	vw.Crumbs = ui.crumbs(kindClient, "New")
+	vw := ui.newView(rq, kindClient.path, rq.T("New client"), body)
+	vw.Crumbs = ui.crumbs(rq, kindClient, rq.T("New"))
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -167,11 +167,11 @@ func (ui *UI) clientCreate(rq *request) error {
 	f := newForm(rq.c)
 	in := clientInput(f)
 	if len(f.errs) > 0 {
-		return ui.clientForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure())
+		return ui.clientForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure(rq.loc()))
 	}
 	c, err := ui.svc.CreateClient(rq.ctx, in)
 	if err != nil {
-		if status, a, errs, ok := submitFailure(err, ""); ok {
+		if status, a, errs, ok := submitFailure(rq.loc(), err, ""); ok {
 			return ui.clientForm(rq, status, f.values(), errs, a)
 		}
 		return ui.fail(rq.c, rq, err)
@@ -194,17 +194,17 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 	sales := n.user(c.SalesContactID)
 	body := &recordBody{
 		Heading: c.FullName(), Sub: c.Company,
-		Badges: []cell{{Text: titleCase(string(c.Status)), Badge: clientStatusBadge(c.Status)}},
+		Badges: []cell{{Text: rq.loc().enumLabel(string(c.Status)), Badge: clientStatusBadge(c.Status)}},
 		Facts: []fact{
-			{Label: "Client ID", Text: "#" + itoa(c.ID)},
-			{Label: "Status", Text: titleCase(string(c.Status)), Badge: clientStatusBadge(c.Status)},
-			{Label: "Sales contact", Text: sales.Label, Href: sales.Href},
-			{Label: "Created", Text: fmtTime(c.DateCreated)},
-			{Label: "Last updated", Text: fmtTime(c.DateUpdated)},
+			{Label: rq.T("Client ID"), Text: "#" + itoa(c.ID)},
+			{Label: rq.T("Status"), Text: rq.loc().enumLabel(string(c.Status)), Badge: clientStatusBadge(c.Status)},
+			{Label: rq.T("Sales contact"), Text: sales.Label, Href: sales.Href},
+			{Label: rq.T("Created"), Text: rq.loc().time(c.DateCreated)},
+			{Label: rq.T("Last updated"), Text: rq.loc().time(c.DateUpdated)},
 		},
 	}
 	if rq.canOn(crm.ResourceContract, crm.ActionCreate, c.ID) {
-		body.Actions = append(body.Actions, action{Label: "New contract", Href: ui.newURL(kindContract) + "?client_id=" + itoa(c.ID),
+		body.Actions = append(body.Actions, action{Label: rq.T("New contract"), Href: ui.newURL(kindContract) + "?client_id=" + itoa(c.ID),
 			Icon: "plus", Style: "primary"})
 	}
 	body.Actions = append(body.Actions, ui.recordActions(rq, kindClient, c.ID)...)
@@ -213,13 +213,13 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 			a.Text += " " + joinSentences(extra)
 		}
-		body.Form = &formBody{Action: ui.recordURL(kindClient, c.ID), Fields: fs.fields, Version: version, Submit: "Save changes",
+		body.Form = &formBody{Action: ui.recordURL(kindClient, c.ID), Fields: fs.fields, Version: version, Submit: rq.T("Save changes"),
 			Cancel: ui.listURL(kindClient), Alert: a}
 	} else {
-		body.Note = "You can view this client but not change it."
+		body.Note = rq.T("You can view this client but not change it.")
 		body.Readonly = []fact{
-			{Label: "Email", Text: c.Email}, {Label: "Phone", Text: orDash(c.Phone)}, {Label: "Mobile", Text: orDash(c.Mobile)},
-			{Label: "Company", Text: orDash(c.Company)},
+			{Label: rq.T("Email"), Text: c.Email}, {Label: rq.T("Phone"), Text: orDash(c.Phone)}, {Label: rq.T("Mobile"), Text: orDash(c.Mobile)},
+			{Label: rq.T("Company"), Text: orDash(c.Company)},
 		}
 	}
 	if rq.can(crm.ResourceContract, crm.ActionRead) {
@@ -229,10 +229,10 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 			return ui.fail(rq.c, rq, err)
 		}
 		t := ui.contractTable(rq, n, ks, nil, "")
-		t.Title = "Contracts"
-		t.Empty = "No contracts yet."
+		t.Title = rq.T("Contracts")
+		t.Empty = rq.T("No contracts yet.")
 		if next != "" {
-			t.More = &ref{Label: "All contracts of this client", Href: ui.listURL(kindContract) + "?client_id=" + itoa(c.ID)}
+			t.More = &ref{Label: rq.T("All contracts of this client"), Href: ui.listURL(kindContract) + "?client_id=" + itoa(c.ID)}
 		}
 		body.Related = append(body.Related, t)
 	}
@@ -243,10 +243,10 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 			return ui.fail(rq.c, rq, err)
 		}
 		t := ui.eventTable(rq, n, es, nil, "")
-		t.Title = "Events"
-		t.Empty = "No events yet."
+		t.Title = rq.T("Events")
+		t.Empty = rq.T("No events yet.")
 		if next != "" {
-			t.More = &ref{Label: "All events of this client", Href: ui.listURL(kindEvent) + "?client_id=" + itoa(c.ID)}
+			t.More = &ref{Label: rq.T("All events of this client"), Href: ui.listURL(kindEvent) + "?client_id=" + itoa(c.ID)}
 		}
 		body.Related = append(body.Related, t)
 	}
@@ -254,7 +254,7 @@ func (ui *UI) clientPage(rq *request, status int, c *crm.Client, v values, errs 
 		return ui.fail(rq.c, rq, n.err)
 	}
 	vw := ui.newView(rq, kindClient.path, c.FullName(), body)
-	vw.Crumbs = ui.crumbs(kindClient, c.FullName())
+	vw.Crumbs = ui.crumbs(rq, kindClient, c.FullName())
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -269,10 +269,10 @@ func (ui *UI) clientUpdate(rq *request) error {
 	in := clientInput(f)
 	version := f.version()
 	if len(f.errs) > 0 {
-		return ui.clientPage(rq, http.StatusUnprocessableEntity, c, f.values(), f.errs, parseFailure(), version)
+		return ui.clientPage(rq, http.StatusUnprocessableEntity, c, f.values(), f.errs, parseFailure(rq.loc()), version)
 	}
 	if _, err := ui.svc.UpdateClient(rq.ctx, id, in, version); err != nil {
-		if status, a, errs, ok := submitFailure(err, ui.recordURL(kindClient, id)); ok {
+		if status, a, errs, ok := submitFailure(rq.loc(), err, ui.recordURL(kindClient, id)); ok {
 			return ui.clientPage(rq, status, c, f.values(), errs, a, version)
 		}
 		return ui.fail(rq.c, rq, err)

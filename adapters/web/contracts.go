@@ -35,7 +35,7 @@ func (ui *UI) contractList(rq *request) error {
 		ListOptions: q.options(),
 	}
 	if len(q.bad) > 0 {
-		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
+		return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad filter"), rq.T("Some filters could not be read."), q.bad...)
 	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListContracts, ui.svc.CountContracts)
 	if err != nil {
@@ -43,34 +43,34 @@ func (ui *UI) contractList(rq *request) error {
 	}
 	base := ui.listURL(kindContract)
 	n := newNames(ui, rq)
-	body := &listBody{Plural: "Contracts", Singular: "contract", SearchLabel: "Search client name, email or company"}
+	body := &listBody{Plural: rq.T(kindContract.plural), NewLabel: rq.T(kindContract.words.New), SearchAria: rq.T(kindContract.words.Search), SearchLabel: rq.T("Search client name, email or company")}
 	if rq.can(crm.ResourceContract, crm.ActionCreate) {
 		body.NewHref = ui.newURL(kindContract)
 	}
 	body.Table = ui.contractTable(rq, n, items, q, base)
-	body.Table.Empty = "No contracts match. Try another search, or reset the filters."
+	body.Table.Empty = rq.T("No contracts match. Try another search, or reset the filters.")
 	body.Filters = []field{
-		selectFilter("status", "Status", string(f.Status), "open", "Open (unsigned)", "signed", "Signed"),
-		{Name: "unpaid", Label: "Unpaid only", Type: "checkbox", Value: "true", Checked: f.Unpaid},
-		{Name: "client_first_name", Label: "Client first name", Type: "text", Value: q.params.Get("client_first_name")},
-		{Name: "client_email", Label: "Client email", Type: "text", Value: f.ClientEmail},
-		{Name: "amount_min", Label: "Amount from", Type: "decimal", Value: q.params.Get("amount_min"), Placeholder: "0.00"},
-		{Name: "amount_max", Label: "Amount up to", Type: "decimal", Value: q.params.Get("amount_max"), Placeholder: "0.00"},
-		{Name: "date_created", Label: "Created on", Type: "date", Value: q.params.Get("date_created")},
+		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "open", msg("Open (unsigned)"), "signed", msg("Signed")),
+		{Name: "unpaid", Label: rq.T("Unpaid only"), Type: "checkbox", Value: "true", Checked: f.Unpaid},
+		{Name: "client_first_name", Label: rq.T("Client first name"), Type: "text", Value: q.params.Get("client_first_name")},
+		{Name: "client_email", Label: rq.T("Client email"), Type: "text", Value: f.ClientEmail},
+		{Name: "amount_min", Label: rq.T("Amount from"), Type: "decimal", Value: q.params.Get("amount_min"), Placeholder: "0.00"},
+		{Name: "amount_max", Label: rq.T("Amount up to"), Type: "decimal", Value: q.params.Get("amount_max"), Placeholder: "0.00"},
+		{Name: "date_created", Label: rq.T("Created on"), Type: "date", Value: q.params.Get("date_created")},
 	}
 	if f.ClientID != nil {
-		body.Filters = append(body.Filters, field{Name: "client_id", Label: "Client", Type: "select",
-			Options: []option{{Value: "", Label: "Any"}, {Value: idString(f.ClientID), Label: n.client(*f.ClientID).full(), Selected: true}}})
+		body.Filters = append(body.Filters, field{Name: "client_id", Label: rq.T("Client"), Type: "select",
+			Options: []option{{Value: "", Label: rq.T("Any")}, {Value: idString(f.ClientID), Label: n.client(*f.ClientID).full(), Selected: true}}})
 	}
 	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		body.Filters = append(body.Filters, field{Name: "sales_contact_id", Label: "Sales contact", Type: "select",
-			Options: n.userOptions(crm.RoleSales, idString(f.SalesContactID), "Any")})
+		body.Filters = append(body.Filters, field{Name: "sales_contact_id", Label: rq.T("Sales contact"), Type: "select",
+			Options: n.userOptions(crm.RoleSales, idString(f.SalesContactID), rq.T("Any"))})
 	}
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
 	q.finish(base, body, len(items), total, next)
-	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindContract.path, "Contracts", body))
+	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindContract.path, rq.T("Contracts"), body))
 }
 
 // contractTable lays out contracts as table rows. q, when set, makes the headers sortable.
@@ -82,8 +82,8 @@ func (ui *UI) contractTable(rq *request, n *names, items []*crm.Contract, q *lis
 		return q.column(base, label, key, numeric)
 	}
 	t := table{Columns: []column{
-		col("Contract", "date_created", false), col("Client", "", false), col("Amount", "amount", true), col("Due", "amount_due", true),
-		col("Status", "status", false), col("Payment due", "", false), col("Sales contact", "", false),
+		col(rq.T("Contract"), "date_created", false), col(rq.T("Client"), "", false), col(rq.T("Amount"), "amount", true), col(rq.T("Due"), "amount_due", true),
+		col(rq.T("Status"), "status", false), col(rq.T("Payment due"), "", false), col(rq.T("Sales contact"), "", false),
 	}}
 	var sales []*int64
 	var clients []int64
@@ -94,17 +94,17 @@ func (ui *UI) contractTable(rq *request, n *names, items []*crm.Contract, q *lis
 	for _, k := range items {
 		client := n.client(k.ClientID)
 		sales := n.user(k.SalesContactID)
-		due := cell{Text: fmtMoney(k.AmountDue), Numeric: true}
+		due := cell{Text: rq.loc().money(k.AmountDue), Numeric: true}
 		if k.AmountDue == 0 {
-			due.Text, due.Badge = "Paid", "green"
+			due.Text, due.Badge = rq.T("Paid"), "green"
 		}
 		t.Rows = append(t.Rows, row{Cells: []cell{
-			{Text: "#" + itoa(k.ID), Href: ui.recordURL(kindContract, k.ID), Strong: true, Sub: fmtDay(k.DateCreated)},
+			{Text: "#" + itoa(k.ID), Href: ui.recordURL(kindContract, k.ID), Strong: true, Sub: rq.loc().day(k.DateCreated)},
 			client.cell(),
-			{Text: fmtMoney(k.Amount), Numeric: true},
+			{Text: rq.loc().money(k.Amount), Numeric: true},
 			due,
-			{Text: titleCase(string(k.Status)), Badge: contractStatusBadge(k.Status)},
-			{Text: fmtDate(k.PaymentDue), Nowrap: true},
+			{Text: rq.loc().enumLabel(string(k.Status)), Badge: contractStatusBadge(k.Status)},
+			{Text: rq.loc().date(k.PaymentDue), Nowrap: true},
 			{Text: sales.Label, Href: sales.Href},
 		}})
 	}
@@ -128,22 +128,22 @@ func contractValues(k *crm.Contract) values {
 func (ui *UI) contractFields(rq *request, n *names, v values, errs formErrors, creating bool) *fieldSet {
 	fs := &fieldSet{values: v, errs: errs}
 	if creating {
-		fs.add(field{Name: "client_id", Label: "Client", Type: "select", Required: true, Wide: true,
+		fs.add(field{Name: "client_id", Label: rq.T("Client"), Type: "select", Required: true, Wide: true,
 			Options: ui.clientOptions(rq, n, v["client_id"])})
 	}
-	fs.add(field{Name: "amount", Label: "Total amount", Type: "decimal", Required: true, Placeholder: "15000.00"})
-	help := "What the client still has to pay."
+	fs.add(field{Name: "amount", Label: rq.T("Total amount"), Type: "decimal", Required: true, Placeholder: "15000.00"})
+	help := rq.T("What the client still has to pay.")
 	if creating {
-		help = "Leave empty when nothing has been paid yet: it then equals the total amount."
+		help = rq.T("Leave empty when nothing has been paid yet: it then equals the total amount.")
 	}
-	fs.add(field{Name: "amount_due", Label: "Amount due", Type: "decimal", Placeholder: "15000.00", Help: help})
-	fs.add(field{Name: "payment_due", Label: "Payment due", Type: "date"})
+	fs.add(field{Name: "amount_due", Label: rq.T("Amount due"), Type: "decimal", Placeholder: "15000.00", Help: help})
+	fs.add(field{Name: "payment_due", Label: rq.T("Payment due"), Type: "date"})
 	if rq.can(crm.ResourceContract, crm.ActionAssign) {
-		none := "No sales contact"
+		none := rq.T("No sales contact")
 		if creating {
-			none = "The client's sales contact"
+			none = rq.T("The client's sales contact")
 		}
-		fs.add(field{Name: "sales_contact_id", Label: "Sales contact", Type: "select",
+		fs.add(field{Name: "sales_contact_id", Label: rq.T("Sales contact"), Type: "select",
 			Options: n.userOptions(crm.RoleSales, v["sales_contact_id"], none)})
 	}
 	return fs
@@ -151,7 +151,7 @@ func (ui *UI) contractFields(rq *request, n *names, v values, errs formErrors, c
 
 // clientOptions lists the clients the user can read, as choices for a new contract.
 func (ui *UI) clientOptions(rq *request, n *names, current string) []option {
-	opts := []option{{Value: "", Label: "Choose a client…"}}
+	opts := []option{{Value: "", Label: rq.T("Choose a client…")}}
 	cs, _, err := ui.svc.ListClients(rq.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Limit: crm.MaxLimit, Sort: "last_name"}})
 	n.keep(err)
 	found := current == ""
@@ -164,7 +164,7 @@ func (ui *UI) clientOptions(rq *request, n *names, current string) []option {
 		found = found || itoa(c.ID) == current
 	}
 	if !found {
-		opts = append(opts, option{Value: current, Label: "Client #" + current})
+		opts = append(opts, option{Value: current, Label: rq.T("Client #%s", current)})
 	}
 	return opts
 }
@@ -192,7 +192,7 @@ func contractInput(f *form, creating bool) crm.ContractInput {
 // contractNew shows the form of a new contract, for the client named by ?client_id= if any.
 func (ui *UI) contractNew(rq *request) error {
 	if !rq.can(crm.ResourceContract, crm.ActionCreate) {
-		return ui.errorPage(rq.c, rq, http.StatusForbidden, "Not allowed", "You may not create contracts.")
+		return ui.errorPage(rq.c, rq, http.StatusForbidden, rq.T("Not allowed"), rq.T("You may not create contracts."))
 	}
 	v := values{"client_id": strings.TrimSpace(rq.c.Query("client_id"))}
 	return ui.contractForm(rq, http.StatusOK, v, formErrors{}, nil)
@@ -207,10 +207,10 @@ func (ui *UI) contractForm(rq *request, status int, v values, errs formErrors, a
 	if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 		a.Text += " " + joinSentences(extra)
 	}
-	body := &recordBody{Heading: "New contract", Sub: "A new contract is open until it is signed.",
-		Form: &formBody{Action: ui.newURL(kindContract), Fields: fs.fields, Submit: "Create contract", Cancel: ui.listURL(kindContract), Alert: a}}
-	vw := ui.newView(rq, kindContract.path, "New contract", body)
-	vw.Crumbs = ui.crumbs(kindContract, "New")
+	body := &recordBody{Heading: rq.T("New contract"), Sub: rq.T("A new contract is open until it is signed."),
+		Form: &formBody{Action: ui.newURL(kindContract), Fields: fs.fields, Submit: rq.T("Create contract"), Cancel: ui.listURL(kindContract), Alert: a}}
+	vw := ui.newView(rq, kindContract.path, rq.T("New contract"), body)
+	vw.Crumbs = ui.crumbs(rq, kindContract, rq.T("New"))
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -219,11 +219,11 @@ func (ui *UI) contractCreate(rq *request) error {
 	f := newForm(rq.c)
 	in := contractInput(f, true)
 	if len(f.errs) > 0 {
-		return ui.contractForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure())
+		return ui.contractForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure(rq.loc()))
 	}
 	k, err := ui.svc.CreateContract(rq.ctx, in)
 	if err != nil {
-		if status, a, errs, ok := submitFailure(err, ""); ok {
+		if status, a, errs, ok := submitFailure(rq.loc(), err, ""); ok {
 			return ui.contractForm(rq, status, f.values(), errs, a)
 		}
 		return ui.fail(rq.c, rq, err)
@@ -245,30 +245,30 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 	n := newNames(ui, rq)
 	client := n.client(k.ClientID)
 	sales := n.user(k.SalesContactID)
-	title := "Contract #" + itoa(k.ID)
+	title := rq.T("Contract #%s", itoa(k.ID))
 	body := &recordBody{
 		Heading: title, Sub: client.full(),
-		Badges: []cell{{Text: titleCase(string(k.Status)), Badge: contractStatusBadge(k.Status)}},
+		Badges: []cell{{Text: rq.loc().enumLabel(string(k.Status)), Badge: contractStatusBadge(k.Status)}},
 		Facts: []fact{
-			{Label: "Client", Text: client.full(), Href: client.Href},
-			{Label: "Status", Text: titleCase(string(k.Status)), Badge: contractStatusBadge(k.Status)},
-			{Label: "Signed", Text: fmtTimePtr(k.SignedAt)},
-			{Label: "Sales contact", Text: sales.Label, Href: sales.Href},
-			{Label: "Created", Text: fmtTime(k.DateCreated)},
-			{Label: "Last updated", Text: fmtTime(k.DateUpdated)},
+			{Label: rq.T("Client"), Text: client.full(), Href: client.Href},
+			{Label: rq.T("Status"), Text: rq.loc().enumLabel(string(k.Status)), Badge: contractStatusBadge(k.Status)},
+			{Label: rq.T("Signed"), Text: rq.loc().timePtr(k.SignedAt)},
+			{Label: rq.T("Sales contact"), Text: sales.Label, Href: sales.Href},
+			{Label: rq.T("Created"), Text: rq.loc().time(k.DateCreated)},
+			{Label: rq.T("Last updated"), Text: rq.loc().time(k.DateUpdated)},
 		},
 	}
 	if k.AmountDue > 0 {
-		body.Badges = append(body.Badges, cell{Text: "Unpaid", Badge: "red"})
+		body.Badges = append(body.Badges, cell{Text: rq.T("Unpaid"), Badge: "red"})
 	} else {
-		body.Badges = append(body.Badges, cell{Text: "Paid", Badge: "green"})
+		body.Badges = append(body.Badges, cell{Text: rq.T("Paid"), Badge: "green"})
 	}
 	if k.Status == crm.ContractOpen && rq.canOn(crm.ResourceContract, crm.ActionSign, k.ID) {
-		body.Actions = append(body.Actions, action{Label: "Sign contract", Href: ui.recordURL(kindContract, k.ID) + "/sign",
+		body.Actions = append(body.Actions, action{Label: rq.T("Sign contract"), Href: ui.recordURL(kindContract, k.ID) + "/sign",
 			Icon: "check", Style: "primary", Post: true, Version: k.Version})
 	}
 	if k.Status == crm.ContractSigned && rq.canOn(crm.ResourceEvent, crm.ActionCreate, k.ID) {
-		body.Actions = append(body.Actions, action{Label: "New event", Href: ui.newURL(kindEvent) + "?contract_id=" + itoa(k.ID),
+		body.Actions = append(body.Actions, action{Label: rq.T("New event"), Href: ui.newURL(kindEvent) + "?contract_id=" + itoa(k.ID),
 			Icon: "plus", Style: "primary"})
 	}
 	body.Actions = append(body.Actions, ui.recordActions(rq, kindContract, k.ID)...)
@@ -278,12 +278,12 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 			a.Text += " " + joinSentences(extra)
 		}
 		body.Form = &formBody{Action: ui.recordURL(kindContract, k.ID), Fields: fs.fields, Version: version,
-			Submit: "Save changes", Cancel: ui.listURL(kindContract), Alert: a}
+			Submit: rq.T("Save changes"), Cancel: ui.listURL(kindContract), Alert: a}
 	} else {
-		body.Note = "You can view this contract but not change it."
+		body.Note = rq.T("You can view this contract but not change it.")
 		body.Readonly = []fact{
-			{Label: "Total amount", Text: fmtMoney(k.Amount)}, {Label: "Amount due", Text: fmtMoney(k.AmountDue)},
-			{Label: "Payment due", Text: fmtDate(k.PaymentDue)},
+			{Label: rq.T("Total amount"), Text: rq.loc().money(k.Amount)}, {Label: rq.T("Amount due"), Text: rq.loc().money(k.AmountDue)},
+			{Label: rq.T("Payment due"), Text: rq.loc().date(k.PaymentDue)},
 		}
 	}
 	if rq.can(crm.ResourceEvent, crm.ActionRead) {
@@ -293,10 +293,10 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 			return ui.fail(rq.c, rq, err)
 		}
 		t := ui.eventTable(rq, n, es, nil, "")
-		t.Title = "Events"
-		t.Empty = "No events yet."
+		t.Title = rq.T("Events")
+		t.Empty = rq.T("No events yet.")
 		if k.Status == crm.ContractOpen {
-			t.Empty = "Events can be created once the contract is signed."
+			t.Empty = rq.T("Events can be created once the contract is signed.")
 		}
 		body.Related = append(body.Related, t)
 	}
@@ -304,7 +304,7 @@ func (ui *UI) contractPage(rq *request, status int, k *crm.Contract, v values, e
 		return ui.fail(rq.c, rq, n.err)
 	}
 	vw := ui.newView(rq, kindContract.path, title, body)
-	vw.Crumbs = ui.crumbs(kindContract, title)
+	vw.Crumbs = ui.crumbs(rq, kindContract, title)
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -319,10 +319,10 @@ func (ui *UI) contractUpdate(rq *request) error {
 	in := contractInput(f, false)
 	version := f.version()
 	if len(f.errs) > 0 {
-		return ui.contractPage(rq, http.StatusUnprocessableEntity, k, f.values(), f.errs, parseFailure(), version)
+		return ui.contractPage(rq, http.StatusUnprocessableEntity, k, f.values(), f.errs, parseFailure(rq.loc()), version)
 	}
 	if _, err := ui.svc.UpdateContract(rq.ctx, id, in, version); err != nil {
-		if status, a, errs, ok := submitFailure(err, ui.recordURL(kindContract, id)); ok {
+		if status, a, errs, ok := submitFailure(rq.loc(), err, ui.recordURL(kindContract, id)); ok {
 			return ui.contractPage(rq, status, k, f.values(), errs, a, version)
 		}
 		return ui.fail(rq.c, rq, err)

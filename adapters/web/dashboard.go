@@ -33,7 +33,7 @@ const panelRows = 5
 // assign support) and their upcoming events (support).
 func (ui *UI) dashboard(rq *request) error {
 	ctx := rq.ctx
-	body := &dashBody{Greeting: "Welcome back, " + firstName(rq.actor), Intro: roleIntro(rq.actor.Role)}
+	body := &dashBody{Greeting: rq.T("Welcome back, %s", firstName(rq.actor)), Intro: roleIntro(rq, rq.actor.Role)}
 	n := newNames(ui, rq)
 	me := rq.actor.ID
 
@@ -43,16 +43,16 @@ func (ui *UI) dashboard(rq *request) error {
 		count func() (int, error)
 	}{
 		{rq.can(crm.ResourceClient, crm.ActionRead),
-			stat{Label: "Clients", Hint: "you can see", Href: ui.listURL(kindClient), Icon: kindClient.icon, Tone: "indigo"},
+			stat{Label: rq.T("Clients"), Hint: rq.T("you can see"), Href: ui.listURL(kindClient), Icon: kindClient.icon, Tone: "indigo"},
 			func() (int, error) { return ui.svc.CountClients(ctx, crm.ClientFilter{}) }},
 		{rq.can(crm.ResourceContract, crm.ActionRead),
-			stat{Label: "Contracts", Hint: "you can see", Href: ui.listURL(kindContract), Icon: kindContract.icon, Tone: "blue"},
+			stat{Label: rq.T("Contracts"), Hint: rq.T("you can see"), Href: ui.listURL(kindContract), Icon: kindContract.icon, Tone: "blue"},
 			func() (int, error) { return ui.svc.CountContracts(ctx, crm.ContractFilter{}) }},
 		{rq.can(crm.ResourceEvent, crm.ActionRead),
-			stat{Label: "Events", Hint: "you can see", Href: ui.listURL(kindEvent), Icon: kindEvent.icon, Tone: "teal"},
+			stat{Label: rq.T("Events"), Hint: rq.T("you can see"), Href: ui.listURL(kindEvent), Icon: kindEvent.icon, Tone: "teal"},
 			func() (int, error) { return ui.svc.CountEvents(ctx, crm.EventFilter{}) }},
 		{rq.canAll(crm.ResourceUser, crm.ActionRead),
-			stat{Label: "Active users", Hint: "in the team", Href: ui.listURL(kindUser) + "?is_active=true", Icon: kindUser.icon, Tone: "violet"},
+			stat{Label: rq.T("Active users"), Hint: rq.T("in the team"), Href: ui.listURL(kindUser) + "?is_active=true", Icon: kindUser.icon, Tone: "violet"},
 			func() (int, error) { return ui.svc.CountUsers(ctx, crm.UserFilter{IsActive: crm.Ptr(true)}) }},
 	} {
 		if !c.show {
@@ -74,8 +74,8 @@ func (ui *UI) dashboard(rq *request) error {
 		}
 		t := ui.clientTable(rq, n, items, nil, "")
 		t.Columns, t.Rows = pick(t, 0, 1, 3)
-		t.Title, t.Empty = "My clients", "You have no clients yet."
-		t.More = &ref{Label: "All my clients", Href: ui.listURL(kindClient) + "?sales_contact_id=" + itoa(me)}
+		t.Title, t.Empty = rq.T("My clients"), rq.T("You have no clients yet.")
+		t.More = &ref{Label: rq.T("All my clients"), Href: ui.listURL(kindClient) + "?sales_contact_id=" + itoa(me)}
 		body.Panels = append(body.Panels, t)
 	}
 	if hasScope(rq, crm.ResourceContract, crm.ScopeAny) || hasScope(rq, crm.ResourceContract, crm.ScopeOwn) {
@@ -83,9 +83,9 @@ func (ui *UI) dashboard(rq *request) error {
 			title, empty, more string
 			f                  crm.ContractFilter
 		}{
-			{"Unsigned contracts", "Every contract is signed.", "?status=open",
+			{msg("Unsigned contracts"), msg("Every contract is signed."), "?status=open",
 				crm.ContractFilter{Status: crm.ContractOpen, ListOptions: crm.ListOptions{Limit: panelRows, Sort: "-date_created"}}},
-			{"Unpaid contracts", "Every contract is paid.", "?unpaid=true&sort=-amount_due",
+			{msg("Unpaid contracts"), msg("Every contract is paid."), "?unpaid=true&sort=-amount_due",
 				crm.ContractFilter{Unpaid: true, ListOptions: crm.ListOptions{Limit: panelRows, Sort: "-amount_due"}}},
 		} {
 			items, _, err := ui.svc.ListContracts(ctx, p.f)
@@ -94,8 +94,8 @@ func (ui *UI) dashboard(rq *request) error {
 			}
 			t := ui.contractTable(rq, n, items, nil, "")
 			t.Columns, t.Rows = pick(t, 0, 1, 3, 4)
-			t.Title, t.Empty = p.title, p.empty
-			t.More = &ref{Label: "View all", Href: ui.listURL(kindContract) + p.more}
+			t.Title, t.Empty = rq.T(p.title), rq.T(p.empty)
+			t.More = &ref{Label: rq.T("View all"), Href: ui.listURL(kindContract) + p.more}
 			body.Panels = append(body.Panels, t)
 		}
 	}
@@ -107,8 +107,8 @@ func (ui *UI) dashboard(rq *request) error {
 		}
 		t := ui.eventTable(rq, n, items, nil, "")
 		t.Columns, t.Rows = pick(t, 0, 1, 2, 5)
-		t.Title, t.Empty = "Events without support", "Every open event has a support contact."
-		t.More = &ref{Label: "View all", Href: ui.listURL(kindEvent) + "?unassigned=true&status=open&sort=event_date"}
+		t.Title, t.Empty = rq.T("Events without support"), rq.T("Every open event has a support contact.")
+		t.More = &ref{Label: rq.T("View all"), Href: ui.listURL(kindEvent) + "?unassigned=true&status=open&sort=event_date"}
 		body.Panels = append(body.Panels, t)
 	}
 	if hasScope(rq, crm.ResourceEvent, crm.ScopeAssigned) {
@@ -120,15 +120,15 @@ func (ui *UI) dashboard(rq *request) error {
 		}
 		t := ui.eventTable(rq, n, upcoming, nil, "")
 		t.Columns, t.Rows = pick(t, 0, 1, 2, 3, 4)
-		t.Title, t.Empty = "My upcoming events", "No upcoming events are assigned to you."
-		t.More = &ref{Label: "All my upcoming events", Href: ui.listURL(kindEvent) + "?support_contact_id=" + itoa(me) +
+		t.Title, t.Empty = rq.T("My upcoming events"), rq.T("No upcoming events are assigned to you.")
+		t.More = &ref{Label: rq.T("All my upcoming events"), Href: ui.listURL(kindEvent) + "?support_contact_id=" + itoa(me) +
 			"&status=open&from=" + crm.DateOf(now).String() + "&sort=event_date"}
 		body.Panels = append(body.Panels, t)
 	}
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
-	vw := ui.newView(rq, "dashboard", "Dashboard", body)
+	vw := ui.newView(rq, "dashboard", rq.T("Dashboard"), body)
 	return ui.render(rq.c, http.StatusOK, "dashboard", vw)
 }
 
@@ -168,14 +168,14 @@ func firstName(u *crm.User) string {
 }
 
 // roleIntro says in a sentence what the dashboard shows to each team.
-func roleIntro(r crm.Role) string {
+func roleIntro(rq *request, r crm.Role) string {
 	switch r {
 	case crm.RoleManagement:
-		return "Here is where the business stands: contracts to sign or collect, and events that still need a support contact."
+		return rq.T("Here is where the business stands: contracts to sign or collect, and events that still need a support contact.")
 	case crm.RoleSales:
-		return "Here are your clients and the contracts that still need a signature or a payment."
+		return rq.T("Here are your clients and the contracts that still need a signature or a payment.")
 	case crm.RoleSupport:
-		return "Here are the events you run. Keep their details up to date for the team."
+		return rq.T("Here are the events you run. Keep their details up to date for the team.")
 	}
-	return "Here is what you can see in the CRM."
+	return rq.T("Here is what you can see in the CRM.")
 }

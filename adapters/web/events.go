@@ -35,7 +35,7 @@ func (ui *UI) eventList(rq *request) error {
 		ListOptions: q.options(),
 	}
 	if len(q.bad) > 0 {
-		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
+		return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad filter"), rq.T("Some filters could not be read."), q.bad...)
 	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListEvents, ui.svc.CountEvents)
 	if err != nil {
@@ -43,24 +43,24 @@ func (ui *UI) eventList(rq *request) error {
 	}
 	base := ui.listURL(kindEvent)
 	n := newNames(ui, rq)
-	body := &listBody{Plural: "Events", Singular: "event", SearchLabel: "Search name or location"}
+	body := &listBody{Plural: rq.T(kindEvent.plural), NewLabel: rq.T(kindEvent.words.New), SearchAria: rq.T(kindEvent.words.Search), SearchLabel: rq.T("Search name or location")}
 	if rq.can(crm.ResourceEvent, crm.ActionCreate) {
 		body.NewHref = ui.newURL(kindEvent)
 	}
 	body.Table = ui.eventTable(rq, n, items, q, base)
-	body.Table.Empty = "No events match. Try another search, or reset the filters."
+	body.Table.Empty = rq.T("No events match. Try another search, or reset the filters.")
 	body.Filters = []field{
-		selectFilter("status", "Status", string(f.Status), "open", "Open", "closed", "Closed"),
-		{Name: "unassigned", Label: "Without support only", Type: "checkbox", Value: "true", Checked: f.Unassigned},
-		{Name: "event_date", Label: "On the day", Type: "date", Value: q.params.Get("event_date")},
-		{Name: "from", Label: "From", Type: "date", Value: q.params.Get("from")},
-		{Name: "to", Label: "To", Type: "date", Value: q.params.Get("to"), Help: "Days in UTC, both included."},
-		{Name: "client_first_name", Label: "Client first name", Type: "text", Value: f.ClientFirstName},
-		{Name: "client_email", Label: "Client email", Type: "text", Value: f.ClientEmail},
+		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "open", msg("Open"), "closed", msg("Closed")),
+		{Name: "unassigned", Label: rq.T("Without support only"), Type: "checkbox", Value: "true", Checked: f.Unassigned},
+		{Name: "event_date", Label: rq.T("On the day"), Type: "date", Value: q.params.Get("event_date")},
+		{Name: "from", Label: rq.T("From"), Type: "date", Value: q.params.Get("from")},
+		{Name: "to", Label: rq.T("To"), Type: "date", Value: q.params.Get("to"), Help: rq.T("Days in UTC, both included.")},
+		{Name: "client_first_name", Label: rq.T("Client first name"), Type: "text", Value: f.ClientFirstName},
+		{Name: "client_email", Label: rq.T("Client email"), Type: "text", Value: f.ClientEmail},
 	}
 	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		body.Filters = append(body.Filters, field{Name: "support_contact_id", Label: "Support contact", Type: "select",
-			Options: n.userOptions(crm.RoleSupport, idString(f.SupportContactID), "Any")})
+		body.Filters = append(body.Filters, field{Name: "support_contact_id", Label: rq.T("Support contact"), Type: "select",
+			Options: n.userOptions(crm.RoleSupport, idString(f.SupportContactID), rq.T("Any"))})
 	}
 	for _, p := range []struct {
 		name string
@@ -69,14 +69,14 @@ func (ui *UI) eventList(rq *request) error {
 	}{{"contract_id", f.ContractID, n.contract}, {"client_id", f.ClientID, n.client}} {
 		if p.id != nil {
 			body.Filters = append(body.Filters, field{Name: p.name, Label: strings.TrimSuffix(titleCase(p.name), "_id"), Type: "select",
-				Options: []option{{Value: "", Label: "Any"}, {Value: idString(p.id), Label: p.ref(*p.id).full(), Selected: true}}})
+				Options: []option{{Value: "", Label: rq.T("Any")}, {Value: idString(p.id), Label: p.ref(*p.id).full(), Selected: true}}})
 		}
 	}
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
 	q.finish(base, body, len(items), total, next)
-	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindEvent.path, "Events", body))
+	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindEvent.path, rq.T("Events"), body))
 }
 
 // eventTable lays out events as table rows. q, when set, makes the headers sortable.
@@ -88,8 +88,8 @@ func (ui *UI) eventTable(rq *request, n *names, items []*crm.Event, q *listQuery
 		return q.column(base, label, key, numeric)
 	}
 	t := table{Columns: []column{
-		col("Event", "name", false), col("Client", "", false), col("Date", "event_date", false), col("Location", "", false),
-		col("Attendees", "attendees", true), col("Support", "", false), col("Status", "status", false),
+		col(rq.T("Event"), "name", false), col(rq.T("Client"), "", false), col(rq.T("Date"), "event_date", false), col(rq.T("Location"), "", false),
+		col(rq.T("Attendees"), "attendees", true), col(rq.T("Support"), "", false), col(rq.T("Status"), "status", false),
 	}}
 	var support []*int64
 	var clients []int64
@@ -99,7 +99,7 @@ func (ui *UI) eventTable(rq *request, n *names, items []*crm.Event, q *listQuery
 	n.prefetch(support, clients, nil)
 	for _, e := range items {
 		client := n.client(e.ClientID)
-		support := cell{Text: "Unassigned", Badge: "amber"}
+		support := cell{Text: rq.T("Unassigned"), Badge: "amber"}
 		if e.SupportContactID != nil {
 			r := n.user(e.SupportContactID)
 			support = cell{Text: r.Label, Href: r.Href}
@@ -107,25 +107,25 @@ func (ui *UI) eventTable(rq *request, n *names, items []*crm.Event, q *listQuery
 		t.Rows = append(t.Rows, row{Cells: []cell{
 			{Text: e.Name, Href: ui.recordURL(kindEvent, e.ID), Strong: true},
 			client.cell(),
-			{Text: fmtTime(e.EventDate), Nowrap: true},
+			{Text: rq.loc().time(e.EventDate), Nowrap: true},
 			{Text: e.Location},
 			{Text: itoa(int64(e.Attendees)), Numeric: true},
 			support,
-			{Text: titleCase(string(e.Status)), Badge: eventStatusBadge(e.Status)},
+			{Text: rq.loc().enumLabel(string(e.Status)), Badge: eventStatusBadge(e.Status)},
 		}})
 	}
 	return t
 }
 
 // eventValues are an event's form values.
-func eventValues(e *crm.Event) values {
+func eventValues(l *locale, e *crm.Event) values {
 	v := values{
-		"contract_id": itoa(e.ContractID), "name": e.Name, "event_date": inputTime(e.EventDate), "end_date": "",
+		"contract_id": itoa(e.ContractID), "name": e.Name, "event_date": l.inputTime(e.EventDate), "end_date": "",
 		"location": e.Location, "attendees": itoa(int64(e.Attendees)), "notes": e.Notes, "status": string(e.Status),
 		"support_contact_id": idString(e.SupportContactID),
 	}
 	if e.EndDate != nil {
-		v["end_date"] = inputTime(*e.EndDate)
+		v["end_date"] = l.inputTime(*e.EndDate)
 	}
 	return v
 }
@@ -135,42 +135,42 @@ func eventValues(e *crm.Event) values {
 func (ui *UI) eventFields(rq *request, n *names, v values, errs formErrors, creating bool) *fieldSet {
 	fs := &fieldSet{values: v, errs: errs}
 	if creating {
-		fs.add(field{Name: "contract_id", Label: "Contract", Type: "select", Required: true, Wide: true,
-			Options: ui.contractOptions(rq, n, v["contract_id"]), Help: "Events are organised under a signed contract."})
+		fs.add(field{Name: "contract_id", Label: rq.T("Contract"), Type: "select", Required: true, Wide: true,
+			Options: ui.contractOptions(rq, n, v["contract_id"]), Help: rq.T("Events are organised under a signed contract.")})
 	}
-	fs.add(field{Name: "name", Label: "Event name", Type: "text", Required: true, Wide: true, Autocomplete: "off"})
-	fs.add(field{Name: "event_date", Label: "Starts (UTC)", Type: "datetime-local", Required: true})
-	fs.add(field{Name: "end_date", Label: "Ends (UTC)", Type: "datetime-local"})
-	fs.add(field{Name: "location", Label: "Location", Type: "text", Wide: true, Autocomplete: "off"})
-	fs.add(field{Name: "attendees", Label: "Attendees", Type: "number", Min: "0", Step: "1"})
+	fs.add(field{Name: "name", Label: rq.T("Event name"), Type: "text", Required: true, Wide: true, Autocomplete: "off"})
+	fs.add(field{Name: "event_date", Label: rq.T("Starts"), Type: "datetime-local", Required: true})
+	fs.add(field{Name: "end_date", Label: rq.T("Ends"), Type: "datetime-local"})
+	fs.add(field{Name: "location", Label: rq.T("Location"), Type: "text", Wide: true, Autocomplete: "off"})
+	fs.add(field{Name: "attendees", Label: rq.T("Attendees"), Type: "number", Min: "0", Step: "1"})
 	if !creating {
-		fs.add(field{Name: "status", Label: "Status", Type: "select", Options: []option{
-			{Value: "open", Label: "Open"}, {Value: "closed", Label: "Closed"}}})
+		fs.add(field{Name: "status", Label: rq.T("Status"), Type: "select", Options: []option{
+			{Value: "open", Label: rq.T("Open")}, {Value: "closed", Label: rq.T("Closed")}}})
 	}
 	if rq.can(crm.ResourceEvent, crm.ActionAssign) {
-		fs.add(field{Name: "support_contact_id", Label: "Support contact", Type: "select",
-			Options: n.userOptions(crm.RoleSupport, v["support_contact_id"], "Unassigned"),
-			Help:    "The support team member who runs the event."})
+		fs.add(field{Name: "support_contact_id", Label: rq.T("Support contact"), Type: "select",
+			Options: n.userOptions(crm.RoleSupport, v["support_contact_id"], rq.T("Unassigned")),
+			Help:    rq.T("The support team member who runs the event.")})
 	}
-	fs.add(field{Name: "notes", Label: "Notes", Type: "textarea", Wide: true})
+	fs.add(field{Name: "notes", Label: rq.T("Notes"), Type: "textarea", Wide: true})
 	return fs
 }
 
 // contractOptions lists the signed contracts the user can read, most recent first, as choices
 // for a new event.
 func (ui *UI) contractOptions(rq *request, n *names, current string) []option {
-	opts := []option{{Value: "", Label: "Choose a signed contract…"}}
+	opts := []option{{Value: "", Label: rq.T("Choose a signed contract…")}}
 	ks, _, err := ui.svc.ListContracts(rq.ctx, crm.ContractFilter{Status: crm.ContractSigned,
 		ListOptions: crm.ListOptions{Limit: 100, Sort: "-date_created"}})
 	n.keep(err)
 	found := current == ""
 	for _, k := range ks {
-		opts = append(opts, option{Value: itoa(k.ID), Label: "Contract #" + itoa(k.ID) + " · " + n.client(k.ClientID).full() +
-			" · " + fmtMoney(k.Amount)})
+		opts = append(opts, option{Value: itoa(k.ID), Label: rq.T("Contract #%s", itoa(k.ID)) + " · " + n.client(k.ClientID).full() +
+			" · " + rq.loc().money(k.Amount)})
 		found = found || itoa(k.ID) == current
 	}
 	if !found {
-		opts = append(opts, option{Value: current, Label: "Contract #" + current})
+		opts = append(opts, option{Value: current, Label: rq.T("Contract #%s", current)})
 	}
 	return opts
 }
@@ -191,7 +191,7 @@ func eventInput(f *form) crm.EventInput {
 // eventNew shows the form of a new event, for the contract named by ?contract_id= if any.
 func (ui *UI) eventNew(rq *request) error {
 	if !rq.can(crm.ResourceEvent, crm.ActionCreate) {
-		return ui.errorPage(rq.c, rq, http.StatusForbidden, "Not allowed", "You may not create events.")
+		return ui.errorPage(rq.c, rq, http.StatusForbidden, rq.T("Not allowed"), rq.T("You may not create events."))
 	}
 	v := values{"contract_id": strings.TrimSpace(rq.c.Query("contract_id")), "attendees": "0"}
 	return ui.eventForm(rq, http.StatusOK, v, formErrors{}, nil)
@@ -206,10 +206,10 @@ func (ui *UI) eventForm(rq *request, status int, v values, errs formErrors, a *a
 	if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 		a.Text += " " + joinSentences(extra)
 	}
-	body := &recordBody{Heading: "New event", Sub: "Plan an event for a signed contract.",
-		Form: &formBody{Action: ui.newURL(kindEvent), Fields: fs.fields, Submit: "Create event", Cancel: ui.listURL(kindEvent), Alert: a}}
-	vw := ui.newView(rq, kindEvent.path, "New event", body)
-	vw.Crumbs = ui.crumbs(kindEvent, "New")
+	body := &recordBody{Heading: rq.T("New event"), Sub: rq.T("Plan an event for a signed contract."),
+		Form: &formBody{Action: ui.newURL(kindEvent), Fields: fs.fields, Submit: rq.T("Create event"), Cancel: ui.listURL(kindEvent), Alert: a}}
+	vw := ui.newView(rq, kindEvent.path, rq.T("New event"), body)
+	vw.Crumbs = ui.crumbs(rq, kindEvent, rq.T("New"))
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -218,11 +218,11 @@ func (ui *UI) eventCreate(rq *request) error {
 	f := newForm(rq.c)
 	in := eventInput(f)
 	if len(f.errs) > 0 {
-		return ui.eventForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure())
+		return ui.eventForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure(rq.loc()))
 	}
 	e, err := ui.svc.CreateEvent(rq.ctx, in)
 	if err != nil {
-		if status, a, errs, ok := submitFailure(err, ""); ok {
+		if status, a, errs, ok := submitFailure(rq.loc(), err, ""); ok {
 			return ui.eventForm(rq, status, f.values(), errs, a)
 		}
 		return ui.fail(rq.c, rq, err)
@@ -237,7 +237,7 @@ func (ui *UI) eventShow(rq *request) error {
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
-	return ui.eventPage(rq, http.StatusOK, e, eventValues(e), formErrors{}, nil, e.Version)
+	return ui.eventPage(rq, http.StatusOK, e, eventValues(rq.loc(), e), formErrors{}, nil, e.Version)
 }
 
 func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs formErrors, a *alert, version int64) error {
@@ -245,26 +245,26 @@ func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs fo
 	client := n.client(e.ClientID)
 	contract := n.contract(e.ContractID)
 	sales := n.user(e.SalesContactID)
-	support := fact{Label: "Support contact", Text: "Unassigned", Badge: "amber"}
+	support := fact{Label: rq.T("Support contact"), Text: rq.T("Unassigned"), Badge: "amber"}
 	if e.SupportContactID != nil {
 		r := n.user(e.SupportContactID)
-		support = fact{Label: "Support contact", Text: r.Label, Href: r.Href}
+		support = fact{Label: rq.T("Support contact"), Text: r.Label, Href: r.Href}
 	}
 	body := &recordBody{
-		Heading: e.Name, Sub: fmtTime(e.EventDate) + " UTC · " + orDash(e.Location),
-		Badges: []cell{{Text: titleCase(string(e.Status)), Badge: eventStatusBadge(e.Status)}},
+		Heading: e.Name, Sub: rq.loc().timeZone(e.EventDate) + " · " + orDash(e.Location),
+		Badges: []cell{{Text: rq.loc().enumLabel(string(e.Status)), Badge: eventStatusBadge(e.Status)}},
 		Facts: []fact{
-			{Label: "Client", Text: client.full(), Href: client.Href},
-			{Label: "Contract", Text: contract.Label, Href: contract.Href},
-			{Label: "Sales contact", Text: sales.Label, Href: sales.Href},
+			{Label: rq.T("Client"), Text: client.full(), Href: client.Href},
+			{Label: rq.T("Contract"), Text: contract.Label, Href: contract.Href},
+			{Label: rq.T("Sales contact"), Text: sales.Label, Href: sales.Href},
 			support,
-			{Label: "Created", Text: fmtTime(e.DateCreated)},
-			{Label: "Last updated", Text: fmtTime(e.DateUpdated)},
+			{Label: rq.T("Created"), Text: rq.loc().time(e.DateCreated)},
+			{Label: rq.T("Last updated"), Text: rq.loc().time(e.DateUpdated)},
 		},
 		Actions: ui.recordActions(rq, kindEvent, e.ID),
 	}
 	if e.SupportContactID == nil {
-		body.Badges = append(body.Badges, cell{Text: "Needs support", Badge: "amber"})
+		body.Badges = append(body.Badges, cell{Text: rq.T("Needs support"), Badge: "amber"})
 	}
 	if rq.canOn(crm.ResourceEvent, crm.ActionUpdate, e.ID) {
 		fs := ui.eventFields(rq, n, v, errs, false)
@@ -272,20 +272,20 @@ func (ui *UI) eventPage(rq *request, status int, e *crm.Event, v values, errs fo
 			a.Text += " " + joinSentences(extra)
 		}
 		body.Form = &formBody{Action: ui.recordURL(kindEvent, e.ID), Fields: fs.fields, Version: version,
-			Submit: "Save changes", Cancel: ui.listURL(kindEvent), Alert: a}
+			Submit: rq.T("Save changes"), Cancel: ui.listURL(kindEvent), Alert: a}
 	} else {
-		body.Note = "You can view this event but not change it."
+		body.Note = rq.T("You can view this event but not change it.")
 		body.Readonly = []fact{
-			{Label: "Starts", Text: fmtTime(e.EventDate) + " UTC"}, {Label: "Ends", Text: fmtTimePtr(e.EndDate)},
-			{Label: "Location", Text: orDash(e.Location)}, {Label: "Attendees", Text: itoa(int64(e.Attendees))},
-			{Label: "Notes", Text: orDash(e.Notes)},
+			{Label: rq.T("Starts"), Text: rq.loc().timeZone(e.EventDate)}, {Label: rq.T("Ends"), Text: rq.loc().timePtr(e.EndDate)},
+			{Label: rq.T("Location"), Text: orDash(e.Location)}, {Label: rq.T("Attendees"), Text: itoa(int64(e.Attendees))},
+			{Label: rq.T("Notes"), Text: orDash(e.Notes)},
 		}
 	}
 	if n.err != nil {
 		return ui.fail(rq.c, rq, n.err)
 	}
 	vw := ui.newView(rq, kindEvent.path, e.Name, body)
-	vw.Crumbs = ui.crumbs(kindEvent, e.Name)
+	vw.Crumbs = ui.crumbs(rq, kindEvent, e.Name)
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -297,13 +297,17 @@ func (ui *UI) eventUpdate(rq *request) error {
 		return ui.fail(rq.c, rq, err)
 	}
 	f := newForm(rq.c)
+	f.prev["event_date"] = e.EventDate
+	if e.EndDate != nil {
+		f.prev["end_date"] = *e.EndDate
+	}
 	in := eventInput(f)
 	version := f.version()
 	if len(f.errs) > 0 {
-		return ui.eventPage(rq, http.StatusUnprocessableEntity, e, f.values(), f.errs, parseFailure(), version)
+		return ui.eventPage(rq, http.StatusUnprocessableEntity, e, f.values(), f.errs, parseFailure(rq.loc()), version)
 	}
 	if _, err := ui.svc.UpdateEvent(rq.ctx, id, in, version); err != nil {
-		if status, a, errs, ok := submitFailure(err, ui.recordURL(kindEvent, id)); ok {
+		if status, a, errs, ok := submitFailure(rq.loc(), err, ui.recordURL(kindEvent, id)); ok {
 			return ui.eventPage(rq, status, e, f.values(), errs, a, version)
 		}
 		return ui.fail(rq.c, rq, err)

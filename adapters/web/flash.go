@@ -16,17 +16,18 @@ type flash struct {
 // text, so a forged cookie cannot put words on the page.
 var flashMessages = func() map[string]flash {
 	m := map[string]flash{
-		"logged-out":       {"info", "You have been logged out."},
-		"session-expired":  {"warning", "Your session expired. Please log in again."},
-		"session-ended":    {"warning", "Your session has ended. Please log in again."},
-		"password-changed": {"success", "Your password was changed. Your other sessions have been logged out."},
-		"contract-signed":  {"success", "The contract is signed, and its client is now an existing client."},
-		"profile-saved":    {"success", "Your profile was saved."},
+		"logged-out":        {"info", msg("You have been logged out.")},
+		"session-expired":   {"warning", msg("Your session expired. Please log in again.")},
+		"session-ended":     {"warning", msg("Your session has ended. Please log in again.")},
+		"password-changed":  {"success", msg("Your password was changed. Your other sessions have been logged out.")},
+		"contract-signed":   {"success", msg("The contract is signed, and its client is now an existing client.")},
+		"profile-saved":     {"success", msg("Your profile was saved.")},
+		"preferences-saved": {"success", msg("Your preferences were saved.")},
 	}
 	for _, k := range kinds {
-		m[k.path+"-created"] = flash{"success", "The " + k.singular + " was created."}
-		m[k.path+"-saved"] = flash{"success", "The " + k.singular + " was saved."}
-		m[k.path+"-deleted"] = flash{"success", "The " + k.singular + " was deleted."}
+		m[k.path+"-created"] = flash{"success", k.words.Created}
+		m[k.path+"-saved"] = flash{"success", k.words.Saved}
+		m[k.path+"-deleted"] = flash{"success", k.words.Deleted}
 	}
 	return m
 }()
@@ -46,6 +47,7 @@ func (ui *UI) takeFlash(c *fiber.Ctx) *flash {
 	}
 	ui.setCookie(c, flashCookie, "", -1, fiber.CookieSameSiteLaxMode)
 	if f, ok := flashMessages[code]; ok {
+		f.Text = localeOf(c).T(f.Text)
 		return &f
 	}
 	return nil

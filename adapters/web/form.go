@@ -61,14 +61,16 @@ type values map[string]string
 // formErrors maps a field name to the message shown next to it.
 type formErrors map[string]string
 
-// fieldErrors turns the field errors of a service error into a formErrors.
-func fieldErrors(err error) formErrors {
+// fieldErrors turns the field errors of a service error into a formErrors, each message
+// translated by its code.
+func (l *locale) fieldErrors(err error) formErrors {
 	fe := formErrors{}
 	for _, f := range crm.ErrorFields(err) {
+		m := l.fieldMessage(f)
 		if prev, ok := fe[f.Field]; ok {
-			fe[f.Field] = prev + "; " + f.Message
+			fe[f.Field] = prev + " " + m
 		} else {
-			fe[f.Field] = capitalize(f.Message)
+			fe[f.Field] = m
 		}
 	}
 	return fe
@@ -117,10 +119,16 @@ func (fs *fieldSet) unknownErrors() []string {
 // service never called, so the user sees it next to the field.
 type form struct {
 	c    *fiber.Ctx
+	l    *locale
 	errs formErrors
+	// prev holds the instants the edited record had, by field, so that a date and time saved
+	// unchanged keeps its instant (see parseInputTime).
+	prev map[string]time.Time
 }
 
-func newForm(c *fiber.Ctx) *form { return &form{c: c, errs: formErrors{}} }
+func newForm(c *fiber.Ctx) *form {
+	return &form{c: c, l: localeOf(c), errs: formErrors{}, prev: map[string]time.Time{}}
+}
 
 // values returns what was sent, for showing the form again.
 func (f *form) values() values {
@@ -159,7 +167,7 @@ func (f *form) id(k string) crm.Opt[*int64] {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
-		f.errs[k] = "Choose one of the listed records"
+		f.errs[k] = f.l.T("Choose one of the listed records")
 		return crm.Opt[*int64]{}
 	}
 	return crm.Some(&n)
@@ -182,13 +190,13 @@ func (f *form) money(k string, optional bool) crm.Opt[crm.Money] {
 	}
 	if v = strings.TrimSpace(v); v == "" {
 		if !optional {
-			f.errs[k] = "Required"
+			f.errs[k] = f.l.T("field.required")
 		}
 		return crm.Opt[crm.Money]{}
 	}
 	m, err := crm.ParseMoney(v)
 	if err != nil {
-		f.errs[k] = "Enter an amount such as 1500.00 (no thousands separators): " + err.Error()
+		f.errs[k] = f.l.T("Enter an amount such as 1500.00, without thousands separators.")
 		return crm.Opt[crm.Money]{}
 	}
 	return crm.Some(m)
@@ -205,7 +213,7 @@ func (f *form) date(k string) crm.Opt[*crm.Date] {
 	}
 	d, err := crm.ParseDate(v)
 	if err != nil {
-		f.errs[k] = "Enter a date such as 2027-06-30"
+		f.errs[k] = f.l.T("Enter a date such as 2027-06-30")
 		return crm.Opt[*crm.Date]{}
 	}
 	return crm.Some(&d)
@@ -217,9 +225,13 @@ func (f *form) when(k string) crm.Opt[time.Time] {
 	if !ok || strings.TrimSpace(v) == "" {
 		return crm.Opt[time.Time]{}
 	}
-	t, good := parseInputTime(strings.TrimSpace(v))
-	if !good {
-		f.errs[k] = "Enter a date and time such as 2027-06-30 18:00"
+	var prev *time.Time
+	if p, ok := f.prev[k]; ok {
+		prev = &p
+	}
+	t, problem, args := parseInputTime(strings.TrimSpace(v), f.l.zone, prev)
+	if problem != "" {
+		f.errs[k] = f.l.T(problem, args...)
 		return crm.Opt[time.Time]{}
 	}
 	return crm.Some(t)
@@ -252,7 +264,7 @@ func (f *form) count(k string) crm.Opt[int] {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		f.errs[k] = "Enter a whole number"
+		f.errs[k] = f.l.T("Enter a whole number")
 		return crm.Opt[int]{}
 	}
 	return crm.Some(n)

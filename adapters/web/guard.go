@@ -29,6 +29,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 func (ui *UI) guard(c *fiber.Ctx) (err error) {
 	start := time.Now()
 	requestID(c)
+	setLocale(c, ui.anonymousLocale(c))
 	defer ui.logRequest(c, start)
 	ctx, cancel := context.WithTimeout(c.UserContext(), ui.cfg.RequestTimeout)
 	defer cancel()
@@ -46,19 +47,22 @@ func (ui *UI) guard(c *fiber.Ctx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			ui.log.Error("admin UI: panic", "panic", fmt.Sprint(p), "path", c.Path(), "request_id", requestID(c), "stack", string(debug.Stack()))
-			err = ui.errorPage(c, nil, http.StatusInternalServerError, "Something went wrong",
-				"An unexpected error occurred. It has been logged; please try again in a moment.")
+			l := localeOf(c)
+			err = ui.errorPage(c, nil, http.StatusInternalServerError, l.T("Something went wrong"),
+				l.T("An unexpected error occurred. It has been logged; please try again in a moment."))
 		}
 	}()
 	if n := len(c.Request().Body()); n > ui.cfg.BodyLimit {
-		return ui.errorPage(c, nil, http.StatusRequestEntityTooLarge, "Request too large",
-			fmt.Sprintf("The form sent %d bytes, more than the %d this site accepts, so nothing was changed.", n, ui.cfg.BodyLimit))
+		l := localeOf(c)
+		return ui.errorPage(c, nil, http.StatusRequestEntityTooLarge, l.T("Request too large"),
+			l.T("The form sent %d bytes, more than the %d this site accepts, so nothing was changed.", n, ui.cfg.BodyLimit))
 	}
 	if !safeMethod(c.Method()) {
 		if why := crossSite(c); why != "" {
 			ui.log.Warn("admin UI: cross-site request refused", "reason", why, "path", c.Path(), "request_id", requestID(c))
-			return ui.errorPage(c, nil, http.StatusForbidden, "Request refused",
-				"This request came from another site, so it was refused. Go back to the page and try again.")
+			l := localeOf(c)
+			return ui.errorPage(c, nil, http.StatusForbidden, l.T("Request refused"),
+				l.T("This request came from another site, so it was refused. Go back to the page and try again."))
 		}
 	}
 	err = c.Next()
@@ -68,10 +72,12 @@ func (ui *UI) guard(c *fiber.Ctx) (err error) {
 		case http.StatusNotFound:
 			return ui.notFound(c, nil)
 		case http.StatusMethodNotAllowed:
-			return ui.errorPage(c, nil, http.StatusMethodNotAllowed, "Method not allowed",
-				"This address does not accept that kind of request.")
+			rq := ui.knownUser(c, nil)
+			l := localeOf(c)
+			return ui.errorPage(c, rq, http.StatusMethodNotAllowed, l.T("Method not allowed"),
+				l.T("This address does not accept that kind of request."))
 		default:
-			return ui.errorPage(c, nil, fe.Code, http.StatusText(fe.Code), "The request could not be handled.")
+			return ui.errorPage(c, nil, fe.Code, http.StatusText(fe.Code), localeOf(c).T("The request could not be handled."))
 		}
 	}
 	if err != nil {
@@ -109,8 +115,10 @@ func crossSite(c *fiber.Ctx) string {
 // onlyPost answers a GET on an address that only takes POST: a mutating URL never acts on GET.
 func (ui *UI) onlyPost(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderAllow, http.MethodPost)
-	return ui.errorPage(c, nil, http.StatusMethodNotAllowed, "Method not allowed",
-		"This action is taken with a button on the page, not by opening its address.")
+	rq := ui.knownUser(c, nil)
+	l := localeOf(c)
+	return ui.errorPage(c, rq, http.StatusMethodNotAllowed, l.T("Method not allowed"),
+		l.T("This action is taken with a button on the page, not by opening its address."))
 }
 
 // requestID returns the id of the request, for the logs (see package reqid).
@@ -171,8 +179,8 @@ func (ui *UI) protect(h handler) fiber.Handler {
 		c.Set("Pragma", "no-cache")
 		if !safeMethod(c.Method()) && !validCSRF(postValue(c, csrfField), rq.session.CSRFToken) {
 			ui.log.Warn("admin UI: missing or wrong CSRF token", "user_id", rq.actor.ID, "path", c.Path(), "request_id", requestID(c))
-			return ui.errorPage(c, rq, http.StatusForbidden, "Request refused",
-				"This form has expired or did not come from this site, so nothing was changed. Reload the page and try again.")
+			return ui.errorPage(c, rq, http.StatusForbidden, rq.T("Request refused"),
+				rq.T("This form has expired or did not come from this site, so nothing was changed. Reload the page and try again."))
 		}
 		return h(rq)
 	}

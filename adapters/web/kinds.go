@@ -14,15 +14,34 @@ type kind struct {
 	singular string
 	plural   string
 	icon     string
+	words    kindWords
+}
+
+// kindWords are the sentences that name a kind of record, one catalogue key each: languages
+// whose words agree with the noun (French nouns have genders) cannot build them from the noun.
+type kindWords struct {
+	New, Created, Saved, Deleted, DeleteQuestion, DeleteIntro, MayNotDelete, CannotDelete, ChangedMeanwhile, Search string
 }
 
 // The four resources, in the order of the sidebar.
 var (
-	kindClient   = &kind{res: crm.ResourceClient, path: "clients", singular: "client", plural: "Clients", icon: "briefcase"}
-	kindContract = &kind{res: crm.ResourceContract, path: "contracts", singular: "contract", plural: "Contracts", icon: "file"}
-	kindEvent    = &kind{res: crm.ResourceEvent, path: "events", singular: "event", plural: "Events", icon: "calendar"}
-	kindUser     = &kind{res: crm.ResourceUser, path: "users", singular: "user", plural: "Users", icon: "users"}
-	kinds        = []*kind{kindClient, kindContract, kindEvent, kindUser}
+	kindClient = &kind{res: crm.ResourceClient, path: "clients", singular: "client", plural: msg("Clients"), icon: "briefcase",
+		words: kindWords{msg("New client"), msg("The client was created."), msg("The client was saved."), msg("The client was deleted."),
+			msg("Delete this client?"), msg("You are about to delete the client"), msg("You may not delete this client."),
+			msg("This client cannot be deleted."), msg("This client was changed meanwhile."), msg("Search and filter clients")}}
+	kindContract = &kind{res: crm.ResourceContract, path: "contracts", singular: "contract", plural: msg("Contracts"), icon: "file",
+		words: kindWords{msg("New contract"), msg("The contract was created."), msg("The contract was saved."), msg("The contract was deleted."),
+			msg("Delete this contract?"), msg("You are about to delete the contract"), msg("You may not delete this contract."),
+			msg("This contract cannot be deleted."), msg("This contract was changed meanwhile."), msg("Search and filter contracts")}}
+	kindEvent = &kind{res: crm.ResourceEvent, path: "events", singular: "event", plural: msg("Events"), icon: "calendar",
+		words: kindWords{msg("New event"), msg("The event was created."), msg("The event was saved."), msg("The event was deleted."),
+			msg("Delete this event?"), msg("You are about to delete the event"), msg("You may not delete this event."),
+			msg("This event cannot be deleted."), msg("This event was changed meanwhile."), msg("Search and filter events")}}
+	kindUser = &kind{res: crm.ResourceUser, path: "users", singular: "user", plural: msg("Users"), icon: "users",
+		words: kindWords{msg("New user"), msg("The user was created."), msg("The user was saved."), msg("The user was deleted."),
+			msg("Delete this user?"), msg("You are about to delete the user"), msg("You may not delete this user."),
+			msg("This user cannot be deleted."), msg("This user was changed meanwhile."), msg("Search and filter users")}}
+	kinds = []*kind{kindClient, kindContract, kindEvent, kindUser}
 )
 
 // listURL is the address of the resource's list page.

@@ -51,7 +51,8 @@ type cell struct {
 // listBody is the content of a list page.
 type listBody struct {
 	Plural      string
-	Singular    string
+	NewLabel    string // the label of the button that creates a record
+	SearchAria  string // the name of the search and filter form
 	NewHref     string
 	Table       table
 	Q           string
@@ -79,7 +80,7 @@ func newListQuery(c *fiber.Ctx) *listQuery {
 	params, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	q := &listQuery{c: c, params: params}
 	if err != nil {
-		q.bad = append(q.bad, "the query string is malformed")
+		q.bad = append(q.bad, localeOf(c).T("The query string of the address is malformed."))
 	}
 	return q
 }
@@ -101,7 +102,7 @@ func (q *listQuery) id(k string) *int64 {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
-		q.bad = append(q.bad, k+": "+strconv.Quote(v)+" is not an id")
+		q.bad = append(q.bad, localeOf(q.c).T("%[1]s: %[2]s is not an id", k, strconv.Quote(v)))
 		return nil
 	}
 	q.active++
@@ -164,7 +165,7 @@ func (q *listQuery) flag(k string) bool {
 	case "false", "0", "off", "no":
 		return false
 	default:
-		q.bad = append(q.bad, k+": must be true or false")
+		q.bad = append(q.bad, localeOf(q.c).T("%s: must be true or false", k))
 		return false
 	}
 }
@@ -181,7 +182,7 @@ func (q *listQuery) boolPtr(k string) *bool {
 		q.active++
 		return crm.Ptr(false)
 	default:
-		q.bad = append(q.bad, k+": must be true or false")
+		q.bad = append(q.bad, localeOf(q.c).T("%s: must be true or false", k))
 		return nil
 	}
 }
@@ -192,7 +193,7 @@ func (q *listQuery) options() crm.ListOptions {
 	if v := q.params.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > crm.MaxLimit {
-			q.bad = append(q.bad, "limit: must be a number from 1 to "+strconv.Itoa(crm.MaxLimit))
+			q.bad = append(q.bad, localeOf(q.c).T("limit: must be a number from 1 to %s", strconv.Itoa(crm.MaxLimit)))
 		} else {
 			o.Limit = n
 		}
@@ -256,6 +257,7 @@ func fetch[F, T any](ctx context.Context, f F, list func(context.Context, F) ([]
 
 // finish fills the paging part of a list body: n rows on this page, total in the whole list.
 func (q *listQuery) finish(base string, body *listBody, n, total int, next string) {
+	l := localeOf(q.c)
 	body.Q = q.params.Get("q")
 	body.Sort = q.params.Get("sort")
 	body.Limit = q.params.Get("limit")
@@ -263,11 +265,11 @@ func (q *listQuery) finish(base string, body *listBody, n, total int, next strin
 	body.ResetHref = base
 	switch {
 	case total == 0:
-		body.Showing = "No results"
+		body.Showing = l.T("No results")
 	case next == "" && q.params.Get("cursor") == "":
-		body.Showing = plural(total, "result")
+		body.Showing = l.T("%d results", total)
 	default:
-		body.Showing = plural(total, "result") + ", " + strconv.Itoa(n) + " on this page"
+		body.Showing = l.T("%d results", total) + l.T(", %d on this page", n)
 	}
 	if next != "" {
 		body.NextHref = q.with(base, "cursor", next)
@@ -278,11 +280,11 @@ func (q *listQuery) finish(base string, body *listBody, n, total int, next strin
 }
 
 // select builds a select filter from fixed choices.
-func selectFilter(name, label, value string, choices ...string) field {
-	f := field{Name: name, Label: label, Type: "select", Value: value}
-	f.Options = append(f.Options, option{Value: "", Label: "Any", Selected: value == ""})
+func selectFilter(l *locale, name, label, value string, choices ...string) field {
+	f := field{Name: name, Label: l.T(label), Type: "select", Value: value}
+	f.Options = append(f.Options, option{Value: "", Label: l.T("Any"), Selected: value == ""})
 	for i := 0; i+1 < len(choices); i += 2 {
-		f.Options = append(f.Options, option{Value: choices[i], Label: choices[i+1], Selected: value == choices[i]})
+		f.Options = append(f.Options, option{Value: choices[i], Label: l.T(choices[i+1]), Selected: value == choices[i]})
 	}
 	return f
 }

@@ -107,7 +107,7 @@ func (n *names) client(id int64) ref {
 		n.clients[id] = c
 	}
 	if c == nil {
-		return ref{Label: "Client #" + strconv.FormatInt(id, 10)}
+		return ref{Label: n.rq.T("Client #%s", strconv.FormatInt(id, 10))}
 	}
 	return ref{Label: c.FullName(), Href: n.ui.recordURL(kindClient, id), Sub: c.Company}
 }
@@ -123,7 +123,7 @@ func (n *names) contract(id int64) ref {
 		}
 		n.contracts[id] = k
 	}
-	label := "Contract #" + strconv.FormatInt(id, 10)
+	label := n.rq.T("Contract #%s", strconv.FormatInt(id, 10))
 	if k == nil {
 		return ref{Label: label}
 	}

@@ -51,8 +51,8 @@ func paramID(rq *request) int64 {
 }
 
 // crumbs returns the trail Dashboard › Plural › label.
-func (ui *UI) crumbs(k *kind, label string) []crumb {
-	out := []crumb{{Label: "Dashboard", Href: ui.root + "/"}, {Label: k.plural, Href: ui.listURL(k)}}
+func (ui *UI) crumbs(rq *request, k *kind, label string) []crumb {
+	out := []crumb{{Label: rq.T("Dashboard"), Href: ui.root + "/"}, {Label: rq.T(k.plural), Href: ui.listURL(k)}}
 	if label != "" {
 		out = append(out, crumb{Label: label})
 	}
@@ -63,13 +63,13 @@ func (ui *UI) crumbs(k *kind, label string) []crumb {
 func (ui *UI) recordActions(rq *request, k *kind, id int64) []action {
 	var out []action
 	if rq.can(crm.ResourceAudit, crm.ActionRead) {
-		out = append(out, action{Label: "History", Href: ui.historyURL(k, id), Icon: "clock", Style: "secondary"})
+		out = append(out, action{Label: rq.T("History"), Href: ui.historyURL(k, id), Icon: "clock", Style: "secondary"})
 	}
 	if canReview(rq) {
-		out = append(out, action{Label: "Who can see this?", Href: ui.accessURL(k, id), Icon: "shield", Style: "secondary"})
+		out = append(out, action{Label: rq.T("Who can see this?"), Href: ui.accessURL(k, id), Icon: "shield", Style: "secondary"})
 	}
 	if rq.canOn(k.res, crm.ActionDelete, id) {
-		out = append(out, action{Label: "Delete", Href: ui.deleteURL(k, id), Icon: "trash", Style: "danger"})
+		out = append(out, action{Label: rq.T("Delete"), Href: ui.deleteURL(k, id), Icon: "trash", Style: "danger"})
 	}
 	return out
 }
@@ -77,30 +77,30 @@ func (ui *UI) recordActions(rq *request, k *kind, id int64) []action {
 // submitFailure tells how a failed submission is shown: invalid values, conflicts and a record
 // changed meanwhile stay on the form with what the user typed (ok is true); anything else is an
 // error page.
-func submitFailure(err error, reload string) (status int, a *alert, errs formErrors, ok bool) {
-	msg := capitalize(crm.ErrorMessage(err)) + "."
+func submitFailure(l *locale, err error, reload string) (status int, a *alert, errs formErrors, ok bool) {
 	switch crm.ErrorCode(err) {
 	case crm.EINVALID:
-		return http.StatusUnprocessableEntity, &alert{Kind: "danger", Title: "Please correct the errors below.", Text: msg},
-			fieldErrors(err), true
+		return http.StatusUnprocessableEntity, &alert{Kind: "danger", Title: l.T("Please correct the errors below."),
+			Text: domainText(l, err, msg("Some values are not valid."))}, l.fieldErrors(err), true
 	case crm.ECONFLICT:
-		return http.StatusConflict, &alert{Kind: "danger", Title: "This cannot be saved.", Text: msg}, formErrors{}, true
+		return http.StatusConflict, &alert{Kind: "danger", Title: l.T("This cannot be saved."),
+			Text: domainText(l, err, msg("It conflicts with another record."))}, formErrors{}, true
 	case crm.EPRECONDITION:
-		return http.StatusPreconditionFailed, &alert{Kind: "warning", Title: "This record was changed meanwhile.",
-				Text: "Someone else saved it after you opened it, so nothing was changed. Your input is kept below: " +
-					"reload the record to see the latest version, then apply your changes again.", Reload: reload},
+		return http.StatusPreconditionFailed, &alert{Kind: "warning", Title: l.T("This record was changed meanwhile."),
+				Text: l.T("Someone else saved it after you opened it, so nothing was changed. Your input is kept below: " +
+					"reload the record to see the latest version, then apply your changes again."), Reload: reload},
 			formErrors{}, true
 	case crm.EBUSY:
-		return http.StatusServiceUnavailable, &alert{Kind: "warning", Title: "The server is busy right now.",
-				Text: "Nothing was saved: it is checking other passwords. Your input is kept below: submit it again in a few seconds."},
+		return http.StatusServiceUnavailable, &alert{Kind: "warning", Title: l.T("The server is busy right now."),
+				Text: l.T("Nothing was saved: it is checking other passwords. Your input is kept below: submit it again in a few seconds.")},
 			formErrors{}, true
 	}
 	return 0, nil, nil, false
 }
 
 // parseFailure is the alert of a form whose values could not even be read.
-func parseFailure() *alert {
-	return &alert{Kind: "danger", Title: "Please correct the errors below."}
+func parseFailure(l *locale) *alert {
+	return &alert{Kind: "danger", Title: l.T("Please correct the errors below.")}
 }
 
 // strOpt converts a text field to a field of a string type such as crm.ClientStatus.

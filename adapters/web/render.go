@@ -16,45 +16,52 @@ import (
 	"github.com/epicevents/epiccrm/crm"
 )
 
-// views holds one parsed template set per page: the shared layouts and partials plus the page's
-// own "content" template.
+// views holds, for each language, one parsed template set per page: the shared layouts and
+// partials plus the page's own "content" template. Each language's set has its own t function,
+// so {{t "key"}} translates without passing the locale around.
 type views struct {
-	pages map[string]*template.Template
+	pages map[string]map[string]*template.Template // language -> page -> templates
 }
 
-// loadViews parses the embedded templates. Every page is html/template, so every value is
-// escaped for its context (text, attribute, URL) and stored data can never become markup.
-// Links in the templates start with root, the UI's own path.
-func loadViews(as *assets, root string) (*views, error) {
-	funcs := template.FuncMap{
-		"asset":     func(name string) string { return as.url(root, name) },
-		"root":      func() string { return root },
-		"roleLabel": roleLabel,
-		"initials": func(u *crm.User) string {
-			if u == nil {
-				return "?"
-			}
-			return initials(u)
-		},
-	}
-	base, err := template.New("base").Funcs(funcs).ParseFS(files, "templates/layout/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("parse the layout templates: %w", err)
-	}
+// loadViews parses the embedded templates, once per language. Every page is html/template, so
+// every value is escaped for its context (text, attribute, URL) and stored data can never become
+// markup. Links in the templates start with root, the UI's own path. Texts go through t:
+// {{t "Log out"}}, or {{t "New %s" .Singular}} with arguments (see localeFiles).
+func (ui *UI) loadViews() (*views, error) {
+	v := &views{pages: map[string]map[string]*template.Template{}}
 	names, err := fs.Glob(files, "templates/pages/*.html")
 	if err != nil {
 		return nil, err
 	}
-	v := &views{pages: map[string]*template.Template{}}
-	for _, name := range names {
-		t, err := base.Clone()
+	for _, lang := range Languages {
+		l := ui.newLocale(lang, ui.zone, crm.ThemeAuto)
+		funcs := template.FuncMap{
+			"asset":     func(name string) string { return ui.assets.url(ui.root, name) },
+			"root":      func() string { return ui.root },
+			"t":         l.T,
+			"roleLabel": l.roleLabel,
+			"initials": func(u *crm.User) string {
+				if u == nil {
+					return "?"
+				}
+				return initials(u)
+			},
+		}
+		base, err := template.New("base").Funcs(funcs).ParseFS(files, "templates/layout/*.html")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("parse the layout templates: %w", err)
 		}
-		if _, err := t.ParseFS(files, name); err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		v.pages[lang] = map[string]*template.Template{}
+		for _, name := range names {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, err
+			}
+			if _, err := t.ParseFS(files, name); err != nil {
+				return nil, fmt.Errorf("parse template %s: %w", name, err)
+			}
+			v.pages[lang][strings.TrimSuffix(path.Base(name), ".html")] = t
 		}
-		v.pages[strings.TrimSuffix(path.Base(name), ".html")] = t
 	}
 	return v, nil
 }
@@ -63,6 +70,9 @@ func loadViews(as *assets, root string) (*views, error) {
 // needs around it (the user, the navigation, the CSRF token of the logout form, a flash
 // message).
 type view struct {
+	Lang    string // the code of the page's language, for <html lang>
+	Theme   string // light, dark or auto, for <html data-theme>
+	Zone    string // the name of the time zone the page's times are in
 	Title   string
 	Section string
 	Actor   *crm.User
@@ -72,6 +82,8 @@ type view struct {
 	Flash   *flash
 	Crumbs  []crumb
 	Body    any
+	// Languages are the language switcher of the pages for visitors who are not logged in.
+	Languages *languageSwitch
 }
 
 // navItem is an entry of the sidebar.
@@ -88,40 +100,49 @@ type crumb struct {
 // newView returns the frame of a page for a logged-in user: the sidebar shows only the sections
 // the user may read.
 func (ui *UI) newView(rq *request, section, title string, body any) *view {
+	dashboard := rq.T("Dashboard")
 	v := &view{Title: title, Section: section, Actor: rq.actor, CSRF: rq.session.CSRFToken, Body: body,
-		Flash: ui.takeFlash(rq.c), Crumbs: []crumb{{Label: "Dashboard", Href: ui.root + "/"}, {Label: title}}}
+		Flash: ui.takeFlash(rq.c), Crumbs: []crumb{{Label: dashboard, Href: ui.root + "/"}, {Label: title}}}
 	if section == "dashboard" {
-		v.Crumbs = []crumb{{Label: "Dashboard"}}
+		v.Crumbs = []crumb{{Label: dashboard}}
 	}
-	v.Nav = append(v.Nav, navItem{Label: "Dashboard", Href: ui.root + "/", Icon: "home", Active: section == "dashboard"})
+	v.Nav = append(v.Nav, navItem{Label: dashboard, Href: ui.root + "/", Icon: "home", Active: section == "dashboard"})
 	for _, k := range kinds {
 		if k.res == crm.ResourceUser || !rq.can(k.res, crm.ActionRead) {
 			continue
 		}
-		v.Nav = append(v.Nav, navItem{Label: k.plural, Href: ui.listURL(k), Icon: k.icon, Active: section == k.path})
+		v.Nav = append(v.Nav, navItem{Label: rq.T(k.plural), Href: ui.listURL(k), Icon: k.icon, Active: section == k.path})
 	}
 	if rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		v.Nav = append(v.Nav, navItem{Label: "Users", Href: ui.listURL(kindUser), Icon: kindUser.icon, Active: section == kindUser.path})
+		v.Nav = append(v.Nav, navItem{Label: rq.T("Users"), Href: ui.listURL(kindUser), Icon: kindUser.icon, Active: section == kindUser.path})
 	}
 	if canReview(rq) {
-		v.Nav = append(v.Nav, navItem{Label: "Access review", Href: ui.root + reviewPath, Icon: "shield", Active: section == "access-review"})
+		v.Nav = append(v.Nav, navItem{Label: rq.T("Access review"), Href: ui.root + reviewPath, Icon: "shield", Active: section == "access-review"})
 	}
 	v.Account = []navItem{
-		{Label: "My profile", Href: ui.recordURL(kindUser, rq.actor.ID), Icon: "user", Active: section == "profile"},
-		{Label: "Change password", Href: ui.root + "/password", Icon: "key", Active: section == "password"},
+		{Label: rq.T("My profile"), Href: ui.recordURL(kindUser, rq.actor.ID), Icon: "user", Active: section == "profile"},
+		{Label: rq.T("Change password"), Href: ui.root + "/password", Icon: "key", Active: section == "password"},
+	}
+	if ui.cfg.Preferences != nil {
+		v.Account = append(v.Account, navItem{Label: rq.T("Preferences"), Href: ui.root + "/preferences", Icon: "sparkle", Active: section == "preferences"})
 	}
 	return v
 }
 
 // render writes page with status, as HTML.
 func (ui *UI) render(c *fiber.Ctx, status int, page string, v any) error {
-	t, ok := ui.views.pages[page]
+	l := localeOf(c)
+	t, ok := ui.views.pages[l.Lang][page]
 	if !ok {
 		return ui.plainError(c, fmt.Errorf("no template for page %q", page))
 	}
 	layout := "layout"
-	if vw, ok := v.(*view); ok && vw.Actor == nil {
-		layout = "plain"
+	if vw, ok := v.(*view); ok {
+		vw.Lang, vw.Theme, vw.Zone = l.Lang, l.Theme, l.zone.String()
+		if vw.Actor == nil {
+			layout = "plain"
+			vw.Languages = ui.languageChoices(c, l)
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, layout, v); err != nil {
@@ -129,6 +150,8 @@ func (ui *UI) render(c *fiber.Ctx, status int, page string, v any) error {
 	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentLanguage, l.Lang)
+	c.Vary(fiber.HeaderAcceptLanguage)
 	if c.GetRespHeader(fiber.HeaderCacheControl) == "" {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
@@ -152,6 +175,16 @@ type errorBody struct {
 	Back    string
 }
 
+// knownUser returns rq, or, when the caller has not authenticated the request, the logged-in
+// user's request if there is one (nil otherwise), so that an error page outside the protected
+// pages still speaks the user's language and shows their menu.
+func (ui *UI) knownUser(c *fiber.Ctx, rq *request) *request {
+	if rq == nil {
+		rq, _ = ui.authenticate(c)
+	}
+	return rq
+}
+
 // errorPage renders an error page in the UI's style: inside the layout for a logged-in user, on
 // its own otherwise. When the caller has not authenticated the request (rq is nil), it looks for
 // a session itself, except for server errors, which may come from an unreachable database.
@@ -169,23 +202,34 @@ func (ui *UI) errorPage(c *fiber.Ctx, rq *request, status int, title, message st
 // notFound renders the 404 page. The same page answers a record that does not exist and one the
 // user may not read, so ids cannot be probed.
 func (ui *UI) notFound(c *fiber.Ctx, rq *request) error {
-	return ui.errorPage(c, rq, http.StatusNotFound, "Page not found",
-		"There is nothing here, or you do not have access to it. Check the address, or go back to the dashboard.")
+	rq = ui.knownUser(c, rq)
+	l := localeOf(c)
+	return ui.errorPage(c, rq, http.StatusNotFound, l.T("Page not found"),
+		l.T("There is nothing here, or you do not have access to it. Check the address, or go back to the dashboard."))
 }
 
 // fail renders the page for an error returned by the service: one table from error code to
-// status, so that every handler answers the same way.
+// status, so that every handler answers the same way. The domain's messages are English: the
+// page's title and text are translated, the domain's message follows in the details.
 func (ui *UI) fail(c *fiber.Ctx, rq *request, err error) error {
-	msg := crm.ErrorMessage(err)
+	l := localeOf(c)
+	english := capitalize(crm.ErrorMessage(err)) + "."
 	var details []string
 	for _, f := range crm.ErrorFields(err) {
-		details = append(details, f.Field+": "+f.Message)
+		details = append(details, fieldLabelOf(l, f.Field)+l.T(": ")+l.fieldMessage(f))
+	}
+	// explain is the domain's own message in English, a translated generic one otherwise.
+	explain := func(generic string) string {
+		if l.Lang == "en" {
+			return english
+		}
+		return l.T(generic)
 	}
 	switch crm.ErrorCode(err) {
 	case crm.ENOTFOUND:
 		return ui.notFound(c, rq)
 	case crm.EFORBIDDEN:
-		return ui.errorPage(c, rq, http.StatusForbidden, "Not allowed", capitalize(msg)+".")
+		return ui.errorPage(c, rq, http.StatusForbidden, l.T("Not allowed"), explain(msg("You may not do this.")))
 	case crm.EUNAUTHORIZED:
 		var hash []byte
 		if rq != nil {
@@ -194,28 +238,28 @@ func (ui *UI) fail(c *fiber.Ctx, rq *request, err error) error {
 		ui.endSession(c, hash, "session-ended")
 		return ui.toLogin(c)
 	case crm.EMALFORMED:
-		return ui.errorPage(c, rq, http.StatusBadRequest, "Bad request", capitalize(msg)+".", details...)
+		return ui.errorPage(c, rq, http.StatusBadRequest, l.T("Bad request"), explain(msg("Some values could not be read.")), details...)
 	case crm.EINVALID:
-		return ui.errorPage(c, rq, http.StatusUnprocessableEntity, "Invalid values", capitalize(msg)+".", details...)
+		return ui.errorPage(c, rq, http.StatusUnprocessableEntity, l.T("Invalid values"), explain(msg("Some values are not valid.")), details...)
 	case crm.ECONFLICT:
-		return ui.errorPage(c, rq, http.StatusConflict, "Cannot do that now", capitalize(msg)+".")
+		return ui.errorPage(c, rq, http.StatusConflict, l.T("Cannot do that now"), explain(msg("The record is not in a state that allows this.")))
 	case crm.EPRECONDITION:
-		return ui.errorPage(c, rq, http.StatusPreconditionFailed, "Changed meanwhile",
-			"Someone else changed this record since you opened it. Reload the page to see the latest version, then try again.")
+		return ui.errorPage(c, rq, http.StatusPreconditionFailed, l.T("Changed meanwhile"),
+			l.T("Someone else changed this record since you opened it. Reload the page to see the latest version, then try again."))
 	case crm.ETHROTTLED:
 		return ui.throttled(c, err)
 	case crm.EBUSY:
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(retryAfter(err)/time.Second)))
-		return ui.errorPage(c, rq, http.StatusServiceUnavailable, "Busy right now",
-			"The server is busy checking other passwords, so nothing was changed. Please try again in a few seconds.")
+		return ui.errorPage(c, rq, http.StatusServiceUnavailable, l.T("Busy right now"),
+			l.T("The server is busy checking other passwords, so nothing was changed. Please try again in a few seconds."))
 	case crm.EUNAVAILABLE:
 		c.Set(fiber.HeaderRetryAfter, "5")
-		return ui.errorPage(c, rq, http.StatusServiceUnavailable, "Temporarily unavailable",
-			"The database cannot be reached right now. Please try again in a few seconds.")
+		return ui.errorPage(c, rq, http.StatusServiceUnavailable, l.T("Temporarily unavailable"),
+			l.T("The database cannot be reached right now. Please try again in a few seconds."))
 	default:
 		ui.log.Error("admin UI: internal error", "err", err, "path", c.Path(), "request_id", requestID(c))
-		return ui.errorPage(c, rq, http.StatusInternalServerError, "Something went wrong",
-			"An unexpected error occurred. It has been logged; please try again in a moment.")
+		return ui.errorPage(c, rq, http.StatusInternalServerError, l.T("Something went wrong"),
+			l.T("An unexpected error occurred. It has been logged; please try again in a moment."))
 	}
 }
 

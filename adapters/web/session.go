@@ -113,6 +113,13 @@ func (ui *UI) authenticate(c *fiber.Ctx) (*request, error) {
 			return nil, err
 		}
 	}
+	if ui.cfg.Preferences != nil {
+		p, err := ui.cfg.Preferences.FindPreferences(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		setLocale(c, ui.userLocale(c, p))
+	}
 	ctx = crm.NewContext(ctx, u)
 	return &request{c: c, ctx: ctx, actor: u, session: s, perms: ui.svc.Permissions(ctx), svc: ui.svc}, nil
 }

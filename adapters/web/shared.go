@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,14 +30,14 @@ func (ui *UI) summarize(rq *request, k *kind, id int64) (*summary, error) {
 			return nil, err
 		}
 		return &summary{Title: c.FullName(), Version: c.Version,
-			Warning: "A client that still has contracts cannot be deleted: delete its contracts first."}, nil
+			Warning: rq.T("A client that still has contracts cannot be deleted: delete its contracts first.")}, nil
 	case crm.ResourceContract:
 		c, err := ui.svc.GetContract(rq.ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		return &summary{Title: "Contract #" + itoa(c.ID), Version: c.Version,
-			Warning: "A contract that still has events cannot be deleted: delete its events first."}, nil
+		return &summary{Title: rq.T("Contract #%s", itoa(c.ID)), Version: c.Version,
+			Warning: rq.T("A contract that still has events cannot be deleted: delete its events first.")}, nil
 	case crm.ResourceEvent:
 		e, err := ui.svc.GetEvent(rq.ctx, id)
 		if err != nil {
@@ -49,8 +50,8 @@ func (ui *UI) summarize(rq *request, k *kind, id int64) (*summary, error) {
 			return nil, err
 		}
 		return &summary{Title: u.FullName() + " (" + u.Username + ")", Version: u.Version,
-			Warning: "A user who is still the sales or support contact of records cannot be deleted: " +
-				"deactivate them instead, or reassign their records first."}, nil
+			Warning: rq.T("A user who is still the sales or support contact of records cannot be deleted: " +
+				"deactivate them instead, or reassign their records first.")}, nil
 	}
 }
 
@@ -70,7 +71,8 @@ func (ui *UI) remove(rq *request, k *kind, id, version int64) error {
 
 // deleteBody is the content of a delete confirmation page.
 type deleteBody struct {
-	Singular string
+	Question string
+	Intro    string
 	Title    string
 	Href     string
 	Action   string
@@ -88,17 +90,17 @@ func (ui *UI) deletePage(k *kind) handler {
 			return ui.fail(rq.c, rq, err)
 		}
 		if !rq.canOn(k.res, crm.ActionDelete, id) {
-			return ui.errorPage(rq.c, rq, http.StatusForbidden, "Not allowed", "You may not delete this "+k.singular+".")
+			return ui.errorPage(rq.c, rq, http.StatusForbidden, rq.T("Not allowed"), rq.T(k.words.MayNotDelete))
 		}
 		return ui.renderDelete(rq, http.StatusOK, k, id, s, s.Version, nil)
 	}
 }
 
 func (ui *UI) renderDelete(rq *request, status int, k *kind, id int64, s *summary, version int64, a *alert) error {
-	body := &deleteBody{Singular: k.singular, Title: s.Title, Href: ui.recordURL(k, id), Action: ui.deleteURL(k, id),
+	body := &deleteBody{Question: rq.T(k.words.DeleteQuestion), Intro: rq.T(k.words.DeleteIntro), Title: s.Title, Href: ui.recordURL(k, id), Action: ui.deleteURL(k, id),
 		Version: version, Warning: s.Warning, Alert: a}
-	vw := ui.newView(rq, k.path, "Delete "+s.Title, body)
-	vw.Crumbs = append(ui.crumbs(k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: "Delete"})
+	vw := ui.newView(rq, k.path, rq.T("Delete %s", s.Title), body)
+	vw.Crumbs = append(ui.crumbs(rq, k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: rq.T("Delete")})
 	return ui.render(rq.c, status, "delete", vw)
 }
 
@@ -119,11 +121,11 @@ func (ui *UI) deleteRecord(k *kind) handler {
 			return rq.c.Redirect(ui.listURL(k), http.StatusSeeOther)
 		case crm.ECONFLICT:
 			return ui.renderDelete(rq, http.StatusConflict, k, id, s, version,
-				&alert{Kind: "danger", Title: "This " + k.singular + " cannot be deleted.", Text: capitalize(crm.ErrorMessage(err)) + "."})
+				&alert{Kind: "danger", Title: rq.T(k.words.CannotDelete), Text: domainText(rq.loc(), err, msg("The record is still referenced by others."))})
 		case crm.EPRECONDITION:
 			return ui.renderDelete(rq, http.StatusPreconditionFailed, k, id, s, version,
-				&alert{Kind: "warning", Title: "This " + k.singular + " was changed meanwhile.",
-					Text: "Nothing was deleted. Review the latest version before deleting it.", Reload: ui.recordURL(k, id)})
+				&alert{Kind: "warning", Title: rq.T(k.words.ChangedMeanwhile),
+					Text: rq.T("Nothing was deleted. Review the latest version before deleting it."), Reload: ui.recordURL(k, id)})
 		}
 		return ui.fail(rq.c, rq, err)
 	}
@@ -169,7 +171,7 @@ func (ui *UI) history(k *kind) handler {
 		opts := q.options()
 		opts.Sort = "-id"
 		if len(q.bad) > 0 {
-			return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad request", "The page could not be read.", q.bad...)
+			return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad request"), rq.T("The page could not be read."), q.bad...)
 		}
 		entries, next, err := ui.svc.ListAudit(rq.ctx, crm.AuditFilter{Resource: k.res, ResourceID: id, ListOptions: opts})
 		if err != nil {
@@ -178,7 +180,7 @@ func (ui *UI) history(k *kind) handler {
 		n := newNames(ui, rq)
 		body := &historyBody{Title: s.Title, Href: ui.recordURL(k, id)}
 		for _, e := range entries {
-			he := historyEntry{At: fmtTime(e.At) + " UTC", Action: titleCase(string(e.Action)), Badge: actionBadge(e.Action),
+			he := historyEntry{At: rq.loc().timeZone(e.At), Action: rq.loc().enumLabel(string(e.Action)), Badge: actionBadge(e.Action),
 				Created: e.Action == crm.ActionCreate, Deleted: e.Action == crm.ActionDelete}
 			he.Actor = n.actor(e)
 			fields := make([]string, 0, len(e.Changes))
@@ -188,7 +190,7 @@ func (ui *UI) history(k *kind) handler {
 			sort.Strings(fields)
 			for _, f := range fields {
 				ch := e.Changes[f]
-				he.Changes = append(he.Changes, change{Field: fieldLabel(f), Old: n.auditValue(f, ch[0]), New: n.auditValue(f, ch[1])})
+				he.Changes = append(he.Changes, change{Field: fieldLabelOf(rq.loc(), f), Old: n.auditValue(f, ch[0]), New: n.auditValue(f, ch[1])})
 			}
 			body.Entries = append(body.Entries, he)
 		}
@@ -201,8 +203,8 @@ func (ui *UI) history(k *kind) handler {
 		if q.params.Get("cursor") != "" {
 			body.FirstHref = ui.historyURL(k, id)
 		}
-		vw := ui.newView(rq, k.path, "History of "+s.Title, body)
-		vw.Crumbs = append(ui.crumbs(k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: "History"})
+		vw := ui.newView(rq, k.path, rq.T("History of %s", s.Title), body)
+		vw.Crumbs = append(ui.crumbs(rq, k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: rq.T("History")})
 		return ui.render(rq.c, http.StatusOK, "history", vw)
 	}
 }
@@ -213,7 +215,7 @@ func (ui *UI) history(k *kind) handler {
 // what is known of the user now.
 func (n *names) actor(e *crm.AuditEntry) ref {
 	if e.ActorID == 0 {
-		return ref{Label: "System"}
+		return ref{Label: n.rq.T("System")}
 	}
 	now := n.user(&e.ActorID)
 	if e.ActorUsername == "" && e.ActorName == "" {
@@ -249,6 +251,33 @@ func fieldLabel(f string) string {
 	return capitalize(strings.ReplaceAll(strings.TrimSuffix(f, "_id"), "_", " "))
 }
 
+// fieldLabelOf names a field of the domain in the locale's language ("sales_contact_id" is
+// "Sales contact"). A field the catalogue does not name (fieldLabels) keeps its English words,
+// and is never read as a format.
+func fieldLabelOf(l *locale, f string) string {
+	label := fieldLabel(f)
+	if slices.Contains(fieldLabels, label) {
+		return l.T(label)
+	}
+	return label
+}
+
+var fieldLabels = []string{msg("First name"), msg("Last name"), msg("Email"), msg("Phone"), msg("Mobile"), msg("Company"),
+	msg("Status"), msg("Sales contact"), msg("Client"), msg("Amount"), msg("Amount due"), msg("Payment due"), msg("Name"),
+	msg("Event date"), msg("End date"), msg("Location"), msg("Attendees"), msg("Notes"), msg("Support contact"),
+	msg("Contract"), msg("Username"), msg("Role"), msg("Is active"), msg("Password"), msg("Current password"),
+	msg("Signed at"), msg("Date created"), msg("Date updated"), msg("Date joined"), msg("Last login"), msg("Sort"),
+	msg("Cursor"), msg("Language"), msg("Time zone"), msg("Theme"), msg("Resource")}
+
+// domainText is the message of a domain error for an alert: the domain's own English text, or
+// the translated generic one in another language.
+func domainText(l *locale, err error, generic string) string {
+	if l.Lang == "en" {
+		return capitalize(crm.ErrorMessage(err)) + "."
+	}
+	return l.T(generic)
+}
+
 // auditValue shows a value of the audit log as text: times in the UTC display format, statuses
 // and roles capitalized, the ids of users, clients and contracts as their names.
 func (n *names) auditValue(field string, v any) string {
@@ -257,18 +286,18 @@ func (n *names) auditValue(field string, v any) string {
 		return "—"
 	case bool:
 		if x {
-			return "Yes"
+			return n.rq.T("Yes")
 		}
-		return "No"
+		return n.rq.T("No")
 	case string:
 		if x == "" {
-			return "(empty)"
+			return n.rq.T("(empty)")
 		}
 		if t, err := time.Parse(time.RFC3339, x); err == nil {
-			return fmtTime(t) + " UTC"
+			return n.rq.loc().timeZone(t)
 		}
 		if field == "status" || field == "role" {
-			return titleCase(x)
+			return n.rq.loc().enumLabel(x)
 		}
 		return x
 	case float64:

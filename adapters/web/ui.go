@@ -55,6 +55,15 @@ type Config struct {
 	// one is refused with a 413 page. The UI checks it itself, so it holds on a host's app too,
 	// as long as the host's fiber.Config.BodyLimit is not lower.
 	BodyLimit int
+	// Language is the code of the language (one of Languages) of a visitor whose browser asks for
+	// none the UI speaks and who saved no preference; "" means DefaultLanguage.
+	Language string
+	// TimeZone is the IANA name of the zone times are shown and entered in, for a user who chose
+	// none; "" means DefaultTimeZone. Times are always stored in UTC.
+	TimeZone string
+	// Preferences keeps each user's language, time zone and theme; nil means no preferences page,
+	// and every user gets the defaults above.
+	Preferences crm.PreferenceStore
 }
 
 // DefaultBodyLimit is the largest form body the UI accepts when Config.BodyLimit is 0.
@@ -70,6 +79,8 @@ type UI struct {
 	assets   *assets
 	log      *slog.Logger
 	root     string // BasePath + Prefix: where the UI's pages are
+	cat      *catalogue
+	zone     *time.Location // Config.TimeZone
 }
 
 // New returns the admin UI over svc, keeping its sessions in sessions. It parses the embedded
@@ -101,6 +112,23 @@ func New(cfg Config, svc *crm.Service, sessions crm.SessionStore) (*UI, error) {
 	if cfg.AbsoluteTimeout == 0 {
 		cfg.AbsoluteTimeout = DefaultAbsoluteTimeout
 	}
+	if cfg.Language == "" {
+		cfg.Language = DefaultLanguage
+	}
+	if !supportedLanguage(cfg.Language) {
+		return nil, fmt.Errorf("web.New: unknown language %q: use one of %s", cfg.Language, strings.Join(Languages, ", "))
+	}
+	if cfg.TimeZone == "" {
+		cfg.TimeZone = DefaultTimeZone
+	}
+	zone, err := parseZone(cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
+	cat, err := loadCatalogue()
+	if err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -112,11 +140,11 @@ func New(cfg Config, svc *crm.Service, sessions crm.SessionStore) (*UI, error) {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
 	root := cfg.BasePath + Prefix
-	vs, err := loadViews(as, root)
-	if err != nil {
+	ui := &UI{cfg: cfg, svc: svc, sessions: sessions, assets: as, log: cfg.Logger, root: root, cat: cat, zone: zone}
+	if ui.views, err = ui.loadViews(); err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
-	return &UI{cfg: cfg, svc: svc, sessions: sessions, views: vs, assets: as, log: cfg.Logger, root: root}, nil
+	return ui, nil
 }
 
 // Register mounts every page of the UI under /admin on r, which must be mounted at
@@ -142,6 +170,10 @@ func (ui *UI) Register(r fiber.Router) {
 	g.Get("/", ui.protect(ui.dashboard))
 	g.Get("/password", ui.protect(ui.passwordPage))
 	g.Post("/password", ui.protect(ui.changePassword))
+	if ui.cfg.Preferences != nil {
+		g.Get("/preferences", ui.protect(ui.preferencesPage))
+		g.Post("/preferences", ui.protect(ui.savePreferences))
+	}
 
 	ui.routeUsers(g)
 	ui.routeClients(g)

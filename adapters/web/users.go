@@ -32,29 +32,29 @@ func (ui *UI) userList(rq *request) error {
 		LastName: q.str("last_name"), Role: crm.Role(q.str("role")), IsActive: q.boolPtr("is_active"), ListOptions: q.options(),
 	}
 	if len(q.bad) > 0 {
-		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
+		return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad filter"), rq.T("Some filters could not be read."), q.bad...)
 	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListUsers, ui.svc.CountUsers)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
 	base := ui.listURL(kindUser)
-	body := &listBody{Plural: "Users", Singular: "user", SearchLabel: "Search username, name or email"}
+	body := &listBody{Plural: rq.T(kindUser.plural), NewLabel: rq.T(kindUser.words.New), SearchAria: rq.T(kindUser.words.Search), SearchLabel: rq.T("Search username, name or email")}
 	if rq.can(crm.ResourceUser, crm.ActionCreate) {
 		body.NewHref = ui.newURL(kindUser)
 	}
 	t := table{Columns: []column{
-		q.column(base, "User", "username", false), q.column(base, "Email", "email", false), q.column(base, "Role", "role", false), q.column(base, "Status", "", false),
-		q.column(base, "Joined", "date_joined", false), q.column(base, "Last login", "", false),
-	}, Empty: "No users match. Try another search, or reset the filters."}
+		q.column(base, rq.T("User"), "username", false), q.column(base, rq.T("Email"), "email", false), q.column(base, rq.T("Role"), "role", false), q.column(base, rq.T("Status"), "", false),
+		q.column(base, rq.T("Joined"), "date_joined", false), q.column(base, rq.T("Last login"), "", false),
+	}, Empty: rq.T("No users match. Try another search, or reset the filters.")}
 	for _, u := range items {
 		t.Rows = append(t.Rows, row{Cells: []cell{
 			{Text: u.FullName(), Href: ui.recordURL(kindUser, u.ID), Strong: true, Sub: "@" + u.Username},
 			{Text: u.Email},
-			{Text: roleLabel(u.Role), Badge: roleBadge(u.Role)},
-			activeCell(u.IsActive),
-			{Text: fmtDay(u.DateJoined), Nowrap: true},
-			{Text: fmtTimePtr(u.LastLogin), Nowrap: true},
+			{Text: rq.loc().roleLabel(u.Role), Badge: roleBadge(u.Role)},
+			activeCell(rq, u.IsActive),
+			{Text: rq.loc().day(u.DateJoined), Nowrap: true},
+			{Text: rq.loc().timePtr(u.LastLogin), Nowrap: true},
 		}})
 	}
 	body.Table = t
@@ -66,20 +66,20 @@ func (ui *UI) userList(rq *request) error {
 		}
 	}
 	body.Filters = []field{
-		selectFilter("role", "Role", string(f.Role), "management", "Management", "sales", "Sales", "support", "Support"),
-		selectFilter("is_active", "Status", active, "true", "Active", "false", "Inactive"),
-		{Name: "username", Label: "Username", Type: "text", Value: f.Username},
-		{Name: "email", Label: "Email contains", Type: "text", Value: f.Email},
+		selectFilter(rq.loc(), "role", msg("Role"), string(f.Role), "management", msg("Management"), "sales", msg("Sales"), "support", msg("Support")),
+		selectFilter(rq.loc(), "is_active", msg("Status"), active, "true", msg("Active"), "false", msg("Inactive")),
+		{Name: "username", Label: rq.T("Username"), Type: "text", Value: f.Username},
+		{Name: "email", Label: rq.T("Email contains"), Type: "text", Value: f.Email},
 	}
 	q.finish(base, body, len(items), total, next)
-	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindUser.path, "Users", body))
+	return ui.render(rq.c, http.StatusOK, "list", ui.newView(rq, kindUser.path, rq.T("Users"), body))
 }
 
-func activeCell(active bool) cell {
+func activeCell(rq *request, active bool) cell {
 	if active {
-		return cell{Text: "Active", Badge: "green"}
+		return cell{Text: rq.T("Active"), Badge: "green"}
 	}
-	return cell{Text: "Inactive", Badge: "gray"}
+	return cell{Text: rq.T("Inactive"), Badge: "gray"}
 }
 
 // userValues are a user's form values.
@@ -98,25 +98,25 @@ func userValues(u *crm.User) values {
 func userFields(rq *request, v values, errs formErrors, manage, creating bool) *fieldSet {
 	fs := &fieldSet{values: v, errs: errs}
 	if rq.canAll(crm.ResourceUser, crm.ActionUpdate) {
-		fs.add(field{Name: "username", Label: "Username", Type: "text", Required: true, Autocomplete: "off",
-			Help: "Letters, digits and @ . + - _ only; stored in lower case."})
-		fs.add(field{Name: "email", Label: "Email", Type: "email", Required: true, Autocomplete: "off"})
+		fs.add(field{Name: "username", Label: rq.T("Username"), Type: "text", Required: true, Autocomplete: "off",
+			Help: rq.T("Letters, digits and @ . + - _ only; stored in lower case.")})
+		fs.add(field{Name: "email", Label: rq.T("Email"), Type: "email", Required: true, Autocomplete: "off"})
 	}
-	fs.add(field{Name: "first_name", Label: "First name", Type: "text", Autocomplete: "off"})
-	fs.add(field{Name: "last_name", Label: "Last name", Type: "text", Autocomplete: "off"})
+	fs.add(field{Name: "first_name", Label: rq.T("First name"), Type: "text", Autocomplete: "off"})
+	fs.add(field{Name: "last_name", Label: rq.T("Last name"), Type: "text", Autocomplete: "off"})
 	if manage {
-		fs.add(field{Name: "role", Label: "Role", Type: "select", Required: true, Options: []option{
-			{Value: "management", Label: "Management"}, {Value: "sales", Label: "Sales"}, {Value: "support", Label: "Support"}},
-			Help: "What the user may do is set by the role's policy."})
-		fs.add(field{Name: "is_active", Label: "Active", Type: "checkbox",
-			Help: "An inactive user cannot log in, and their sessions end at once."})
-		pw := field{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password", Wide: true,
-			Help: "At least 8 characters, not a common password, not only digits, not close to the username or email."}
+		fs.add(field{Name: "role", Label: rq.T("Role"), Type: "select", Required: true, Options: []option{
+			{Value: "management", Label: rq.T("Management")}, {Value: "sales", Label: rq.T("Sales")}, {Value: "support", Label: rq.T("Support")}},
+			Help: rq.T("What the user may do is set by the role's policy.")})
+		fs.add(field{Name: "is_active", Label: rq.T("Active"), Type: "checkbox",
+			Help: rq.T("An inactive user cannot log in, and their sessions end at once.")})
+		pw := field{Name: "password", Label: rq.T("Password"), Type: "password", Autocomplete: "new-password", Wide: true,
+			Help: rq.T("At least 8 characters, not a common password, not only digits, not close to the username or email.")}
 		if creating {
 			pw.Required = true
 		} else {
-			pw.Label = "Set a new password"
-			pw.Help = "Leave empty to keep the current password. Setting one ends the user's sessions. " + pw.Help
+			pw.Label = rq.T("Set a new password")
+			pw.Help = rq.T("Leave empty to keep the current password. Setting one ends the user's sessions.") + " " + pw.Help
 		}
 		fs.add(pw)
 	}
@@ -138,7 +138,7 @@ func userInput(f *form, creating bool) crm.UserInput {
 // userNew shows the form of a new user.
 func (ui *UI) userNew(rq *request) error {
 	if !rq.can(crm.ResourceUser, crm.ActionCreate) {
-		return ui.errorPage(rq.c, rq, http.StatusForbidden, "Not allowed", "You may not create users.")
+		return ui.errorPage(rq.c, rq, http.StatusForbidden, rq.T("Not allowed"), rq.T("You may not create users."))
 	}
 	return ui.userForm(rq, http.StatusOK, values{"role": "sales", "is_active": "true"}, formErrors{}, nil)
 }
@@ -149,10 +149,10 @@ func (ui *UI) userForm(rq *request, status int, v values, errs formErrors, a *al
 	if extra := fs.unknownErrors(); len(extra) > 0 && a != nil {
 		a.Text += " " + joinSentences(extra)
 	}
-	body := &recordBody{Heading: "New user", Sub: "Give a member of the team access to the CRM.",
-		Form: &formBody{Action: ui.newURL(kindUser), Fields: fs.fields, Submit: "Create user", Cancel: ui.listURL(kindUser), Alert: a}}
-	vw := ui.newView(rq, kindUser.path, "New user", body)
-	vw.Crumbs = ui.crumbs(kindUser, "New")
+	body := &recordBody{Heading: rq.T("New user"), Sub: rq.T("Give a member of the team access to the CRM."),
+		Form: &formBody{Action: ui.newURL(kindUser), Fields: fs.fields, Submit: rq.T("Create user"), Cancel: ui.listURL(kindUser), Alert: a}}
+	vw := ui.newView(rq, kindUser.path, rq.T("New user"), body)
+	vw.Crumbs = ui.crumbs(rq, kindUser, rq.T("New"))
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -161,11 +161,11 @@ func (ui *UI) userCreate(rq *request) error {
 	f := newForm(rq.c)
 	in := userInput(f, true)
 	if len(f.errs) > 0 {
-		return ui.userForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure())
+		return ui.userForm(rq, http.StatusUnprocessableEntity, f.values(), f.errs, parseFailure(rq.loc()))
 	}
 	u, err := ui.svc.CreateUser(rq.ctx, in)
 	if err != nil {
-		if status, a, errs, ok := submitFailure(err, ""); ok {
+		if status, a, errs, ok := submitFailure(rq.loc(), err, ""); ok {
 			return ui.userForm(rq, status, f.values(), errs, a)
 		}
 		return ui.fail(rq.c, rq, err)
@@ -191,22 +191,22 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 	if self {
 		section = "profile"
 	}
-	active := activeCell(u.IsActive)
+	active := activeCell(rq, u.IsActive)
 	body := &recordBody{
 		Heading: heading, Sub: "@" + u.Username,
-		Badges: []cell{{Text: roleLabel(u.Role), Badge: roleBadge(u.Role)}, active},
+		Badges: []cell{{Text: rq.loc().roleLabel(u.Role), Badge: roleBadge(u.Role)}, active},
 		Facts: []fact{
-			{Label: "User ID", Text: "#" + itoa(u.ID)},
-			{Label: "Role", Text: roleLabel(u.Role), Badge: roleBadge(u.Role)},
-			{Label: "Status", Text: active.Text, Badge: active.Badge},
-			{Label: "Joined", Text: fmtTime(u.DateJoined)},
-			{Label: "Last login", Text: fmtTimePtr(u.LastLogin)},
+			{Label: rq.T("User ID"), Text: "#" + itoa(u.ID)},
+			{Label: rq.T("Role"), Text: rq.loc().roleLabel(u.Role), Badge: roleBadge(u.Role)},
+			{Label: rq.T("Status"), Text: active.Text, Badge: active.Badge},
+			{Label: rq.T("Joined"), Text: rq.loc().time(u.DateJoined)},
+			{Label: rq.T("Last login"), Text: rq.loc().timePtr(u.LastLogin)},
 		},
 	}
 	if self {
-		body.Actions = append(body.Actions, action{Label: "Change password", Href: ui.root + "/password", Icon: "key", Style: "secondary"})
+		body.Actions = append(body.Actions, action{Label: rq.T("Change password"), Href: ui.root + "/password", Icon: "key", Style: "secondary"})
 		if rq.can(crm.ResourceAudit, crm.ActionRead) {
-			body.Actions = append(body.Actions, action{Label: "History", Href: ui.historyURL(kindUser, u.ID), Icon: "clock", Style: "secondary"})
+			body.Actions = append(body.Actions, action{Label: rq.T("History"), Href: ui.historyURL(kindUser, u.ID), Icon: "clock", Style: "secondary"})
 		}
 	} else {
 		body.Actions = ui.recordActions(rq, kindUser, u.ID)
@@ -220,15 +220,15 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 		if !rq.canAll(crm.ResourceUser, crm.ActionRead) {
 			cancel = ui.root + "/"
 		}
-		body.Form = &formBody{Action: ui.recordURL(kindUser, u.ID), Fields: fs.fields, Version: version, Submit: "Save changes",
+		body.Form = &formBody{Action: ui.recordURL(kindUser, u.ID), Fields: fs.fields, Version: version, Submit: rq.T("Save changes"),
 			Cancel: cancel, Alert: a}
 		if !rq.canAll(crm.ResourceUser, crm.ActionUpdate) {
 			// Only management changes usernames and email addresses: the others see theirs here.
-			body.Facts = append(body.Facts, fact{Label: "Username", Text: u.Username}, fact{Label: "Email", Text: u.Email})
+			body.Facts = append(body.Facts, fact{Label: rq.T("Username"), Text: u.Username}, fact{Label: rq.T("Email"), Text: u.Email})
 		}
 	} else {
-		body.Note = "You can view this user but not change them."
-		body.Readonly = []fact{{Label: "Email", Text: u.Email}}
+		body.Note = rq.T("You can view this user but not change them.")
+		body.Readonly = []fact{{Label: rq.T("Email"), Text: u.Email}}
 	}
 	if !self && rq.can(crm.ResourceClient, crm.ActionRead) && u.Role == crm.RoleSales {
 		n := newNames(ui, rq)
@@ -238,8 +238,8 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 			return ui.fail(rq.c, rq, err)
 		}
 		t := ui.clientTable(rq, n, cs, nil, "")
-		t.Title, t.Empty = "Clients", "No clients."
-		t.More = &ref{Label: "All their clients", Href: ui.listURL(kindClient) + "?sales_contact_id=" + itoa(u.ID)}
+		t.Title, t.Empty = rq.T("Clients"), rq.T("No clients.")
+		t.More = &ref{Label: rq.T("All their clients"), Href: ui.listURL(kindClient) + "?sales_contact_id=" + itoa(u.ID)}
 		body.Related = append(body.Related, t)
 	}
 	if !self && rq.can(crm.ResourceEvent, crm.ActionRead) && u.Role == crm.RoleSupport {
@@ -250,14 +250,14 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 			return ui.fail(rq.c, rq, err)
 		}
 		t := ui.eventTable(rq, n, es, nil, "")
-		t.Title, t.Empty = "Events", "No events."
-		t.More = &ref{Label: "All their events", Href: ui.listURL(kindEvent) + "?support_contact_id=" + itoa(u.ID)}
+		t.Title, t.Empty = rq.T("Events"), rq.T("No events.")
+		t.More = &ref{Label: rq.T("All their events"), Href: ui.listURL(kindEvent) + "?support_contact_id=" + itoa(u.ID)}
 		body.Related = append(body.Related, t)
 	}
 	vw := ui.newView(rq, section, heading, body)
-	vw.Crumbs = ui.crumbs(kindUser, heading)
+	vw.Crumbs = ui.crumbs(rq, kindUser, heading)
 	if !rq.canAll(crm.ResourceUser, crm.ActionRead) {
-		vw.Crumbs = []crumb{{Label: "Dashboard", Href: ui.root + "/"}, {Label: "My profile"}}
+		vw.Crumbs = []crumb{{Label: rq.T("Dashboard"), Href: ui.root + "/"}, {Label: rq.T("My profile")}}
 	}
 	return ui.render(rq.c, status, "record", vw)
 }
@@ -273,10 +273,10 @@ func (ui *UI) userUpdate(rq *request) error {
 	in := userInput(f, false)
 	version := f.version()
 	if len(f.errs) > 0 {
-		return ui.userPage(rq, http.StatusUnprocessableEntity, u, f.values(), f.errs, parseFailure(), version)
+		return ui.userPage(rq, http.StatusUnprocessableEntity, u, f.values(), f.errs, parseFailure(rq.loc()), version)
 	}
 	if _, err := ui.svc.UpdateUser(rq.ctx, id, in, version); err != nil {
-		if status, a, errs, ok := submitFailure(err, ui.recordURL(kindUser, id)); ok {
+		if status, a, errs, ok := submitFailure(rq.loc(), err, ui.recordURL(kindUser, id)); ok {
 			return ui.userPage(rq, status, u, f.values(), errs, a, version)
 		}
 		return ui.fail(rq.c, rq, err)

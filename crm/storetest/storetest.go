@@ -27,6 +27,7 @@ type Store interface {
 	crm.LoginThrottle
 	crm.RefreshTokenStore
 	crm.SessionStore
+	crm.PreferenceStore
 }
 
 // Run runs the whole suite against the stores newStore makes. Each test calls newStore once
@@ -81,6 +82,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
 		{"Sessions", testSessions},
+		{"Preferences", testPreferences},
 		{"HeldCredentials", testHeldCredentials},
 		{"LoginThrottle", testLoginThrottle},
 		{"LoginThrottleStale", testLoginThrottleStale},

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	_ "time/tzdata" // the UI shows times in named zones: carry the zone database, so they work on any host
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// The admin UI speaks the languages of its message catalogue, locales/<code>.json: one JSON object
+// per language from message key to message. A key is the English text of the message (as with
+// gettext), or a dotted name for the texts that are not sentences (field.<code> for the field
+// error codes of crm, date.month.N for month names). A message is a fmt format, read by
+// golang.org/x/text/message: its verbs may be indexed (%[2]s) when a language orders the
+// arguments differently, and numbers are written the language's way. A message that depends on a
+// count is an object of CLDR plural forms ({"one": "%d result", "other": "%d results"}), selected
+// by its first argument.
+//
+//go:embed locales/*.json
+var localeFiles embed.FS
+
+// Languages are the codes of the languages the UI speaks, the default first.
+var Languages = []string{"en", "fr"}
+
+// DefaultLanguage and DefaultTimeZone are what the UI uses when Config leaves them empty.
+const (
+	DefaultLanguage = "en"
+	DefaultTimeZone = "Europe/Paris"
+)
+
+// catalogue is the parsed message catalogue.
+type catalogue struct {
+	cat  *catalog.Builder
+	msgs map[string]map[string]any // language -> key -> message (a string or plural forms)
+}
+
+// loadCatalogue reads every language's file into one x/text catalogue.
+func loadCatalogue() (*catalogue, error) {
+	c := &catalogue{cat: catalog.NewBuilder(catalog.Fallback(language.English)), msgs: map[string]map[string]any{}}
+	for _, lang := range Languages {
+		name := path.Join("locales", lang+".json")
+		data, err := localeFiles.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read the message catalogue %s: %w", name, err)
+		}
+		var msgs map[string]any
+		if err := json.Unmarshal(data, &msgs); err != nil {
+			return nil, fmt.Errorf("parse the message catalogue %s: %w", name, err)
+		}
+		tag := language.MustParse(lang)
+		for key, m := range msgs {
+			if err := c.set(tag, key, m); err != nil {
+				return nil, fmt.Errorf("message catalogue %s, key %q: %w", name, key, err)
+			}
+		}
+		c.msgs[lang] = msgs
+	}
+	return c, nil
+}
+
+// set adds one message to the catalogue.
+func (c *catalogue) set(tag language.Tag, key string, m any) error {
+	switch m := m.(type) {
+	case string:
+		return c.cat.SetString(tag, key, m)
+	case map[string]any:
+		forms := make([]string, 0, len(m))
+		for form := range m {
+			forms = append(forms, form)
+		}
+		sort.Strings(forms) // "one" before "other", so "other" is the last (catch-all) case
+		cases := make([]any, 0, 2*len(m))
+		for _, form := range forms {
+			text, ok := m[form].(string)
+			if !ok {
+				return fmt.Errorf("plural form %q must be a string", form)
+			}
+			cases = append(cases, form, text)
+		}
+		if _, ok := m["other"]; !ok {
+			return fmt.Errorf(`plural forms need an "other" form`)
+		}
+		return c.cat.Set(tag, key, plural.Selectf(1, "%d", cases...))
+	}
+	return fmt.Errorf("a message must be a string or an object of plural forms, not %T", m)
+}
+
+// msg marks a string as a catalogue key that is translated later (with locale.T), where it is
+// stored first in a table: the catalogue test finds the keys in msg(...) and T(...) calls.
+func msg(key string) string { return key }
+
+// locale is how one request is shown: its language, time zone and theme. Every handler gets it
+// with localeOf, and every text it writes goes through T.
+type locale struct {
+	Lang  string // a code of Languages
+	Theme string // light, dark or auto
+	tag   language.Tag
+	p     *message.Printer
+	zone  *time.Location
+}
+
+// T translates key into the locale's language and formats it with args (see localeFiles).
+func (l *locale) T(key string, args ...any) string { return l.p.Sprintf(key, args...) }
+
+// newLocale returns the locale of lang (a code of Languages), zone and theme.
+func (ui *UI) newLocale(lang string, zone *time.Location, theme string) *locale {
+	tag := language.MustParse(lang)
+	return &locale{Lang: lang, Theme: theme, tag: tag, zone: zone,
+		p: message.NewPrinter(tag, message.Catalog(ui.cat.cat))}
+}
+
+// languageCookie holds the language an anonymous visitor chose on the login page.
+const languageCookie = "epiccrm_lang"
+
+// localeKey is where a request's locale is kept in fiber's Locals.
+const localeKey = "web.locale"
+
+// supportedTags are the tags of Languages, for negotiation.
+var supportedTags = func() []language.Tag {
+	tags := make([]language.Tag, len(Languages))
+	for i, l := range Languages {
+		tags[i] = language.MustParse(l)
+	}
+	return tags
+}()
+
+var languageMatcher = language.NewMatcher(supportedTags)
+
+// negotiate picks the UI language for an Accept-Language header: the best supported match by
+// q-value (fr-CA is French), or def when nothing in the header is supported (or it is absent or
+// malformed).
+func negotiate(acceptLanguage, def string) string {
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return def
+	}
+	_, i, conf := languageMatcher.Match(tags...)
+	if conf == language.No {
+		return def
+	}
+	return Languages[i]
+}
+
+// supportedLanguage reports whether code is one of Languages.
+func supportedLanguage(code string) bool {
+	for _, l := range Languages {
+		if l == code {
+			return true
+		}
+	}
+	return false
+}
+
+// anonymousLocale is the locale of a request before its user is known: the language chosen with
+// the login page's switcher (a cookie), else Accept-Language, else the deployment's default; the
+// deployment's time zone; the browser's theme.
+func (ui *UI) anonymousLocale(c *fiber.Ctx) *locale {
+	lang := c.Cookies(languageCookie)
+	if !supportedLanguage(lang) {
+		lang = negotiate(c.Get(fiber.HeaderAcceptLanguage), ui.cfg.Language)
+	}
+	return ui.newLocale(lang, ui.zone, crm.ThemeAuto)
+}
+
+// userLocale is the locale of a logged-in user: their saved preferences, each falling back to
+// the anonymous locale's choice when unset.
+func (ui *UI) userLocale(c *fiber.Ctx, p crm.Preferences) *locale {
+	anon := localeOf(c)
+	lang, zone, theme := anon.Lang, anon.zone, crm.ThemeAuto
+	if supportedLanguage(p.Language) {
+		lang = p.Language
+	}
+	if p.TimeZone != "" {
+		if z, err := time.LoadLocation(p.TimeZone); err == nil {
+			zone = z
+		}
+	}
+	if p.Theme != "" {
+		theme = p.Theme
+	}
+	return ui.newLocale(lang, zone, theme)
+}
+
+// localeOf returns the locale the guard set for the request.
+func localeOf(c *fiber.Ctx) *locale {
+	if l, ok := c.Locals(localeKey).(*locale); ok {
+		return l
+	}
+	panic("web: no locale on the request: the guard did not run")
+}
+
+// setLocale makes l the request's locale.
+func setLocale(c *fiber.Ctx, l *locale) { c.Locals(localeKey, l) }
+
+// T translates key for the request's user (see locale.T).
+func (rq *request) T(key string, args ...any) string { return localeOf(rq.c).T(key, args...) }
+
+// loc returns the request's locale.
+func (rq *request) loc() *locale { return localeOf(rq.c) }
+
+// fieldMessage translates a field error of the domain by its code. The English message of the
+// domain is kept for a code the catalogue does not know.
+func (l *locale) fieldMessage(f crm.FieldError) string {
+	if f.Code == "" {
+		return capitalize(f.Message)
+	}
+	switch {
+	case f.Code == crm.FieldWeakPassword:
+		// The password policy's reasons are sentences of their own: keep them, after the code's text.
+		return l.T("field.weak_password") + " " + capitalize(f.Message)
+	case f.Code == crm.FieldOutOfRange && len(f.Args) == 2:
+		return l.T("field.out_of_range.between", f.Args[0], f.Args[1])
+	case (f.Code == crm.FieldTooLong || f.Code == crm.FieldInvalidPhone) && len(f.Args) == 1:
+		return l.T("field."+string(f.Code), f.Args[0])
+	}
+	return l.T("field." + string(f.Code))
+}
+
+// fieldMessageKeys are the catalogue keys fieldMessage uses beyond field.<code>.
+var fieldMessageKeys = []string{"field.out_of_range.between"}
+
+// parseZone loads a time zone by its IANA name, with an error that says what to do.
+func parseZone(name string) (*time.Location, error) {
+	z, err := time.LoadLocation(name)
+	if err != nil || strings.TrimSpace(name) == "" {
+		return nil, fmt.Errorf("unknown time zone %q: use an IANA name such as Europe/Paris or UTC", name)
+	}
+	return z, nil
+}
