@@ -27,6 +27,7 @@ type Store interface {
 	crm.LoginThrottle
 	crm.RefreshTokenStore
 	crm.SessionStore
+	crm.Transactor
 }
 
 // Run runs the whole suite against the stores newStore makes. Each test calls newStore once
@@ -78,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"UpdateDuringRefusedDelete", testUpdateDuringRefusedDelete},
 		{"Audit", testAudit},
+		{"TxAllOrNothing", testTxAllOrNothing},
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
 		{"Sessions", testSessions},
