@@ -135,3 +135,41 @@ func Rows[T any](w *Writer, cols []Column[T], items []T) error {
 func Filename(list string, at time.Time) string {
 	return strings.ToLower(list) + "-" + at.UTC().Format(time.DateOnly) + ".csv"
 }
+
+// Export writes the header of cols, then first, then every further page that more returns,
+// one page at a time: more is called with the cursor of the page to read and returns the page
+// and the cursor of the next ("" after the last). After each page the records are flushed and
+// flush is called (to send them on), so an export holds one page in memory however long the
+// list. An error of more stops the export and is returned; the caller decides how to tell the
+// reader, since the beginning of the file may have been sent already.
+func Export[T any](w *Writer, cols []Column[T], first []T, next string,
+	more func(cursor string) ([]T, string, error), flush func() error) error {
+	if err := w.Write(Header(cols)...); err != nil {
+		return err
+	}
+	page := first
+	for {
+		if err := Rows(w, cols, page); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if next == "" {
+			return nil
+		}
+		var err error
+		if page, next, err = more(next); err != nil {
+			return err
+		}
+	}
+}
+
+// Failed is the last record of an export that stopped before its end, so that a reader never
+// takes a partial file for a whole one.
+func Failed(reason string) []string {
+	return []string{"ERROR: the export stopped before its end (" + reason + "): export again"}
+}
