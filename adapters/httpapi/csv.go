@@ -1,13 +1,10 @@
 package httpapi
 
 import (
-	"bufio"
 	"context"
-	"log/slog"
 	"mime"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/epicevents/epiccrm/internal/csvsafe"
@@ -77,32 +74,11 @@ func sendList[T any](c *fiber.Ctx, a *API, q *query, name string, cols []csvsafe
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+csvsafe.Filename(name, time.Now())+`"`)
-	// The request's context ends when the handler returns, before the body is written: each
-	// further page gets the request's time budget of its own, with the same caller.
-	base := context.WithoutCancel(ctxOf(c))
-	budget := a.cfg.RequestTimeout
-	log := a.log
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		cw, err := csvsafe.NewWriter(w, bom)
-		if err == nil {
-			err = csvsafe.Export(cw, cols, first, next, func(cursor string) ([]T, string, error) {
-				opts.Cursor = cursor
-				ctx, cancel := context.WithTimeout(base, budget)
-				defer cancel()
-				return list(ctx)
-			}, w.Flush)
-		}
-		if err != nil {
-			log.LogAttrs(base, slog.LevelError, "csv export stopped", slog.String("list", name), slog.String("error", err.Error()))
-			if cw != nil {
-				_ = cw.Write(csvsafe.Failed(crm.ErrorMessage(err))...)
-				_ = cw.Flush()
-				_ = w.Flush()
-			}
-		}
-	})
+	csvsafe.Serve(c, ctxOf(c), csvsafe.Stream[T]{Name: name, Cols: cols, BOM: bom, First: first, Next: next,
+		More: func(ctx context.Context, cursor string) ([]T, string, error) {
+			opts.Cursor = cursor
+			return list(ctx)
+		}, PageBudget: a.cfg.RequestTimeout, Log: a.log})
 	return nil
 }
 

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 )
 
 func (ui *UI) routeClients(g fiber.Router) {
@@ -32,6 +34,10 @@ func (ui *UI) clientList(rq *request) error {
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
 	}
+	if csv, bom := exporting(rq); csv {
+		return exportList(ui, rq, "clients", csvsafe.ClientColumns, bom, &f.ListOptions,
+			func(ctx context.Context) ([]*crm.Client, string, error) { return ui.svc.ListClients(ctx, f) })
+	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListClients, ui.svc.CountClients)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
@@ -41,6 +47,9 @@ func (ui *UI) clientList(rq *request) error {
 	body := &listBody{Plural: "Clients", Singular: "client", SearchLabel: "Search name, email or company"}
 	if rq.can(crm.ResourceClient, crm.ActionCreate) {
 		body.NewHref = ui.newURL(kindClient)
+	}
+	if rq.can(crm.ResourceClient, crm.ActionCreate) || rq.can(crm.ResourceClient, crm.ActionUpdate) {
+		body.ImportHref = ui.listURL(kindClient) + "/import"
 	}
 	body.Table = ui.clientTable(rq, n, items, q, base)
 	body.Table.Empty = "No clients match. Try another search, or reset the filters."

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 )
 
 func (ui *UI) routeContracts(g fiber.Router) {
@@ -36,6 +38,10 @@ func (ui *UI) contractList(rq *request) error {
 	}
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
+	}
+	if csv, bom := exporting(rq); csv {
+		return exportList(ui, rq, "contracts", csvsafe.ContractColumns, bom, &f.ListOptions,
+			func(ctx context.Context) ([]*crm.Contract, string, error) { return ui.svc.ListContracts(ctx, f) })
 	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListContracts, ui.svc.CountContracts)
 	if err != nil {

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 )
 
 func (ui *UI) routeEvents(g fiber.Router) {
@@ -36,6 +38,10 @@ func (ui *UI) eventList(rq *request) error {
 	}
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad filter", "Some filters could not be read.", q.bad...)
+	}
+	if csv, bom := exporting(rq); csv {
+		return exportList(ui, rq, "events", csvsafe.EventColumns, bom, &f.ListOptions,
+			func(ctx context.Context) ([]*crm.Event, string, error) { return ui.svc.ListEvents(ctx, f) })
 	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListEvents, ui.svc.CountEvents)
 	if err != nil {

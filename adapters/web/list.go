@@ -64,6 +64,11 @@ type listBody struct {
 	NextHref    string
 	FirstHref   string
 	ResetHref   string
+	// ExportHref and ExportBOMHref download the whole filtered list as CSV (export.go);
+	// ImportHref is the import page of the list, if any.
+	ExportHref    string
+	ExportBOMHref string
+	ImportHref    string
 }
 
 // listQuery reads the query string of a list page: the search, the filters, the sort, the page
@@ -261,6 +266,8 @@ func (q *listQuery) finish(base string, body *listBody, n, total int, next strin
 	body.Limit = q.params.Get("limit")
 	body.Active = q.active
 	body.ResetHref = base
+	body.ExportHref = q.with(base, "export", "csv", "cursor", "", "bom", "")
+	body.ExportBOMHref = q.with(base, "export", "csv", "cursor", "", "bom", "true")
 	switch {
 	case total == 0:
 		body.Showing = "No results"

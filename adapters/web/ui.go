@@ -144,6 +144,7 @@ func (ui *UI) Register(r fiber.Router) {
 	g.Post("/password", ui.protect(ui.changePassword))
 
 	ui.routeUsers(g)
+	ui.routeImport(g)
 	ui.routeClients(g)
 	ui.routeContracts(g)
 	ui.routeEvents(g)
