@@ -52,6 +52,7 @@ func (ui *UI) clientList(rq *request) error {
 		body.ImportHref = ui.listURL(kindClient) + "/import"
 	}
 	body.Table = ui.clientTable(rq, n, items, q, base)
+	ui.withBulk(rq, n, kindClient, body)
 	body.Table.Empty = "No clients match. Try another search, or reset the filters."
 	body.Filters = []field{
 		selectFilter("status", "Status", string(f.Status), "potential", "Potential", "existing", "Existing"),
@@ -95,7 +96,7 @@ func (ui *UI) clientTable(rq *request, n *names, items []*crm.Client, q *listQue
 		if phone == "" {
 			phone = c.Mobile
 		}
-		t.Rows = append(t.Rows, row{Cells: []cell{
+		t.Rows = append(t.Rows, row{ID: c.ID, Cells: []cell{
 			{Text: c.FullName(), Href: ui.recordURL(kindClient, c.ID), Strong: true, Sub: c.Email},
 			{Text: c.Company},
 			{Text: phone, Nowrap: true},

@@ -54,6 +54,7 @@ func (ui *UI) contractList(rq *request) error {
 		body.NewHref = ui.newURL(kindContract)
 	}
 	body.Table = ui.contractTable(rq, n, items, q, base)
+	ui.withBulk(rq, n, kindContract, body)
 	body.Table.Empty = "No contracts match. Try another search, or reset the filters."
 	body.Filters = []field{
 		selectFilter("status", "Status", string(f.Status), "open", "Open (unsigned)", "signed", "Signed"),
@@ -104,7 +105,7 @@ func (ui *UI) contractTable(rq *request, n *names, items []*crm.Contract, q *lis
 		if k.AmountDue == 0 {
 			due.Text, due.Badge = "Paid", "green"
 		}
-		t.Rows = append(t.Rows, row{Cells: []cell{
+		t.Rows = append(t.Rows, row{ID: k.ID, Cells: []cell{
 			{Text: "#" + itoa(k.ID), Href: ui.recordURL(kindContract, k.ID), Strong: true, Sub: fmtDay(k.DateCreated)},
 			client.cell(),
 			{Text: fmtMoney(k.Amount), Numeric: true},

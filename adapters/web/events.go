@@ -54,6 +54,7 @@ func (ui *UI) eventList(rq *request) error {
 		body.NewHref = ui.newURL(kindEvent)
 	}
 	body.Table = ui.eventTable(rq, n, items, q, base)
+	ui.withBulk(rq, n, kindEvent, body)
 	body.Table.Empty = "No events match. Try another search, or reset the filters."
 	body.Filters = []field{
 		selectFilter("status", "Status", string(f.Status), "open", "Open", "closed", "Closed"),
@@ -110,7 +111,7 @@ func (ui *UI) eventTable(rq *request, n *names, items []*crm.Event, q *listQuery
 			r := n.user(e.SupportContactID)
 			support = cell{Text: r.Label, Href: r.Href}
 		}
-		t.Rows = append(t.Rows, row{Cells: []cell{
+		t.Rows = append(t.Rows, row{ID: e.ID, Cells: []cell{
 			{Text: e.Name, Href: ui.recordURL(kindEvent, e.ID), Strong: true},
 			client.cell(),
 			{Text: fmtTime(e.EventDate), Nowrap: true},

@@ -22,6 +22,8 @@ type table struct {
 	Rows    []row
 	Empty   string
 	More    *ref
+	// Select adds a checkbox to each row, part of the list page's bulk form (bulk.go).
+	Select bool
 }
 
 // column is a table header; SortHref is set on sortable columns, Sort tells the current order.
@@ -35,6 +37,8 @@ type column struct {
 // row is a table row.
 type row struct {
 	Cells []cell
+	// ID is the record of the row, the value of its bulk checkbox.
+	ID int64
 }
 
 // cell is a table cell: text, a link, or a badge (Badge names its colour).
@@ -69,6 +73,8 @@ type listBody struct {
 	ExportHref    string
 	ExportBOMHref string
 	ImportHref    string
+	// Bulk is the bulk action form of the list, if the list has one (bulk.go).
+	Bulk *bulkForm
 }
 
 // listQuery reads the query string of a list page: the search, the filters, the sort, the page
