@@ -47,6 +47,11 @@ type Deps struct {
 	// Hashing bounds the password hashes and checks that run at once; zero fields take their
 	// defaults (one per core, DefaultHashWait).
 	Hashing Hashing
+	// Tx runs the writes of an import in one transaction; without it (nil) imports are refused.
+	// A store adapter's Deps() sets it.
+	Tx Transactor
+	// ImportRows is the most data rows an import file may hold; 0 means DefaultImportRows.
+	ImportRows int
 }
 
 // Service offers the use cases of the CRM. It is safe for concurrent use.
@@ -66,10 +71,12 @@ type Service struct {
 	hashSlots  chan struct{}
 	dummyMu    sync.Mutex
 	dummyHash  string
+	tx         Transactor
+	importRows int
 }
 
 // Validate returns an error naming every dependency that is missing (all are required but Now,
-// Throttling and Hashing), or nil.
+// Throttling, Hashing, Tx and ImportRows), or nil.
 func (d Deps) Validate() error {
 	var missing []string
 	for _, dep := range []struct {
@@ -103,7 +110,10 @@ func New(deps Deps) *Service {
 		users: deps.Users, clients: deps.Clients, contracts: deps.Contracts, events: deps.Events,
 		audit: deps.Audit, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
 		now: deps.Now, throttling: deps.Throttling.withDefaults(), gates: newGates(),
-		hashing: deps.Hashing.withDefaults(),
+		hashing: deps.Hashing.withDefaults(), tx: deps.Tx, importRows: deps.ImportRows,
+	}
+	if s.importRows <= 0 {
+		s.importRows = DefaultImportRows
 	}
 	s.hashSlots = make(chan struct{}, s.hashing.MaxConcurrent)
 	if s.now == nil {

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"context"
+
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -18,12 +21,11 @@ func (a *API) listAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := a.svc.ListAudit(ctxOf(c), crm.AuditFilter{
+	f := crm.AuditFilter{
 		Resource: crm.Resource(q.text("resource")), ResourceID: q.idValue("resource_id"),
 		ActorID: q.idValue("actor_id"), ListOptions: q.list(),
-	})
-	if err != nil {
-		return err
 	}
-	return sendPage(c, items, next)
+	return sendList(c, a, q, "audit", csvsafe.AuditColumns, &f.ListOptions, func(ctx context.Context) ([]*crm.AuditEntry, string, error) {
+		return a.svc.ListAudit(ctx, f)
+	})
 }

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"context"
+
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -21,15 +24,14 @@ func (a *API) listClients(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := a.svc.ListClients(ctxOf(c), crm.ClientFilter{
+	f := crm.ClientFilter{
 		Q: q.text("q"), FirstName: q.text("first_name"), LastName: q.text("last_name"),
 		Email: q.text("email"), Company: q.text("company"), Status: crm.ClientStatus(q.text("status")),
 		SalesContactID: q.id("sales_contact_id"), ListOptions: q.list(),
-	})
-	if err != nil {
-		return err
 	}
-	return sendPage(c, items, next)
+	return sendList(c, a, q, "clients", csvsafe.ClientColumns, &f.ListOptions, func(ctx context.Context) ([]*crm.Client, string, error) {
+		return a.svc.ListClients(ctx, f)
+	})
 }
 
 func (a *API) createClient(c *fiber.Ctx) error {

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"context"
+
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -26,18 +29,17 @@ func (a *API) listContracts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := a.svc.ListContracts(ctxOf(c), crm.ContractFilter{
+	f := crm.ContractFilter{
 		Q: q.text("q"), ClientID: q.id("client_id"), ClientFirstName: q.text("client_first_name"),
 		ClientLastName: q.text("client_last_name"), ClientEmail: q.text("client_email"),
 		SalesContactID: q.id("sales_contact_id"), Amount: q.money("amount"),
 		AmountMin: q.money("amount_min"), AmountMax: q.money("amount_max"),
 		DateCreated: q.day("date_created"), Status: crm.ContractStatus(q.text("status")),
 		Unpaid: q.flag("unpaid"), ListOptions: q.list(),
-	})
-	if err != nil {
-		return err
 	}
-	return sendPage(c, items, next)
+	return sendList(c, a, q, "contracts", csvsafe.ContractColumns, &f.ListOptions, func(ctx context.Context) ([]*crm.Contract, string, error) {
+		return a.svc.ListContracts(ctx, f)
+	})
 }
 
 func (a *API) createContract(c *fiber.Ctx) error {

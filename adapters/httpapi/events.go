@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"context"
+
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -26,18 +29,17 @@ func (a *API) listEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := a.svc.ListEvents(ctxOf(c), crm.EventFilter{
+	f := crm.EventFilter{
 		Q: q.text("q"), ContractID: q.id("contract_id"), ClientID: q.id("client_id"),
 		ClientFirstName: q.text("client_first_name"), ClientEmail: q.text("client_email"),
 		SalesContactID: q.id("sales_contact_id"), SupportContactID: q.id("support_contact_id"),
 		Unassigned: q.flag("unassigned"), EventDate: q.day("event_date"),
 		From: q.instant("from"), To: q.instant("to"),
 		Status: crm.EventStatus(q.text("status")), ListOptions: q.list(),
-	})
-	if err != nil {
-		return err
 	}
-	return sendPage(c, items, next)
+	return sendList(c, a, q, "events", csvsafe.EventColumns, &f.ListOptions, func(ctx context.Context) ([]*crm.Event, string, error) {
+		return a.svc.ListEvents(ctx, f)
+	})
 }
 
 func (a *API) createEvent(c *fiber.Ctx) error {

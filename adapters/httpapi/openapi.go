@@ -97,6 +97,7 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
 		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
 		{"Readiness", typeOf[readiness]()}, {"RecordAccess", typeOf[recordAccess]()},
+		{"ImportReport", typeOf[crm.ImportReport]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
@@ -211,6 +212,10 @@ func operationDoc(op operation, schemas obj) obj {
 		doc["requestBody"] = obj{"required": true,
 			"content": obj{fiber.MIMEApplicationJSON: obj{"schema": ref(name), "example": exampleBody(op.body, op.mode)}}}
 	}
+	if op.csvBody != "" {
+		doc["requestBody"] = obj{"required": true, "description": op.csvBody,
+			"content": obj{mimeCSV: obj{"schema": obj{"type": "string"}, "example": exampleImportCSV}}}
+	}
 	ok := obj{"description": http.StatusText(op.status)}
 	headers := obj{"X-Request-ID": obj{"$ref": "#/components/headers/X-Request-ID"}}
 	if op.etag {
@@ -227,6 +232,12 @@ func operationDoc(op operation, schemas obj) obj {
 			panic("httpapi: no example response body for " + op.result)
 		}
 		ok["content"] = obj{fiber.MIMEApplicationJSON: obj{"schema": ref(schemaName(op.result)), "example": ex}}
+		if op.csv {
+			ok["content"].(obj)[mimeCSV] = obj{"schema": obj{"type": "string", "description": csvExportDoc},
+				"example": mediaExamples[mimeCSV]}
+			headers["Content-Disposition"] = obj{"description": "With Accept: text/csv, the file name: attachment; filename=\"clients-2026-12-01.csv\".",
+				"schema": obj{"type": "string"}}
+		}
 	case op.media != "":
 		ok["content"] = obj{op.media: obj{"schema": obj{"type": "string"}, "example": mediaExamples[op.media]}}
 	}

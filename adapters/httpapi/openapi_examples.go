@@ -54,8 +54,9 @@ var resultExamples = map[string]any{
 	"AuditEntryPage": examplePage(exampleAudit),
 	"TokenPair": TokenPair{AccessToken: "eyJhbGciOiJFZERTQSIsImtpZCI6IjFmM2MiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIyIn0.c2lnbmF0dXJl",
 		RefreshToken: "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D", TokenType: "Bearer", ExpiresIn: 900},
-	"Status":    status{Status: "ok"},
-	"Readiness": readiness{Status: "ok", Policy: crm.Ptr("3f9a1c0b7d2e")},
+	"ImportReport": exampleImport,
+	"Status":       status{Status: "ok"},
+	"Readiness":    readiness{Status: "ok", Policy: crm.Ptr("3f9a1c0b7d2e")},
 	"RecordAccess": recordAccess{Resource: crm.ResourceClient, ID: 42, Users: []crm.UserAccess{
 		{UserID: 1, Username: "maya", Role: crm.RoleManagement, Read: true, Update: true,
 			ReadReason: "any: every client", UpdateReason: "any: every client"},
@@ -76,6 +77,8 @@ var resultExamples = map[string]any{
 
 // mediaExamples are the example success bodies that are not JSON, by media type.
 var mediaExamples = map[string]string{
+	mimeCSV: "id,first_name,last_name,email,phone,mobile,company,status,sales_contact_id,date_created,date_updated\r\n" +
+		"42,Ann,Lee,ann@acme.example,+33 1 23 45 67 89,,'=Acme Corp,existing,2,2026-11-02T09:30:00Z,2026-11-20T16:05:12Z\r\n",
 	fiber.MIMETextHTMLCharsetUTF8: "<!doctype html>\n<html lang=\"en\">\n<head>\n<title>EpicCRM API reference</title>\n...",
 	fiber.MIMETextPlainCharsetUTF8: "# HELP epiccrm_http_requests_total HTTP requests served by the API, by method, route template and status.\n" +
 		"# TYPE epiccrm_http_requests_total counter\n" +

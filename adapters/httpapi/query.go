@@ -285,5 +285,6 @@ func listParams(sortable []string, filters ...queryParam) []queryParam {
 		{name: "limit", kind: pLimit, doc: "Page size, from 1 to " + itoa(crm.MaxLimit) + " (default " + itoa(crm.DefaultLimit) + ")."},
 		{name: "cursor", kind: pCursor, doc: "The next_cursor of the previous page."},
 		{name: "sort", kind: pSort, doc: "Sort field; prefix it with - for descending order (default id).", enum: sorts},
+		bomParam,
 	}, filters...)
 }

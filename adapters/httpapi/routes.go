@@ -31,6 +31,8 @@ type operation struct {
 	status  int    // the success status
 	result  string // the component schema of the success body; "" for none
 	media   string // the media type of the success body (default application/json)
+	csv     bool   // the success body is also offered as text/csv (Accept: text/csv)
+	csvBody string // the request body is a CSV file, described so
 	etag    bool
 	ifMatch bool
 	errors  []int // error statuses beyond those implied by the fields above
@@ -78,6 +80,12 @@ func (a *API) operations() []operation {
 			summary: "Prometheus metrics: requests by route and status, latencies, the database pool.",
 			status:  200, media: fiber.MIMETextPlainCharsetUTF8, handler: a.metrics.serve},
 	}
+	ops = append(ops, operation{method: "POST", path: v1 + "/clients/import", id: "importClients", tag: "Clients",
+		summary: "Create or update clients from a CSV file, all rows or none; dry_run=true only reports what would happen.",
+		perms: []perm{{res: crm.ResourceClient, act: crm.ActionCreate}, {res: crm.ResourceClient, act: crm.ActionUpdate},
+			{res: crm.ResourceClient, act: crm.ActionAssign, note: "to set sales_contact_id to someone else"}},
+		query: importParams, csvBody: csvBodyDoc, status: 200, result: "ImportReport", errors: []int{403, 413, 415, 422},
+		handler: a.importClients})
 	ops = append(ops, recordOps(recordRoutes{
 		plural: "users", tag: "Users", res: crm.ResourceUser, spec: userBody, query: userListParams,
 		list: a.listUsers, create: a.createUser, get: a.getUser, update: a.updateUser, del: a.deleteUser,
@@ -139,8 +147,8 @@ func recordOps(r recordRoutes) []operation {
 	}
 	return []operation{
 		{method: "GET", path: coll, id: "list" + name + "s", tag: r.tag, perms: read, query: r.query,
-			summary: "The " + r.plural + " you may read, one page at a time.",
-			status:  200, result: name + "Page", handler: r.list},
+			summary: "The " + r.plural + " you may read, one page at a time; or all of them as a CSV file (Accept: text/csv).",
+			status:  200, result: name + "Page", csv: true, handler: r.list},
 		{method: "POST", path: coll, id: "create" + name, tag: r.tag, perms: create, body: r.spec, mode: modeCreate,
 			summary: "Create a " + one + ".",
 			status:  201, result: name, etag: true, errors: []int{403, 409}, handler: r.create},

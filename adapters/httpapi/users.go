@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"context"
+
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -21,15 +24,14 @@ func (a *API) listUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, next, err := a.svc.ListUsers(ctxOf(c), crm.UserFilter{
+	f := crm.UserFilter{
 		Q: q.text("q"), Username: q.text("username"), Email: q.text("email"),
 		FirstName: q.text("first_name"), LastName: q.text("last_name"), Role: crm.Role(q.text("role")),
 		IsActive: q.boolean("is_active"), ListOptions: q.list(),
-	})
-	if err != nil {
-		return err
 	}
-	return sendPage(c, items, next)
+	return sendList(c, a, q, "users", csvsafe.UserColumns, &f.ListOptions, func(ctx context.Context) ([]*crm.User, string, error) {
+		return a.svc.ListUsers(ctx, f)
+	})
 }
 
 func (a *API) createUser(c *fiber.Ctx) error {

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -168,35 +166,7 @@ func browserWalk(t *testing.T, chromium, prefix string) {
 	other := e.client(e.sales2, "Olga", "Hidden", "Other Corp")
 	seed(t, e)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = e.app.Listener(ln) }()
-	t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(5 * time.Second) })
-
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	b := &tab{t: t, ctx: bctx, base: "http://" + ln.Addr().String(), prefix: prefix, dir: artifactsDir(t)}
-
-	// Any JavaScript dialog means a stored payload ran: fail, and close it so the page goes on.
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
-	dialogs := chromedp.Events(bctx, cdppage.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			t.Errorf("a JavaScript dialog opened: %q", ev.Message)
-			_, _ = chromedp.Call(bctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
+	b, bctx := startTab(t, chromium, e, prefix, 150*time.Second)
 
 	// Anonymous: the dashboard sends to the login page.
 	b.open("/admin/")

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 )
 
 func (ui *UI) routeClients(g fiber.Router) {
@@ -32,6 +34,10 @@ func (ui *UI) clientList(rq *request) error {
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad filter"), rq.T("Some filters could not be read."), q.bad...)
 	}
+	if csv, bom := exporting(rq); csv {
+		return exportList(ui, rq, "clients", csvsafe.ClientColumns, bom, &f.ListOptions,
+			func(ctx context.Context) ([]*crm.Client, string, error) { return ui.svc.ListClients(ctx, f) })
+	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListClients, ui.svc.CountClients)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
@@ -42,7 +48,11 @@ func (ui *UI) clientList(rq *request) error {
 	if rq.can(crm.ResourceClient, crm.ActionCreate) {
 		body.NewHref = ui.newURL(kindClient)
 	}
+	if rq.can(crm.ResourceClient, crm.ActionCreate) || rq.can(crm.ResourceClient, crm.ActionUpdate) {
+		body.ImportHref = ui.listURL(kindClient) + "/import"
+	}
 	body.Table = ui.clientTable(rq, n, items, q, base)
+	ui.withBulk(rq, n, kindClient, body)
 	body.Table.Empty = rq.T("No clients match. Try another search, or reset the filters.")
 	body.Filters = []field{
 		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "potential", msg("Potential"), "existing", msg("Existing")),
@@ -86,7 +96,7 @@ func (ui *UI) clientTable(rq *request, n *names, items []*crm.Client, q *listQue
 		if phone == "" {
 			phone = c.Mobile
 		}
-		t.Rows = append(t.Rows, row{Cells: []cell{
+		t.Rows = append(t.Rows, row{ID: c.ID, Cells: []cell{
 			{Text: c.FullName(), Href: ui.recordURL(kindClient, c.ID), Strong: true, Sub: c.Email},
 			{Text: c.Company},
 			{Text: phone, Nowrap: true},

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 )
 
 func (ui *UI) routeContracts(g fiber.Router) {
@@ -37,6 +39,10 @@ func (ui *UI) contractList(rq *request) error {
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad filter"), rq.T("Some filters could not be read."), q.bad...)
 	}
+	if csv, bom := exporting(rq); csv {
+		return exportList(ui, rq, "contracts", csvsafe.ContractColumns, bom, &f.ListOptions,
+			func(ctx context.Context) ([]*crm.Contract, string, error) { return ui.svc.ListContracts(ctx, f) })
+	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListContracts, ui.svc.CountContracts)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
@@ -48,6 +54,7 @@ func (ui *UI) contractList(rq *request) error {
 		body.NewHref = ui.newURL(kindContract)
 	}
 	body.Table = ui.contractTable(rq, n, items, q, base)
+	ui.withBulk(rq, n, kindContract, body)
 	body.Table.Empty = rq.T("No contracts match. Try another search, or reset the filters.")
 	body.Filters = []field{
 		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "open", msg("Open (unsigned)"), "signed", msg("Signed")),
@@ -98,7 +105,7 @@ func (ui *UI) contractTable(rq *request, n *names, items []*crm.Contract, q *lis
 		if k.AmountDue == 0 {
 			due.Text, due.Badge = rq.T("Paid"), "green"
 		}
-		t.Rows = append(t.Rows, row{Cells: []cell{
+		t.Rows = append(t.Rows, row{ID: k.ID, Cells: []cell{
 			{Text: "#" + itoa(k.ID), Href: ui.recordURL(kindContract, k.ID), Strong: true, Sub: rq.loc().day(k.DateCreated)},
 			client.cell(),
 			{Text: rq.loc().money(k.Amount), Numeric: true},

@@ -32,7 +32,14 @@ func (ui *UI) loginCSRF(c *fiber.Ctx) string {
 // postValue returns the value of a field of a url-encoded form body. Unlike Fiber's FormValue it
 // never reads the query string, so a link cannot smuggle a field into a form.
 func postValue(c *fiber.Ctx, key string) string {
-	return string(c.Request().PostArgs().Peek(key))
+	if v := c.Request().PostArgs().Peek(key); v != nil {
+		return string(v)
+	}
+	// A file upload (the import page) is a multipart form.
+	if f, err := c.MultipartForm(); err == nil && len(f.Value[key]) > 0 {
+		return f.Value[key][0]
+	}
+	return ""
 }
 
 // postValues returns every value of a form field, in order.

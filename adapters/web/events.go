@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 )
 
 func (ui *UI) routeEvents(g fiber.Router) {
@@ -37,6 +39,10 @@ func (ui *UI) eventList(rq *request) error {
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad filter"), rq.T("Some filters could not be read."), q.bad...)
 	}
+	if csv, bom := exporting(rq); csv {
+		return exportList(ui, rq, "events", csvsafe.EventColumns, bom, &f.ListOptions,
+			func(ctx context.Context) ([]*crm.Event, string, error) { return ui.svc.ListEvents(ctx, f) })
+	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListEvents, ui.svc.CountEvents)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
@@ -48,6 +54,7 @@ func (ui *UI) eventList(rq *request) error {
 		body.NewHref = ui.newURL(kindEvent)
 	}
 	body.Table = ui.eventTable(rq, n, items, q, base)
+	ui.withBulk(rq, n, kindEvent, body)
 	body.Table.Empty = rq.T("No events match. Try another search, or reset the filters.")
 	body.Filters = []field{
 		selectFilter(rq.loc(), "status", msg("Status"), string(f.Status), "open", msg("Open"), "closed", msg("Closed")),
@@ -104,7 +111,7 @@ func (ui *UI) eventTable(rq *request, n *names, items []*crm.Event, q *listQuery
 			r := n.user(e.SupportContactID)
 			support = cell{Text: r.Label, Href: r.Href}
 		}
-		t.Rows = append(t.Rows, row{Cells: []cell{
+		t.Rows = append(t.Rows, row{ID: e.ID, Cells: []cell{
 			{Text: e.Name, Href: ui.recordURL(kindEvent, e.ID), Strong: true},
 			client.cell(),
 			{Text: rq.loc().time(e.EventDate), Nowrap: true},

@@ -22,6 +22,8 @@ type table struct {
 	Rows    []row
 	Empty   string
 	More    *ref
+	// Select adds a checkbox to each row, part of the list page's bulk form (bulk.go).
+	Select bool
 }
 
 // column is a table header; SortHref is set on sortable columns, Sort tells the current order.
@@ -35,6 +37,8 @@ type column struct {
 // row is a table row.
 type row struct {
 	Cells []cell
+	// ID is the record of the row, the value of its bulk checkbox.
+	ID int64
 }
 
 // cell is a table cell: text, a link, or a badge (Badge names its colour).
@@ -65,6 +69,13 @@ type listBody struct {
 	NextHref    string
 	FirstHref   string
 	ResetHref   string
+	// ExportHref and ExportBOMHref download the whole filtered list as CSV (export.go);
+	// ImportHref is the import page of the list, if any.
+	ExportHref    string
+	ExportBOMHref string
+	ImportHref    string
+	// Bulk is the bulk action form of the list, if the list has one (bulk.go).
+	Bulk *bulkForm
 }
 
 // listQuery reads the query string of a list page: the search, the filters, the sort, the page
@@ -263,6 +274,8 @@ func (q *listQuery) finish(base string, body *listBody, n, total int, next strin
 	body.Limit = q.params.Get("limit")
 	body.Active = q.active
 	body.ResetHref = base
+	body.ExportHref = q.with(base, "export", "csv", "cursor", "", "bom", "")
+	body.ExportBOMHref = q.with(base, "export", "csv", "cursor", "", "bom", "true")
 	switch {
 	case total == 0:
 		body.Showing = l.T("No results")

@@ -79,6 +79,8 @@ type deleteBody struct {
 	Version  int64
 	Warning  string
 	Alert    *alert
+	// Blockers, when set, lists what refers to the record: the page then offers no deletion.
+	Blockers *blockersBody
 }
 
 // deletePage asks to confirm the deletion of a record (GET); nothing is deleted on GET.
@@ -99,6 +101,10 @@ func (ui *UI) deletePage(k *kind) handler {
 func (ui *UI) renderDelete(rq *request, status int, k *kind, id int64, s *summary, version int64, a *alert) error {
 	body := &deleteBody{Question: rq.T(k.words.DeleteQuestion), Intro: rq.T(k.words.DeleteIntro), Title: s.Title, Href: ui.recordURL(k, id), Action: ui.deleteURL(k, id),
 		Version: version, Warning: s.Warning, Alert: a}
+	var err error
+	if body.Blockers, err = ui.deleteBlockers(rq, k, id); err != nil {
+		return ui.fail(rq.c, rq, err)
+	}
 	vw := ui.newView(rq, k.path, rq.T("Delete %s", s.Title), body)
 	vw.Crumbs = append(ui.crumbs(rq, k, ""), crumb{Label: s.Title, Href: ui.recordURL(k, id)}, crumb{Label: rq.T("Delete")})
 	return ui.render(rq.c, status, "delete", vw)

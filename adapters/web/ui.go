@@ -176,6 +176,8 @@ func (ui *UI) Register(r fiber.Router) {
 	}
 
 	ui.routeUsers(g)
+	ui.routeImport(g)
+	ui.routeBulk(g)
 	ui.routeClients(g)
 	ui.routeContracts(g)
 	ui.routeEvents(g)

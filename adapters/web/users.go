@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/csvsafe"
 )
 
 func (ui *UI) routeUsers(g fiber.Router) {
@@ -33,6 +35,10 @@ func (ui *UI) userList(rq *request) error {
 	}
 	if len(q.bad) > 0 {
 		return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad filter"), rq.T("Some filters could not be read."), q.bad...)
+	}
+	if csv, bom := exporting(rq); csv {
+		return exportList(ui, rq, "users", csvsafe.UserColumns, bom, &f.ListOptions,
+			func(ctx context.Context) ([]*crm.User, string, error) { return ui.svc.ListUsers(ctx, f) })
 	}
 	items, next, total, err := fetch(rq.ctx, f, ui.svc.ListUsers, ui.svc.CountUsers)
 	if err != nil {

@@ -28,6 +28,7 @@ type Store interface {
 	crm.RefreshTokenStore
 	crm.SessionStore
 	crm.PreferenceStore
+	crm.Transactor
 }
 
 // Run runs the whole suite against the stores newStore makes. Each test calls newStore once
@@ -79,6 +80,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"UpdateDuringRefusedDelete", testUpdateDuringRefusedDelete},
 		{"Audit", testAudit},
+		{"TxAllOrNothing", testTxAllOrNothing},
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
 		{"Sessions", testSessions},

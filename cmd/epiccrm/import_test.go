@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm"
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// TestImportClientsCommand imports a file as a user: the dry run writes nothing and says what
+// it would do, a bad file is refused with every bad line and writes nothing, a good one is
+// applied.
+func TestImportClientsCommand(t *testing.T) {
+	ctx := context.Background()
+	url := sqliteURL(t)
+	r := runCmd(t, ctx, "Velvet-Harbor-91\n", nil, "createsuperuser", "--username", "boss", "--email", "boss@real.example",
+		"--password-stdin", "--database-url", url)
+	require.Equal(t, 0, r.code, r.stderr)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.csv")
+	require.NoError(t, os.WriteFile(good, []byte("email,first_name,last_name\nann@a.example,Ann,A\nbob@b.example,Bob,B\n"), 0o600))
+	bad := filepath.Join(dir, "bad.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("email,first_name,last_name\nann@a.example,Ann,A\nnope,Bob,B\ncid@c.example,,C\n"), 0o600))
+	count := func() int {
+		app, err := openCRM(ctx, url, false, epiccrm.Config{})
+		require.NoError(t, err)
+		defer app.Close()
+		n, err := app.Store().Deps().Clients.CountClients(ctx, crm.ClientFilter{}, crm.FullAccess)
+		require.NoError(t, err)
+		return n
+	}
+
+	r = runCmd(t, ctx, "", nil, "import", "clients", good, "--dry-run", "--as", "boss", "--database-url", url)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "dry run, nothing written: 2 rows: 2 would be created")
+	assert.Equal(t, 0, count())
+
+	r = runCmd(t, ctx, "", nil, "import", "clients", bad, "--as", "boss", "--database-url", url)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "line 3, email:")
+	assert.Contains(t, r.stdout, "line 4, first_name:")
+	assert.Contains(t, r.stderr, "nothing was written")
+	assert.Equal(t, 0, count())
+
+	r = runCmd(t, ctx, "", nil, "import", "clients", good, "--as", "boss", "--database-url", url)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "imported: 2 rows: 2 created")
+	assert.Equal(t, 2, count())
+
+	r = runCmd(t, ctx, "", nil, "import", "clients", good, "--database-url", url)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "--as USERNAME is required")
+	r = runCmd(t, ctx, "", nil, "import", "clients", good, "--as", "nobody", "--database-url", url)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, `no active user named "nobody"`)
+}

@@ -1,0 +1,436 @@
+package crm
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultImportRows is the most data rows an import file may hold unless Deps.ImportRows says
+// otherwise.
+const DefaultImportRows = 50_000
+
+// ImportReport is the outcome of an import: what each row did, or would do in a dry run, and
+// every problem found, each with its line number. When Errors is not empty nothing was
+// written.
+type ImportReport struct {
+	// DryRun tells a report of what an import would do, with nothing written.
+	DryRun bool `json:"dry_run"`
+	// Applied tells that the rows were written (never for a dry run or a file with errors).
+	Applied bool `json:"applied"`
+	// Rows is the number of data rows read (the header not counted).
+	Rows      int `json:"rows"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	// Refused is the number of rows with at least one error.
+	Refused int           `json:"refused"`
+	Results []ImportRow   `json:"results"`
+	Errors  []ImportError `json:"errors"`
+}
+
+// ImportRow is what one row of an import did (or would do): create, update or unchanged.
+type ImportRow struct {
+	Line   int    `json:"line"`
+	Email  string `json:"email"`
+	Action string `json:"action"`
+	// ID is the record's id; 0 for a record a dry run would create.
+	ID int64 `json:"id"`
+}
+
+// ImportError is one problem of an import file: Line 0 for the file as a whole, Field ""
+// for the whole row.
+type ImportError struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// Summary says in words what the report counts, e.g. "12 created, 3 updated, 2 refused".
+func (r *ImportReport) Summary() string {
+	verb := ""
+	if r.DryRun {
+		verb = "would be "
+	}
+	s := fmt.Sprintf("%d rows: %d %screated, %d %supdated, %d unchanged, %d refused",
+		r.Rows, r.Created, verb, r.Updated, verb, r.Unchanged, r.Refused)
+	if len(r.Errors) > 0 && !r.DryRun {
+		s += "; nothing was written"
+	}
+	return s
+}
+
+// Import outcomes of a row.
+const (
+	ImportCreate    = "create"
+	ImportUpdate    = "update"
+	ImportUnchanged = "unchanged"
+)
+
+// clientImportColumns are the columns an import of clients reads; the others an export of
+// clients writes (id, date_created, date_updated) are accepted and ignored, so that an export
+// can be edited and imported back.
+var (
+	clientImportColumns = []string{"email", "first_name", "last_name", "phone", "mobile", "company", "status", "sales_contact_id"}
+	clientImportIgnored = []string{"id", "date_created", "date_updated"}
+	clientImportNeeded  = []string{"email", "first_name", "last_name"}
+)
+
+// errRollback ends the transaction of a dry run, or of a file with errors, writing nothing.
+var errRollback = errors.New("crm: import rolled back")
+
+// ImportClients reads a CSV file of clients (UTF-8, a byte order mark allowed, a header line
+// naming the columns) and creates or updates one client per row, matching an existing client
+// by email (ignoring case) among those the caller may read. Every row goes through
+// CreateClient or UpdateClient, so it is validated, scoped and audited as a single write is:
+// a sales importer updates only their own clients and creates clients of their own.
+//
+// All rows are applied in one transaction, or none: when any row fails, or the file itself is
+// bad (not UTF-8, missing or unknown columns, more rows than allowed, an email twice), the
+// report lists every problem with its line number and nothing is written; the returned error
+// is then an EINVALID listing them too. With dryRun, the rows are tried in a transaction that
+// is always rolled back, so the report tells exactly what an import would do.
+//
+// An empty cell sets an empty value, except sales_contact_id, where it means "as it is" (the
+// caller on a new client of a sales user). A cell starting with a single quote followed by =,
+// +, -, @, a tab or a carriage return (how an export neutralises a formula) loses the quote.
+func (s *Service) ImportClients(ctx context.Context, data []byte, dryRun bool) (*ImportReport, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !s.allowed(a, ResourceClient, ActionCreate) && !s.allowed(a, ResourceClient, ActionUpdate) {
+		return nil, Errorf(EFORBIDDEN, "you may not create or change clients, so you may not import them")
+	}
+	if s.tx == nil {
+		return nil, Errorf(EINTERNAL, "this store cannot run an import in one transaction")
+	}
+	rep := &ImportReport{DryRun: dryRun, Results: []ImportRow{}, Errors: []ImportError{}}
+	rows := s.readImport(data, clientImportColumns, clientImportIgnored, clientImportNeeded, rep)
+	if len(rep.Errors) > 0 && len(rows) == 0 {
+		return rep, rep.err()
+	}
+	seen := map[string]int{}
+	for _, r := range rows {
+		key := EmailKey(r.cells["email"])
+		if first, dup := seen[key]; dup && key != "" {
+			rep.rowError(r.line, "email", fmt.Sprintf("the same email as line %d: each client may appear once in a file", first))
+			continue
+		}
+		seen[key] = r.line
+	}
+	err = s.tx.InTx(ctx, func(st TxStores) error {
+		tx := s.withStores(st)
+		for _, r := range rows {
+			if rep.hasError(r.line) {
+				continue
+			}
+			res, err := tx.importClient(ctx, r)
+			if err != nil {
+				if ErrorCode(err) == EINTERNAL || ErrorCode(err) == EUNAVAILABLE || ctx.Err() != nil {
+					return err
+				}
+				rep.refuse(r.line, err)
+				continue
+			}
+			rep.Results = append(rep.Results, res)
+		}
+		rep.count()
+		if dryRun || len(rep.Errors) > 0 {
+			return errRollback
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errRollback) {
+		return nil, err
+	}
+	if dryRun {
+		for i := range rep.Results {
+			if rep.Results[i].Action == ImportCreate {
+				rep.Results[i].ID = 0
+			}
+		}
+		return rep, nil
+	}
+	if len(rep.Errors) > 0 {
+		return rep, rep.err()
+	}
+	rep.Applied = true
+	return rep, nil
+}
+
+// importClient creates or updates the client of one row.
+func (s *Service) importClient(ctx context.Context, r importRecord) (ImportRow, error) {
+	email := r.cells["email"]
+	var in ClientInput
+	for _, f := range []struct {
+		col string
+		dst *Opt[string]
+	}{{"email", &in.Email}, {"first_name", &in.FirstName}, {"last_name", &in.LastName},
+		{"phone", &in.Phone}, {"mobile", &in.Mobile}, {"company", &in.Company}} {
+		if v, ok := r.cells[f.col]; ok {
+			*f.dst = Some(v)
+		}
+	}
+	if v, ok := r.cells["status"]; ok && v != "" {
+		in.Status = Some(ClientStatus(v))
+	}
+	if v := r.cells["sales_contact_id"]; v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return ImportRow{}, &Error{Code: EINVALID, Message: "invalid sales_contact_id",
+				Fields: []FieldError{{Field: "sales_contact_id", Message: "must be the id of a sales user (a positive integer)"}}}
+		}
+		in.SalesContactID = Some(&id)
+	}
+	existing, err := s.clientByEmail(ctx, email)
+	if err != nil {
+		return ImportRow{}, err
+	}
+	if existing == nil {
+		c, err := s.CreateClient(ctx, in)
+		if err != nil {
+			return ImportRow{}, err
+		}
+		return ImportRow{Line: r.line, Email: email, Action: ImportCreate, ID: c.ID}, nil
+	}
+	c, err := s.UpdateClient(ctx, existing.ID, in, 0)
+	if err != nil {
+		return ImportRow{}, err
+	}
+	act := ImportUpdate
+	if c.Version == existing.Version {
+		act = ImportUnchanged
+	}
+	return ImportRow{Line: r.line, Email: email, Action: act, ID: c.ID}, nil
+}
+
+// clientByEmail returns the client the caller may read whose email is email ignoring case, nil
+// for none, or ECONFLICT when several are.
+func (s *Service) clientByEmail(ctx context.Context, email string) (*Client, error) {
+	if !validEmail(email) {
+		return nil, nil // CreateClient says what is wrong with it
+	}
+	list, _, err := s.ListClients(ctx, ClientFilter{Email: email, ListOptions: ListOptions{Limit: MaxLimit}})
+	if err != nil {
+		return nil, err
+	}
+	key := EmailKey(email)
+	var found *Client
+	for _, c := range list {
+		if EmailKey(c.Email) != key {
+			continue
+		}
+		if found != nil {
+			return nil, &Error{Code: ECONFLICT, Message: "several clients have this email",
+				Fields: []FieldError{{Field: "email", Message: fmt.Sprintf("clients %d and %d both have this email: change them one at a time", found.ID, c.ID)}}}
+		}
+		found = c
+	}
+	return found, nil
+}
+
+// importRecord is one data row of an import file: its line and its cells by column name.
+type importRecord struct {
+	line  int
+	cells map[string]string
+}
+
+// readImport checks the encoding and the header of an import file and returns its rows,
+// adding every problem found to rep. It stops reading after the row limit.
+func (s *Service) readImport(data []byte, columns, ignored, needed []string, rep *ImportReport) []importRecord {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if !utf8.Valid(data) {
+		line := 1 + bytes.Count(data[:invalidUTF8At(data)], []byte("\n"))
+		rep.fileError(line, "the file is not UTF-8 text (line "+strconv.Itoa(line)+" holds bytes that are not): "+
+			"save it again as \"CSV UTF-8\" (Excel, LibreOffice: Save As, character set Unicode UTF-8) and import that file")
+		return nil
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		rep.fileError(0, "the file is empty: its first line must name the columns, e.g. "+strings.Join(needed, ","))
+		return nil
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	header, err := r.Read()
+	if err != nil {
+		rep.fileError(1, "cannot read the header line: "+csvProblem(err))
+		return nil
+	}
+	known := append(append([]string{}, columns...), ignored...)
+	cols := make([]string, len(header))
+	at := map[string]bool{}
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case !contains(known, name):
+			rep.fileError(1, fmt.Sprintf("unknown column %q: the columns are %s", h, strings.Join(known, ", ")))
+		case at[name]:
+			rep.fileError(1, fmt.Sprintf("column %q appears twice", name))
+		}
+		at[name] = true
+		if contains(columns, name) {
+			cols[i] = name
+		}
+	}
+	for _, n := range needed {
+		if !at[n] {
+			rep.fileError(1, fmt.Sprintf("missing column %q: the columns %s are required", n, strings.Join(needed, ", ")))
+		}
+	}
+	if len(rep.Errors) > 0 {
+		return nil
+	}
+	r.FieldsPerRecord = len(header)
+	var out []importRecord
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && errors.Is(err, csv.ErrFieldCount) {
+			rep.Rows++
+			rep.rowError(pe.StartLine, "", fmt.Sprintf("%d cells where the header has %d", len(rec), len(header)))
+			continue
+		}
+		if err != nil {
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			rep.fileError(line, "cannot read the file from here on: "+csvProblem(err))
+			return out
+		}
+		rep.Rows++
+		if rep.Rows > s.importRows {
+			rep.fileError(0, fmt.Sprintf("the file has more than %d rows, the most one import takes: split it into files of at most %d rows",
+				s.importRows, s.importRows))
+			return nil
+		}
+		cells := make(map[string]string, len(cols))
+		for i, name := range cols {
+			if name != "" {
+				cells[name] = uncell(strings.TrimSpace(rec[i]))
+			}
+		}
+		out = append(out, importRecord{line: line, cells: cells})
+	}
+	if rep.Rows == 0 && len(rep.Errors) == 0 {
+		rep.fileError(0, "the file has a header but no rows")
+	}
+	return out
+}
+
+// csvProblem describes a CSV syntax error without repeating its line.
+func csvProblem(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err.Error() + " (a cell that holds a quote, comma or line break must be within double quotes, its quotes doubled)"
+	}
+	return err.Error()
+}
+
+// invalidUTF8At returns the offset of the first byte of data that is not valid UTF-8.
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(data)
+}
+
+// uncell undoes the formula neutralisation of an export: a single quote before =, +, -, @, a
+// tab or a carriage return.
+func uncell(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && strings.IndexByte("=+-@\t\r", s[1]) >= 0 {
+		return s[1:]
+	}
+	return s
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *ImportReport) fileError(line int, msg string) {
+	r.Errors = append(r.Errors, ImportError{Line: line, Message: msg})
+}
+
+func (r *ImportReport) rowError(line int, field, msg string) {
+	r.Errors = append(r.Errors, ImportError{Line: line, Field: field, Message: msg})
+}
+
+// refuse records why a row's write was refused: each bad field, or the error's message.
+func (r *ImportReport) refuse(line int, err error) {
+	fields := ErrorFields(err)
+	if len(fields) == 0 {
+		r.rowError(line, "", ErrorMessage(err))
+		return
+	}
+	for _, f := range fields {
+		r.rowError(line, f.Field, f.Message)
+	}
+}
+
+func (r *ImportReport) hasError(line int) bool {
+	for _, e := range r.Errors {
+		if e.Line == line && line > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// count fills the counters from the results and errors.
+func (r *ImportReport) count() {
+	r.Created, r.Updated, r.Unchanged = 0, 0, 0
+	for _, x := range r.Results {
+		switch x.Action {
+		case ImportCreate:
+			r.Created++
+		case ImportUpdate:
+			r.Updated++
+		default:
+			r.Unchanged++
+		}
+	}
+	lines := map[int]bool{}
+	for _, e := range r.Errors {
+		if e.Line > 1 || (e.Line == 1 && e.Field != "") {
+			lines[e.Line] = true
+		}
+	}
+	r.Refused = len(lines)
+}
+
+// err is the EINVALID of a report with errors, listing each as "line N: field".
+func (r *ImportReport) err() error {
+	r.count()
+	fields := make([]FieldError, 0, len(r.Errors))
+	for _, e := range r.Errors {
+		name := "file"
+		if e.Line > 0 {
+			name = "line " + strconv.Itoa(e.Line)
+		}
+		if e.Field != "" {
+			name += ": " + e.Field
+		}
+		fields = append(fields, FieldError{Field: name, Message: e.Message})
+	}
+	return &Error{Code: EINVALID, Fields: fields,
+		Message: fmt.Sprintf("the import was refused and nothing was written: %d problems (%s)", len(r.Errors), r.Summary())}
+}

@@ -1,0 +1,94 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// txClient returns a new client numbered n, for the transaction tests.
+func (f *fixture) txClient(n int) *crm.Client {
+	return &crm.Client{FirstName: "Tx", LastName: fmt.Sprint(n), Email: fmt.Sprintf("tx%d-%d@example.com", n, f.next()),
+		Status: crm.ClientPotential, DateCreated: f.now, DateUpdated: f.now}
+}
+
+// txRows counts the clients named Tx and their audit entries.
+func (f *fixture) txRows(t *testing.T) (clients, audit int) {
+	t.Helper()
+	n, err := f.s.CountClients(f.ctx, crm.ClientFilter{FirstName: "Tx"}, crm.FullAccess)
+	require.NoError(t, err)
+	return n, len(f.audit())
+}
+
+// testTxAllOrNothing checks crm.Transactor: writes made through the stores of InTx are kept
+// only when fn succeeds; a failure at row N (fn returning an error, or a write that fails at the
+// database) leaves none of rows 1..N-1, audit entries included; a failed write inside the
+// transaction undoes only itself, so later writes still go through and commit.
+func testTxAllOrNothing(t *testing.T, f *fixture) {
+	tx, ok := f.s.(crm.Transactor)
+	require.True(t, ok, "the store must implement crm.Transactor")
+	sales := f.user(crm.RoleSales)
+	before, auditBefore := f.txRows(t)
+
+	// fn fails at row 5: rows 1..4 were created inside the transaction, and are gone.
+	stop := errors.New("row 5 is bad")
+	var created []int64
+	err := tx.InTx(f.ctx, func(st crm.TxStores) error {
+		for i := 1; i <= 4; i++ {
+			c := f.txClient(i)
+			c.SalesContactID = &sales.ID
+			require.NoError(t, st.Clients.CreateClient(f.ctx, c, []crm.AuditEntry{f.entry(crm.ActionCreate, crm.ResourceClient, 0, nil)}))
+			created = append(created, c.ID)
+			// Reads within the transaction see its own writes.
+			got, err := st.Clients.FindClient(f.ctx, c.ID, crm.Everything)
+			require.NoError(t, err)
+			assert.Equal(t, c.Email, got.Email)
+		}
+		return stop
+	})
+	require.ErrorIs(t, err, stop, "InTx returns fn's error unchanged")
+	n, a := f.txRows(t)
+	assert.Equal(t, before, n, "no client of rows 1..4 is left")
+	assert.Equal(t, auditBefore, a, "no audit entry of rows 1..4 is left")
+	for _, id := range created {
+		_, err := f.s.FindClient(f.ctx, id, crm.Everything)
+		assertCode(t, crm.ENOTFOUND, err, "client %d of a rolled-back transaction", id)
+	}
+
+	// A write failing at the database (a sales contact that does not exist) undoes itself; the
+	// writes before and after it commit.
+	err = tx.InTx(f.ctx, func(st crm.TxStores) error {
+		require.NoError(t, st.Clients.CreateClient(f.ctx, f.txClient(1), nil))
+		bad := f.txClient(2)
+		bad.SalesContactID = crm.Ptr(int64(987_654_321))
+		assertCode(t, crm.ECONFLICT, st.Clients.CreateClient(f.ctx, bad, nil), "a client of no sales user")
+		_, err := st.Clients.UpdateClient(f.ctx, 987_654_321, crm.EveryWrite, keep[*crm.Client])
+		assertCode(t, crm.ENOTFOUND, err, "no such client")
+		require.NoError(t, st.Clients.CreateClient(f.ctx, f.txClient(3), []crm.AuditEntry{f.entry(crm.ActionCreate, crm.ResourceClient, 0, nil)}))
+		return nil
+	})
+	require.NoError(t, err)
+	n, a = f.txRows(t)
+	assert.Equal(t, before+2, n, "rows 1 and 3 committed, row 2 undone")
+	assert.Equal(t, auditBefore+1, a, "the audit entry of row 3 committed")
+
+	// An update function's refusal inside the transaction leaves the record as it was.
+	c := f.client(&sales.ID)
+	err = tx.InTx(f.ctx, func(st crm.TxStores) error {
+		_, err := st.Clients.UpdateClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
+			c.Company = "Changed"
+			return nil, crm.Errorf(crm.EINVALID, "refused")
+		})
+		assertCode(t, crm.EINVALID, err)
+		return nil
+	})
+	require.NoError(t, err)
+	got, err := f.s.FindClient(f.ctx, c.ID, crm.Everything)
+	require.NoError(t, err)
+	assert.Equal(t, c.Company, got.Company)
+	assert.Equal(t, c.Version, got.Version)
+}
