@@ -21,7 +21,7 @@ func (ui *UI) deleteBlockers(rq *request, k *kind, id int64) (*blockersBody, err
 		return nil, err
 	}
 	n := newNames(ui, rq)
-	body := &blockersBody{Hidden: b.Hidden, Summary: "it is referred to by " + plural(b.Visible+b.Hidden, "record")}
+	body := &blockersBody{Hidden: b.Hidden, Summary: rq.T("it is referred to by %d records", b.Visible+b.Hidden)}
 	add := func(title string, t table, shown int) {
 		if shown == 0 {
 			return
