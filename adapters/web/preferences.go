@@ -67,7 +67,7 @@ func (ui *UI) preferencesPage(rq *request) error {
 
 func (ui *UI) renderPreferences(rq *request, status int, v values, errs formErrors, a *alert) error {
 	fs := &fieldSet{values: v, errs: errs}
-	langs := []option{{Value: "", Label: rq.T("As my browser asks (%s)", languageNames[localeOf(rq.c).Lang])}}
+	langs := []option{{Value: "", Label: rq.T("As my browser asks (%s)", languageNames[ui.anonymousLocale(rq.c).Lang])}}
 	for _, code := range Languages {
 		langs = append(langs, option{Value: code, Label: languageNames[code]})
 	}
