@@ -26,9 +26,12 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 	}
 	defer func() { _ = t.Rollback(context.WithoutCancel(ctx)) }()
 	cp := &copier{tx: tx{t: t, release: func() {}}}
-	// The load runs as long as it takes: no statement timeout within its transaction.
-	if _, err := cp.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
-		return fmt.Errorf("bulk load: %w", err)
+	// The load runs as long as it takes: no statement timeout within its transaction; and the
+	// search indexes are built with more memory than the server's default of 64 MB.
+	for _, set := range []string{"SET LOCAL statement_timeout = 0", "SET LOCAL maintenance_work_mem = '256MB'"} {
+		if _, err := cp.Exec(ctx, set); err != nil {
+			return fmt.Errorf("bulk load: %w", err)
+		}
 	}
 	indexes, err := searchIndexes(ctx, t)
 	if err != nil {
@@ -100,6 +103,9 @@ func (c *copier) Copy(ctx context.Context, table string, cols []string, n int64,
 	_, err := c.t.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
 		if i >= n {
 			return nil, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		i++
 		if i%10_000 == 0 && i < n {

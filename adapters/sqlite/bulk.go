@@ -115,6 +115,9 @@ func (c *copier) Copy(ctx context.Context, table string, cols []string, n int64,
 	defer func() { _ = full.Close() }()
 	args := make([]any, 0, bulkRowsPerInsert*len(cols))
 	for i := int64(1); i <= n; {
+		if err := ctx.Err(); err != nil {
+			return err // the driver does not always notice a cancelled context by itself
+		}
 		k := min(bulkRowsPerInsert, n-i+1)
 		args = args[:0]
 		for range k {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -148,4 +149,46 @@ func mustUser(t *testing.T, app *epiccrm.App, username string) *crm.User {
 	u, err := app.Store().Deps().Users.FindUserByUsername(context.Background(), username)
 	require.NoError(t, err)
 	return u
+}
+
+// TestBulkLoadCancelledLeavesNothing cancels a bulk load half-way, on each store: nothing of it
+// stays, and the search index is whole again (the next load's rows are found).
+func TestBulkLoadCancelledLeavesNothing(t *testing.T) {
+	for _, k := range []struct {
+		name string
+		url  func(t *testing.T) string
+	}{{"sqlite", sqliteURL}, {"postgres", func(t *testing.T) string { return pgtest.EmptyURL(t) }}} {
+		t.Run(k.name, func(t *testing.T) {
+			ctx := context.Background()
+			app, err := openCRM(ctx, k.url(t), true, epiccrm.Config{})
+			require.NoError(t, err)
+			defer app.Close()
+			team, err := ensureTeam(ctx, app.Service, app.Store().Deps().Users, false)
+			require.NoError(t, err)
+			cctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			err = epiccrm.BulkLoad(cctx, app.Store(), bulkData(team, 30_000, 0, time.Now()), false, func(p epiccrm.BulkProgress) {
+				if p.Done >= 10_000 {
+					cancel()
+				}
+			})
+			require.Error(t, err)
+			asAda := crm.NewContext(ctx, mustUser(t, app, "ada"))
+			n, err := app.Service.CountClients(asAda, crm.ClientFilter{})
+			require.NoError(t, err)
+			assert.Zero(t, n, "a cancelled load leaves no row")
+
+			require.NoError(t, epiccrm.BulkLoad(ctx, app.Store(), bulkData(team, 20, 0, time.Now()), false, nil))
+			found, _, err := app.Service.ListClients(asAda, crm.ClientFilter{Q: bulkRareWord})
+			require.NoError(t, err)
+			assert.Len(t, found, 2)
+			c, err := app.Service.CreateClient(crm.NewContext(ctx, mustUser(t, app, "sam")), crm.ClientInput{FirstName: crm.Some("Ysé"),
+				LastName: crm.Some("Trouvable"), Email: crm.Some("yse@after.example")})
+			require.NoError(t, err)
+			found, _, err = app.Service.ListClients(asAda, crm.ClientFilter{Q: "trouvable"})
+			require.NoError(t, err)
+			require.Len(t, found, 1, "the search index keeps up with new rows: its triggers are back")
+			assert.Equal(t, c.ID, found[0].ID)
+		})
+	}
 }
