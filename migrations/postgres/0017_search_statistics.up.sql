@@ -1,3 +1,5 @@
+-- Search at scale (docs/performance.md, "The benchmark at scale").
+--
 -- The planner estimates how many rows a search (search_text LIKE '%word%') matches from the
 -- column's histogram, but only when the histogram holds at least 100 entries; with the default
 -- statistics target it falls back to a fixed guess of a few rows. A word in 1 % of a million
