@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test lint run build install bench cover fuzz bench-hotpath profile
+.PHONY: test lint run build install bench cover fuzz bench-hotpath profile bench-pg bench-sqlite
 
 test: lint
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
@@ -68,3 +68,16 @@ bench-hotpath:
 
 profile:
 	tools/loadgen/profile.sh
+
+# The benchmark at scale (tools/benchsuite, docs/performance.md): loads, or reuses from
+# BENCH_DIR (SQLite files) or the PostgreSQL server (databases epiccrm_bench_<size>), 1M clients
+# and 5M events plus a 10k set, serves them with the bare baseline and epiccrm, measures each
+# scenario and writes the table into docs/performance.md. The first load takes long (tens of
+# minutes on a busy machine); BENCH_ARGS passes more flags, such as -clients 100000 -events 500000.
+BENCH_DIR ?= /work/benchdata
+BENCH_ARGS ?=
+bench-pg bench-sqlite:
+	mkdir -p $(BENCH_DIR)/bin
+	$(GO) build -o $(BENCH_DIR)/bin/epiccrm ./cmd/epiccrm
+	$(GO) build -o $(BENCH_DIR)/bin/bare ./tools/bare
+	$(GO) run ./tools/benchsuite -store $(if $(filter bench-pg,$@),postgres,sqlite) -bin $(BENCH_DIR)/bin -dir $(BENCH_DIR) $(BENCH_ARGS)

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -95,44 +94,6 @@ func migrateTarget(ctx context.Context, to string) error {
 		return fmt.Errorf("the target %s: %w", redact(to), err)
 	}
 	return nil
-}
-
-// progress shows the copy's progress: a bar redrawn in place on a terminal, otherwise one
-// plain line per table once it is copied.
-type progress struct {
-	w        io.Writer
-	terminal bool
-	drawn    bool
-}
-
-func newProgress(w io.Writer, terminal bool) *progress { return &progress{w: w, terminal: terminal} }
-
-// update reports that done of the table's total rows are copied.
-func (p *progress) update(table string, done, total int64) {
-	if !p.terminal {
-		if done == total {
-			fmt.Fprintf(p.w, "copied %s: %d rows\n", table, done)
-		}
-		return
-	}
-	const width = 30
-	filled := width
-	if total > 0 {
-		filled = int(done * width / total)
-	}
-	fmt.Fprintf(p.w, "\r%-20s [%s%s] %d/%d", table, strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
-	p.drawn = true
-	if done == total {
-		fmt.Fprintln(p.w)
-		p.drawn = false
-	}
-}
-
-// finish ends a bar left half-drawn by a failure.
-func (p *progress) finish() {
-	if p.drawn {
-		fmt.Fprintln(p.w)
-	}
 }
 
 // cmdBackup writes a consistent snapshot of a SQLite database to a file, while the server runs.

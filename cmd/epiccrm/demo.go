@@ -38,17 +38,31 @@ var demoClients = [][4]string{
 
 // cmdDemo loads the demo data into the database and prints the demo logins.
 func cmdDemo(ctx context.Context, args []string, e *env) error {
-	fs := newFlagSet("demo", "Load demo data (users of each role, clients, contracts, events) and print the demo logins.\nNever run it against a database holding real data: the demo password is printed.", e.stderr)
+	fs := newFlagSet("demo [--clients N --events M [--force]]", "Load demo data (users of each role, clients, contracts, events) and print the demo logins.\n"+
+		"With --clients, generate N clients (one contract each, four in five signed) and M events\n"+
+		"instead, loaded in bulk (PostgreSQL: COPY; SQLite: batched INSERTs), for benchmarks.\n"+
+		"Never run it against a database holding real data: the demo password is printed.", e.stderr)
 	var db dbFlags
 	db.register(fs)
+	clients := fs.Int64("clients", 0, "generate this many clients, loaded in bulk (0: the small demo)")
+	events := fs.Int64("events", 0, "with --clients: generate this many events")
+	force := fs.Bool("force", false, "with --clients: add the generated records to the demo data already loaded")
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
+	}
+	if *clients == 0 && (*events != 0 || *force) {
+		return usageError{"--events and --force go with --clients"}
 	}
 	app, err := openCRM(ctx, db.url, true, epiccrm.Config{})
 	if err != nil {
 		return err
 	}
 	defer app.Close()
+	if *clients != 0 {
+		bar := newProgress(e.stderr, e.stderrTerminal)
+		bar.verb = "loaded"
+		return loadBulkDemo(ctx, app, *clients, *events, *force, e.stdout, bar)
+	}
 	return loadDemo(ctx, app.Store().Deps().Users, app.Service, e.stdout)
 }
 

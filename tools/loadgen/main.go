@@ -20,31 +20,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/epicevents/epiccrm/tools/loadgen/load"
 )
-
-// scenario is one kind of request to repeat.
-type scenario struct {
-	name string
-	// request builds the i-th request.
-	request func(i int64) (*http.Request, error)
-}
-
-// result is what one scenario measured.
-type result struct {
-	requests, errors int64
-	latencies        []time.Duration
-	elapsed          time.Duration
-}
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:8000", "the server's base URL (loopback only)")
@@ -79,27 +64,15 @@ func main() {
 	}
 }
 
-// checkLoopback refuses a base URL that is not on a loopback address.
-func checkLoopback(base string) error {
-	u, err := url.Parse(base)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("refusing to load %s: only loopback addresses are allowed", u.Host)
-	}
-	return nil
-}
-
 func run(base, user, password string, duration time.Duration, workers int, maxRequests int64) error {
-	if err := checkLoopback(base); err != nil {
+	if err := load.CheckLoopback(base); err != nil {
 		return err
 	}
 	if duration <= 0 || duration > time.Minute || workers < 1 || workers > 64 || maxRequests < 1 {
 		return fmt.Errorf("duration must be in (0, 1m], workers in [1, 64], max-requests positive")
 	}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
-	token, err := login(client, base, user, password)
+	token, err := load.Login(client, base, user, password)
 	if err != nil {
 		return err
 	}
@@ -116,20 +89,19 @@ func run(base, user, password string, duration time.Duration, workers int, maxRe
 			return req, nil
 		}
 	}
-	scenarios := []scenario{
-		{"GET /healthz (baseline)", func(int64) (*http.Request, error) { return http.NewRequest("GET", base+"/healthz", nil) }},
-		{"GET /api/v1/me", authed("GET", "/api/v1/me", nil)},
-		{"GET /api/v1/clients?limit=50", authed("GET", "/api/v1/clients?limit=50", nil)},
-		{"GET /api/v1/contracts?unpaid=true", authed("GET", "/api/v1/contracts?unpaid=true", nil)},
-		{"GET /api/v1/events?q=party", authed("GET", "/api/v1/events?q=party", nil)},
-		{"PATCH /api/v1/clients/1", authed("PATCH", "/api/v1/clients/1", []byte(`{"phone":"+33 1 40 00 00 00"}`))},
+	scenarios := []load.Scenario{
+		{Name: "GET /healthz (baseline)", Request: func(int64) (*http.Request, error) { return http.NewRequest("GET", base+"/healthz", nil) }},
+		{Name: "GET /api/v1/me", Request: authed("GET", "/api/v1/me", nil)},
+		{Name: "GET /api/v1/clients?limit=50", Request: authed("GET", "/api/v1/clients?limit=50", nil)},
+		{Name: "GET /api/v1/contracts?unpaid=true", Request: authed("GET", "/api/v1/contracts?unpaid=true", nil)},
+		{Name: "GET /api/v1/events?q=party", Request: authed("GET", "/api/v1/events?q=party", nil)},
+		{Name: "PATCH /api/v1/clients/1", Request: authed("PATCH", "/api/v1/clients/1", []byte(`{"phone":"+33 1 40 00 00 00"}`))},
 	}
 	fmt.Printf("%-36s %9s %8s %9s %9s %9s %7s\n", "scenario", "req/s", "requests", "p50", "p95", "p99", "errors")
 	for _, sc := range scenarios {
-		r := runScenario(client, sc, duration, workers, maxRequests)
-		sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
-		fmt.Printf("%-36s %9.0f %8d %9s %9s %9s %7d\n", sc.name, float64(r.requests)/r.elapsed.Seconds(), r.requests,
-			pct(r.latencies, 50), pct(r.latencies, 95), pct(r.latencies, 99), r.errors)
+		r := load.Run(client, sc, duration, workers, maxRequests)
+		fmt.Printf("%-36s %9.0f %8d %9s %9s %9s %7d\n", sc.Name, r.PerSecond(), r.Requests,
+			pct(r.Latencies, 50), pct(r.Latencies, 95), pct(r.Latencies, 99), r.Errors)
 	}
 	return nil
 }
@@ -137,7 +109,7 @@ func run(base, user, password string, duration time.Duration, workers int, maxRe
 // runPath sends GET path (with a token of user when auth) for duration and prints one line:
 // req/s, requests, p50, p99 (in microseconds) and errors, for scripts to read.
 func runPath(base, path, user, password string, auth bool, duration time.Duration, workers int, maxRequests int64) error {
-	if err := checkLoopback(base); err != nil {
+	if err := load.CheckLoopback(base); err != nil {
 		return err
 	}
 	if duration <= 0 || duration > time.Minute || workers < 1 || workers > 64 || maxRequests < 1 || !strings.HasPrefix(path, "/") {
@@ -146,98 +118,22 @@ func runPath(base, path, user, password string, auth bool, duration time.Duratio
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	header := ""
 	if auth {
-		token, err := login(client, base, user, password)
+		token, err := load.Login(client, base, user, password)
 		if err != nil {
 			return err
 		}
 		header = "Bearer " + token
 	}
-	r := runScenario(client, scenario{path, func(int64) (*http.Request, error) {
+	r := load.Run(client, load.Scenario{Name: path, Request: func(int64) (*http.Request, error) {
 		req, err := http.NewRequest("GET", base+path, nil)
 		if err == nil && header != "" {
 			req.Header.Set("Authorization", header)
 		}
 		return req, err
 	}}, duration, workers, maxRequests)
-	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
-	us := func(p int) int64 {
-		if len(r.latencies) == 0 {
-			return 0
-		}
-		return r.latencies[(len(r.latencies)-1)*p/100].Microseconds()
-	}
-	fmt.Printf("reqs_per_s=%.0f requests=%d p50_us=%d p99_us=%d errors=%d\n", float64(r.requests)/r.elapsed.Seconds(),
-		r.requests, us(50), us(99), r.errors)
+	fmt.Printf("reqs_per_s=%.0f requests=%d p50_us=%d p99_us=%d errors=%d\n", r.PerSecond(),
+		r.Requests, r.Pct(50).Microseconds(), r.Pct(99).Microseconds(), r.Errors)
 	return nil
-}
-
-// login returns an access token for user.
-func login(client *http.Client, base, user, password string) (string, error) {
-	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
-	resp, err := client.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-	if err != nil {
-		return "", fmt.Errorf("logging in: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return "", fmt.Errorf("logging in: %s: %s", resp.Status, b)
-	}
-	var pair struct {
-		AccessToken string `json:"access_token"`
-	}
-	return pair.AccessToken, json.NewDecoder(resp.Body).Decode(&pair)
-}
-
-// runScenario sends sc's requests from workers goroutines until duration or maxRequests is reached.
-func runScenario(client *http.Client, sc scenario, duration time.Duration, workers int, maxRequests int64) result {
-	var (
-		mu        sync.Mutex
-		res       result
-		issued    atomic.Int64
-		wg        sync.WaitGroup
-		deadline  = time.Now().Add(duration)
-		startedAt = time.Now()
-	)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var local []time.Duration
-			var errs int64
-			for time.Now().Before(deadline) {
-				i := issued.Add(1)
-				if i > maxRequests {
-					break
-				}
-				req, err := sc.request(i)
-				if err != nil {
-					errs++
-					continue
-				}
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode >= 400 {
-						errs++
-					}
-				} else {
-					errs++
-				}
-				local = append(local, time.Since(t0))
-			}
-			mu.Lock()
-			res.latencies = append(res.latencies, local...)
-			res.errors += errs
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	res.elapsed = time.Since(startedAt)
-	res.requests = int64(len(res.latencies))
-	return res
 }
 
 // pct returns the p-th percentile of sorted latencies.
@@ -250,7 +146,7 @@ func pct(sorted []time.Duration, p int) string {
 
 // runStorm fires n logins at once, rounds times, and prints the statuses and latencies.
 func runStorm(base string, users []string, password string, n, rounds int) error {
-	if err := checkLoopback(base); err != nil {
+	if err := load.CheckLoopback(base); err != nil {
 		return err
 	}
 	if n < 1 || n > 256 || rounds < 1 || rounds > 100 || len(users) == 0 || users[0] == "" {

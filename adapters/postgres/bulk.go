@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/epicevents/epiccrm/adapters/sqlstore"
+)
+
+// BulkLoad loads a generated data set (see sqlstore.BulkData) in one transaction, so that a
+// failed load leaves nothing behind: the trigram (GIN) search indexes of the loaded tables are
+// dropped, the rows written with COPY, the indexes built again from their saved definitions and
+// the identity sequences moved past the loaded ids; then the tables are vacuumed and analyzed,
+// so that the planner knows their new size and the indexes are ready for searching.
+func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool, progress func(sqlstore.BulkProgress)) error {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	defer c.Release()
+	t, err := c.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	defer func() { _ = t.Rollback(context.WithoutCancel(ctx)) }()
+	cp := &copier{tx: tx{t: t, release: func() {}}}
+	// The load runs as long as it takes: no statement timeout within its transaction; and the
+	// search indexes are built with more memory than the server's default of 64 MB.
+	for _, set := range []string{"SET LOCAL statement_timeout = 0", "SET LOCAL maintenance_work_mem = '256MB'"} {
+		if _, err := cp.Exec(ctx, set); err != nil {
+			return fmt.Errorf("bulk load: %w", err)
+		}
+	}
+	indexes, err := searchIndexes(ctx, t)
+	if err != nil {
+		return err
+	}
+	for name := range indexes {
+		if _, err := t.Exec(ctx, "DROP INDEX "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return fmt.Errorf("bulk load: dropping the search index %s: %w", name, err)
+		}
+	}
+	if _, err := s.Store.BulkLoad(ctx, cp, data, force, progress); err != nil {
+		return err
+	}
+	for name, def := range indexes {
+		if progress != nil {
+			progress(sqlstore.BulkProgress{Table: "index " + name})
+		}
+		if _, err := t.Exec(ctx, def); err != nil {
+			return fmt.Errorf("bulk load: building the search index %s again: %w", name, err)
+		}
+	}
+	for _, table := range sqlstore.BulkTables {
+		if _, err := t.Exec(ctx, "SELECT setval(pg_get_serial_sequence($1, 'id'), greatest(max(id), 1)) FROM "+table, table); err != nil {
+			return fmt.Errorf("bulk load: moving the id sequence of %s: %w", table, err)
+		}
+	}
+	if err := t.Commit(ctx); err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	for _, table := range sqlstore.BulkTables {
+		if progress != nil {
+			progress(sqlstore.BulkProgress{Table: "vacuum " + table})
+		}
+		if _, err := c.Exec(ctx, "VACUUM ANALYZE "+table); err != nil {
+			return fmt.Errorf("bulk load: VACUUM ANALYZE %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// searchIndexes returns the definitions of the trigram (GIN) indexes of the bulk-loaded
+// tables, by name.
+func searchIndexes(ctx context.Context, t pgx.Tx) (map[string]string, error) {
+	rows, err := t.Query(ctx, `SELECT indexname, indexdef FROM pg_indexes
+		WHERE schemaname = current_schema() AND tablename = ANY($1) AND indexdef LIKE '%USING gin%'`, sqlstore.BulkTables)
+	if err != nil {
+		return nil, fmt.Errorf("bulk load: reading the search indexes: %w", err)
+	}
+	defs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([2]string, error) {
+		var d [2]string
+		return d, r.Scan(&d[0], &d[1])
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bulk load: reading the search indexes: %w", err)
+	}
+	out := make(map[string]string, len(defs))
+	for _, d := range defs {
+		out[d[0]] = d[1]
+	}
+	return out, nil
+}
+
+// copier writes a bulk load's rows with COPY, in the load's transaction.
+type copier struct{ tx }
+
+// Copy implements sqlstore.Copier with pgx's CopyFrom.
+func (c *copier) Copy(ctx context.Context, table string, cols []string, n int64, row func(int64) []any, done func(int64)) error {
+	var i int64
+	_, err := c.t.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+		if i >= n {
+			return nil, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		i++
+		if i%10_000 == 0 && i < n {
+			done(i)
+		}
+		return row(i), nil
+	}))
+	return err
+}
