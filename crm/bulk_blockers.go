@@ -69,10 +69,9 @@ func (s *Service) DeleteBlockers(ctx context.Context, res Resource, id int64) (*
 			return nil, err
 		}
 	}
-	if events != nil {
-		if err := blockers(ctx, b, &b.Events, *events, page, acc.Events, s.events.ListEvents, s.events.CountEvents, acc); err != nil {
-			return nil, err
-		}
+	// Every kind but an event (returned above) has events that refer to it.
+	if err := blockers(ctx, b, &b.Events, *events, page, acc.Events, s.events.ListEvents, s.events.CountEvents, acc); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
