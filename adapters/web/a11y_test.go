@@ -24,7 +24,9 @@ import (
 //     than its box (unless the box is an explicitly scrollable .table-scroll), at the walk's
 //     viewport and, for wide screens, at 1280x800 too.
 //   - No "towers": no table cell on the page wraps its text into more than maxCellLines lines.
-//   - On the light walk, the rules of colour contrast run once more with the dark theme on.
+//
+// The wide walk is in the light theme and the phone walk in the dark one (followed from
+// prefers-color-scheme), so that every page is checked in both themes.
 
 // axeTags are the axe-core rule tags the walk runs (WCAG 2.0, 2.1 and 2.2 A and AA, and
 // Deque's best practices, which add landmarks, heading order and the like).
@@ -130,14 +132,7 @@ func (b *tab) audit(name string) {
 	if !loaded {
 		b.do(chromedp.Evaluate[chromedp.Void](b.axe))
 	}
-	b.checkAxe(name, "", "tag", axeTags)
-	if !b.opts.dark {
-		// Wait for the colour transitions to end, so that axe sees the final colours.
-		b.do(chromedp.Evaluate[chromedp.Void](`document.documentElement.setAttribute("data-theme", "dark");
-			Promise.all(document.getAnimations().map(a => a.finished))`, chromedp.EvalAwaitPromise))
-		b.checkAxe(name, "dark theme", "rule", []string{"color-contrast", "link-in-text-block"})
-		b.do(chromedp.Evaluate[chromedp.Void](`document.documentElement.removeAttribute("data-theme")`))
-	}
+	b.checkAxe(name)
 }
 
 // layoutScript lists what overflows the window or its box, and the table cells whose text
@@ -198,13 +193,12 @@ type axeViolation struct {
 	} `json:"nodes"`
 }
 
-// checkAxe runs axe-core on the page with the rules of kind ("tag" or "rule") named by values,
-// and fails listing each violation.
-func (b *tab) checkAxe(name, what, kind string, values []string) {
+// checkAxe runs axe-core's rules of axeTags on the page and fails listing each violation.
+func (b *tab) checkAxe(name string) {
 	b.t.Helper()
-	list, err := json.Marshal(values)
+	tags, err := json.Marshal(axeTags)
 	require.NoError(b.t, err)
-	script := `axe.run(document, {runOnly: {type: "` + kind + `", values: ` + string(list) + `}, resultTypes: ["violations"]}).then(r => r.violations)`
+	script := `axe.run(document, {runOnly: {type: "tag", values: ` + string(tags) + `}, resultTypes: ["violations"]}).then(r => r.violations)`
 	violations, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]axeViolation](script, chromedp.EvalAwaitPromise))
 	require.NoError(b.t, err, "running axe-core on %s", name)
 	if len(violations) == 0 {
@@ -217,9 +211,50 @@ func (b *tab) checkAxe(name, what, kind string, values []string) {
 			fmt.Fprintf(&sb, "\n    at %v: %s", n.Target, strings.ReplaceAll(n.FailureSummary, "\n", " "))
 		}
 	}
-	where := fmt.Sprintf("%s at %s (%dx%d)", name, b.opts.name(), b.vp.w, b.vp.h)
-	if what != "" {
-		where += ", " + what
+	b.t.Errorf("axe-core found %d violation(s) on %s at %s (%dx%d):%s", len(violations), name, b.opts.name(), b.vp.w, b.vp.h, sb.String())
+}
+
+// checkThemeToggle uses the header's theme toggle on the current page: the theme switches at
+// once, the toggle says so, and the choice outlives a reload. It then forgets the choice, so
+// that the walk goes on in the theme it started with.
+func (b *tab) checkThemeToggle() {
+	b.t.Helper()
+	state := func() (theme, pressed string) {
+		b.t.Helper()
+		v, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[document.documentElement.getAttribute("data-theme") || "",
+			document.querySelector("[data-theme-toggle]").getAttribute("aria-pressed")]`))
+		require.NoError(b.t, err)
+		return v[0], v[1]
 	}
-	b.t.Errorf("axe-core found %d violation(s) on %s:%s", len(violations), where, sb.String())
+	want, wantPressed := "light", "false"
+	if !b.opts.dark {
+		want, wantPressed = "dark", "true"
+	}
+	theme, pressed := state()
+	require.Equal(b.t, "", theme, "no theme is forced before the toggle is used")
+	require.NotEqual(b.t, wantPressed, pressed, "the toggle shows the theme the browser prefers")
+	b.do(chromedp.Click(chromedp.CSS("[data-theme-toggle]")))
+	theme, pressed = state()
+	require.Equal(b.t, want, theme)
+	require.Equal(b.t, wantPressed, pressed)
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main")))
+	theme, pressed = state()
+	require.Equal(b.t, want, theme, "the choice outlives a reload")
+	require.Equal(b.t, wantPressed, pressed)
+	b.do(chromedp.Evaluate[chromedp.Void](`localStorage.removeItem("epiccrm-theme"); document.documentElement.removeAttribute("data-theme")`))
+}
+
+// checkLoading submits the search form of the current list page as far as its submit event:
+// the results say they are loading until the next page comes.
+func (b *tab) checkLoading() {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`(() => {
+		const form = document.querySelector("form.list-layout");
+		form.dispatchEvent(new Event("submit", {cancelable: true}));
+		return [document.querySelector("[data-loading]").textContent,
+			document.querySelector(".list-main").getAttribute("aria-busy") || ""];
+	})()`))
+	require.NoError(b.t, err)
+	require.NotEmpty(b.t, v[0], "the status says the results are loading")
+	require.Equal(b.t, "true", v[1], "the results are marked busy")
 }

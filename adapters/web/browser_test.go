@@ -188,7 +188,7 @@ func browserWalk(t *testing.T, chromium, axe string, o walkOptions) {
 	go func() { _ = e.app.Listener(ln) }()
 	t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(5 * time.Second) })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 420*time.Second)
 	defer cancel()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -301,6 +301,8 @@ func browserWalk(t *testing.T, chromium, axe string, o walkOptions) {
 	b.do(chromedp.WaitNotVisible(chromedp.CSS("#filters")), chromedp.Click(chromedp.CSS("[data-filters-toggle]")),
 		chromedp.WaitVisible(chromedp.CSS("#filters")))
 	b.shot("10-clients-mobile-filters")
+	b.checkLoading()
+	b.checkThemeToggle()
 	b.resize(o.vp)
 	b.logout()
 
