@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,11 +38,11 @@ func findChromium(t *testing.T) string {
 	return ""
 }
 
-// artifactsDir returns the directory for screenshots: EPICCRM_ARTIFACTS, or
-// <repo root>/artifacts/screenshots.
+// artifactsDir returns the directory for screenshots: EPICCRM_SCREENSHOTS (which .ci/run
+// sets), EPICCRM_ARTIFACTS, or <repo root>/artifacts/screenshots.
 func artifactsDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("EPICCRM_ARTIFACTS")
+	dir := cmp.Or(os.Getenv("EPICCRM_SCREENSHOTS"), os.Getenv("EPICCRM_ARTIFACTS"))
 	if dir == "" {
 		root, err := os.Getwd()
 		require.NoError(t, err)
@@ -66,6 +68,9 @@ type tab struct {
 	base   string
 	prefix string
 	dir    string
+	opts   walkOptions // how the walk runs (a11y_test.go)
+	axe    string      // axe-core's source, when the walk checks accessibility
+	vp     viewport    // the window size emulated now
 }
 
 // css returns sel with every "/admin address in it under the prefix.
@@ -118,9 +123,12 @@ func (b *tab) location() string {
 	return rest
 }
 
-// shot saves a full-page PNG screenshot under the artifacts directory.
+// shot checks the page's layout and accessibility (audit), then saves a full-page PNG
+// screenshot under the artifacts directory.
 func (b *tab) shot(name string) {
 	b.t.Helper()
+	b.audit(name)
+	name = b.opts.name() + "-" + name
 	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	require.NoError(b.t, err)
 	if b.prefix != "" {
@@ -147,26 +155,36 @@ func (b *tab) logout() {
 
 // TestBrowserBusinessProcess walks the business process in headless Chromium: sales adds a
 // client, creates and signs a contract and creates its event; management assigns a support
-// user; support updates the event. It keeps a screenshot of each main page. It walks the CRM
-// mounted at the root of the host app, and under /crm, one after the other so that two
-// browsers do not compete for the machine.
+// user; support updates the event. It checks the layout and accessibility of each page it
+// reaches and keeps a screenshot of it (tab.shot). It walks the CRM mounted at the root of the
+// host app at 1366x768 in the light theme, and under /crm at 390x844 with the browser
+// preferring a dark scheme, in each language, one walk after the other so that two browsers
+// do not compete for the machine.
 func TestBrowserBusinessProcess(t *testing.T) {
 	t.Parallel()
 	chromium := findChromium(t)
-	for _, prefix := range []string{"", "/crm"} {
-		t.Run("mounted at "+prefix+"/", func(t *testing.T) {
-			browserWalk(t, chromium, prefix)
-		})
+	axe := axeSource(t)
+	for _, lang := range walkLanguages {
+		for _, o := range []walkOptions{{prefix: "", vp: desktop, lang: lang}, {prefix: "/crm", vp: phone, lang: lang, dark: true}} {
+			t.Run(fmt.Sprintf("mounted at %s/ at %s", o.prefix, o.name()), func(t *testing.T) {
+				browserWalk(t, chromium, axe, o)
+			})
+		}
 	}
 }
 
-// browserWalk is the walk of TestBrowserBusinessProcess on a CRM mounted under prefix.
-func browserWalk(t *testing.T, chromium, prefix string) {
+// browserWalk is the walk of TestBrowserBusinessProcess, as o says, with the accessibility
+// checks of axe (axe-core's source; none if empty).
+func browserWalk(t *testing.T, chromium, axe string, o walkOptions) {
+	prefix := o.prefix
 	e := newEnvAt(t, sqlitetest.New(t), web.Config{}, nil, prefix)
 	other := e.client(e.sales2, "Olga", "Hidden", "Other Corp")
 	seed(t, e)
 
-	b, bctx := startTab(t, chromium, e, prefix, 150*time.Second)
+	b, _ := startTab(t, chromium, e, prefix, 420*time.Second, int(o.vp.w), int(o.vp.h))
+	b.setUp(o, axe)
+	start := time.Now()
+	defer func() { t.Logf("the walk at %s took %v", o.name(), time.Since(start).Round(time.Millisecond)) }()
 
 	// Anonymous: the dashboard sends to the login page.
 	b.open("/admin/")
@@ -240,7 +258,7 @@ func browserWalk(t *testing.T, chromium, prefix string) {
 	b.shot("10-delete-confirmation")
 	b.open("/admin/clients/999999")
 	b.shot("10-not-found")
-	b.do(chromedp.EmulateViewport(390, 844))
+	b.resize(phone)
 	b.open("/admin/")
 	b.shot("10-dashboard-mobile")
 	b.do(chromedp.Click(chromedp.CSS("[data-nav-toggle]")), chromedp.WaitVisible(chromedp.CSS(".nav-open .sidebar")),
@@ -249,7 +267,13 @@ func browserWalk(t *testing.T, chromium, prefix string) {
 	require.NoError(t, err)
 	assert.Equal(t, "true", expanded.Value)
 	b.shot("10-dashboard-mobile-menu")
-	b.do(chromedp.EmulateViewport(1440, 900))
+	b.open("/admin/clients")
+	b.do(chromedp.WaitNotVisible(chromedp.CSS("#filters")), chromedp.Click(chromedp.CSS("[data-filters-toggle]")),
+		chromedp.WaitVisible(chromedp.CSS("#filters")))
+	b.shot("10-clients-mobile-filters")
+	b.checkLoading()
+	b.checkThemeToggle()
+	b.resize(o.vp)
 	b.logout()
 
 	// Support updates their event, and sees nothing else.
@@ -277,13 +301,14 @@ func browserWalk(t *testing.T, chromium, prefix string) {
 }
 
 // seed adds a few records so that the screenshots show full pages, including stored text that
-// would run as script if it were not escaped.
+// would run as script if it were not escaped and a long event name that must not tower.
 func seed(t *testing.T, e *env) {
 	t.Helper()
 	acme := e.client(e.sales, "Ann", "Lee", "Acme Corporation")
 	k := e.signedContract(e.sales, acme, "48000")
 	e.event(e.sales, k, "Acme annual conference", e.support)
 	e.event(e.sales, k, "Acme summer party", nil)
+	e.event(e.sales, k, "Acme international partner summit, awards evening and closing gala at the Lyon convention centre", nil)
 	xss := e.client(e.sales, "<script>alert(1)</script>", `"><img src=x onerror=alert(1)>`, "</textarea><svg onload=alert(1)>")
 	_, err := e.svc.CreateContract(e.as(e.sales), crm.ContractInput{ClientID: crm.Some(xss.ID), Amount: crm.Some(crm.Money(250000))})
 	require.NoError(t, err)

@@ -19,8 +19,8 @@ import (
 )
 
 // startTab serves e's app on a local port and opens a headless Chromium tab on it, for at most
-// budget. Any JavaScript dialog fails the test (a stored payload ran) and is closed.
-func startTab(t *testing.T, chromium string, e *env, prefix string, budget time.Duration) (*tab, context.Context) {
+// budget, in a window of width x height. Any JavaScript dialog fails the test (a stored payload ran) and is closed.
+func startTab(t *testing.T, chromium string, e *env, prefix string, budget time.Duration, width, height int) (*tab, context.Context) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -33,7 +33,7 @@ func startTab(t *testing.T, chromium string, e *env, prefix string, budget time.
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900))
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height))
 	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(alloc)
 	t.Cleanup(cancelBrowser)
@@ -61,7 +61,7 @@ func TestBrowserBulkAndImport(t *testing.T) {
 	e := newEnvAt(t, sqlitetest.New(t), web.Config{}, nil, "")
 	a := e.client(e.sales, "Ann", "Bulk", "Acme")
 	c := e.client(e.sales, "Bob", "Bulk", "Acme")
-	b, _ := startTab(t, chromium, e, "", 120*time.Second)
+	b, _ := startTab(t, chromium, e, "", 120*time.Second, 1440, 900)
 
 	b.login(e.mgr.Username)
 	b.open("/admin/clients")

@@ -76,7 +76,7 @@ func TestStaticAssetsAreEmbeddedAndVersioned(t *testing.T) {
 	b := e.browser()
 	login := b.get("/admin/login")
 	for _, tc := range []struct{ name, ctype string }{
-		{"app.css", "text/css"}, {"app.js", "text/javascript"}, {"logo.svg", "image/svg+xml"}, {"icons.svg", "image/svg+xml"},
+		{"app.css", "text/css"}, {"app.js", "text/javascript"}, {"theme.js", "text/javascript"}, {"logo.svg", "image/svg+xml"}, {"icons.svg", "image/svg+xml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := b.get("/admin/static/" + tc.name)

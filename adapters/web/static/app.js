@@ -1,6 +1,7 @@
 // EpicCRM admin UI: the only script of the UI. It adds comfort, never function: every page
-// works without it. It opens and closes the sidebar on small screens and dismisses flash
-// messages.
+// works without it. It opens and closes the sidebar on small screens, dismisses flash
+// messages, switches the colour theme, folds the list filters on small screens and shows that
+// a search is loading.
 (function () {
   "use strict";
   var toggle = document.querySelector("[data-nav-toggle]");
@@ -31,6 +32,75 @@
       if (box) { box.remove(); }
     });
   });
+  // The theme toggle switches between light and dark at once. The choice is POSTed to the
+  // toggle's data-theme-url when it names one (the user's saved preference), and always kept in
+  // this browser (localStorage, read by theme.js, and a "theme" cookie the server may read).
+  var root = document.documentElement;
+  var dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  function isDark() {
+    var t = root.getAttribute("data-theme");
+    return t === "dark" || ((t === null || t === "auto") && !!dark && dark.matches);
+  }
+  var themeBtn = document.querySelector("[data-theme-toggle]");
+  function showTheme() {
+    if (themeBtn) { themeBtn.setAttribute("aria-pressed", isDark() ? "true" : "false"); }
+  }
+  if (themeBtn) {
+    showTheme();
+    if (dark && dark.addEventListener) { dark.addEventListener("change", showTheme); }
+    themeBtn.addEventListener("click", function () {
+      var theme = isDark() ? "light" : "dark";
+      root.setAttribute("data-theme", theme);
+      showTheme();
+      try { window.localStorage.setItem("epiccrm-theme", theme); } catch (e) { /* storage disabled */ }
+      document.cookie = "theme=" + theme + "; path=/; max-age=31536000; SameSite=Lax";
+      var url = themeBtn.getAttribute("data-theme-url");
+      var csrf = document.querySelector('input[name="_csrf"]');
+      if (url && window.fetch) {
+        var body = new URLSearchParams({ theme: theme, _csrf: csrf ? csrf.value : "" });
+        window.fetch(url, { method: "POST", body: body, credentials: "same-origin" }).catch(function () { /* kept locally */ });
+      }
+    });
+  }
+
+  // On narrow screens the filters of a list fold behind a button, so that the results come
+  // first; without this script they simply show.
+  var list = document.querySelector(".list-layout");
+  var filtersBtn = document.querySelector("[data-filters-toggle]");
+  var filters = document.getElementById("filters");
+  if (list && filtersBtn && filters) {
+    list.classList.add("filters-foldable");
+    filtersBtn.hidden = false;
+    filtersBtn.addEventListener("click", function () {
+      var open = !filters.classList.contains("is-open");
+      filters.classList.toggle("is-open", open);
+      filtersBtn.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) {
+        var first = filters.querySelector("input, select");
+        if (first) { first.focus(); }
+      }
+    });
+  }
+
+  // A search, a filter, a sort or a page of results shows that it is loading, never a blank
+  // wait: the results dim and a status says so (read out by screen readers).
+  var status = document.querySelector("[data-loading]");
+  function loading(on) {
+    if (!list || !status) { return; }
+    list.classList.toggle("is-loading", on);
+    list.querySelector(".list-main").setAttribute("aria-busy", on ? "true" : "false");
+    status.textContent = on ? status.getAttribute("data-loading") : "";
+  }
+  if (list && status) {
+    list.addEventListener("submit", function () { loading(true); });
+    list.addEventListener("click", function (e) {
+      var a = e.target.closest("a.sort, .pager a");
+      if (a && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.button === 0) { loading(true); }
+    });
+    // Coming back to the page from the browser's cache shows the results, not a stale wait.
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { loading(false); } });
+  }
+
   // Put the keyboard focus on the first field with an error, so it is read out and fixed first.
   var bad = document.querySelector(".has-error input, .has-error select, .has-error textarea");
   if (bad) { bad.focus(); }
