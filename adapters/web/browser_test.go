@@ -181,7 +181,7 @@ func browserWalk(t *testing.T, chromium, axe string, o walkOptions) {
 	other := e.client(e.sales2, "Olga", "Hidden", "Other Corp")
 	seed(t, e)
 
-	b, _ := startTab(t, chromium, e, prefix, 420*time.Second, int(o.vp.w), int(o.vp.h))
+	b, bctx := startTab(t, chromium, e, prefix, 420*time.Second, int(o.vp.w), int(o.vp.h))
 	b.setUp(o, axe)
 	start := time.Now()
 	defer func() { t.Logf("the walk at %s took %v", o.name(), time.Since(start).Round(time.Millisecond)) }()
