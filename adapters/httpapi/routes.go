@@ -34,10 +34,20 @@ type operation struct {
 	etag    bool
 	ifMatch bool
 	errors  []int // error statuses beyond those implied by the fields above
-	handler fiber.Handler
+	// noIdempotency, on a POST, says why it ignores the Idempotency-Key header; every other
+	// authenticated POST honours it (see idempotency.go).
+	noIdempotency string
+	handler       fiber.Handler
 }
 
 const v1 = "/api/v1"
+
+// Why the authenticated POSTs that ignore Idempotency-Key do (login and refresh are public, so
+// have no caller to scope a key to; their answers are fresh tokens, which must not be stored).
+const (
+	noIdemLogout   = "Logging out twice is harmless: the second revokes nothing more."
+	noIdemPassword = "The change ends every token of yours, so a retry cannot authenticate to be replayed; log in and check instead."
+)
 
 // operations returns the route table of the API.
 func (a *API) operations() []operation {
@@ -50,12 +60,12 @@ func (a *API) operations() []operation {
 			body:    refreshBody, status: 200, result: "TokenPair", errors: []int{401}, handler: a.refresh},
 		{method: "POST", path: v1 + "/auth/logout", id: "logout", tag: "Authentication",
 			summary: "Revoke a refresh token and its family.",
-			body:    refreshBody, status: 204, handler: a.logout},
+			body:    refreshBody, status: 204, handler: a.logout, noIdempotency: noIdemLogout},
 		{method: "GET", path: v1 + "/me", id: "getMe", tag: "Authentication",
 			summary: "Your own user record.", status: 200, result: "User", etag: true, handler: a.me},
 		{method: "POST", path: v1 + "/me/password", id: "changePassword", tag: "Authentication",
 			summary: "Change your own password; every token of yours stops working, log in again.",
-			body:    passwordBody, status: 204, handler: a.changePassword},
+			body:    passwordBody, status: 204, handler: a.changePassword, noIdempotency: noIdemPassword},
 		{method: "GET", path: v1 + "/audit", id: "listAudit", tag: "Audit",
 			summary: "Who changed what and when.", perms: []perm{{res: crm.ResourceAudit, act: crm.ActionRead}},
 			query: auditListParams, status: 200, result: "AuditEntryPage", errors: []int{403}, handler: a.listAudit},
