@@ -77,7 +77,7 @@ type IdempotencyClaim struct {
 	Token string
 	// Respond renders the answer of the write from the record it wrote: the record's JSON form
 	// (as the use case returns it), its id and its version.
-	Respond func(record []byte, id, version int64) IdempotentResponse
+	Respond   func(record []byte, id, version int64) IdempotentResponse
 	completed atomic.Bool
 }
 

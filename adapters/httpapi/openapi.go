@@ -211,7 +211,7 @@ func operationDoc(op operation, schemas obj) obj {
 				"first answer again (with Idempotent-Replayed: true) and writes nothing; the same key with another " +
 				"body or path fails with 422, and while the first request runs with 409. Keys are yours alone and " +
 				"are remembered for 24 hours.",
-			"schema": obj{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKey},
+			"schema":  obj{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKey},
 			"example": "5f8a3c1e-2b7d-4e0a-9c61-0d3f5b2a8e47"})
 	}
 	if len(params) > 0 {
