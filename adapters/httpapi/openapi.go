@@ -210,7 +210,7 @@ func operationDoc(op operation, schemas obj) obj {
 				"characters, bare or as a quoted string. A retry with the same key and the same request gets the " +
 				"first answer again (with Idempotent-Replayed: true) and writes nothing; the same key with another " +
 				"body or path fails with 422, and while the first request runs with 409. Keys are yours alone and " +
-				"are remembered for 24 hours.",
+				"are remembered for 24 hours by default.",
 			"schema":  obj{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKey},
 			"example": "5f8a3c1e-2b7d-4e0a-9c61-0d3f5b2a8e47"})
 	}
