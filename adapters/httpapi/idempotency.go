@@ -37,9 +37,10 @@ func (op operation) idempotent() bool {
 
 // idempotency is the handler, before op's own, that reserves the request's Idempotency-Key,
 // replays the answer stored under it, or refuses a key in use by another or a running request.
-// The write then stores its answer with the key in its own transaction (the store completes the
-// claim the request's context carries); an answer the store did not store (a POST that writes
-// no record) is stored after the handler, and a failed request gives its key back, so that its
+// On a route whose answer is the record it writes (operation.writesRecord), the write then
+// stores its answer with the key in its own transaction (the store completes the claim the
+// request's context carries); any other POST (one that writes several records, or none) has the
+// answer it sent stored after the handler. A failed request gives its key back, so that its
 // retry runs again.
 func (a *API) idempotency(op operation) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -78,18 +79,20 @@ func (a *API) idempotency(op operation) fiber.Handler {
 				crm.FieldError{Field: headerIdempotencyKey, Message: "is in use by a request still running"})
 		}
 		claim := res.Claim
-		claim.Respond = func(record []byte, id, version int64) crm.IdempotentResponse {
-			h := map[string]string{fiber.HeaderContentType: fiber.MIMEApplicationJSONCharsetUTF8}
-			if op.etag {
-				h[fiber.HeaderETag] = etag(version)
-			}
-			if op.status == fiber.StatusCreated {
-				h[fiber.HeaderLocation] = location(path, id)
-			}
-			return crm.IdempotentResponse{Status: op.status, Headers: h, Body: record}
-		}
 		ctx := c.UserContext()
-		c.SetUserContext(crm.WithIdempotencyClaim(ctx, claim))
+		if op.writesRecord {
+			claim.Respond = func(record []byte, id, version int64) crm.IdempotentResponse {
+				h := map[string]string{fiber.HeaderContentType: fiber.MIMEApplicationJSONCharsetUTF8}
+				if op.etag {
+					h[fiber.HeaderETag] = etag(version)
+				}
+				if op.status == fiber.StatusCreated {
+					h[fiber.HeaderLocation] = location(path, id)
+				}
+				return crm.IdempotentResponse{Status: op.status, Headers: h, Body: record}
+			}
+			c.SetUserContext(crm.WithIdempotencyClaim(ctx, claim))
+		}
 		err = c.Next()
 		c.SetUserContext(ctx)
 		// The request's own context may be over (a timeout): the key is put in order regardless.

@@ -191,8 +191,8 @@ func TestIdempotencyInFlightAndFailure(t *testing.T) {
 	})
 }
 
-// TestIdempotencyOptOuts checks that the POSTs that ignore the key do: logout twice is fine,
-// and login, a public route, writes no key.
+// TestIdempotencyOptOuts checks that the POSTs that ignore the key do: login, a public route
+// whose answer holds fresh tokens, and the password change.
 func TestIdempotencyOptOuts(t *testing.T) {
 	eachStore(t, func(t *testing.T, k storeKind) {
 		e := newEnv(t, k)
@@ -210,9 +210,36 @@ func TestIdempotencyOptOuts(t *testing.T) {
 			tokens = append(tokens, pair.RefreshToken)
 		}
 		assert.NotEqual(t, tokens[0], tokens[1], "a login is never replayed: its tokens are not stored")
-		resp, b := e.do(t, req{who: "S1", method: "POST", path: "/api/v1/auth/logout",
-			body: `{"refresh_token":"` + tokens[0] + `"}`, header: map[string]string{idemKey: "same"}})
+		// /me/password ignores the key: its retry could not authenticate anyway. A wrong current
+		// password is refused each time, never replayed.
+		for range 2 {
+			resp, b := e.do(t, req{who: "S1", method: "POST", path: "/api/v1/me/password",
+				body:   `{"current_password":"wrong-one","new_password":"Another-Long-Passphrase-7"}`,
+				header: map[string]string{idemKey: "same"}})
+			require.NotEqual(t, 204, resp.StatusCode, string(b))
+			assert.Empty(t, resp.Header.Get("Idempotent-Replayed"))
+		}
+	})
+}
+
+// TestIdempotencyWithoutRecord checks a POST that writes no record (logout): its answer is
+// stored after its handler, and replayed.
+func TestIdempotencyWithoutRecord(t *testing.T) {
+	eachStore(t, func(t *testing.T, k storeKind) {
+		e := newEnv(t, k)
+		pair, err := e.tokens.Issue(context.Background(), e.current(t, "S1"))
+		require.NoError(t, err)
+		logout := req{who: "S1", method: "POST", path: "/api/v1/auth/logout",
+			body: `{"refresh_token":"` + pair.RefreshToken + `"}`, header: map[string]string{idemKey: "bye"}}
+		resp, b := e.do(t, logout)
 		require.Equal(t, 204, resp.StatusCode, string(b))
 		assert.Empty(t, resp.Header.Get("Idempotent-Replayed"))
+		resp, b = e.do(t, logout)
+		require.Equal(t, 204, resp.StatusCode, string(b))
+		assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
+		assert.Empty(t, b)
+		logout.body = `{"refresh_token":"another"}`
+		resp, b = e.do(t, logout)
+		require.Equal(t, 422, resp.StatusCode, string(b))
 	})
 }

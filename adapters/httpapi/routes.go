@@ -37,17 +37,18 @@ type operation struct {
 	// noIdempotency, on a POST, says why it ignores the Idempotency-Key header; every other
 	// authenticated POST honours it (see idempotency.go).
 	noIdempotency string
-	handler       fiber.Handler
+	// writesRecord says that the answer of a POST is the one record it writes (its JSON, ETag
+	// and Location): the write's own transaction then stores the answer of its Idempotency-Key.
+	// Any other POST has its answer stored after its handler (see idempotency.go).
+	writesRecord bool
+	handler      fiber.Handler
 }
 
 const v1 = "/api/v1"
 
-// Why the authenticated POSTs that ignore Idempotency-Key do (login and refresh are public, so
+// Why an authenticated POST that ignores Idempotency-Key does (login and refresh are public, so
 // have no caller to scope a key to; their answers are fresh tokens, which must not be stored).
-const (
-	noIdemLogout   = "Logging out twice is harmless: the second revokes nothing more."
-	noIdemPassword = "The change ends every token of yours, so a retry cannot authenticate to be replayed; log in and check instead."
-)
+const noIdemPassword = "The change ends every token of yours, so a retry cannot authenticate to be replayed; log in and check instead."
 
 // operations returns the route table of the API.
 func (a *API) operations() []operation {
@@ -60,7 +61,7 @@ func (a *API) operations() []operation {
 			body:    refreshBody, status: 200, result: "TokenPair", errors: []int{401}, handler: a.refresh},
 		{method: "POST", path: v1 + "/auth/logout", id: "logout", tag: "Authentication",
 			summary: "Revoke a refresh token and its family.",
-			body:    refreshBody, status: 204, handler: a.logout, noIdempotency: noIdemLogout},
+			body:    refreshBody, status: 204, handler: a.logout},
 		{method: "GET", path: v1 + "/me", id: "getMe", tag: "Authentication",
 			summary: "Your own user record.", status: 200, result: "User", etag: true, handler: a.me},
 		{method: "POST", path: v1 + "/me/password", id: "changePassword", tag: "Authentication",
@@ -72,7 +73,8 @@ func (a *API) operations() []operation {
 		{method: "POST", path: v1 + "/contracts/:id/sign", id: "signContract", tag: "Contracts",
 			summary: "Sign an open contract; its client becomes an existing client.",
 			perms:   []perm{{res: crm.ResourceContract, act: crm.ActionSign}},
-			status:  200, result: "Contract", etag: true, ifMatch: true, errors: []int{409}, handler: a.signContract},
+			status:  200, result: "Contract", etag: true, ifMatch: true, errors: []int{409}, handler: a.signContract,
+			writesRecord: true},
 		{method: "GET", path: "/.well-known/jwks.json", id: "getJWKS", tag: "Operations", public: true,
 			summary: "The public keys that verify access tokens.", status: 200, result: "JWKS", handler: a.jwks},
 		{method: "GET", path: "/api/openapi.json", id: "getOpenAPI", tag: "Operations", public: true,
@@ -153,7 +155,7 @@ func recordOps(r recordRoutes) []operation {
 			status:  200, result: name + "Page", handler: r.list},
 		{method: "POST", path: coll, id: "create" + name, tag: r.tag, perms: create, body: r.spec, mode: modeCreate,
 			summary: "Create a " + one + ".",
-			status:  201, result: name, etag: true, errors: []int{403, 409}, handler: r.create},
+			status:  201, result: name, etag: true, errors: []int{403, 409}, handler: r.create, writesRecord: true},
 		{method: "GET", path: item, id: "get" + name, tag: r.tag, perms: read,
 			summary: "One " + one + " you may read.",
 			status:  200, result: name, etag: true, handler: r.get},
