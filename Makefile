@@ -3,7 +3,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test lint run build install bench cover fuzz bench-hotpath profile bench-pg bench-sqlite
+.PHONY: test lint run build install bench cover fuzz bench-hotpath profile bench-pg bench-sqlite cluster
 
 test: lint
 	$(GO) test -race -count=1 -timeout 12m $(PKGS)
@@ -81,3 +81,11 @@ bench-pg bench-sqlite:
 	$(GO) build -o $(BENCH_DIR)/bin/epiccrm ./cmd/epiccrm
 	$(GO) build -o $(BENCH_DIR)/bin/bare ./tools/bare
 	$(GO) run ./tools/benchsuite -store $(if $(filter bench-pg,$@),postgres,sqlite) -bin $(BENCH_DIR)/bin -dir $(BENCH_DIR) $(BENCH_ARGS)
+# The proof that several processes share one PostgreSQL (tools/cluster, docs/operations.md): a
+# throwaway PostgreSQL cluster, three `epiccrm serve` behind HAProxy, a load through a SIGKILL,
+# a rolling restart, a key rotation, a policy change and a PostgreSQL restart, then the report.
+# Needs haproxy (apt-get install haproxy) and PostgreSQL's server binaries. PROFILE=short is the
+# minute-and-a-half run of the test (EPICCRM_CLUSTER_TEST=1 go test ./tools/cluster).
+PROFILE ?= long
+cluster:
+	$(GO) run ./tools/cluster -profile $(PROFILE)

@@ -273,6 +273,9 @@ func (a *App) NewAPI(base string, omit httpapi.Endpoints) (*httpapi.API, error) 
 	cfg.BasePath = base
 	cfg.Omit |= omit
 	cfg.Collectors = append(slices.Clone(cfg.Collectors), a.store.Collector())
+	if cfg.Idempotency == nil {
+		cfg.Idempotency = a.store
+	}
 	return httpapi.New(cfg, a.Service, tokens, a.store), nil
 }
 

@@ -22,6 +22,8 @@ type Store interface {
 	Deps() crm.Deps
 	crm.RefreshTokenStore
 	crm.SessionStore
+	// IdempotencyStore keeps the Idempotency-Key answers of the REST API.
+	crm.IdempotencyStore
 	// Ping returns an error when the database cannot be reached before ctx ends.
 	Ping(ctx context.Context) error
 	// Collector reports the connection pool's statistics on /metrics.

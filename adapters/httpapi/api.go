@@ -88,6 +88,9 @@ func (a *API) Register(r fiber.Router) {
 		if len(op.query) == 0 {
 			handlers = append(handlers, refuseQuery)
 		}
+		if op.idempotent() {
+			handlers = append(handlers, a.idempotency(op))
+		}
 		handlers = append(handlers, op.handler)
 		if op.method == fiber.MethodGet {
 			r.Get(op.path, handlers...)

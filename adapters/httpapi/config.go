@@ -8,6 +8,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/epicevents/epiccrm/crm"
 )
 
 // Config sets the limits and collaborators of the API and of the Fiber app NewApp builds. The
@@ -64,6 +66,16 @@ type Config struct {
 	// Omit lists the groups of endpoints New leaves out, from the routes and the OpenAPI
 	// document alike (none by default).
 	Omit Endpoints
+	// Idempotency keeps the keys of the Idempotency-Key header of POST requests and their
+	// answers (package epiccrm sets the database). Nil: the header is ignored.
+	Idempotency crm.IdempotencyStore
+	// IdempotencyTTL is how long a key is remembered (default 24h); a key older than that is
+	// forgotten, and the database rows of expired keys are deleted.
+	IdempotencyTTL time.Duration
+	// IdempotencyLease is how long a key stays reserved by a request still running (default
+	// 60s, and at least RequestTimeout): the key of a request whose process died is free again
+	// after it.
+	IdempotencyLease time.Duration
 }
 
 // Endpoints is a set of groups of the API's endpoints, for Config.Omit.
@@ -85,13 +97,15 @@ const (
 
 // Defaults of Config.
 const (
-	DefaultReadTimeout    = 15 * time.Second
-	DefaultWriteTimeout   = 30 * time.Second
-	DefaultIdleTimeout    = 60 * time.Second
-	DefaultRequestTimeout = 30 * time.Second
-	DefaultReadyTimeout   = 2 * time.Second
-	DefaultBodyLimit      = 1 << 20
-	DefaultReadBufferSize = 8 << 10
+	DefaultReadTimeout      = 15 * time.Second
+	DefaultWriteTimeout     = 30 * time.Second
+	DefaultIdleTimeout      = 60 * time.Second
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultReadyTimeout     = 2 * time.Second
+	DefaultBodyLimit        = 1 << 20
+	DefaultReadBufferSize   = 8 << 10
+	DefaultIdempotencyTTL   = 24 * time.Hour
+	DefaultIdempotencyLease = time.Minute
 )
 
 // withDefaults returns cfg with every unset field set to its default.
@@ -106,6 +120,9 @@ func (cfg Config) withDefaults() Config {
 	setDur(&cfg.IdleTimeout, DefaultIdleTimeout)
 	setDur(&cfg.RequestTimeout, DefaultRequestTimeout)
 	setDur(&cfg.ReadyTimeout, DefaultReadyTimeout)
+	setDur(&cfg.IdempotencyTTL, DefaultIdempotencyTTL)
+	setDur(&cfg.IdempotencyLease, DefaultIdempotencyLease)
+	cfg.IdempotencyLease = max(cfg.IdempotencyLease, cfg.RequestTimeout)
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}

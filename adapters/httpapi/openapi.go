@@ -24,6 +24,8 @@ const apiDescription = "The REST API of EpicCRM: users, clients, contracts and e
 	"page (it is null on the last). A record outside what you may read does not exist for you (404).\n\n" +
 	"Every record response carries an ETag; send it back in If-Match on PUT, PATCH, DELETE and sign " +
 	"so that a concurrent change is refused (412) rather than overwritten.\n\n" +
+	"Send an Idempotency-Key header with a POST to make it safe to retry: a retry with the same key " +
+	"gets the first answer again instead of writing twice.\n\n" +
 	"Errors are RFC 9457 problem documents (application/problem+json)."
 
 // problemDescriptions explains each problem type, in the document and on /api/docs.
@@ -34,11 +36,11 @@ var problemDescriptions = map[int]string{
 	404: "No such record, or one outside what you may read (the two look the same); or no such endpoint.",
 	405: "The path exists, but not with this method.",
 	408: "The request took too long to arrive.",
-	409: "The change conflicts with the state of the data: a duplicate username or email, an event for an unsigned contract, a record that others still refer to.",
+	409: "The change conflicts with the state of the data: a duplicate username or email, an event for an unsigned contract, a record that others still refer to; or a request with the same Idempotency-Key is still running (retry later).",
 	412: "If-Match does not match the record's current ETag (someone changed it since you read it: read it again), or is not an ETag of this API.",
 	413: "The request body is over the size limit.",
 	415: "The request body is not JSON: send Content-Type: application/json.",
-	422: "The body is well-formed but some values are not acceptable: unknown, read-only or missing fields, wrong types or invalid values. Each is listed in errors.",
+	422: "The body is well-formed but some values are not acceptable: unknown, read-only or missing fields, wrong types or invalid values. Each is listed in errors. Or the Idempotency-Key was already used for a different request.",
 	429: "Too many failed logins for this account or from this address. Retry-After tells how many seconds to wait.",
 	431: "The request headers are too large.",
 	500: "An unexpected failure. It has been logged: quote the X-Request-ID response header to get help.",
@@ -203,6 +205,16 @@ func operationDoc(op operation, schemas obj) obj {
 			"description": "The ETag of the record as you read it; the request fails with 412 if the record has changed since.",
 			"schema":      obj{"type": "string"}, "example": `"3"`})
 	}
+	if op.idempotent() {
+		params = append(params, obj{"name": headerIdempotencyKey, "in": "header", "required": false,
+			"description": "A key of your choice, unique per request (such as a UUID), 1 to 255 printable ASCII " +
+				"characters, bare or as a quoted string. A retry with the same key and the same request gets the " +
+				"first answer again (with Idempotent-Replayed: true) and writes nothing; the same key with another " +
+				"body or path fails with 422, and while the first request runs with 409. Keys are yours alone and " +
+				"are remembered for 24 hours by default.",
+			"schema":  obj{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKey},
+			"example": "5f8a3c1e-2b7d-4e0a-9c61-0d3f5b2a8e47"})
+	}
 	if len(params) > 0 {
 		doc["parameters"] = params
 	}
@@ -220,6 +232,10 @@ func operationDoc(op operation, schemas obj) obj {
 	headers := obj{"X-Request-ID": obj{"$ref": "#/components/headers/X-Request-ID"}}
 	if op.etag {
 		headers["ETag"] = obj{"$ref": "#/components/headers/ETag"}
+	}
+	if op.idempotent() {
+		headers[headerIdempotentReplay] = obj{"description": "true when this is the stored answer of an earlier " +
+			"request with the same Idempotency-Key, replayed.", "schema": obj{"type": "string", "enum": []string{"true"}}}
 	}
 	if op.status == fiber.StatusCreated {
 		headers["Location"] = obj{"description": "The URL of the new record.", "schema": obj{"type": "string"}}
@@ -279,6 +295,9 @@ func (op operation) errorStatuses() []int {
 	}
 	if op.ifMatch {
 		add(412)
+	}
+	if op.idempotent() {
+		add(400, 409, 422)
 	}
 	add(op.errors...)
 	out := make([]int, 0, len(set))

@@ -63,9 +63,12 @@ func sendRecord(c *fiber.Ctx, status int, v any, version int64) error {
 // sendCreated writes a new record with 201, its ETag and its Location (the request's path,
 // which is the collection's, followed by the id).
 func sendCreated(c *fiber.Ctx, v any, id, version int64) error {
-	c.Set(fiber.HeaderLocation, strings.TrimSuffix(c.Path(), "/")+"/"+itoa(id))
+	c.Set(fiber.HeaderLocation, location(c.Path(), id))
 	return sendRecord(c, fiber.StatusCreated, v, version)
 }
+
+// location returns the URL of the record id created by a POST to the collection at path.
+func location(path string, id int64) string { return strings.TrimSuffix(path, "/") + "/" + itoa(id) }
 
 // sendNoContent writes a 204.
 func sendNoContent(c *fiber.Ctx) error {

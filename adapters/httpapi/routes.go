@@ -36,10 +36,21 @@ type operation struct {
 	etag    bool
 	ifMatch bool
 	errors  []int // error statuses beyond those implied by the fields above
-	handler fiber.Handler
+	// noIdempotency, on a POST, says why it ignores the Idempotency-Key header; every other
+	// authenticated POST honours it (see idempotency.go).
+	noIdempotency string
+	// writesRecord says that the answer of a POST is the one record it writes (its JSON, ETag
+	// and Location): the write's own transaction then stores the answer of its Idempotency-Key.
+	// Any other POST has its answer stored after its handler (see idempotency.go).
+	writesRecord bool
+	handler      fiber.Handler
 }
 
 const v1 = "/api/v1"
+
+// Why an authenticated POST that ignores Idempotency-Key does (login and refresh are public, so
+// have no caller to scope a key to; their answers are fresh tokens, which must not be stored).
+const noIdemPassword = "The change ends every token of yours, so a retry cannot authenticate to be replayed; log in and check instead."
 
 // operations returns the route table of the API.
 func (a *API) operations() []operation {
@@ -57,14 +68,15 @@ func (a *API) operations() []operation {
 			summary: "Your own user record.", status: 200, result: "User", etag: true, handler: a.me},
 		{method: "POST", path: v1 + "/me/password", id: "changePassword", tag: "Authentication",
 			summary: "Change your own password; every token of yours stops working, log in again.",
-			body:    passwordBody, status: 204, handler: a.changePassword},
+			body:    passwordBody, status: 204, handler: a.changePassword, noIdempotency: noIdemPassword},
 		{method: "GET", path: v1 + "/audit", id: "listAudit", tag: "Audit",
 			summary: "Who changed what and when.", perms: []perm{{res: crm.ResourceAudit, act: crm.ActionRead}},
 			query: auditListParams, status: 200, result: "AuditEntryPage", errors: []int{403}, handler: a.listAudit},
 		{method: "POST", path: v1 + "/contracts/:id/sign", id: "signContract", tag: "Contracts",
 			summary: "Sign an open contract; its client becomes an existing client.",
 			perms:   []perm{{res: crm.ResourceContract, act: crm.ActionSign}},
-			status:  200, result: "Contract", etag: true, ifMatch: true, errors: []int{409}, handler: a.signContract},
+			status:  200, result: "Contract", etag: true, ifMatch: true, errors: []int{409}, handler: a.signContract,
+			writesRecord: true},
 		{method: "GET", path: "/.well-known/jwks.json", id: "getJWKS", tag: "Operations", public: true,
 			summary: "The public keys that verify access tokens.", status: 200, result: "JWKS", handler: a.jwks},
 		{method: "GET", path: "/api/openapi.json", id: "getOpenAPI", tag: "Operations", public: true,
@@ -151,7 +163,7 @@ func recordOps(r recordRoutes) []operation {
 			status:  200, result: name + "Page", csv: true, handler: r.list},
 		{method: "POST", path: coll, id: "create" + name, tag: r.tag, perms: create, body: r.spec, mode: modeCreate,
 			summary: "Create a " + one + ".",
-			status:  201, result: name, etag: true, errors: []int{403, 409}, handler: r.create},
+			status:  201, result: name, etag: true, errors: []int{403, 409}, handler: r.create, writesRecord: true},
 		{method: "GET", path: item, id: "get" + name, tag: r.tag, perms: read,
 			summary: "One " + one + " you may read.",
 			status:  200, result: name, etag: true, handler: r.get},

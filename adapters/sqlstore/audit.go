@@ -12,6 +12,7 @@ import (
 // writeAudit inserts entries in tx. An entry whose ResourceID is 0 is stored with resourceID: the
 // id of the record a create has just inserted. The caller's entries are not modified.
 func (s *Store) writeAudit(ctx context.Context, tx Tx, entries []crm.AuditEntry, resourceID int64) error {
+	noteWrite(tx, entries, resourceID)
 	for _, e := range entries {
 		if e.ResourceID == 0 {
 			e.ResourceID = resourceID

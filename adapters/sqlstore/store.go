@@ -14,6 +14,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync/atomic"
 
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -25,6 +26,8 @@ type Store struct {
 	db        DB
 	d         *Dialect
 	userReads Querier // FindUser's, when set (see ReserveUserReads)
+	// idemPruned is when expired idempotency keys were last deleted (Unix milliseconds).
+	idemPruned atomic.Int64
 }
 
 // Compile-time checks that Store implements every store port.
@@ -63,6 +66,9 @@ func (s *Store) Deps() crm.Deps {
 // inTx runs fn in a write transaction and commits it, or rolls it back when fn fails or panics.
 // It returns fn's error unchanged, so that the errors of a caller's update function reach the
 // caller as they were; the Store's own statements classify their errors where they run.
+//
+// When ctx carries an idempotency claim not yet completed (crm.WithIdempotencyClaim) and fn
+// writes a record, the claim's answer is stored in the same transaction, before the commit.
 func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) (err error) {
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
@@ -74,13 +80,28 @@ func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) (err error) {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
+	claim := crm.IdempotencyClaimFrom(ctx)
+	var rt *recordingTx
+	if claim != nil && !claim.Completed() {
+		rt = &recordingTx{Tx: tx}
+		tx = rt
+	}
 	if err := fn(tx); err != nil {
 		return err
+	}
+	completed := false
+	if rt != nil {
+		if completed, err = s.completeInTx(ctx, rt, claim); err != nil {
+			return err
+		}
 	}
 	done = true
 	if err := tx.Commit(ctx); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		return s.fail(err, nil)
+	}
+	if completed {
+		claim.MarkCompleted()
 	}
 	return nil
 }

@@ -49,6 +49,7 @@ type serveFlags struct {
 	pprofRemote     bool
 	shutdownDelay   time.Duration
 	dbWait          time.Duration
+	idempotencyTTL  time.Duration
 	pgTimeouts      pgTimeouts
 }
 
@@ -93,6 +94,8 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		"on shutdown, how long to keep serving with /readyz answering 503 before closing the listener, so that a load balancer stops sending first (such as 5s)")
 	fs.DurationVar(&f.dbWait, "db-wait", 60*time.Second,
 		"at start, how long to keep trying to reach the database before giving up (0: try once); nothing listens meanwhile")
+	fs.DurationVar(&f.idempotencyTTL, "idempotency-ttl", httpapi.DefaultIdempotencyTTL,
+		"how long the answer of a POST sent with an Idempotency-Key is kept for its retries")
 	f.pgTimeouts.register(fs)
 	fs.StringVar(&f.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this loopback HOST:PORT, such as 127.0.0.1:6060; off when empty")
 	fs.BoolVar(&f.pprofRemote, "pprof-allow-remote", false, "allow a --pprof-addr that is not a loopback address")
@@ -122,6 +125,9 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	if f.dbWait < 0 {
 		return usageError{fmt.Sprintf("--db-wait %s must not be negative", f.dbWait)}
 	}
+	if f.idempotencyTTL <= 0 {
+		return usageError{fmt.Sprintf("--idempotency-ttl %s must be positive, such as 24h", f.idempotencyTTL)}
+	}
 	if f.shutdownTimeout <= 0 || f.shutdownDelay < 0 {
 		return usageError{fmt.Sprintf("--shutdown-timeout %s must be positive and --shutdown-delay %s not negative",
 			f.shutdownTimeout, f.shutdownDelay)}
@@ -138,7 +144,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	base := httpapi.CleanBasePath(f.basePath)
 	stop := newStopper(f.shutdownDelay, f.shutdownTimeout)
 	apiCfg := httpapi.Config{Logger: logger, TrustedProxies: splitList(f.trustedProxies), BasePath: base,
-		Draining: stop.draining.Load}
+		Draining: stop.draining.Load, IdempotencyTTL: f.idempotencyTTL}
 	if err := waitForDatabase(ctx, f.db.url, f.dbWait, logger); err != nil {
 		return err
 	}

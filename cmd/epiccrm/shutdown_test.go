@@ -349,4 +349,7 @@ func TestServeRefusesBadShutdownSettings(t *testing.T) {
 	assert.Contains(t, r.stderr, "--shutdown-timeout")
 	r = runCmd(t, context.Background(), "", nil, "serve", "--shutdown-delay", "-1s")
 	assert.Equal(t, 2, r.code)
+	r = runCmd(t, context.Background(), "", nil, "serve", "--idempotency-ttl", "0s")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "--idempotency-ttl")
 }

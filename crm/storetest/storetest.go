@@ -29,6 +29,7 @@ type Store interface {
 	crm.SessionStore
 	crm.PreferenceStore
 	crm.Transactor
+	crm.IdempotencyStore
 }
 
 // Run runs the whole suite against the stores newStore makes. Each test calls newStore once
@@ -91,6 +92,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"LoginThrottleConcurrentReservations", testLoginThrottleConcurrentReservations},
 		{"LoginThrottleConcurrentGuesses", testLoginThrottleConcurrentGuesses},
 		{"LoginThrottleConcurrentLogins", testLoginThrottleConcurrentLogins},
+		{"IdempotencyKeys", testIdempotencyKeys},
+		{"IdempotencyLease", testIdempotencyLease},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
