@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -56,6 +57,8 @@ type App struct {
 	log        *slog.Logger
 	keys       *jwtauth.KeySet
 	policySync *policySync
+	feedOnce   sync.Once
+	changeFeed *crm.Feed // the live streams' reader of the change log, see feed
 }
 
 // now returns the current time of the App's clock.
@@ -182,6 +185,7 @@ func (a *App) Store() Store { return a.store }
 // Config.Store is left to its opener). Stop serving first: requests still running fail.
 // Closing twice does nothing.
 func (a *App) Close() error {
+	a.closeFeed()
 	if a.policySync != nil {
 		a.policySync.close()
 		a.policySync = nil
@@ -273,6 +277,11 @@ func (a *App) NewAPI(base string, omit httpapi.Endpoints) (*httpapi.API, error) 
 	cfg.BasePath = base
 	cfg.Omit |= omit
 	cfg.Collectors = append(slices.Clone(cfg.Collectors), a.store.Collector())
+	if cfg.Stream == nil {
+		if f := a.feed(); f != nil {
+			cfg.Stream = &httpapi.StreamConfig{Feed: f}
+		}
+	}
 	return httpapi.New(cfg, a.Service, tokens, a.store), nil
 }
 

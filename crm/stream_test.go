@@ -128,7 +128,7 @@ func TestStreamShowsSalesOnlyTheirRecords(t *testing.T) {
 	w := newStreamWorld(t, crm.FeedConfig{})
 	s1, s2, m := w.open(t, w.ctxS1), w.open(t, w.ctxS2), w.open(t, w.ctxM)
 
-	mine := w.newClient(t, w.ctxS1, "Ann")    // S1's: S2 sees nothing of it
+	mine := w.newClient(t, w.ctxS1, "Ann")   // S1's: S2 sees nothing of it
 	theirs := w.newClient(t, w.ctxS2, "Bob") // S2's
 
 	item := next(t, s1)

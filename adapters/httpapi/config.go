@@ -64,6 +64,9 @@ type Config struct {
 	// Omit lists the groups of endpoints New leaves out, from the routes and the OpenAPI
 	// document alike (none by default).
 	Omit Endpoints
+	// Stream is the process's change feed that /api/v1/stream serves (package epiccrm starts
+	// one when the store keeps a change log); nil: the stream answers 503.
+	Stream *StreamConfig
 }
 
 // Endpoints is a set of groups of the API's endpoints, for Config.Omit.

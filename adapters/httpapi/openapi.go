@@ -53,6 +53,7 @@ var tagDescriptions = map[string]string{
 	"Contracts":      "What a client agreed to pay. A signed contract can have events.",
 	"Events":         "What Epic Events organises for a signed contract, with a support contact.",
 	"Audit":          "The log of every change: who changed what, when, from which value to which.",
+	"Stream":         "Live changes to the records you may read (Server-Sent Events), and your private calendar feed.",
 	"Operations":     "Health, metrics, the keys that verify tokens, and this documentation.",
 }
 
@@ -303,7 +304,7 @@ func openAPIPath(p string) string {
 }
 
 // tagOrder is the order of the sections of the document, from logging in to operating.
-var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "Operations"}
+var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "Stream", "Operations"}
 
 func tagRank(tag string) int {
 	for i, t := range tagOrder {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/sse"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -76,6 +77,8 @@ var resultExamples = map[string]any{
 
 // mediaExamples are the example success bodies that are not JSON, by media type.
 var mediaExamples = map[string]string{
+	sse.MediaType: "retry: 3000\n\nid: 42\nevent: client.updated\ndata: {\"id\":7,\"first_name\":\"Kevin\",...}\n\n" +
+		"id: 43\nevent: removed\ndata: {\"resource\":\"event\",\"id\":12}\n\n: keep-alive\n\n",
 	fiber.MIMETextHTMLCharsetUTF8: "<!doctype html>\n<html lang=\"en\">\n<head>\n<title>EpicCRM API reference</title>\n...",
 	fiber.MIMETextPlainCharsetUTF8: "# HELP epiccrm_http_requests_total HTTP requests served by the API, by method, route template and status.\n" +
 		"# TYPE epiccrm_http_requests_total counter\n" +

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/sse"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -56,6 +57,10 @@ func (a *API) operations() []operation {
 		{method: "POST", path: v1 + "/me/password", id: "changePassword", tag: "Authentication",
 			summary: "Change your own password; every token of yours stops working, log in again.",
 			body:    passwordBody, status: 204, handler: a.changePassword},
+		{method: "GET", path: v1 + "/stream", id: "streamChanges", tag: "Stream", query: streamParams,
+			summary: "Server-Sent Events of the changes to the records you may read, as you may read them; " +
+				"a record leaving your read scope comes as a removed event. Resume with Last-Event-ID.",
+			status: 200, media: sse.MediaType, errors: []int{429, 503}, handler: a.stream},
 		{method: "GET", path: v1 + "/audit", id: "listAudit", tag: "Audit",
 			summary: "Who changed what and when.", perms: []perm{{res: crm.ResourceAudit, act: crm.ActionRead}},
 			query: auditListParams, status: 200, result: "AuditEntryPage", errors: []int{403}, handler: a.listAudit},
