@@ -49,16 +49,18 @@ type App struct {
 	// another way and hands them API tokens. It is nil when Config has no KeyFile or SigningKey.
 	Tokens *jwtauth.Issuer
 
-	cfg        Config
-	verified   *jwtauth.VerifyCache // the access tokens the API has verified
-	store      Store
-	ownStore   bool
-	policy     *policy.Live
-	log        *slog.Logger
-	keys       *jwtauth.KeySet
-	policySync *policySync
-	feedOnce   sync.Once
-	changeFeed *crm.Feed // the live streams' reader of the change log, see feed
+	cfg           Config
+	verified      *jwtauth.VerifyCache // the access tokens the API has verified
+	store         Store
+	ownStore      bool
+	policy        *policy.Live
+	log           *slog.Logger
+	keys          *jwtauth.KeySet
+	policySync    *policySync
+	feedOnce      sync.Once
+	changeFeed    *crm.Feed // the live streams' reader of the change log, see feed
+	calendarsOnce sync.Once
+	calendars     *crm.Calendars // see calendarFeeds
 }
 
 // now returns the current time of the App's clock.
@@ -281,6 +283,9 @@ func (a *App) NewAPI(base string, omit httpapi.Endpoints) (*httpapi.API, error) 
 		if f := a.feed(); f != nil {
 			cfg.Stream = &httpapi.StreamConfig{Feed: f}
 		}
+	}
+	if cfg.Calendars == nil && a.calendarFeeds() != nil {
+		cfg.Calendars = &httpapi.CalendarConfig{Calendars: a.calendarFeeds()}
 	}
 	return httpapi.New(cfg, a.Service, tokens, a.store), nil
 }

@@ -35,3 +35,18 @@ func (a *App) closeFeed() {
 		a.changeFeed.Close()
 	}
 }
+
+// calendarFeeds returns the users' private calendar feeds, or nil when the store keeps no feed
+// secrets. The deleted events they list as cancelled come from the change log, when the store
+// keeps one.
+func (a *App) calendarFeeds() *crm.Calendars {
+	a.calendarsOnce.Do(func() {
+		store, ok := a.store.(crm.CalendarStore)
+		if !ok {
+			return
+		}
+		log, _ := a.store.(crm.ChangeLog)
+		a.calendars = crm.NewCalendars(a.Service, store, log)
+	})
+	return a.calendars
+}

@@ -98,6 +98,7 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
 		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
 		{"Readiness", typeOf[readiness]()}, {"RecordAccess", typeOf[recordAccess]()},
+		{"CalendarFeed", typeOf[calendarFeed]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
@@ -193,6 +194,12 @@ func operationDoc(op operation, schemas obj) obj {
 		params = append(params, obj{"name": "id", "in": "path", "required": true,
 			"description": "The id of the record.", "schema": obj{"type": "integer", "format": "int64", "minimum": 1},
 			"example": exampleID(op.path)})
+	}
+	for _, part := range strings.Split(op.path, "/") {
+		if name, ok := strings.CutPrefix(part, ":"); ok && name != "id" {
+			params = append(params, obj{"name": name, "in": "path", "required": true,
+				"description": op.pathDoc, "schema": obj{"type": "string"}})
+		}
 	}
 	for _, p := range op.query {
 		params = append(params, obj{"name": p.name, "in": "query", "required": false,

@@ -55,7 +55,9 @@ var resultExamples = map[string]any{
 	"AuditEntryPage": examplePage(exampleAudit),
 	"TokenPair": TokenPair{AccessToken: "eyJhbGciOiJFZERTQSIsImtpZCI6IjFmM2MiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIyIn0.c2lnbmF0dXJl",
 		RefreshToken: "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D", TokenType: "Bearer", ExpiresIn: 900},
-	"Status":    status{Status: "ok"},
+	"Status": status{Status: "ok"},
+	"CalendarFeed": calendarFeed{URL: "https://crm.epicevents.example/api/v1/calendar/cal_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo.ics",
+		CreatedAt: exampleAt},
 	"Readiness": readiness{Status: "ok", Policy: crm.Ptr("3f9a1c0b7d2e")},
 	"RecordAccess": recordAccess{Resource: crm.ResourceClient, ID: 42, Users: []crm.UserAccess{
 		{UserID: 1, Username: "maya", Role: crm.RoleManagement, Read: true, Update: true,
@@ -77,6 +79,10 @@ var resultExamples = map[string]any{
 
 // mediaExamples are the example success bodies that are not JSON, by media type.
 var mediaExamples = map[string]string{
+	calendarMedia: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Epic Events//EpicCRM//EN\r\nMETHOD:PUBLISH\r\n" +
+		"BEGIN:VEVENT\r\nUID:event-12@crm.epicevents.example\r\nSEQUENCE:3\r\nDTSTART:20270604T130000Z\r\n" +
+		"DTEND:20270604T230000Z\r\nSUMMARY:Spring gala\r\nLOCATION:53 Rue du Château\\, 41120 Candé-sur-Beuvron\r\n" +
+		"STATUS:CONFIRMED\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
 	sse.MediaType: "retry: 3000\n\nid: 42\nevent: client.updated\ndata: {\"id\":7,\"first_name\":\"Kevin\",...}\n\n" +
 		"id: 43\nevent: removed\ndata: {\"resource\":\"event\",\"id\":12}\n\n: keep-alive\n\n",
 	fiber.MIMETextHTMLCharsetUTF8: "<!doctype html>\n<html lang=\"en\">\n<head>\n<title>EpicCRM API reference</title>\n...",

@@ -25,6 +25,7 @@ type operation struct {
 	tag     string
 	summary string
 	public  bool
+	pathDoc string // the description of a path parameter other than :id
 	perms   []perm
 	query   []queryParam
 	body    *bodySpec
@@ -61,6 +62,18 @@ func (a *API) operations() []operation {
 			summary: "Server-Sent Events of the changes to the records you may read, as you may read them; " +
 				"a record leaving your read scope comes as a removed event. Resume with Last-Event-ID.",
 			status: 200, media: sse.MediaType, errors: []int{429, 503}, handler: a.stream},
+		{method: "POST", path: v1 + "/me/calendar", id: "issueCalendar", tag: "Stream",
+			summary: "Create or rotate your private iCalendar feed of the events you may read; its address, " +
+				"with its secret, is shown this once (an earlier address stops working).",
+			status: 200, result: "CalendarFeed", errors: []int{403}, handler: a.issueCalendar},
+		{method: "DELETE", path: v1 + "/me/calendar", id: "revokeCalendar", tag: "Stream",
+			summary: "Revoke your calendar feed: its address stops working.",
+			status:  204, errors: []int{404}, handler: a.revokeCalendar},
+		{method: "GET", path: v1 + "/calendar/:feed", id: "getCalendar", tag: "Stream", public: true,
+			pathDoc: "The feed's secret followed by .ics, as POST /api/v1/me/calendar returned it.",
+			summary: "A private iCalendar feed (RFC 5545): the events its owner may read now, and those deleted " +
+				"recently as cancelled. The secret in the address is the credential.",
+			status: 200, media: calendarMedia, errors: []int{404, 503}, handler: a.serveCalendar},
 		{method: "GET", path: v1 + "/audit", id: "listAudit", tag: "Audit",
 			summary: "Who changed what and when.", perms: []perm{{res: crm.ResourceAudit, act: crm.ActionRead}},
 			query: auditListParams, status: 200, result: "AuditEntryPage", errors: []int{403}, handler: a.listAudit},
