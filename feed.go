@@ -12,8 +12,8 @@ import (
 // cannot be read (the streams then answer 503, and the error is logged).
 func (a *App) feed() *crm.Feed {
 	a.feedOnce.Do(func() {
-		log, ok := a.store.(crm.ChangeLog)
-		if !ok {
+		log := a.store.Deps().Changes
+		if log == nil {
 			return
 		}
 		f := crm.NewFeed(log, crm.FeedConfig{OnError: func(err error) {
@@ -45,8 +45,7 @@ func (a *App) calendarFeeds() *crm.Calendars {
 		if !ok {
 			return
 		}
-		log, _ := a.store.(crm.ChangeLog)
-		a.calendars = crm.NewCalendars(a.Service, store, log)
+		a.calendars = crm.NewCalendars(a.Service, store, a.store.Deps().Changes)
 	})
 	return a.calendars
 }
