@@ -279,10 +279,13 @@ func (a *App) NewAPI(base string, omit httpapi.Endpoints) (*httpapi.API, error) 
 	cfg.BasePath = base
 	cfg.Omit |= omit
 	cfg.Collectors = append(slices.Clone(cfg.Collectors), a.store.Collector())
-	if cfg.Stream == nil {
-		if f := a.feed(); f != nil {
-			cfg.Stream = &httpapi.StreamConfig{Feed: f}
+	if f := a.feed(); f != nil && (cfg.Stream == nil || cfg.Stream.Feed == nil) {
+		var sc httpapi.StreamConfig
+		if cfg.Stream != nil {
+			sc = *cfg.Stream
 		}
+		sc.Feed = f
+		cfg.Stream = &sc
 	}
 	if cfg.Calendars == nil && a.calendarFeeds() != nil {
 		cfg.Calendars = &httpapi.CalendarConfig{Calendars: a.calendarFeeds()}

@@ -328,18 +328,25 @@ func (s *Service) OpenStream(ctx context.Context, feed *Feed, lastID int64, resu
 	}
 	st := &Stream{svc: s, actor: a, sub: sub, log: feed.log, batch: feed.cfg.Batch, after: sub.start,
 		seen: map[seenKey]struct{}{}}
-	if resume {
-		if err := st.resumeFrom(ctx, lastID); err != nil {
-			sub.Close()
-			return nil, err
-		}
+	// The Feed may not have read the newest changes yet: a new stream starts after them, and a
+	// resume point among them (given by another process's stream) is no reason to reload.
+	last, err := feed.log.LastChangeSeq(ctx)
+	if err == nil && resume {
+		err = st.resumeFrom(ctx, lastID, last)
+	} else if err == nil {
+		st.after = max(st.after, last)
+	}
+	if err != nil {
+		sub.Close()
+		return nil, err
 	}
 	return st, nil
 }
 
-// resumeFrom sets the stream to replay the changes after lastID, when the log keeps them.
-func (st *Stream) resumeFrom(ctx context.Context, lastID int64) error {
-	if lastID < 0 || lastID > st.sub.start {
+// resumeFrom sets the stream to replay the changes after lastID, when the log keeps them. last
+// is the newest change in the log.
+func (st *Stream) resumeFrom(ctx context.Context, lastID, last int64) error {
+	if lastID < 0 || lastID > max(last, st.sub.start) {
 		return ErrStreamExpired
 	}
 	if h, ok := st.log.(ChangeHorizon); ok && lastID < st.sub.start {
