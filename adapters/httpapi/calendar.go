@@ -27,8 +27,12 @@ const calendarMedia = "text/calendar; charset=utf-8"
 
 // calendarFeed is the answer to POST /api/v1/me/calendar.
 type calendarFeed struct {
-	// URL is the feed's address, with its secret: shown this once.
-	URL       string    `json:"url"`
+	// URL is the feed's full address, with its secret, as the request reached the server: shown
+	// this once.
+	URL string `json:"url,omitempty"`
+	// Path is the same address under the server (mount prefix included), for a client that
+	// reaches the server under another host name than the calendar apps will.
+	Path      string    `json:"path"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -54,8 +58,8 @@ func (a *API) issueCalendar(c *fiber.Ctx) error {
 	if err != nil || at == nil {
 		return crm.Internal(err)
 	}
-	url := c.BaseURL() + a.cfg.BasePath + v1 + "/calendar/" + secret + ".ics"
-	return sendJSON(c, fiber.StatusOK, calendarFeed{URL: url, CreatedAt: *at})
+	path := a.cfg.BasePath + v1 + "/calendar/" + secret + ".ics"
+	return sendJSON(c, fiber.StatusOK, calendarFeed{URL: c.BaseURL() + path, Path: path, CreatedAt: *at})
 }
 
 // revokeCalendar ends the caller's feed.

@@ -22,10 +22,12 @@ func (e *env) issueCalendar(t *testing.T, who string) string {
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 	var out struct {
 		URL       string    `json:"url"`
+		Path      string    `json:"path"`
 		CreatedAt time.Time `json:"created_at"`
 	}
 	require.NoError(t, json.Unmarshal(body, &out))
 	require.False(t, out.CreatedAt.IsZero())
+	require.Equal(t, "http://example.com"+out.Path, out.URL)
 	path, ok := strings.CutPrefix(out.URL, "http://example.com"+e.prefix)
 	require.True(t, ok, out.URL)
 	require.Regexp(t, `^/api/v1/calendar/cal_[A-Za-z0-9_-]{43}\.ics$`, path)

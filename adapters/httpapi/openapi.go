@@ -102,6 +102,9 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
+	// The feed's full URL depends on the host the request reached: the document's example
+	// shows only its path, so the URL is not a required key.
+	schemas["CalendarFeed"].(obj)["required"] = []string{"path", "created_at"}
 	for _, name := range []string{"User", "Client", "Contract", "Event", "AuditEntry"} {
 		schemas[name+"Page"] = obj{
 			"type": "object", "additionalProperties": false, "required": []string{"items", "next_cursor"},
@@ -198,7 +201,7 @@ func operationDoc(op operation, schemas obj) obj {
 	for _, part := range strings.Split(op.path, "/") {
 		if name, ok := strings.CutPrefix(part, ":"); ok && name != "id" {
 			params = append(params, obj{"name": name, "in": "path", "required": true,
-				"description": op.pathDoc, "schema": obj{"type": "string"}})
+				"description": op.pathDoc, "schema": obj{"type": "string"}, "example": op.pathExample})
 		}
 	}
 	for _, p := range op.query {

@@ -15,6 +15,9 @@ import (
 // records of the crm types, so that each example is encoded exactly as the API encodes a
 // response.
 
+// exampleCalendarFeed is the last segment of an example calendar feed's address.
+const exampleCalendarFeed = "cal_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo.ics"
+
 // exampleAt is the moment the example records were last changed.
 var exampleAt = time.Date(2027, 3, 14, 9, 30, 0, 0, time.UTC)
 
@@ -55,10 +58,9 @@ var resultExamples = map[string]any{
 	"AuditEntryPage": examplePage(exampleAudit),
 	"TokenPair": TokenPair{AccessToken: "eyJhbGciOiJFZERTQSIsImtpZCI6IjFmM2MiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIyIn0.c2lnbmF0dXJl",
 		RefreshToken: "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D", TokenType: "Bearer", ExpiresIn: 900},
-	"Status": status{Status: "ok"},
-	"CalendarFeed": calendarFeed{URL: "https://crm.epicevents.example/api/v1/calendar/cal_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo.ics",
-		CreatedAt: exampleAt},
-	"Readiness": readiness{Status: "ok", Policy: crm.Ptr("3f9a1c0b7d2e")},
+	"Status":       status{Status: "ok"},
+	"CalendarFeed": calendarFeed{Path: "/api/v1/calendar/" + exampleCalendarFeed, CreatedAt: exampleAt},
+	"Readiness":    readiness{Status: "ok", Policy: crm.Ptr("3f9a1c0b7d2e")},
 	"RecordAccess": recordAccess{Resource: crm.ResourceClient, ID: 42, Users: []crm.UserAccess{
 		{UserID: 1, Username: "maya", Role: crm.RoleManagement, Read: true, Update: true,
 			ReadReason: "any: every client", UpdateReason: "any: every client"},

@@ -26,17 +26,19 @@ type operation struct {
 	summary string
 	public  bool
 	pathDoc string // the description of a path parameter other than :id
-	perms   []perm
-	query   []queryParam
-	body    *bodySpec
-	mode    writeMode
-	status  int    // the success status
-	result  string // the component schema of the success body; "" for none
-	media   string // the media type of the success body (default application/json)
-	etag    bool
-	ifMatch bool
-	errors  []int // error statuses beyond those implied by the fields above
-	handler fiber.Handler
+	// pathExample is an example value of that parameter.
+	pathExample string
+	perms       []perm
+	query       []queryParam
+	body        *bodySpec
+	mode        writeMode
+	status      int    // the success status
+	result      string // the component schema of the success body; "" for none
+	media       string // the media type of the success body (default application/json)
+	etag        bool
+	ifMatch     bool
+	errors      []int // error statuses beyond those implied by the fields above
+	handler     fiber.Handler
 }
 
 const v1 = "/api/v1"
@@ -70,7 +72,7 @@ func (a *API) operations() []operation {
 			summary: "Revoke your calendar feed: its address stops working.",
 			status:  204, errors: []int{404}, handler: a.revokeCalendar},
 		{method: "GET", path: v1 + "/calendar/:feed", id: "getCalendar", tag: "Stream", public: true,
-			pathDoc: "The feed's secret followed by .ics, as POST /api/v1/me/calendar returned it.",
+			pathDoc: "The feed's secret followed by .ics, as POST /api/v1/me/calendar returned it.", pathExample: exampleCalendarFeed,
 			summary: "A private iCalendar feed (RFC 5545): the events its owner may read now, and those deleted " +
 				"recently as cancelled. The secret in the address is the credential.",
 			status: 200, media: calendarMedia, errors: []int{404, 503}, handler: a.serveCalendar},
