@@ -44,6 +44,16 @@ func (a *API) calendars() (*CalendarConfig, error) {
 	return a.cfg.Calendars, nil
 }
 
+// loggedPath returns a request path as the access log may keep it: a calendar feed's secret, its
+// credential, is replaced by "<secret>".
+func loggedPath(path string) string {
+	i := strings.Index(path, v1+"/calendar/")
+	if i < 0 {
+		return path
+	}
+	return path[:i+len(v1+"/calendar/")] + "<secret>"
+}
+
 // issueCalendar creates or rotates the caller's feed and returns its address, once.
 func (a *API) issueCalendar(c *fiber.Ctx) error {
 	cal, err := a.calendars()

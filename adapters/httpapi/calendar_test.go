@@ -145,6 +145,9 @@ func TestCalendarFeeds(t *testing.T) {
 		cal, _ = e.fetchCalendar(t, s1)
 		require.Nil(t, cal)
 
+		require.NotContains(t, e.logs.String(), strings.TrimPrefix(p1, "/api/v1/calendar/"), "the access log holds a feed secret")
+		require.Contains(t, e.logs.String(), "/api/v1/calendar/<secret>")
+
 		for _, bad := range []string{"/api/v1/calendar/nothing.ics", "/api/v1/calendar/" + strings.TrimSuffix(strings.TrimPrefix(p1, "/api/v1/calendar/"), ".ics"),
 			strings.Replace(p1, "cal_", "cal_x", 1)} {
 			cal, _ = e.fetchCalendar(t, bad)
