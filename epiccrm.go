@@ -302,6 +302,12 @@ func (a *App) NewAdmin(base string) (*web.UI, error) {
 	if a.cfg.Now != nil {
 		cfg.Now = a.cfg.Now
 	}
+	if cfg.Stream == nil {
+		cfg.Stream = a.feed()
+	}
+	if cfg.Draining == nil {
+		cfg.Draining = a.cfg.API.Draining
+	}
 	ui, err := web.New(cfg, a.Service, a.store)
 	if err != nil {
 		return nil, fmt.Errorf("epiccrm.Config.Admin: %w", err)

@@ -147,6 +147,22 @@ func (b *tab) logout() {
 	require.Equal(b.t, "/admin/login", b.location())
 }
 
+// newTab starts a headless Chromium, closed when the test ends, and returns a tab of it on the
+// app served at base, the CRM mounted under prefix.
+func newTab(t *testing.T, chromium, base, prefix string) *tab {
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900))
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	return &tab{t: t, ctx: bctx, base: base, prefix: prefix, dir: artifactsDir(t)}
+}
+
 // TestBrowserBusinessProcess walks the business process in headless Chromium: sales adds a
 // client, creates and signs a contract and creates its event; management assigns a support
 // user; support updates the event. It keeps a screenshot of each main page. It walks the CRM
@@ -173,17 +189,8 @@ func browserWalk(t *testing.T, chromium, prefix string) {
 	go func() { _ = e.app.Listener(ln) }()
 	t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(5 * time.Second) })
 
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	b := &tab{t: t, ctx: bctx, base: "http://" + ln.Addr().String(), prefix: prefix, dir: artifactsDir(t)}
+	b := newTab(t, chromium, "http://"+ln.Addr().String(), prefix)
+	bctx := b.ctx
 
 	// Any JavaScript dialog means a stored payload ran: fail, and close it so the page goes on.
 	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))

@@ -55,6 +55,12 @@ type Config struct {
 	// one is refused with a 413 page. The UI checks it itself, so it holds on a host's app too,
 	// as long as the host's fiber.Config.BodyLimit is not lower.
 	BodyLimit int
+	// Stream is the process's change feed behind the list pages' live "changes — refresh"
+	// notice (/admin/stream); nil: no live notice.
+	Stream *crm.Feed
+	// Draining, when set, tells that the process is shutting down: live streams end then, so
+	// that they do not hold up the graceful shutdown.
+	Draining func() bool
 }
 
 // DefaultBodyLimit is the largest form body the UI accepts when Config.BodyLimit is 0.
@@ -140,6 +146,7 @@ func (ui *UI) Register(r fiber.Router) {
 	g.Get("/logout", ui.onlyPost)
 
 	g.Get("/", ui.protect(ui.dashboard))
+	g.Get("/stream", ui.protect(ui.stream))
 	g.Get("/password", ui.protect(ui.passwordPage))
 	g.Post("/password", ui.protect(ui.changePassword))
 
