@@ -308,6 +308,9 @@ func (a *App) NewAdmin(base string) (*web.UI, error) {
 	if cfg.Draining == nil {
 		cfg.Draining = a.cfg.API.Draining
 	}
+	if cfg.Calendars == nil {
+		cfg.Calendars = a.calendarFeeds()
+	}
 	ui, err := web.New(cfg, a.Service, a.store)
 	if err != nil {
 		return nil, fmt.Errorf("epiccrm.Config.Admin: %w", err)

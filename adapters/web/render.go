@@ -110,6 +110,9 @@ func (ui *UI) newView(rq *request, section, title string, body any) *view {
 		{Label: "My profile", Href: ui.recordURL(kindUser, rq.actor.ID), Icon: "user", Active: section == "profile"},
 		{Label: "Change password", Href: ui.root + "/password", Icon: "key", Active: section == "password"},
 	}
+	if ui.cfg.Calendars != nil && rq.can(crm.ResourceEvent, crm.ActionRead) {
+		v.Account = append(v.Account, navItem{Label: "My calendar", Href: ui.root + "/calendar", Icon: "key", Active: section == "calendar"})
+	}
 	return v
 }
 

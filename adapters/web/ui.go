@@ -61,6 +61,8 @@ type Config struct {
 	// Draining, when set, tells that the process is shutting down: live streams end then, so
 	// that they do not hold up the graceful shutdown.
 	Draining func() bool
+	// Calendars are the users' private calendar feeds, offered at /admin/calendar; nil: none.
+	Calendars *crm.Calendars
 }
 
 // DefaultBodyLimit is the largest form body the UI accepts when Config.BodyLimit is 0.
@@ -147,6 +149,8 @@ func (ui *UI) Register(r fiber.Router) {
 
 	g.Get("/", ui.protect(ui.dashboard))
 	g.Get("/stream", ui.protect(ui.stream))
+	g.Get("/calendar", ui.protect(ui.calendarPage))
+	g.Post("/calendar", ui.protect(ui.changeCalendar))
 	g.Get("/password", ui.protect(ui.passwordPage))
 	g.Post("/password", ui.protect(ui.changePassword))
 

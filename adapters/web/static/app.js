@@ -63,6 +63,7 @@
     notice.firstChild.textContent = count + (count === 1 ? " change" : " changes") + " — refresh";
   }
   var source = new EventSource(root + "/stream");
+  window.addEventListener("pagehide", function () { source.close(); });
   source.addEventListener("open", function () { document.body.setAttribute("data-stream", "open"); });
   var types = ["created", "updated", "deleted", "sales_contact_assigned", "support_assigned", "signed"];
   types.forEach(function (t) {
