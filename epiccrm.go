@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,14 +49,18 @@ type App struct {
 	// another way and hands them API tokens. It is nil when Config has no KeyFile or SigningKey.
 	Tokens *jwtauth.Issuer
 
-	cfg        Config
-	verified   *jwtauth.VerifyCache // the access tokens the API has verified
-	store      Store
-	ownStore   bool
-	policy     *policy.Live
-	log        *slog.Logger
-	keys       *jwtauth.KeySet
-	policySync *policySync
+	cfg           Config
+	verified      *jwtauth.VerifyCache // the access tokens the API has verified
+	store         Store
+	ownStore      bool
+	policy        *policy.Live
+	log           *slog.Logger
+	keys          *jwtauth.KeySet
+	policySync    *policySync
+	feedOnce      sync.Once
+	changeFeed    *crm.Feed // the live streams' reader of the change log, see feed
+	calendarsOnce sync.Once
+	calendars     *crm.Calendars // see calendarFeeds
 }
 
 // now returns the current time of the App's clock.
@@ -182,6 +187,7 @@ func (a *App) Store() Store { return a.store }
 // Config.Store is left to its opener). Stop serving first: requests still running fail.
 // Closing twice does nothing.
 func (a *App) Close() error {
+	a.closeFeed()
 	if a.policySync != nil {
 		a.policySync.close()
 		a.policySync = nil
@@ -276,6 +282,17 @@ func (a *App) NewAPI(base string, omit httpapi.Endpoints) (*httpapi.API, error) 
 	if cfg.Idempotency == nil {
 		cfg.Idempotency = a.store
 	}
+	if f := a.feed(); f != nil && (cfg.Stream == nil || cfg.Stream.Feed == nil) {
+		var sc httpapi.StreamConfig
+		if cfg.Stream != nil {
+			sc = *cfg.Stream
+		}
+		sc.Feed = f
+		cfg.Stream = &sc
+	}
+	if cfg.Calendars == nil && a.calendarFeeds() != nil {
+		cfg.Calendars = &httpapi.CalendarConfig{Calendars: a.calendarFeeds()}
+	}
 	return httpapi.New(cfg, a.Service, tokens, a.store), nil
 }
 
@@ -290,6 +307,15 @@ func (a *App) NewAdmin(base string) (*web.UI, error) {
 	}
 	if ps, ok := a.store.(crm.PreferenceStore); ok && cfg.Preferences == nil {
 		cfg.Preferences = ps // both stores keep the users' preferences (migration 0015)
+	}
+	if cfg.Stream == nil {
+		cfg.Stream = a.feed()
+	}
+	if cfg.Draining == nil {
+		cfg.Draining = a.cfg.API.Draining
+	}
+	if cfg.Calendars == nil {
+		cfg.Calendars = a.calendarFeeds()
 	}
 	ui, err := web.New(cfg, a.Service, a.store)
 	if err != nil {

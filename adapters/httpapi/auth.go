@@ -22,9 +22,8 @@ func errNoToken() error {
 // effect at once. Only the Authorization header counts: cookies (the admin UI's session) are
 // never looked at.
 func (a *API) authenticate(c *fiber.Ctx) error {
-	scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > maxTokenLen ||
-		strings.ContainsAny(token, " \t") {
+	token := bearer(c)
+	if token == "" {
 		return errNoToken()
 	}
 	uid, version, err := a.tokens.Verify(ctxOf(c), token)
@@ -38,6 +37,16 @@ func (a *API) authenticate(c *fiber.Ctx) error {
 	c.Locals(localUserID, u.ID)
 	c.SetUserContext(crm.NewContext(ctxOf(c), u))
 	return c.Next()
+}
+
+// bearer returns the well-formed bearer token of the Authorization header, or "".
+func bearer(c *fiber.Ctx) string {
+	scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > maxTokenLen ||
+		strings.ContainsAny(token, " \t") {
+		return ""
+	}
+	return token
 }
 
 // sendTokens writes a token pair; it must never be cached.

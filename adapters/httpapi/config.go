@@ -76,6 +76,12 @@ type Config struct {
 	// 60s, and at least RequestTimeout): the key of a request whose process died is free again
 	// after it.
 	IdempotencyLease time.Duration
+	// Stream is the process's change feed that /api/v1/stream serves (package epiccrm starts
+	// one when the store keeps a change log); nil: the stream answers 503.
+	Stream *StreamConfig
+	// Calendars are the users' private calendar feeds (/api/v1/me/calendar and
+	// /api/v1/calendar/{feed}); nil: those answer 503.
+	Calendars *CalendarConfig
 }
 
 // Endpoints is a set of groups of the API's endpoints, for Config.Omit.

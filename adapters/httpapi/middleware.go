@@ -91,7 +91,7 @@ func (a *API) observe(c *fiber.Ctx) error {
 		slog.String("request_id", id),
 		slog.String("method", c.Method()),
 		slog.String("route", route),
-		slog.String("path", c.Path()),
+		slog.String("path", loggedPath(c.Path())),
 		slog.Int("status", status),
 		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 		slog.String("ip", clientip.Addr(c)),

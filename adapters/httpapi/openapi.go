@@ -55,6 +55,7 @@ var tagDescriptions = map[string]string{
 	"Contracts":      "What a client agreed to pay. A signed contract can have events.",
 	"Events":         "What Epic Events organises for a signed contract, with a support contact.",
 	"Audit":          "The log of every change: who changed what, when, from which value to which.",
+	"Stream":         "Live changes to the records you may read (Server-Sent Events), and your private calendar feed.",
 	"Operations":     "Health, metrics, the keys that verify tokens, and this documentation.",
 }
 
@@ -100,9 +101,13 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
 		{"Readiness", typeOf[readiness]()}, {"RecordAccess", typeOf[recordAccess]()},
 		{"ImportReport", typeOf[crm.ImportReport]()},
+		{"CalendarFeed", typeOf[calendarFeed]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
+	// The feed's full URL depends on the host the request reached: the document's example
+	// shows only its path, so the URL is not a required key.
+	schemas["CalendarFeed"].(obj)["required"] = []string{"path", "created_at"}
 	for _, name := range []string{"User", "Client", "Contract", "Event", "AuditEntry"} {
 		schemas[name+"Page"] = obj{
 			"type": "object", "additionalProperties": false, "required": []string{"items", "next_cursor"},
@@ -195,6 +200,12 @@ func operationDoc(op operation, schemas obj) obj {
 		params = append(params, obj{"name": "id", "in": "path", "required": true,
 			"description": "The id of the record.", "schema": obj{"type": "integer", "format": "int64", "minimum": 1},
 			"example": exampleID(op.path)})
+	}
+	for _, part := range strings.Split(op.path, "/") {
+		if name, ok := strings.CutPrefix(part, ":"); ok && name != "id" {
+			params = append(params, obj{"name": name, "in": "path", "required": true,
+				"description": op.pathDoc, "schema": obj{"type": "string"}, "example": op.pathExample})
+		}
 	}
 	for _, p := range op.query {
 		params = append(params, obj{"name": p.name, "in": "query", "required": false,
@@ -333,7 +344,7 @@ func openAPIPath(p string) string {
 }
 
 // tagOrder is the order of the sections of the document, from logging in to operating.
-var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "Operations"}
+var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "Stream", "Operations"}
 
 func tagRank(tag string) int {
 	for i, t := range tagOrder {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/sse"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -13,6 +14,9 @@ import (
 // Corp, whose contract 7 pays for the spring gala, event 12, that Pat of support runs) told in
 // records of the crm types, so that each example is encoded exactly as the API encodes a
 // response.
+
+// exampleCalendarFeed is the last segment of an example calendar feed's address.
+const exampleCalendarFeed = "cal_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo.ics"
 
 // exampleAt is the moment the example records were last changed.
 var exampleAt = time.Date(2027, 3, 14, 9, 30, 0, 0, time.UTC)
@@ -56,6 +60,7 @@ var resultExamples = map[string]any{
 		RefreshToken: "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D", TokenType: "Bearer", ExpiresIn: 900},
 	"ImportReport": exampleImport,
 	"Status":       status{Status: "ok"},
+	"CalendarFeed": calendarFeed{Path: "/api/v1/calendar/" + exampleCalendarFeed, CreatedAt: exampleAt},
 	"Readiness":    readiness{Status: "ok", Policy: crm.Ptr("3f9a1c0b7d2e")},
 	"RecordAccess": recordAccess{Resource: crm.ResourceClient, ID: 42, Users: []crm.UserAccess{
 		{UserID: 1, Username: "maya", Role: crm.RoleManagement, Read: true, Update: true,
@@ -79,6 +84,12 @@ var resultExamples = map[string]any{
 var mediaExamples = map[string]string{
 	mimeCSV: "id,first_name,last_name,email,phone,mobile,company,status,sales_contact_id,date_created,date_updated\r\n" +
 		"42,Ann,Lee,ann@acme.example,+33 1 23 45 67 89,,'=Acme Corp,existing,2,2026-11-02T09:30:00Z,2026-11-20T16:05:12Z\r\n",
+	calendarMedia: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Epic Events//EpicCRM//EN\r\nMETHOD:PUBLISH\r\n" +
+		"BEGIN:VEVENT\r\nUID:event-12@crm.epicevents.example\r\nSEQUENCE:3\r\nDTSTART:20270604T130000Z\r\n" +
+		"DTEND:20270604T230000Z\r\nSUMMARY:Spring gala\r\nLOCATION:53 Rue du Château\\, 41120 Candé-sur-Beuvron\r\n" +
+		"STATUS:CONFIRMED\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	sse.MediaType: "retry: 3000\n\nid: 42\nevent: client.updated\ndata: {\"id\":7,\"first_name\":\"Kevin\",...}\n\n" +
+		"id: 43\nevent: removed\ndata: {\"resource\":\"event\",\"id\":12}\n\n: keep-alive\n\n",
 	fiber.MIMETextHTMLCharsetUTF8: "<!doctype html>\n<html lang=\"en\">\n<head>\n<title>EpicCRM API reference</title>\n...",
 	fiber.MIMETextPlainCharsetUTF8: "# HELP epiccrm_http_requests_total HTTP requests served by the API, by method, route template and status.\n" +
 		"# TYPE epiccrm_http_requests_total counter\n" +

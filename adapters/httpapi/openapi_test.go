@@ -188,7 +188,7 @@ func TestDocumentedQueryParametersAreAccepted(t *testing.T) {
 	checked := map[string]bool{}
 	for path, item := range doc.Paths {
 		op, ok := item["get"]
-		if !ok || strings.Contains(path, "{") {
+		if !ok || strings.Contains(path, "{") || path == "/api/v1/stream" { // a stream never ends: stream_test.go sends its parameter
 			continue
 		}
 		for _, p := range op.Parameters {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/sse"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -24,18 +25,21 @@ type operation struct {
 	tag     string
 	summary string
 	public  bool
-	perms   []perm
-	query   []queryParam
-	body    *bodySpec
-	mode    writeMode
-	status  int    // the success status
-	result  string // the component schema of the success body; "" for none
-	media   string // the media type of the success body (default application/json)
-	csv     bool   // the success body is also offered as text/csv (Accept: text/csv)
-	csvBody string // the request body is a CSV file, described so
-	etag    bool
-	ifMatch bool
-	errors  []int // error statuses beyond those implied by the fields above
+	pathDoc string // the description of a path parameter other than :id
+	// pathExample is an example value of that parameter.
+	pathExample string
+	perms       []perm
+	query       []queryParam
+	body        *bodySpec
+	mode        writeMode
+	status      int    // the success status
+	result      string // the component schema of the success body; "" for none
+	media       string // the media type of the success body (default application/json)
+	csv         bool   // the success body is also offered as text/csv (Accept: text/csv)
+	csvBody     string // the request body is a CSV file, described so
+	etag        bool
+	ifMatch     bool
+	errors      []int // error statuses beyond those implied by the fields above
 	// noIdempotency, on a POST, says why it ignores the Idempotency-Key header; every other
 	// authenticated POST honours it (see idempotency.go).
 	noIdempotency string
@@ -69,6 +73,23 @@ func (a *API) operations() []operation {
 		{method: "POST", path: v1 + "/me/password", id: "changePassword", tag: "Authentication",
 			summary: "Change your own password; every token of yours stops working, log in again.",
 			body:    passwordBody, status: 204, handler: a.changePassword, noIdempotency: noIdemPassword},
+		{method: "GET", path: v1 + "/stream", id: "streamChanges", tag: "Stream", query: streamParams,
+			summary: "Server-Sent Events of the changes to the records you may read, as you may read them; " +
+				"a record leaving your read scope comes as a removed event. Resume with Last-Event-ID.",
+			status: 200, media: sse.MediaType, errors: []int{429, 503}, handler: a.stream},
+		{method: "POST", path: v1 + "/me/calendar", id: "issueCalendar", tag: "Stream",
+			summary: "Create or rotate your private iCalendar feed of the events you may read; its address, " +
+				"with its secret, is shown this once (an earlier address stops working).",
+			status: 200, result: "CalendarFeed", errors: []int{403}, handler: a.issueCalendar,
+			noIdempotency: "The answer holds the feed's secret, which is stored nowhere in clear; a retry rotates the feed again."},
+		{method: "DELETE", path: v1 + "/me/calendar", id: "revokeCalendar", tag: "Stream",
+			summary: "Revoke your calendar feed: its address stops working.",
+			status:  204, errors: []int{404}, handler: a.revokeCalendar},
+		{method: "GET", path: v1 + "/calendar/:feed", id: "getCalendar", tag: "Stream", public: true,
+			pathDoc: "The feed's secret followed by .ics, as POST /api/v1/me/calendar returned it.", pathExample: exampleCalendarFeed,
+			summary: "A private iCalendar feed (RFC 5545): the events its owner may read now, and those deleted " +
+				"recently as cancelled. The secret in the address is the credential.",
+			status: 200, media: calendarMedia, errors: []int{404, 503}, handler: a.serveCalendar},
 		{method: "GET", path: v1 + "/audit", id: "listAudit", tag: "Audit",
 			summary: "Who changed what and when.", perms: []perm{{res: crm.ResourceAudit, act: crm.ActionRead}},
 			query: auditListParams, status: 200, result: "AuditEntryPage", errors: []int{403}, handler: a.listAudit},

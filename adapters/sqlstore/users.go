@@ -84,11 +84,12 @@ func (s *Store) CreateUser(ctx context.Context, u *crm.User, audit []crm.AuditEn
 		if err != nil {
 			return s.fail(err, userConflicts)
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+		u.ID, u.Version = id, 1
+		sn, err := snapOf(crm.ResourceUser, nil, u)
+		if err != nil {
 			return err
 		}
-		u.ID, u.Version = id, 1
-		return nil
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 	return s.userConflict(ctx, err, u, 0)
 }
@@ -161,6 +162,10 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 			return err
 		}
 		version := u.Version
+		before, err := snapshot(u)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(u)
 		if err != nil {
 			return err
@@ -176,10 +181,14 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 				s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion}, userFolds(u)...), id)...); err != nil {
 			return s.fail(err, userConflicts)
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+		u.ID, u.Version = id, version+1
+		after, err := snapshot(u)
+		if err != nil {
 			return err
 		}
-		u.ID, u.Version = id, version+1
+		if err := s.writeAudit(ctx, tx, audit, id, snap{crm.ResourceUser, before, after}); err != nil {
+			return err
+		}
 		out = u
 		return nil
 	})
@@ -200,6 +209,10 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 		if err != nil {
 			return err
 		}
+		sn, err := snapOf[crm.User](crm.ResourceUser, u, nil)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(u)
 		if err != nil {
 			return err
@@ -207,7 +220,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 		if _, err := s.exec(ctx, tx, "DELETE FROM users WHERE id = ?", id); err != nil {
 			return s.fail(err, userConflicts)
 		}
-		return s.writeAudit(ctx, tx, audit, id)
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 }
 

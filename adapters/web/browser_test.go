@@ -153,6 +153,22 @@ func (b *tab) logout() {
 	require.Equal(b.t, "/admin/login", b.location())
 }
 
+// newTab starts a headless Chromium, closed when the test ends, and returns a tab of it on the
+// app served at base, the CRM mounted under prefix.
+func newTab(t *testing.T, chromium, base, prefix string) *tab {
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1440, 900))
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	return &tab{t: t, ctx: bctx, base: base, prefix: prefix, dir: artifactsDir(t)}
+}
+
 // TestBrowserBusinessProcess walks the business process in headless Chromium: sales adds a
 // client, creates and signs a contract and creates its event; management assigns a support
 // user; support updates the event. It checks the layout and accessibility of each page it

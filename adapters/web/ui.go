@@ -64,6 +64,14 @@ type Config struct {
 	// Preferences keeps each user's language, time zone and theme; nil means no preferences page,
 	// and every user gets the defaults above.
 	Preferences crm.PreferenceStore
+	// Stream is the process's change feed behind the list pages' live "changes — refresh"
+	// notice (/admin/stream); nil: no live notice.
+	Stream *crm.Feed
+	// Draining, when set, tells that the process is shutting down: live streams end then, so
+	// that they do not hold up the graceful shutdown.
+	Draining func() bool
+	// Calendars are the users' private calendar feeds, offered at /admin/calendar; nil: none.
+	Calendars *crm.Calendars
 }
 
 // DefaultBodyLimit is the largest form body the UI accepts when Config.BodyLimit is 0.
@@ -168,6 +176,9 @@ func (ui *UI) Register(r fiber.Router) {
 	g.Get("/logout", ui.onlyPost)
 
 	g.Get("/", ui.protect(ui.dashboard))
+	g.Get("/stream", ui.protect(ui.stream))
+	g.Get("/calendar", ui.protect(ui.calendarPage))
+	g.Post("/calendar", ui.protect(ui.changeCalendar))
 	g.Get("/password", ui.protect(ui.passwordPage))
 	g.Post("/password", ui.protect(ui.changePassword))
 	if ui.cfg.Preferences != nil {
