@@ -44,6 +44,12 @@ type Deps struct {
 	// Throttling sets the login throttling limits; zero fields take their DefaultThrottling
 	// value.
 	Throttling Throttling
+	// APIKeys keeps API keys; nil turns them off (KeyActor and the key use cases then fail
+	// with EUNAVAILABLE).
+	APIKeys APIKeyStore
+	// Reminders keeps the reminder queue and each user's choice of reminders; nil turns the
+	// reminders and the notification settings off.
+	Reminders ReminderStore
 	// Hashing bounds the password hashes and checks that run at once; zero fields take their
 	// defaults (one per core, DefaultHashWait).
 	Hashing Hashing
@@ -66,6 +72,9 @@ type Service struct {
 	hashSlots  chan struct{}
 	dummyMu    sync.Mutex
 	dummyHash  string
+	apiKeys    APIKeyStore
+	keyUses    keyUses
+	reminders  ReminderStore
 }
 
 // Validate returns an error naming every dependency that is missing (all are required but Now,
@@ -103,7 +112,7 @@ func New(deps Deps) *Service {
 		users: deps.Users, clients: deps.Clients, contracts: deps.Contracts, events: deps.Events,
 		audit: deps.Audit, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
 		now: deps.Now, throttling: deps.Throttling.withDefaults(), gates: newGates(),
-		hashing: deps.Hashing.withDefaults(),
+		hashing: deps.Hashing.withDefaults(), apiKeys: deps.APIKeys, reminders: deps.Reminders,
 	}
 	s.hashSlots = make(chan struct{}, s.hashing.MaxConcurrent)
 	if s.now == nil {

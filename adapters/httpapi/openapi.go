@@ -54,6 +54,8 @@ var tagDescriptions = map[string]string{
 	"Events":         "What Epic Events organises for a signed contract, with a support contact.",
 	"Audit":          "The log of every change: who changed what, when, from which value to which.",
 	"Operations":     "Health, metrics, the keys that verify tokens, and this documentation.",
+	"API keys": "Keys for integrations, sent as Authorization: Bearer epk_...: each acts as a service account " +
+		"with the key's role, under the same policy and audit as a person of that role.",
 }
 
 // serverURL returns the URL of the one server of the document: the prefix the routes are
@@ -97,10 +99,11 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 		{"AuditEntry", typeOf[crm.AuditEntry]()}, {"Problem", typeOf[problem]()},
 		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
 		{"Readiness", typeOf[readiness]()}, {"RecordAccess", typeOf[recordAccess]()},
+		{"APIKey", typeOf[crm.APIKey]()}, {"NewAPIKey", typeOf[crm.NewAPIKey]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
-	for _, name := range []string{"User", "Client", "Contract", "Event", "AuditEntry"} {
+	for _, name := range []string{"User", "Client", "Contract", "Event", "AuditEntry", "APIKey"} {
 		schemas[name+"Page"] = obj{
 			"type": "object", "additionalProperties": false, "required": []string{"items", "next_cursor"},
 			"properties": obj{
@@ -303,7 +306,7 @@ func openAPIPath(p string) string {
 }
 
 // tagOrder is the order of the sections of the document, from logging in to operating.
-var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "Operations"}
+var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "API keys", "Operations"}
 
 func tagRank(tag string) int {
 	for i, t := range tagOrder {
@@ -440,6 +443,7 @@ var enumSchemas = []struct {
 	{"EventStatus", "Whether the event is still to be organised (open) or over (closed).", typeOf[crm.EventStatus]()},
 	{"AuditAction", "What was done to the record.", typeOf[crm.Action]()},
 	{"AuditResource", "The kind of record that changed.", typeOf[crm.Resource]()},
+	{"UserKind", "A person, or the service account of an API key (which never logs in with a password).", typeOf[crm.UserKind]()},
 }
 
 // enumSchema describes an enumeration type in place.
