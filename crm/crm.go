@@ -31,11 +31,14 @@ import (
 // Deps are what a Service needs: one store port per aggregate, the policy and password hashing.
 // A store adapter usually implements all the store ports with one value.
 type Deps struct {
-	Users      UserStore
-	Clients    ClientStore
-	Contracts  ContractStore
-	Events     EventStore
-	Audit      AuditStore
+	Users     UserStore
+	Clients   ClientStore
+	Contracts ContractStore
+	Events    EventStore
+	Audit     AuditStore
+	// Changes reads the change log (the transactional outbox) that the stores write with every
+	// audited write. It is optional: nil when the store keeps none.
+	Changes    ChangeLog
 	Throttle   LoginThrottle
 	Authorizer Authorizer
 	Passwords  Passwords
@@ -78,7 +81,7 @@ type Service struct {
 }
 
 // Validate returns an error naming every dependency that is missing (all are required but Now,
-// Throttling and Hashing), or nil.
+// Throttling, Hashing and Changes), or nil.
 func (d Deps) Validate() error {
 	var missing []string
 	for _, dep := range []struct {

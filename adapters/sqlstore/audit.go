@@ -9,9 +9,11 @@ import (
 	"github.com/epicevents/epiccrm/crm"
 )
 
-// writeAudit inserts entries in tx. An entry whose ResourceID is 0 is stored with resourceID: the
-// id of the record a create has just inserted. The caller's entries are not modified.
-func (s *Store) writeAudit(ctx context.Context, tx Tx, entries []crm.AuditEntry, resourceID int64) error {
+// writeAudit inserts entries in tx, then the change row of each (see writeChanges) with the
+// record of snaps it names. An entry whose ResourceID is 0 is stored with resourceID: the id of
+// the record a create has just inserted. The caller's entries are not modified. It must be the
+// last statement of the write transaction.
+func (s *Store) writeAudit(ctx context.Context, tx Tx, entries []crm.AuditEntry, resourceID int64, snaps ...snap) error {
 	for _, e := range entries {
 		if e.ResourceID == 0 {
 			e.ResourceID = resourceID
@@ -32,7 +34,7 @@ func (s *Store) writeAudit(ctx context.Context, tx Tx, entries []crm.AuditEntry,
 			return s.fail(err, nil)
 		}
 	}
-	return nil
+	return s.writeChanges(ctx, tx, entries, resourceID, snaps)
 }
 
 var auditListing = listing[*crm.AuditEntry]{

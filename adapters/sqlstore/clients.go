@@ -54,11 +54,12 @@ func (s *Store) CreateClient(ctx context.Context, c *crm.Client, audit []crm.Aud
 		if err != nil {
 			return s.fail(err, refConflicts)
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+		c.ID, c.Version = id, 1
+		sn, err := snapOf(crm.ResourceClient, nil, c)
+		if err != nil {
 			return err
 		}
-		c.ID, c.Version = id, 1
-		return nil
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 }
 
@@ -131,6 +132,10 @@ func (s *Store) UpdateClient(ctx context.Context, id int64, ws crm.WriteScope, f
 			return err
 		}
 		version := c.Version
+		before, err := snapshot(c)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(c)
 		if err != nil {
 			return err
@@ -139,10 +144,14 @@ func (s *Store) UpdateClient(ctx context.Context, id int64, ws crm.WriteScope, f
 		if err := s.writeClient(ctx, tx, c); err != nil {
 			return err
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+		c.Version = version + 1
+		after, err := snapshot(c)
+		if err != nil {
 			return err
 		}
-		c.Version = version + 1
+		if err := s.writeAudit(ctx, tx, audit, id, snap{crm.ResourceClient, before, after}); err != nil {
+			return err
+		}
 		out = c
 		return nil
 	})
@@ -160,6 +169,10 @@ func (s *Store) DeleteClient(ctx context.Context, id int64, ws crm.WriteScope, f
 		if err != nil {
 			return err
 		}
+		sn, err := snapOf[crm.Client](crm.ResourceClient, c, nil)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(c)
 		if err != nil {
 			return err
@@ -167,6 +180,6 @@ func (s *Store) DeleteClient(ctx context.Context, id int64, ws crm.WriteScope, f
 		if _, err := s.exec(ctx, tx, "DELETE FROM clients WHERE id = ?", id); err != nil {
 			return s.fail(err, clientConflicts)
 		}
-		return s.writeAudit(ctx, tx, audit, id)
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 }

@@ -53,11 +53,12 @@ func (s *Store) CreateContract(ctx context.Context, k *crm.Contract, audit []crm
 		if err != nil {
 			return s.fail(err, refConflicts)
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+		k.ID, k.Version = id, 1
+		sn, err := snapOf(crm.ResourceContract, nil, k)
+		if err != nil {
 			return err
 		}
-		k.ID, k.Version = id, 1
-		return nil
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 }
 
@@ -143,6 +144,14 @@ func (s *Store) UpdateContract(ctx context.Context, id int64, ws crm.WriteScope,
 			return err
 		}
 		version, clientVersion := k.Version, cl.Version
+		before, err := snapshot(k)
+		if err != nil {
+			return err
+		}
+		clientBefore, err := snapshot(cl)
+		if err != nil {
+			return err
+		}
 		change, err := fn(k, cl, flags[0])
 		if err != nil {
 			return err
@@ -155,17 +164,27 @@ func (s *Store) UpdateContract(ctx context.Context, id int64, ws crm.WriteScope,
 			string(k.Status), s.d.nullTime(k.SignedAt), s.d.time(k.DateUpdated), id); err != nil {
 			return s.fail(err, refConflicts)
 		}
+		snaps := make([]snap, 0, 2)
 		if change.ClientChanged {
 			cl.ID = clientID
 			if err := s.writeClient(ctx, tx, cl); err != nil {
 				return err
 			}
 			cl.Version = clientVersion + 1
-		}
-		if err := s.writeAudit(ctx, tx, change.Audit, id); err != nil {
-			return err
+			clientAfter, err := snapshot(cl)
+			if err != nil {
+				return err
+			}
+			snaps = append(snaps, snap{crm.ResourceClient, clientBefore, clientAfter})
 		}
 		k.Version = version + 1
+		after, err := snapshot(k)
+		if err != nil {
+			return err
+		}
+		if err := s.writeAudit(ctx, tx, change.Audit, id, append(snaps, snap{crm.ResourceContract, before, after})...); err != nil {
+			return err
+		}
 		out = k
 		return nil
 	})
@@ -183,6 +202,10 @@ func (s *Store) DeleteContract(ctx context.Context, id int64, ws crm.WriteScope,
 		if err != nil {
 			return err
 		}
+		sn, err := snapOf[crm.Contract](crm.ResourceContract, k, nil)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(k)
 		if err != nil {
 			return err
@@ -190,6 +213,6 @@ func (s *Store) DeleteContract(ctx context.Context, id int64, ws crm.WriteScope,
 		if _, err := s.exec(ctx, tx, "DELETE FROM contracts WHERE id = ?", id); err != nil {
 			return s.fail(err, contractConflicts)
 		}
-		return s.writeAudit(ctx, tx, audit, id)
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 }

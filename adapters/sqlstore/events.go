@@ -60,11 +60,12 @@ func (s *Store) CreateEvent(ctx context.Context, e *crm.Event, audit []crm.Audit
 			Scan(&clientID, nullIDDest{&salesID}); err != nil {
 			return s.fail(err, nil)
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+		e.ID, e.Version, e.ClientID, e.SalesContactID = id, 1, clientID, salesID
+		sn, err := snapOf(crm.ResourceEvent, nil, e)
+		if err != nil {
 			return err
 		}
-		e.ID, e.Version, e.ClientID, e.SalesContactID = id, 1, clientID, salesID
-		return nil
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 }
 
@@ -128,6 +129,10 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, ws crm.WriteScope, fn
 			return err
 		}
 		locked := *e
+		before, err := snapshot(e)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(e)
 		if err != nil {
 			return err
@@ -140,11 +145,15 @@ func (s *Store) UpdateEvent(ctx context.Context, id int64, ws crm.WriteScope, fn
 			e.Attendees, e.Notes, string(e.Status), s.d.time(e.DateUpdated), eventSearchText(e), id); err != nil {
 			return s.fail(err, refConflicts)
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
-			return err
-		}
 		e.ID, e.ContractID, e.ClientID, e.SalesContactID = id, locked.ContractID, locked.ClientID, locked.SalesContactID
 		e.Version = locked.Version + 1
+		after, err := snapshot(e)
+		if err != nil {
+			return err
+		}
+		if err := s.writeAudit(ctx, tx, audit, id, snap{crm.ResourceEvent, before, after}); err != nil {
+			return err
+		}
 		out = e
 		return nil
 	})
@@ -162,6 +171,10 @@ func (s *Store) DeleteEvent(ctx context.Context, id int64, ws crm.WriteScope, fn
 		if err != nil {
 			return err
 		}
+		sn, err := snapOf[crm.Event](crm.ResourceEvent, e, nil)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(e)
 		if err != nil {
 			return err
@@ -169,6 +182,6 @@ func (s *Store) DeleteEvent(ctx context.Context, id int64, ws crm.WriteScope, fn
 		if _, err := s.exec(ctx, tx, "DELETE FROM events WHERE id = ?", id); err != nil {
 			return s.fail(err, nil)
 		}
-		return s.writeAudit(ctx, tx, audit, id)
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // Store implements crm.UserStore, crm.ClientStore, crm.ContractStore, crm.EventStore,
-// crm.AuditStore, crm.LoginThrottle, crm.RefreshTokenStore and crm.SessionStore over a DB. It is
+// crm.AuditStore, crm.ChangeLog, crm.LoginThrottle, crm.RefreshTokenStore and crm.SessionStore over a DB. It is
 // safe for concurrent use.
 type Store struct {
 	db        DB
@@ -34,6 +34,7 @@ var (
 	_ crm.ContractStore     = (*Store)(nil)
 	_ crm.EventStore        = (*Store)(nil)
 	_ crm.AuditStore        = (*Store)(nil)
+	_ crm.ChangeLog         = (*Store)(nil)
 	_ crm.LoginThrottle     = (*Store)(nil)
 	_ crm.RefreshTokenStore = (*Store)(nil)
 	_ crm.SessionStore      = (*Store)(nil)
@@ -57,7 +58,7 @@ func (s *Store) ReserveUserReads(q Querier) { s.userReads = q }
 // Deps returns a crm.Deps with every store port set to s. The caller adds the Authorizer and
 // the Passwords, which are not the store's business.
 func (s *Store) Deps() crm.Deps {
-	return crm.Deps{Users: s, Clients: s, Contracts: s, Events: s, Audit: s, Throttle: s, APIKeys: s, Reminders: s}
+	return crm.Deps{Users: s, Clients: s, Contracts: s, Events: s, Audit: s, Changes: s, Throttle: s, APIKeys: s, Reminders: s}
 }
 
 // inTx runs fn in a write transaction and commits it, or rolls it back when fn fails or panics.

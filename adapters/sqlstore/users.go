@@ -94,11 +94,12 @@ func (s *Store) insertUser(ctx context.Context, tx Tx, u *crm.User, audit []crm.
 	if err != nil {
 		return s.fail(err, userConflicts)
 	}
-	if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+	u.ID, u.Version = id, 1
+	sn, err := snapOf(crm.ResourceUser, nil, u)
+	if err != nil {
 		return err
 	}
-	u.ID, u.Version = id, 1
-	return nil
+	return s.writeAudit(ctx, tx, audit, id, sn)
 }
 
 // FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.
@@ -169,6 +170,10 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 			return err
 		}
 		version := u.Version
+		before, err := snapshot(u)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(u)
 		if err != nil {
 			return err
@@ -184,10 +189,14 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 				s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion}, userFolds(u)...), id)...); err != nil {
 			return s.fail(err, userConflicts)
 		}
-		if err := s.writeAudit(ctx, tx, audit, id); err != nil {
+		u.ID, u.Version = id, version+1
+		after, err := snapshot(u)
+		if err != nil {
 			return err
 		}
-		u.ID, u.Version = id, version+1
+		if err := s.writeAudit(ctx, tx, audit, id, snap{crm.ResourceUser, before, after}); err != nil {
+			return err
+		}
 		out = u
 		return nil
 	})
@@ -208,6 +217,10 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 		if err != nil {
 			return err
 		}
+		sn, err := snapOf[crm.User](crm.ResourceUser, u, nil)
+		if err != nil {
+			return err
+		}
 		audit, err := fn(u)
 		if err != nil {
 			return err
@@ -215,7 +228,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, ws crm.WriteScope, fn 
 		if _, err := s.exec(ctx, tx, "DELETE FROM users WHERE id = ?", id); err != nil {
 			return s.fail(err, userConflicts)
 		}
-		return s.writeAudit(ctx, tx, audit, id)
+		return s.writeAudit(ctx, tx, audit, id, sn)
 	})
 }
 

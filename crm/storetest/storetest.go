@@ -24,6 +24,7 @@ type Store interface {
 	crm.ContractStore
 	crm.EventStore
 	crm.AuditStore
+	crm.ChangeLog
 	crm.LoginThrottle
 	crm.RefreshTokenStore
 	crm.SessionStore
@@ -78,6 +79,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"UpdateDuringRefusedDelete", testUpdateDuringRefusedDelete},
 		{"Audit", testAudit},
+		{"ChangeLog", testChangeLog},
+		{"FailedWriteWritesNoChange", testFailedWriteWritesNoChange},
+		{"ChangeOrder", testChangeOrder},
 		{"RefreshTokenRotation", testRefreshTokenRotation},
 		{"RefreshTokenConcurrentUse", testRefreshTokenConcurrentUse},
 		{"Sessions", testSessions},
