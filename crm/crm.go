@@ -78,6 +78,7 @@ type Service struct {
 	apiKeys    APIKeyStore
 	keyUses    keyUses
 	reminders  ReminderStore
+	changes    ChangeLog
 }
 
 // Validate returns an error naming every dependency that is missing (all are required but Now,
@@ -116,6 +117,7 @@ func New(deps Deps) *Service {
 		audit: deps.Audit, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
 		now: deps.Now, throttling: deps.Throttling.withDefaults(), gates: newGates(),
 		hashing: deps.Hashing.withDefaults(), apiKeys: deps.APIKeys, reminders: deps.Reminders,
+		changes: deps.Changes,
 	}
 	s.hashSlots = make(chan struct{}, s.hashing.MaxConcurrent)
 	if s.now == nil {

@@ -48,6 +48,7 @@ type serveFlags struct {
 	shutdownDelay   time.Duration
 	dbWait          time.Duration
 	pgTimeouts      pgTimeouts
+	smtp            smtpFlags
 }
 
 // defaultShutdownTimeout lets a request that started just before the shutdown use its whole
@@ -90,6 +91,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs.DurationVar(&f.dbWait, "db-wait", 60*time.Second,
 		"at start, how long to keep trying to reach the database before giving up (0: try once); nothing listens meanwhile")
 	f.pgTimeouts.register(fs)
+	f.smtp.register(fs)
 	fs.StringVar(&f.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this loopback HOST:PORT, such as 127.0.0.1:6060; off when empty")
 	fs.BoolVar(&f.pprofRemote, "pprof-allow-remote", false, "allow a --pprof-addr that is not a loopback address")
 	if err := parse(fs, args, e.getenv); err != nil {
@@ -141,7 +143,8 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	crmApp, err := openCRM(ctx, f.db.url, f.migrate, epiccrm.Config{Policy: f.policy, KeyFile: keyFile,
 		KeyEncryptionKey: f.kek, PolicyMustMatch: f.policyMustMatch,
 		Tokens: jwtauth.Config{Issuer: f.issuer, Audience: f.audience},
-		Logger: logger, API: apiCfg, Admin: web.Config{Secure: f.secureCookies}})
+		Logger: logger, API: apiCfg, Admin: web.Config{Secure: f.secureCookies},
+		SMTPURL: f.smtp.url, SMTPFrom: f.smtp.from, Reminders: f.smtp.reminders()})
 	if err != nil {
 		return err
 	}
