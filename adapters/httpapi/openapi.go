@@ -100,6 +100,7 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 		{"TokenPair", typeOf[TokenPair]()}, {"Status", typeOf[status]()},
 		{"Readiness", typeOf[readiness]()}, {"RecordAccess", typeOf[recordAccess]()},
 		{"APIKey", typeOf[crm.APIKey]()}, {"NewAPIKey", typeOf[crm.NewAPIKey]()},
+		{"NotificationSettings", typeOf[notifications]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}

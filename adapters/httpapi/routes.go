@@ -79,6 +79,7 @@ func (a *API) operations() []operation {
 			status:  200, media: fiber.MIMETextPlainCharsetUTF8, handler: a.metrics.serve},
 	}
 	ops = append(ops, a.apiKeyOps()...)
+	ops = append(ops, a.notificationOps()...)
 	ops = append(ops, recordOps(recordRoutes{
 		plural: "users", tag: "Users", res: crm.ResourceUser, spec: userBody, query: userListParams,
 		list: a.listUsers, create: a.createUser, get: a.getUser, update: a.updateUser, del: a.deleteUser,
