@@ -10,6 +10,7 @@ import (
 
 	"github.com/epicevents/epiccrm/adapters/httpapi"
 	"github.com/epicevents/epiccrm/adapters/jwtauth"
+	"github.com/epicevents/epiccrm/adapters/mail"
 	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -86,6 +87,17 @@ type Config struct {
 	Admin web.Config
 	// Without lists the parts Mount leaves out (Mount's own arguments add to it).
 	Without []Part
+
+	// SMTPURL, when set, turns the e-mail reminders on: smtp://[user:password@]host[:port]
+	// (STARTTLS when the server offers it) or smtps://... (see mail.Config). Off by default.
+	SMTPURL string
+	// SMTPFrom is the sender of the reminders, required with SMTPURL.
+	SMTPFrom string
+	// Mail, when set, sends the reminders instead of an SMTP server (SMTPURL is then ignored):
+	// for a host with its own mail service, and tests.
+	Mail crm.MailSender
+	// Reminders sets the schedule of the reminders (see crm.ReminderConfig).
+	Reminders crm.ReminderConfig
 }
 
 // Part is one of the things Mount serves, to leave out with Config.Without or Mount's
@@ -131,6 +143,11 @@ func (p Part) String() string {
 func (c Config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.SMTPURL != "" && c.Mail == nil {
+		if _, err := mail.New(mail.Config{URL: c.SMTPURL, From: c.SMTPFrom}); err != nil {
+			bad("SMTPURL, SMTPFrom: %v", err)
+		}
+	}
 	switch {
 	case c.Store == nil && strings.TrimSpace(c.DatabaseURL) == "":
 		bad("DatabaseURL is empty: give postgres://..., sqlite:PATH or a file path (or set Store)")

@@ -61,6 +61,7 @@ type App struct {
 	changeFeed    *crm.Feed // the live streams' reader of the change log, see feed
 	calendarsOnce sync.Once
 	calendars     *crm.Calendars // see calendarFeeds
+	reminders     *reminderWorker
 }
 
 // now returns the current time of the App's clock.
@@ -165,6 +166,9 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.startPolicySync(ctx, authz); err != nil {
 		return nil, err
 	}
+	if err := a.startReminders(); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -188,6 +192,10 @@ func (a *App) Store() Store { return a.store }
 // Closing twice does nothing.
 func (a *App) Close() error {
 	a.closeFeed()
+	if a.reminders != nil {
+		a.reminders.stop()
+		a.reminders = nil
+	}
 	if a.policySync != nil {
 		a.policySync.close()
 		a.policySync = nil

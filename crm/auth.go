@@ -186,7 +186,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	if err != nil {
 		return nil, err
 	}
-	if u == nil || !ok || !u.IsActive {
+	if u == nil || !ok || !u.IsActive || u.Kind == KindService {
 		if err := att.fail(); err != nil {
 			return nil, err
 		}
@@ -226,6 +226,19 @@ type ActorFinder interface {
 // changed since (see User.AuthVersion): adapters call it on every request, so such a change
 // takes effect at once rather than when a token expires.
 func (s *Service) Actor(ctx context.Context, id, authVersion int64) (*User, error) {
+	u, err := s.activeUser(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.AuthVersion != authVersion {
+		return nil, Errorf(EUNAUTHORIZED, "the session has ended: log in again")
+	}
+	return u, nil
+}
+
+// activeUser returns the active user with id acting in a request (through the ActorFinder when
+// the store has one), or EUNAUTHORIZED when the user is gone or deactivated.
+func (s *Service) activeUser(ctx context.Context, id int64) (*User, error) {
 	var u *User
 	var err error
 	if f, ok := s.users.(ActorFinder); ok {
@@ -241,9 +254,6 @@ func (s *Service) Actor(ctx context.Context, id, authVersion int64) (*User, erro
 	}
 	if !u.IsActive {
 		return nil, Errorf(EUNAUTHORIZED, "the account is deactivated")
-	}
-	if u.AuthVersion != authVersion {
-		return nil, Errorf(EUNAUTHORIZED, "the session has ended: log in again")
 	}
 	return u, nil
 }

@@ -47,6 +47,12 @@ type Deps struct {
 	// Throttling sets the login throttling limits; zero fields take their DefaultThrottling
 	// value.
 	Throttling Throttling
+	// APIKeys keeps API keys; nil turns them off (KeyActor and the key use cases then fail
+	// with EUNAVAILABLE).
+	APIKeys APIKeyStore
+	// Reminders keeps the reminder queue and each user's choice of reminders; nil turns the
+	// reminders and the notification settings off.
+	Reminders ReminderStore
 	// Hashing bounds the password hashes and checks that run at once; zero fields take their
 	// defaults (one per core, DefaultHashWait).
 	Hashing Hashing
@@ -76,6 +82,10 @@ type Service struct {
 	dummyHash  string
 	tx         Transactor
 	importRows int
+	apiKeys    APIKeyStore
+	keyUses    keyUses
+	reminders  ReminderStore
+	changes    ChangeLog
 }
 
 // Validate returns an error naming every dependency that is missing (all are required but Now,
@@ -114,6 +124,7 @@ func New(deps Deps) *Service {
 		audit: deps.Audit, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
 		now: deps.Now, throttling: deps.Throttling.withDefaults(), gates: newGates(),
 		hashing: deps.Hashing.withDefaults(), tx: deps.Tx, importRows: deps.ImportRows,
+		apiKeys: deps.APIKeys, reminders: deps.Reminders, changes: deps.Changes,
 	}
 	if s.importRows <= 0 {
 		s.importRows = DefaultImportRows

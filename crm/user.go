@@ -30,6 +30,8 @@ type User struct {
 	// deactivation). Sessions and tokens carry the value they were issued under and stop working
 	// when it no longer matches.
 	AuthVersion int64 `json:"-"`
+	// Kind tells a person from the service account of an API key (see KindService).
+	Kind UserKind `json:"kind"`
 }
 
 // FullName returns "First Last", or the username when both names are empty.
@@ -445,6 +447,9 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 		if in.Password.Set && !manager {
 			return nil, forbiddenField("password", whyPassword)
 		}
+		if in.Password.Set && u.Kind == KindService {
+			return nil, forbiddenField("password", whyServicePassword)
+		}
 		if in.Username.Set && !anyUser && !sameUsername(in.Username.Value, u.Username) {
 			return nil, forbiddenField("username", whyUsername)
 		}
@@ -518,6 +523,9 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	u, err := s.users.FindUser(ctx, a.ID, Everything)
 	if err != nil {
 		return err
+	}
+	if u.Kind == KindService {
+		return forbiddenField("password", whyServicePassword)
 	}
 	// A wrong current password counts against the account like a failed login, so that a
 	// stolen session cannot guess it without limit.

@@ -16,8 +16,9 @@ func errNoToken() error {
 	return crm.Errorf(crm.EUNAUTHORIZED, "a valid access token is required: send Authorization: Bearer <access_token>")
 }
 
-// authenticate is the middleware of every endpoint that needs a caller. It verifies the
-// bearer access token, then loads the user through the domain, which refuses a deactivated
+// authenticate is the middleware of every endpoint that needs a caller. A bearer credential
+// that starts with crm.APIKeyPrefix is an API key, which the domain checks (unknown, revoked,
+// expired keys are refused with 401). Otherwise it verifies the bearer access token, then loads the user through the domain, which refuses a deactivated
 // user or one whose password or role changed since the token was issued, so such a change takes
 // effect at once. Only the Authorization header counts: cookies (the admin UI's session) are
 // never looked at.
@@ -26,13 +27,21 @@ func (a *API) authenticate(c *fiber.Ctx) error {
 	if token == "" {
 		return errNoToken()
 	}
-	uid, version, err := a.tokens.Verify(ctxOf(c), token)
-	if err != nil {
-		return err
-	}
-	u, err := a.svc.Actor(ctxOf(c), uid, version)
-	if err != nil {
-		return err
+	var u *crm.User
+	var err error
+	if crm.IsAPIKey(token) {
+		// An API key acts as its service account; it is never logged.
+		if u, err = a.svc.KeyActor(ctxOf(c), token); err != nil {
+			return err
+		}
+	} else {
+		uid, version, err := a.tokens.Verify(ctxOf(c), token)
+		if err != nil {
+			return err
+		}
+		if u, err = a.svc.Actor(ctxOf(c), uid, version); err != nil {
+			return err
+		}
 	}
 	c.Locals(localUserID, u.ID)
 	c.SetUserContext(crm.NewContext(ctxOf(c), u))

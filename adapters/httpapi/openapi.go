@@ -57,6 +57,8 @@ var tagDescriptions = map[string]string{
 	"Audit":          "The log of every change: who changed what, when, from which value to which.",
 	"Stream":         "Live changes to the records you may read (Server-Sent Events), and your private calendar feed.",
 	"Operations":     "Health, metrics, the keys that verify tokens, and this documentation.",
+	"API keys": "Keys for integrations, sent as Authorization: Bearer epk_...: each acts as a service account " +
+		"with the key's role, under the same policy and audit as a person of that role.",
 }
 
 // serverURL returns the URL of the one server of the document: the prefix the routes are
@@ -102,13 +104,15 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 		{"Readiness", typeOf[readiness]()}, {"RecordAccess", typeOf[recordAccess]()},
 		{"ImportReport", typeOf[crm.ImportReport]()},
 		{"CalendarFeed", typeOf[calendarFeed]()},
+		{"APIKey", typeOf[crm.APIKey]()}, {"NewAPIKey", typeOf[crm.NewAPIKey]()},
+		{"NotificationSettings", typeOf[notifications]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
 	// The feed's full URL depends on the host the request reached: the document's example
 	// shows only its path, so the URL is not a required key.
 	schemas["CalendarFeed"].(obj)["required"] = []string{"path", "created_at"}
-	for _, name := range []string{"User", "Client", "Contract", "Event", "AuditEntry"} {
+	for _, name := range []string{"User", "Client", "Contract", "Event", "AuditEntry", "APIKey"} {
 		schemas[name+"Page"] = obj{
 			"type": "object", "additionalProperties": false, "required": []string{"items", "next_cursor"},
 			"properties": obj{
@@ -344,7 +348,7 @@ func openAPIPath(p string) string {
 }
 
 // tagOrder is the order of the sections of the document, from logging in to operating.
-var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "Stream", "Operations"}
+var tagOrder = []string{"Authentication", "Users", "Clients", "Contracts", "Events", "Audit", "Stream", "API keys", "Operations"}
 
 func tagRank(tag string) int {
 	for i, t := range tagOrder {
@@ -483,6 +487,7 @@ var enumSchemas = []struct {
 	{"AuditResource", "The kind of record that changed.", typeOf[crm.Resource]()},
 	{"FieldErrorCode", "The rule a field broke, as a stable machine name: translate it for your users " +
 		"(the message next to it stays English). New codes may be added; an existing one never changes.", typeOf[crm.FieldCode]()},
+	{"UserKind", "A person, or the service account of an API key (which never logs in with a password).", typeOf[crm.UserKind]()},
 }
 
 // enumSchema describes an enumeration type in place.

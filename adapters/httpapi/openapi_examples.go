@@ -22,14 +22,17 @@ const exampleCalendarFeed = "cal_Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWo.ics
 var exampleAt = time.Date(2027, 3, 14, 9, 30, 0, 0, time.UTC)
 
 // exampleIDs are the ids of the example records, by the plural of their path.
-var exampleIDs = map[string]int64{"users": 2, "clients": 42, "contracts": 7, "events": 12}
+var exampleIDs = map[string]int64{"users": 2, "clients": 42, "contracts": 7, "events": 12, "api-keys": 3}
 
 func examplePtr[T any](v T) *T { return &v }
 
 var (
 	exampleUser = crm.User{ID: 2, Username: "sally", Email: "sally.seller@epic.example", FirstName: "Sally",
 		LastName: "Seller", Role: crm.RoleSales, IsActive: true, DateJoined: exampleAt.AddDate(0, -6, 0),
-		LastLogin: examplePtr(exampleAt)}
+		LastLogin: examplePtr(exampleAt), Kind: crm.KindPerson}
+	exampleAPIKey = crm.APIKey{ID: 3, Name: "billing export", Prefix: "epk_k7q2m4xa", UserID: 9, Role: crm.RoleSales,
+		CreatedAt: exampleAt.AddDate(0, -1, 0), CreatedBy: 1, ExpiresAt: examplePtr(exampleAt.AddDate(1, 0, 0)),
+		LastUsedAt: examplePtr(exampleAt)}
 	exampleClient = crm.Client{ID: 42, FirstName: "Carla", LastName: "Client", Email: "carla.client@acme.example",
 		Phone: "+33 1 23 45 67 89", Mobile: "+33 6 12 34 56 78", Company: "Acme Corp", Status: crm.ClientExisting,
 		SalesContactID: examplePtr(int64(2)), DateCreated: exampleAt.AddDate(0, -2, 0), DateUpdated: exampleAt}
@@ -55,7 +58,10 @@ var resultExamples = map[string]any{
 	"User": exampleUser, "Client": exampleClient, "Contract": exampleContract, "Event": exampleEvent,
 	"UserPage": examplePage(exampleUser), "ClientPage": examplePage(exampleClient),
 	"ContractPage": examplePage(exampleContract), "EventPage": examplePage(exampleEvent),
-	"AuditEntryPage": examplePage(exampleAudit),
+	"AuditEntryPage":       examplePage(exampleAudit),
+	"NotificationSettings": notifications{EventWithoutSupport: true, ContractUnpaid: true, Assigned: true},
+	"APIKeyPage":           obj{"items": []any{exampleAPIKey}, "next_cursor": nil},
+	"NewAPIKey":            crm.NewAPIKey{Key: "epk_k7q2m4xa" + "3vdr6lqnw5hz2yfb7cj4mtoe5gku3xpi2aszn6rd7y", APIKey: examplePtr(exampleAPIKey)},
 	"TokenPair": TokenPair{AccessToken: "eyJhbGciOiJFZERTQSIsImtpZCI6IjFmM2MiLCJ0eXAiOiJKV1QifQ.eyJzdWIiOiIyIn0.c2lnbmF0dXJl",
 		RefreshToken: "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D", TokenType: "Bearer", ExpiresIn: 900},
 	"ImportReport": exampleImport,
@@ -120,9 +126,11 @@ var bodyExamples = map[*bodySpec]bodyExample{
 		"event_date": "2027-06-01T18:00:00Z", "end_date": "2027-06-01T23:30:00Z",
 		"location": "53 rue du Château, Lyon", "attendees": 150, "notes": "Vegetarian menu for 20 guests.", "status": "open"},
 		patch: []string{"attendees", "notes"}},
-	loginBody:    {values: obj{"username": "sally", "password": "Tangerine-Orbit-42"}},
-	refreshBody:  {values: obj{"refresh_token": "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D"}},
-	passwordBody: {values: obj{"current_password": "Tangerine-Orbit-42", "new_password": "Copper-Lighthouse-77"}},
+	loginBody:         {values: obj{"username": "sally", "password": "Tangerine-Orbit-42"}},
+	notificationsBody: {values: obj{"event_without_support": true, "contract_unpaid": true, "event_tomorrow": false, "assigned": true}},
+	apiKeyBody:        {values: obj{"name": "billing export", "role": "sales", "expires_at": "2027-12-31T00:00:00Z"}},
+	refreshBody:       {values: obj{"refresh_token": "rt_9Jc2bX4kq7Lw0sPzV1mN5eRt8Yu3Hg6D"}},
+	passwordBody:      {values: obj{"current_password": "Tangerine-Orbit-42", "new_password": "Copper-Lighthouse-77"}},
 }
 
 // exampleBody returns the example request body of spec in mode: the fields a create usually

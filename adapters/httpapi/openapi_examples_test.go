@@ -160,7 +160,7 @@ func TestExampleRequestsWork(t *testing.T) {
 			})
 		}
 	}
-	assert.Equal(t, 16, sent, "the operations with a body: 3 writes of 4 kinds of record, and 4 of authentication")
+	assert.Equal(t, 18, sent, "the operations with a body: 3 writes of 4 kinds of record, 4 of authentication, the API key create and the notification settings")
 }
 
 // TestOpenAPIServer checks the one server of the document: the root by default, and the

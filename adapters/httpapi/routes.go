@@ -119,6 +119,8 @@ func (a *API) operations() []operation {
 			{res: crm.ResourceClient, act: crm.ActionAssign, note: "to set sales_contact_id to someone else"}},
 		query: importParams, csvBody: csvBodyDoc, status: 200, result: "ImportReport", errors: []int{403, 413, 415, 422},
 		handler: a.importClients})
+	ops = append(ops, a.apiKeyOps()...)
+	ops = append(ops, a.notificationOps()...)
 	ops = append(ops, recordOps(recordRoutes{
 		plural: "users", tag: "Users", res: crm.ResourceUser, spec: userBody, query: userListParams,
 		list: a.listUsers, create: a.createUser, get: a.getUser, update: a.updateUser, del: a.deleteUser,

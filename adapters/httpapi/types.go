@@ -18,6 +18,7 @@ var (
 // enums lists the values of the domain's string enumerations.
 var enums = map[reflect.Type][]string{
 	reflect.TypeOf(crm.Role("")):           strs(crm.Roles),
+	reflect.TypeOf(crm.UserKind("")):       {string(crm.KindPerson), string(crm.KindService)},
 	reflect.TypeOf(crm.ClientStatus("")):   {string(crm.ClientPotential), string(crm.ClientExisting)},
 	reflect.TypeOf(crm.ContractStatus("")): {string(crm.ContractOpen), string(crm.ContractSigned)},
 	reflect.TypeOf(crm.EventStatus("")):    {string(crm.EventOpen), string(crm.EventClosed)},

@@ -9,7 +9,7 @@ import (
 )
 
 const userCols = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.is_active,
-	u.date_joined, u.last_login, u.password_hash, u.version, u.auth_version`
+	u.date_joined, u.last_login, u.password_hash, u.version, u.auth_version, u.kind`
 
 var userConflicts = &conflicts{
 	unique: "username or email already in use: choose another (emails are compared ignoring case, " +
@@ -21,7 +21,7 @@ var userConflicts = &conflicts{
 func scanUser(r Row) (*crm.User, error) {
 	var u crm.User
 	err := r.Scan(&u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, (*string)(&u.Role), &u.IsActive,
-		timeDest{&u.DateJoined}, nullTimeDest{&u.LastLogin}, &u.PasswordHash, &u.Version, &u.AuthVersion)
+		timeDest{&u.DateJoined}, nullTimeDest{&u.LastLogin}, &u.PasswordHash, &u.Version, &u.AuthVersion, (*string)(&u.Kind))
 	if err != nil {
 		return nil, err
 	}
@@ -71,27 +71,35 @@ func (s *Store) userConflict(ctx context.Context, err error, u *crm.User, id int
 // CreateUser inserts u with its audit entries in one transaction, and sets u.ID and u.Version.
 // Returns ECONFLICT if the username, or the email ignoring case, is taken.
 func (s *Store) CreateUser(ctx context.Context, u *crm.User, audit []crm.AuditEntry) error {
-	err := s.inTx(ctx, func(tx Tx) error {
-		var id int64
-		args := append([]any{u.Username, crm.UsernameSkeleton(u.Username), u.Email, crm.EmailKey(u.Email), u.FirstName,
-			u.LastName, string(u.Role), u.IsActive,
-			s.d.time(u.DateJoined), s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion}, userFolds(u)...)
-		err := s.queryRow(ctx, tx, `INSERT INTO users (username, username_skeleton, email, email_key, first_name, last_name,
-				role, is_active, date_joined, last_login, password_hash, version, auth_version,
-				username_fold, email_fold, first_name_fold, last_name_fold, search_text)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id`, args...,
-		).Scan(&id)
-		if err != nil {
-			return s.fail(err, userConflicts)
-		}
-		u.ID, u.Version = id, 1
-		sn, err := snapOf(crm.ResourceUser, nil, u)
-		if err != nil {
-			return err
-		}
-		return s.writeAudit(ctx, tx, audit, id, sn)
-	})
+	err := s.inTx(ctx, func(tx Tx) error { return s.insertUser(ctx, tx, u, audit) })
 	return s.userConflict(ctx, err, u, 0)
+}
+
+// insertUser inserts u (of kind person unless u.Kind says otherwise) with its audit entries in
+// tx, and sets u.ID and u.Version.
+func (s *Store) insertUser(ctx context.Context, tx Tx, u *crm.User, audit []crm.AuditEntry) error {
+	if u.Kind == "" {
+		u.Kind = crm.KindPerson
+	}
+	var id int64
+	args := append([]any{u.Username, crm.UsernameSkeleton(u.Username), u.Email, crm.EmailKey(u.Email), u.FirstName,
+		u.LastName, string(u.Role), u.IsActive,
+		s.d.time(u.DateJoined), s.d.nullTime(u.LastLogin), u.PasswordHash, u.AuthVersion}, userFolds(u)...)
+	args = append(args, string(u.Kind))
+	err := s.queryRow(ctx, tx, `INSERT INTO users (username, username_skeleton, email, email_key, first_name, last_name,
+			role, is_active, date_joined, last_login, password_hash, version, auth_version,
+			username_fold, email_fold, first_name_fold, last_name_fold, search_text, kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...,
+	).Scan(&id)
+	if err != nil {
+		return s.fail(err, userConflicts)
+	}
+	u.ID, u.Version = id, 1
+	sn, err := snapOf(crm.ResourceUser, nil, u)
+	if err != nil {
+		return err
+	}
+	return s.writeAudit(ctx, tx, audit, id, sn)
 }
 
 // FindUser returns the user with id if it is within vis, ENOTFOUND otherwise.

@@ -51,6 +51,7 @@ type serveFlags struct {
 	dbWait          time.Duration
 	idempotencyTTL  time.Duration
 	pgTimeouts      pgTimeouts
+	smtp            smtpFlags
 }
 
 // defaultShutdownTimeout lets a request that started just before the shutdown use its whole
@@ -97,6 +98,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs.DurationVar(&f.idempotencyTTL, "idempotency-ttl", httpapi.DefaultIdempotencyTTL,
 		"how long the answer of a POST sent with an Idempotency-Key is kept for its retries")
 	f.pgTimeouts.register(fs)
+	f.smtp.register(fs)
 	fs.StringVar(&f.pprofAddr, "pprof-addr", "", "serve Go's profiles (/debug/pprof/) on this loopback HOST:PORT, such as 127.0.0.1:6060; off when empty")
 	fs.BoolVar(&f.pprofRemote, "pprof-allow-remote", false, "allow a --pprof-addr that is not a loopback address")
 	if err := parse(fs, args, e.getenv); err != nil {
@@ -151,7 +153,8 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	crmApp, err := openCRM(ctx, f.db.url, f.migrate, epiccrm.Config{Policy: f.policy, KeyFile: keyFile,
 		KeyEncryptionKey: f.kek, PolicyMustMatch: f.policyMustMatch,
 		Tokens: jwtauth.Config{Issuer: f.issuer, Audience: f.audience},
-		Logger: logger, API: apiCfg, Admin: web.Config{Secure: f.secureCookies, Language: f.language, TimeZone: f.timeZone}})
+		Logger: logger, API: apiCfg, Admin: web.Config{Secure: f.secureCookies, Language: f.language, TimeZone: f.timeZone},
+		SMTPURL: f.smtp.url, SMTPFrom: f.smtp.from, Reminders: f.smtp.reminders()})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,3 @@
+DROP TABLE reminder_cursor;
+DROP TABLE notification_optouts;
+DROP TABLE reminders;

@@ -1,0 +1,199 @@
+package epiccrm_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm"
+	"github.com/epicevents/epiccrm/adapters/mail"
+	"github.com/epicevents/epiccrm/adapters/password"
+	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
+	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
+	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/smtptest"
+)
+
+// reminderWorld is a CRM whose reminders go to a test SMTP server, with a manager M, a sales
+// user S and two support users P1 and P2 (P2 turned the reminders of tomorrow's events off).
+type reminderWorld struct {
+	app  *epiccrm.App
+	smtp *smtptest.Server
+	m    *crm.User
+	s    *crm.User
+	p1   *crm.User
+	p2   *crm.User
+}
+
+func newReminderWorld(t *testing.T, store epiccrm.Store, every time.Duration) *reminderWorld {
+	t.Helper()
+	ctx := context.Background()
+	srv := smtptest.New(t)
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	app, err := epiccrm.Open(ctx, epiccrm.Config{Store: store, SigningKey: key, Passwords: password.New(password.ForTests),
+		SMTPURL: srv.URL(), SMTPFrom: "EpicCRM <crm@epic.example>",
+		Reminders: crm.ReminderConfig{Every: every, DaysAhead: 7}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = app.Close() })
+	// The worker's first round, started by Open, marks where the change log ends.
+	require.Eventually(t, func() bool {
+		_, started, err := store.Deps().Reminders.ReminderCursor(ctx)
+		return err == nil && started
+	}, 20*time.Second, 5*time.Millisecond, "the reminders started")
+	w := &reminderWorld{app: app, smtp: srv}
+	w.m, err = app.Service.Bootstrap(ctx, crm.UserInput{Username: crm.Some("maya"), Email: crm.Some("maya@epic.example"),
+		FirstName: crm.Some("Maya"), LastName: crm.Some("Boss"), Password: crm.Some("Tangerine-Orbit-42")})
+	require.NoError(t, err)
+	mk := func(name string, role crm.Role) *crm.User {
+		u, err := app.Service.CreateUser(crm.NewContext(ctx, w.m), crm.UserInput{Username: crm.Some(name),
+			Email: crm.Some(name + "@epic.example"), FirstName: crm.Some(name), LastName: crm.Some("Tester"),
+			Role: crm.Some(role), Password: crm.Some("Tangerine-Orbit-42")})
+		require.NoError(t, err)
+		return u
+	}
+	w.s, w.p1, w.p2 = mk("sally", crm.RoleSales), mk("pat", crm.RoleSupport), mk("paula", crm.RoleSupport)
+	return w
+}
+
+// as returns a context acting as u.
+func as(u *crm.User) context.Context { return crm.NewContext(context.Background(), u) }
+
+// sorted returns the messages ordered by recipient then subject.
+func sorted(msgs []smtptest.Message) []smtptest.Message {
+	sort.Slice(msgs, func(i, j int) bool {
+		if msgs[i].To[0] != msgs[j].To[0] {
+			return msgs[i].To[0] < msgs[j].To[0]
+		}
+		return msgs[i].Subject < msgs[j].Subject
+	})
+	return msgs
+}
+
+// TestRemindersReachTheSMTPServerOnce checks, on both stores, that the reminders send each due
+// reminder once to its recipient (an event without support and an unpaid
+// contract to management, tomorrow's event and an assignment to support), that a user's
+// choice to turn a kind off is kept, and that more rounds, in this worker or another, send
+// nothing again.
+func TestRemindersReachTheSMTPServerOnce(t *testing.T) {
+	t.Parallel()
+	for _, k := range []struct {
+		name string
+		open func(testing.TB) epiccrm.Store
+	}{
+		{"sqlite", func(tb testing.TB) epiccrm.Store { return sqlitetest.New(tb) }},
+		{"postgres", func(tb testing.TB) epiccrm.Store { return pgtest.New(tb) }},
+	} {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			// The worker Open starts runs its first round only: the test runs the next ones,
+			// so that no round sees the records half made.
+			w := newReminderWorld(t, k.open(t), time.Hour)
+			svc := w.app.Service
+			_, err := svc.SetNotificationSettings(as(w.p2), crm.NotificationSettings{crm.ReminderEventTomorrow: false})
+			require.NoError(t, err)
+			settings, err := svc.NotificationSettings(as(w.p2))
+			require.NoError(t, err)
+			assert.False(t, settings[crm.ReminderEventTomorrow])
+			assert.True(t, settings[crm.ReminderAssigned])
+			_, err = svc.SetNotificationSettings(as(w.p2), crm.NotificationSettings{"weekly_digest": true})
+			assert.Equal(t, crm.EINVALID, crm.ErrorCode(err), "an unknown kind is refused")
+
+			now := time.Now().UTC()
+			yesterday := crm.DateOf(now.AddDate(0, 0, -1))
+			tomorrow := crm.DateOf(now).Time().AddDate(0, 0, 1).Add(12 * time.Hour)
+			client, err := svc.CreateClient(as(w.s), crm.ClientInput{FirstName: crm.Some("Carla"), LastName: crm.Some("Client"),
+				Email: crm.Some("carla@acme.example"), Company: crm.Some("Acme")})
+			require.NoError(t, err)
+			contract, err := svc.CreateContract(as(w.s), crm.ContractInput{ClientID: crm.Some(client.ID),
+				Amount: crm.Some(crm.Money(150000)), PaymentDue: crm.Some(&yesterday)})
+			require.NoError(t, err)
+			_, err = svc.SignContract(as(w.s), contract.ID, 0)
+			require.NoError(t, err)
+			event := func(name string, at time.Time) *crm.Event {
+				e, err := svc.CreateEvent(as(w.s), crm.EventInput{ContractID: crm.Some(contract.ID), Name: crm.Some(name),
+					EventDate: crm.Some(at), Location: crm.Some("Lyon")})
+				require.NoError(t, err)
+				return e
+			}
+			gala, picnic := event("Spring gala", tomorrow), event("Team picnic", tomorrow)
+			launch := event("Product launch", tomorrow.AddDate(0, 0, 3))
+			_, err = svc.AssignSupport(as(w.m), gala.ID, &w.p1.ID, 0)
+			require.NoError(t, err)
+			_, err = svc.AssignSupport(as(w.m), picnic.ID, &w.p2.ID, 0)
+			require.NoError(t, err)
+
+			other, err := mail.New(mail.Config{URL: w.smtp.URL(), From: "EpicCRM <crm@epic.example>"})
+			require.NoError(t, err)
+			rem, err := w.app.Reminders(other, crm.ReminderConfig{})
+			require.NoError(t, err)
+			require.NoError(t, rem.RunOnce(context.Background()))
+			msgs := sorted(w.smtp.Messages())
+			due := "1500.00 due since " + yesterday.String()
+			want := []struct{ to, subject, body string }{
+				{"maya@epic.example", "Contract " + itoa(contract.ID) + " unpaid: " + due, "still has 1500.00 of 1500.00 to pay"},
+				{"maya@epic.example", "Event without support: Product launch on " + crm.DateOf(launch.EventDate).String(),
+					`The event "Product launch" (event ` + itoa(launch.ID) + `)`},
+				{"pat@epic.example", "Event " + itoa(gala.ID) + " is now yours: Spring gala", "Maya Boss made you the support contact of event " + itoa(gala.ID)},
+				{"pat@epic.example", "Tomorrow: Spring gala", `You are the support contact of the event "Spring gala"`},
+				{"paula@epic.example", "Event " + itoa(picnic.ID) + " is now yours: Team picnic", "the support contact of event " + itoa(picnic.ID)},
+			}
+			require.Len(t, msgs, len(want), "%+v", msgs)
+			for i, m := range msgs {
+				assert.Equal(t, []string{want[i].to}, m.To)
+				assert.Equal(t, "crm@epic.example", m.From)
+				assert.Equal(t, want[i].subject, m.Subject)
+				assert.Contains(t, m.Body, want[i].body)
+				assert.Contains(t, m.Body, "Hello ")
+				assert.Equal(t, "EpicCRM <crm@epic.example>", m.Header.Get("From"))
+			}
+
+			// More rounds send nothing again.
+			require.NoError(t, rem.RunOnce(context.Background()))
+			require.NoError(t, rem.RunOnce(context.Background()))
+			assert.Len(t, w.smtp.Messages(), len(want), "each reminder is sent once")
+		})
+	}
+}
+
+// TestReminderRetriedAfterAFailure checks that the worker Open starts sends a reminder of a
+// record assigned at its creation, that a message the server refuses is sent again at the next
+// round, and then only once.
+func TestReminderRetriedAfterAFailure(t *testing.T) {
+	t.Parallel()
+	w := newReminderWorld(t, sqlitetest.New(t), 20*time.Millisecond)
+	w.smtp.Reject(2)
+	client, err := w.app.Service.CreateClient(as(w.m), crm.ClientInput{FirstName: crm.Some("Otto"), LastName: crm.Some("Other"),
+		Email: crm.Some("otto@globex.example"), SalesContactID: crm.Some(&w.s.ID)})
+	require.NoError(t, err)
+	msgs := w.smtp.WaitFor(t, 1, 20*time.Second)
+	require.Len(t, msgs, 1)
+	assert.Equal(t, []string{"sally@epic.example"}, msgs[0].To)
+	assert.Equal(t, "Client "+itoa(client.ID)+" is now yours: Otto Other", msgs[0].Subject)
+	time.Sleep(100 * time.Millisecond)
+	assert.Len(t, w.smtp.Messages(), 1, "sent once, after the refusals")
+}
+
+// TestSMTPConfigRefused checks that Open refuses a bad SMTP setting by name.
+func TestSMTPConfigRefused(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ url, from, want string }{
+		{"http://mail.example", "crm@epic.example", "smtp://"},
+		{"smtp://mail.example", "", "--smtp-from"},
+		{"smtp://mail.example", "not an address", "not an e-mail address"},
+	} {
+		_, err := epiccrm.Open(context.Background(), epiccrm.Config{Store: sqlitetest.New(t), SMTPURL: c.url, SMTPFrom: c.from})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), c.want)
+		assert.Contains(t, err.Error(), "SMTPURL")
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
