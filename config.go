@@ -86,6 +86,8 @@ type Config struct {
 	Admin web.Config
 	// Without lists the parts Mount leaves out (Mount's own arguments add to it).
 	Without []Part
+	// Webhooks sets up the background delivery of webhooks (see WebhookConfig).
+	Webhooks WebhookConfig
 }
 
 // Part is one of the things Mount serves, to leave out with Config.Without or Mount's
@@ -162,6 +164,7 @@ func (c Config) validate() error {
 	if c.API.BodyLimit < 0 {
 		bad("API.BodyLimit is negative (%d): give a size in bytes, or 0 for the default", c.API.BodyLimit)
 	}
+	errs = append(errs, c.Webhooks.validate()...)
 	for _, p := range c.Without {
 		if err := p.valid(); err != nil {
 			bad("Without: %v", err)

@@ -56,6 +56,7 @@ type App struct {
 	log        *slog.Logger
 	keys       *jwtauth.KeySet
 	policySync *policySync
+	webhooks   *webhookWorker
 }
 
 // now returns the current time of the App's clock.
@@ -160,6 +161,9 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.startPolicySync(ctx, authz); err != nil {
 		return nil, err
 	}
+	if err := a.startWebhooks(deps); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -182,6 +186,7 @@ func (a *App) Store() Store { return a.store }
 // Config.Store is left to its opener). Stop serving first: requests still running fail.
 // Closing twice does nothing.
 func (a *App) Close() error {
+	a.stopWebhooks()
 	if a.policySync != nil {
 		a.policySync.close()
 		a.policySync = nil

@@ -100,6 +100,9 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
+	for name, typ := range webhookSchemas {
+		schemas[name] = schemaOf(typ, false)
+	}
 	for _, name := range []string{"User", "Client", "Contract", "Event", "AuditEntry"} {
 		schemas[name+"Page"] = obj{
 			"type": "object", "additionalProperties": false, "required": []string{"items", "next_cursor"},

@@ -58,7 +58,7 @@ func (s *Store) ReserveUserReads(q Querier) { s.userReads = q }
 // Deps returns a crm.Deps with every store port set to s. The caller adds the Authorizer and
 // the Passwords, which are not the store's business.
 func (s *Store) Deps() crm.Deps {
-	return crm.Deps{Users: s, Clients: s, Contracts: s, Events: s, Audit: s, Changes: s, Throttle: s}
+	return crm.Deps{Users: s, Clients: s, Contracts: s, Events: s, Audit: s, Changes: s, Webhooks: s, Throttle: s}
 }
 
 // inTx runs fn in a write transaction and commits it, or rolls it back when fn fails or panics.
