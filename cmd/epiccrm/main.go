@@ -61,6 +61,8 @@ Usage:
                            access review: what each active user may do, on how many records
   epiccrm keys rotate      make a new token signing key current for every process (keys
                            kept in the database with --key-encryption-key)
+  epiccrm webhooks list|add URL --events a,b|rm ID|deliveries ID
+                           manage the webhooks that receive the CRM's changes
   epiccrm --version        print the version and the commit it was built from
 
 Run "epiccrm COMMAND --help" for a command's flags. Every flag but --yes is also read from an
@@ -123,6 +125,8 @@ func run(ctx context.Context, args []string, e *env) int {
 		err = cmdBackup(ctx, args[1:], e)
 	case "keys":
 		err = cmdKeys(ctx, args[1:], e)
+	case "webhooks":
+		err = cmdWebhooks(ctx, args[1:], e)
 	default:
 		fmt.Fprintf(e.stderr, "epiccrm: unknown command %q\n\n%s", args[0], usage)
 		return 2
