@@ -2,6 +2,7 @@ package epiccrm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,11 +48,11 @@ func (c WebhookConfig) validate() []error {
 	}{{"ConnectTimeout", c.ConnectTimeout}, {"Timeout", c.Timeout}, {"Poll", c.Poll}, {"Retention", c.Retention},
 		{"RetryBase", c.RetryBase}, {"RetryFor", c.RetryFor}} {
 		if d.v < 0 {
-			errs = append(errs, fmt.Errorf("Webhooks.%s is negative (%s): give a duration, or 0 for the default", d.name, d.v))
+			errs = append(errs, fmt.Errorf("webhooks setting %s is negative (%s): give a duration, or 0 for the default", d.name, d.v))
 		}
 	}
 	if c.MaxResponse < 0 || c.Workers < 0 {
-		errs = append(errs, fmt.Errorf("Webhooks.MaxResponse and Webhooks.Workers must not be negative"))
+		errs = append(errs, errors.New("webhooks settings MaxResponse and Workers must not be negative"))
 	}
 	return errs
 }
