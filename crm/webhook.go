@@ -318,8 +318,8 @@ func (s *Service) WebhookDeliveries(ctx context.Context, id int64, limit int) ([
 	return s.webhooks.ListWebhookAttempts(ctx, id, limit)
 }
 
-// SendTestWebhook queues a test event (type webhook.test) to the webhook, enabled or not; the
-// dispatcher delivers it in the background like any message. It returns the message id (the
+// SendTestWebhook queues a test event (type webhook.test) to the webhook; the dispatcher
+// delivers it in the background like any message (once the webhook is enabled, if it is not). It returns the message id (the
 // webhook-id header of the delivery).
 func (s *Service) SendTestWebhook(ctx context.Context, id int64) (string, error) {
 	a, err := s.requireManagement(ctx)
