@@ -163,6 +163,10 @@ func (s *Store) enqueue(ctx context.Context, q Querier, m *crm.WebhookMessage) e
 // one transaction. On PostgreSQL the cursor row is locked with SKIP LOCKED: a second
 // dispatcher finds it locked and returns at once, rather than fanning out the same changes.
 func (s *Store) FanOutChanges(ctx context.Context, limit int, now time.Time, payload func(crm.Change) ([]byte, error)) (int, error) {
+	if idle, err := s.idle(ctx, `SELECT count(*) FROM changes
+		WHERE seq > (SELECT seq FROM outbox_cursors WHERE name = 'webhooks')`); idle || err != nil {
+		return 0, err
+	}
 	n := 0
 	err := s.inTx(ctx, func(tx Tx) error {
 		lock := ""
@@ -213,6 +217,10 @@ func (s *Store) FanOutChanges(ctx context.Context, limit int, now time.Time, pay
 
 // ClaimWebhookMessages claims due pending messages for one attempt each.
 func (s *Store) ClaimWebhookMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*crm.WebhookMessage, error) {
+	if idle, err := s.idle(ctx, "SELECT count(*) FROM webhook_messages WHERE state = 'pending' AND next_attempt_at <= ?",
+		s.d.time(now)); idle || err != nil {
+		return nil, err
+	}
 	var out []*crm.WebhookMessage
 	err := s.inTx(ctx, func(tx Tx) error {
 		lock := ""
@@ -311,4 +319,14 @@ func (s *Store) PruneOutbox(ctx context.Context, before time.Time) (int64, error
 		return nil
 	})
 	return total, err
+}
+
+// idle reports whether the count query finds nothing to do, on the read pool: an idle
+// dispatcher's polls then take no write lock (SQLite has one for the whole database).
+func (s *Store) idle(ctx context.Context, query string, args ...any) (bool, error) {
+	var n int64
+	if err := s.queryRow(ctx, s.db, query, args...).Scan(&n); err != nil {
+		return false, s.fail(err, nil)
+	}
+	return n == 0, nil
 }
