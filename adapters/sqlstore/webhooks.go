@@ -164,8 +164,12 @@ func (s *Store) enqueue(ctx context.Context, q Querier, m *crm.WebhookMessage) e
 // dispatcher finds it locked and returns at once, rather than fanning out the same changes.
 func (s *Store) FanOutChanges(ctx context.Context, limit int, now time.Time, payload func(crm.Change) ([]byte, error)) (int, error) {
 	if idle, err := s.idle(ctx, `SELECT count(*) FROM changes
-		WHERE seq > (SELECT seq FROM outbox_cursors WHERE name = 'webhooks')`); idle || err != nil {
+		WHERE seq > COALESCE((SELECT seq FROM outbox_cursors WHERE name = 'webhooks'), 0)`); idle || err != nil {
 		return 0, err
+	}
+	if _, err := s.exec(ctx, s.db, `INSERT INTO outbox_cursors (name, seq) VALUES ('webhooks', 0)
+		ON CONFLICT (name) DO NOTHING`); err != nil {
+		return 0, s.fail(err, nil)
 	}
 	n := 0
 	err := s.inTx(ctx, func(tx Tx) error {
