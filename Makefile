@@ -35,6 +35,7 @@ cover:
 # part of `make test`.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	EPICCRM_BENCH_BACKLOG=10000 $(GO) test -count=1 -v -run '^TestWebhookDispatchersShareABacklog$$' . | grep -E 'committed|delivered|^(ok|FAIL|---)'
 	tools/loadgen/bench.sh -duration 5s -workers 8
 	tools/loadgen/storm.sh -storm 64 -rounds 5
 	$(GO) run ./tools/searchbench -rows 1000000 -sqlite-rows 1000000 -runs 50 -before-runs 10

@@ -98,6 +98,8 @@ type Config struct {
 	Mail crm.MailSender
 	// Reminders sets the schedule of the reminders (see crm.ReminderConfig).
 	Reminders crm.ReminderConfig
+	// Webhooks sets up the background delivery of webhooks (see WebhookConfig).
+	Webhooks WebhookConfig
 }
 
 // Part is one of the things Mount serves, to leave out with Config.Without or Mount's
@@ -179,6 +181,7 @@ func (c Config) validate() error {
 	if c.API.BodyLimit < 0 {
 		bad("API.BodyLimit is negative (%d): give a size in bytes, or 0 for the default", c.API.BodyLimit)
 	}
+	errs = append(errs, c.Webhooks.validate()...)
 	for _, p := range c.Without {
 		if err := p.valid(); err != nil {
 			bad("Without: %v", err)

@@ -62,6 +62,7 @@ type App struct {
 	calendarsOnce sync.Once
 	calendars     *crm.Calendars // see calendarFeeds
 	reminders     *reminderWorker
+	webhooks      *webhookWorker
 }
 
 // now returns the current time of the App's clock.
@@ -169,6 +170,12 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.startReminders(); err != nil {
 		return nil, err
 	}
+	if err := a.startWebhooks(deps); err != nil {
+		if a.reminders != nil {
+			a.reminders.stop()
+		}
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -196,6 +203,7 @@ func (a *App) Close() error {
 		a.reminders.stop()
 		a.reminders = nil
 	}
+	a.stopWebhooks()
 	if a.policySync != nil {
 		a.policySync.close()
 		a.policySync = nil

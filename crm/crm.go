@@ -38,7 +38,10 @@ type Deps struct {
 	Audit     AuditStore
 	// Changes reads the change log (the transactional outbox) that the stores write with every
 	// audited write. It is optional: nil when the store keeps none.
-	Changes    ChangeLog
+	Changes ChangeLog
+	// Webhooks keeps the webhooks management registers; optional: without it the webhook use
+	// cases answer EUNAVAILABLE.
+	Webhooks   WebhookStore
 	Throttle   LoginThrottle
 	Authorizer Authorizer
 	Passwords  Passwords
@@ -70,6 +73,7 @@ type Service struct {
 	contracts  ContractStore
 	events     EventStore
 	audit      AuditStore
+	webhooks   WebhookStore
 	throttle   LoginThrottle
 	authz      Authorizer
 	passwords  Passwords
@@ -89,7 +93,7 @@ type Service struct {
 }
 
 // Validate returns an error naming every dependency that is missing (all are required but Now,
-// Throttling, Hashing, Tx, ImportRows and Changes), or nil.
+// Throttling, Hashing, Tx, ImportRows, Changes and Webhooks), or nil.
 func (d Deps) Validate() error {
 	var missing []string
 	for _, dep := range []struct {
@@ -121,7 +125,7 @@ func New(deps Deps) *Service {
 	}
 	s := &Service{
 		users: deps.Users, clients: deps.Clients, contracts: deps.Contracts, events: deps.Events,
-		audit: deps.Audit, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
+		audit: deps.Audit, webhooks: deps.Webhooks, throttle: deps.Throttle, authz: deps.Authorizer, passwords: deps.Passwords,
 		now: deps.Now, throttling: deps.Throttling.withDefaults(), gates: newGates(),
 		hashing: deps.Hashing.withDefaults(), tx: deps.Tx, importRows: deps.ImportRows,
 		apiKeys: deps.APIKeys, reminders: deps.Reminders, changes: deps.Changes,

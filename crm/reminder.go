@@ -132,7 +132,7 @@ func (s *Service) SetNotificationSettings(ctx context.Context, in NotificationSe
 	var fe fieldErrors
 	for k, on := range in {
 		if !slices.Contains(ReminderKinds, k) {
-			fe.add(string(k), "is not a kind of reminder: the kinds are %s", joinKinds())
+			fe.add(string(k), FieldUnknown, "is not a kind of reminder: the kinds are %s", joinKinds())
 			continue
 		}
 		cur[k] = on

@@ -346,7 +346,9 @@ func exampleExchange(path, method string, op openAPIOp, codes []string) (request
 	return req.String(), response
 }
 
-// exampleText writes an example body: a string as it is, anything else as indented JSON.
+// exampleText writes an example body: a string as it is, anything else as indented JSON, with
+// the slashes of "://" escaped (\/, the same JSON string) so that a URL in an example (a
+// webhook's) puts no link on the page.
 func exampleText(v any) string {
 	if s, ok := v.(string); ok {
 		return s
@@ -355,7 +357,7 @@ func exampleText(v any) string {
 	if err != nil {
 		panic("httpapi: an example of the OpenAPI document does not encode: " + err.Error())
 	}
-	return string(b)
+	return strings.ReplaceAll(string(b), "://", `:\/\/`)
 }
 
 // schemaFields lists the properties of an object schema, required ones first.

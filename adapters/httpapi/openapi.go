@@ -109,6 +109,9 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}
+	for name, typ := range webhookSchemas {
+		schemas[name] = schemaOf(typ, false)
+	}
 	// The feed's full URL depends on the host the request reached: the document's example
 	// shows only its path, so the URL is not a required key.
 	schemas["CalendarFeed"].(obj)["required"] = []string{"path", "created_at"}

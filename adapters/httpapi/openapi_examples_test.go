@@ -119,6 +119,9 @@ func TestExampleRequestsWork(t *testing.T) {
 			if op.RequestBody == nil {
 				continue
 			}
+			if path == "/api/v1/webhooks/{id}" {
+				continue // a webhook's id is not among the env's records: its tests make their own
+			}
 			sent++
 			t.Run(op.OperationID, func(t *testing.T) {
 				t.Parallel()
@@ -160,7 +163,7 @@ func TestExampleRequestsWork(t *testing.T) {
 			})
 		}
 	}
-	assert.Equal(t, 18, sent, "the operations with a body: 3 writes of 4 kinds of record, 4 of authentication, the API key create and the notification settings")
+	assert.Equal(t, 19, sent, "the operations with a body: 3 writes of 4 kinds of record, 4 of authentication, the API key create, the notification settings and creating a webhook")
 }
 
 // TestOpenAPIServer checks the one server of the document: the root by default, and the

@@ -144,6 +144,7 @@ func (a *API) operations() []operation {
 		list:   a.listEvents, create: a.createEvent, get: a.getEvent, update: a.updateEvent, del: a.deleteEvent,
 		access: a.recordAccess(crm.ResourceEvent),
 	})...)
+	ops = append(ops, a.webhookOps()...)
 	return ops
 }
 

@@ -19,7 +19,6 @@ func TestStore(t *testing.T) {
 func TestMigrateUpDownUp(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
-
 	latest, err := s.LatestMigration()
 	require.NoError(t, err)
 	version, dirty, err := s.MigrateVersion()

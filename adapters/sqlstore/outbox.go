@@ -86,10 +86,15 @@ func (s *Store) writeChanges(ctx context.Context, tx Tx, entries []crm.AuditEntr
 
 // ChangesAfter returns at most limit committed changes with Seq > after, in Seq order.
 func (s *Store) ChangesAfter(ctx context.Context, after int64, limit int) ([]crm.Change, error) {
+	return s.changesAfter(ctx, s.db, after, limit)
+}
+
+// changesAfter reads the changes after the seq after on q.
+func (s *Store) changesAfter(ctx context.Context, q Querier, after int64, limit int) ([]crm.Change, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.query(ctx, s.db, `SELECT seq, id, type, at, actor_id, resource, resource_id, record, before
+	rows, err := s.query(ctx, q, `SELECT seq, id, type, at, actor_id, resource, resource_id, record, before
 		FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, s.fail(err, nil)

@@ -61,7 +61,7 @@ func (s *Store) ReserveUserReads(q Querier) { s.userReads = q }
 // Deps returns a crm.Deps with every store port (and the Transactor) set to s. The caller adds the Authorizer and
 // the Passwords, which are not the store's business.
 func (s *Store) Deps() crm.Deps {
-	return crm.Deps{Users: s, Clients: s, Contracts: s, Events: s, Audit: s, Changes: s, Throttle: s, Tx: s, APIKeys: s, Reminders: s}
+	return crm.Deps{Users: s, Clients: s, Contracts: s, Events: s, Audit: s, Changes: s, Webhooks: s, Throttle: s, Tx: s, APIKeys: s, Reminders: s}
 }
 
 // inTx runs fn in a write transaction and commits it, or rolls it back when fn fails or panics.

@@ -25,7 +25,11 @@ func openDatabase(ctx context.Context, dbURL string) (database, error) {
 
 // openCRM opens the CRM on the database of dbURL with the other settings of cfg, applying
 // pending migrations when migrate is set.
+// Only serve delivers webhooks: a one-off command (cfg.Webhooks left zero) runs no dispatcher.
 func openCRM(ctx context.Context, dbURL string, migrate bool, cfg epiccrm.Config) (*epiccrm.App, error) {
+	if cfg.Webhooks == (epiccrm.WebhookConfig{}) {
+		cfg.Webhooks.Disabled = true
+	}
 	cfg.DatabaseURL = dbURL
 	cfg.NoMigrate = !migrate
 	app, err := epiccrm.Open(ctx, cfg)

@@ -63,6 +63,8 @@ Usage:
                            kept in the database with --key-encryption-key)
   epiccrm import clients FILE --as USERNAME [--dry-run]
                            create or update clients from a CSV file, all rows or none
+  epiccrm webhooks list|add URL --events a,b|rm ID|deliveries ID
+                           manage the webhooks that receive the CRM's changes
   epiccrm --version        print the version and the commit it was built from
 
 Run "epiccrm COMMAND --help" for a command's flags. Every flag but --yes is also read from an
@@ -127,6 +129,8 @@ func run(ctx context.Context, args []string, e *env) int {
 		err = cmdKeys(ctx, args[1:], e)
 	case "import":
 		err = cmdImport(ctx, args[1:], e)
+	case "webhooks":
+		err = cmdWebhooks(ctx, args[1:], e)
 	default:
 		fmt.Fprintf(e.stderr, "epiccrm: unknown command %q\n\n%s", args[0], usage)
 		return 2

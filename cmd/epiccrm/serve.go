@@ -29,6 +29,7 @@ import (
 // serveFlags are the settings of the serve command.
 type serveFlags struct {
 	db              dbFlags
+	webhooks        webhookFlags
 	addr            string
 	basePath        string
 	policy          string
@@ -71,6 +72,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		err      error
 	)
 	f.db.register(fs)
+	f.webhooks.register(fs)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8000", "the address to listen on, HOST:PORT")
 	fs.StringVar(&f.basePath, "base-path", "", "serve everything under this path, such as /crm, for a reverse proxy that forwards /crm/... unchanged")
 	fs.StringVar(&f.policy, "policy", "", "the permission policy file (default: the built-in policy.csv); reloaded when it changes and on SIGHUP")
@@ -154,7 +156,8 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 		KeyEncryptionKey: f.kek, PolicyMustMatch: f.policyMustMatch,
 		Tokens: jwtauth.Config{Issuer: f.issuer, Audience: f.audience},
 		Logger: logger, API: apiCfg, Admin: web.Config{Secure: f.secureCookies, Language: f.language, TimeZone: f.timeZone},
-		SMTPURL: f.smtp.url, SMTPFrom: f.smtp.from, Reminders: f.smtp.reminders()})
+		SMTPURL: f.smtp.url, SMTPFrom: f.smtp.from, Reminders: f.smtp.reminders(),
+		Webhooks: f.webhooks.config()})
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,8 @@ CREATE TABLE outbox_cursors (
     name text   PRIMARY KEY,
     seq  bigint NOT NULL
 );
-INSERT INTO outbox_cursors (name, seq) VALUES ('webhooks', 0);
+-- The row is inserted by the first fan-out (a migration leaves every table empty, which
+-- epiccrm copy expects of a target database).
 
 -- One message (one change, or a test event) to one webhook, and its delivery state. msg_id is
 -- the webhook-id header, the same on every attempt. A dispatcher claims a due pending message
