@@ -154,10 +154,3 @@ func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) storetest.Store { return sqlitetest.New(b) })
 }
 
-// latestMigration returns the newest migration the store knows.
-func latestMigration(t *testing.T, s interface{ LatestMigration() (uint, error) }) uint {
-	t.Helper()
-	v, err := s.LatestMigration()
-	require.NoError(t, err)
-	return v
-}
