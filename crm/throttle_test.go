@@ -297,3 +297,56 @@ func (p *blockingPasswords) Verify(hash, pw string) (bool, bool) {
 	<-p.release
 	return p.fakePasswords.Verify(hash, pw)
 }
+
+// ctxThrottle is a LoginThrottle that, as a database would, refuses to work for a context that
+// has ended.
+type ctxThrottle struct{ crm.LoginThrottle }
+
+func (c ctxThrottle) FailLoginAttempt(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.LoginThrottle.FailLoginAttempt(ctx, id)
+}
+
+func (c ctxThrottle) ReleaseLoginAttempt(ctx context.Context, id string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.LoginThrottle.ReleaseLoginAttempt(ctx, id)
+}
+
+// TestLoginCutShortIsNoFailure checks that a login whose request ends (a client gone, a server
+// shutting down) while it waits for its password check frees its reservation, although its
+// context has ended: it counts as nothing, neither a failure nor an attempt in flight.
+func TestLoginCutShortIsNoFailure(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	block := make(chan struct{})
+	pw := &blockingPasswords{started: make(chan struct{}, 1), release: block}
+	svc := crm.New(crm.Deps{Users: w.store, Clients: w.store, Contracts: w.store, Events: w.store, Audit: w.store,
+		Throttle: ctxThrottle{w.store}, Authorizer: w.authz, Passwords: pw, Now: func() time.Time { return w.now },
+		Hashing: crm.Hashing{MaxConcurrent: 1, Wait: time.Minute}})
+	first := make(chan error, 1)
+	go func() {
+		_, err := svc.Authenticate(context.Background(), "pat", goodPassword, "")
+		first <- err
+	}()
+	<-pw.started // pat's check holds the only hashing slot
+	ctx, cancel := context.WithCancel(context.Background())
+	cut := make(chan error, 1)
+	go func() {
+		_, err := svc.Authenticate(ctx, "sam", goodPassword, "")
+		cut <- err
+	}()
+	key := fmt.Sprintf("account:%d", w.S1.ID)
+	require.Eventually(t, func() bool { _, n := w.store.loginRows(key); return n == 1 },
+		5*time.Second, time.Millisecond, "sam's attempt is reserved and waits for the slot")
+	cancel()
+	requireCode(t, <-cut, crm.EUNAVAILABLE)
+	f, inFlight := w.store.loginRows(key)
+	assert.Zero(t, f, "a login cut short is no failure")
+	assert.Zero(t, inFlight, "its reservation is freed although its context ended")
+	close(block)
+	require.NoError(t, <-first)
+}

@@ -30,7 +30,7 @@ func (a *API) apiKeyOps() []operation {
 		{method: "POST", path: v1 + "/api-keys", id: "createAPIKey", tag: "API keys", perms: perms,
 			body: apiKeyBody, mode: modeCreate,
 			summary: "Create an API key and its service account; the key is in this response only.",
-			status:  201, result: "NewAPIKey", errors: []int{403}, handler: a.createAPIKey},
+			status:  201, result: "NewAPIKey", errors: []int{403}, handler: a.createAPIKey, noIdempotency: noIdemSecret},
 		{method: "DELETE", path: v1 + "/api-keys/:id", id: "revokeAPIKey", tag: "API keys", perms: perms,
 			summary: "Revoke an API key at once and deactivate its service account; revoking it again changes nothing.",
 			status:  204, errors: []int{403}, handler: a.revokeAPIKey},

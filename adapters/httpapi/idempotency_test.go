@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -242,4 +243,35 @@ func TestIdempotencyWithoutRecord(t *testing.T) {
 		resp, b = e.do(t, logout)
 		require.Equal(t, 422, resp.StatusCode, string(b))
 	})
+}
+
+// TestIdempotencyNeverKeepsSecrets checks that the POSTs whose answer shows a new secret once
+// (an API key, a webhook's signing secret) ignore Idempotency-Key: a retry with the same key
+// makes another secret rather than replaying the first, and nothing is stored under the key,
+// so that no secret lies in clear in the idempotency table.
+func TestIdempotencyNeverKeepsSecrets(t *testing.T) {
+	e := newEnv(t, storeKinds[0])
+	for _, c := range []struct{ path, body, field string }{
+		{"/api/v1/api-keys", `{"name": "nightly export", "role": "management"}`, "key"},
+		{"/api/v1/webhooks", `{"url":"https://hooks.example.com/crm","events":["contract.signed"]}`, "secret"},
+	} {
+		key := "secret-" + c.field
+		var secrets []string
+		for range 2 {
+			resp, b := e.postWithKey(t, "M", c.path, key, c.body)
+			require.Equal(t, http.StatusCreated, resp.StatusCode, "%s: %s", c.path, b)
+			assert.Empty(t, resp.Header.Get("Idempotent-Replayed"), c.path)
+			var answer map[string]any
+			require.NoError(t, json.Unmarshal(b, &answer))
+			secret, _ := answer[c.field].(string)
+			require.NotEmpty(t, secret, "%s shows its secret: %s", c.path, b)
+			secrets = append(secrets, secret)
+		}
+		assert.NotEqual(t, secrets[0], secrets[1], "%s: a retry is never replayed", c.path)
+		r, err := e.store.ReserveIdempotencyKey(context.Background(), crm.IdempotencyRequest{
+			Owner: e.ids["M"], Key: key, Fingerprint: "probe", Now: time.Now(), Lease: time.Minute, TTL: time.Hour})
+		require.NoError(t, err)
+		assert.Equal(t, crm.IdempotencyReserved, r.State, "%s: nothing is stored under the key", c.path)
+		assert.Nil(t, r.Response, c.path)
+	}
 }

@@ -170,8 +170,8 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 			"schemas":   schemas,
 			"responses": responses,
 			"securitySchemes": obj{
-				"bearer": obj{"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-					"description": "An access token from POST /api/v1/auth/login or /api/v1/auth/refresh."},
+				"bearer": obj{"type": "http", "scheme": "bearer", "bearerFormat": "JWT or API key",
+					"description": "An access token (a JWT) from POST /api/v1/auth/login or /api/v1/auth/refresh, or an API key (epk_...) from POST /api/v1/api-keys, which acts as its service account."},
 			},
 			"headers": obj{
 				"ETag": obj{"description": "The version of the record, to send back in If-Match.",

@@ -122,6 +122,9 @@ func TestExampleRequestsWork(t *testing.T) {
 			if path == "/api/v1/webhooks/{id}" {
 				continue // a webhook's id is not among the env's records: its tests make their own
 			}
+			if _, csv := op.RequestBody.Content["text/csv"]; csv {
+				continue // a CSV file, not a JSON example: import_test.go sends them
+			}
 			sent++
 			t.Run(op.OperationID, func(t *testing.T) {
 				t.Parallel()

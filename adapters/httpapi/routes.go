@@ -56,6 +56,11 @@ const v1 = "/api/v1"
 // have no caller to scope a key to; their answers are fresh tokens, which must not be stored).
 const noIdemPassword = "The change ends every token of yours, so a retry cannot authenticate to be replayed; log in and check instead."
 
+// noIdemSecret is why a POST whose answer shows a new secret once ignores Idempotency-Key: a
+// stored answer would keep the secret in clear in the database.
+const noIdemSecret = "The answer shows a new secret once, which is stored nowhere in clear, so it is not kept for a replay; " +
+	"a retry creates another one (list them and delete the one you do not use)."
+
 // operations returns the route table of the API.
 func (a *API) operations() []operation {
 	ops := []operation{

@@ -106,7 +106,7 @@ func (a *API) webhookOps() []operation {
 			status:  200, result: "WebhookList", errors: []int{403}, handler: a.listWebhooks},
 		{method: "POST", path: coll, id: "createWebhook", tag: "Webhooks", body: webhookBody, mode: modeCreate,
 			summary: "Register a webhook (management only); the answer shows its signing secret, once.",
-			status:  201, result: "WebhookCreated", errors: []int{403}, handler: a.createWebhook},
+			status:  201, result: "WebhookCreated", errors: []int{403}, handler: a.createWebhook, noIdempotency: noIdemSecret},
 		{method: "GET", path: item, id: "getWebhook", tag: "Webhooks",
 			summary: "One webhook (management only).", status: 200, result: "Webhook", errors: []int{403}, handler: a.getWebhook},
 		{method: "PATCH", path: item, id: "updateWebhook", tag: "Webhooks", body: webhookBody, mode: modePatch,

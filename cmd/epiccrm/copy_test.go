@@ -256,3 +256,53 @@ func TestBackupOfPostgresNamesPgDump(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "exactly one FILE")
 }
+
+// TestCopyCarriesTheNewerTables fills the tables of the later migrations (API keys and their
+// service accounts, webhooks, the change log, idempotency keys, preferences, reminder opt-outs)
+// and copies the database to PostgreSQL: every one of them comes along, and new rows get new
+// ids on the target (its identity sequences moved past the copied ones).
+func TestCopyCarriesTheNewerTables(t *testing.T) {
+	ctx := context.Background()
+	from := sqliteURL(t)
+	r := runCmd(t, ctx, "", nil, "demo", "--database-url", from)
+	require.Equal(t, 0, r.code, r.stderr)
+	fill := func(app *epiccrm.App, n int) (int64, int64) {
+		t.Helper()
+		ada, err := app.Store().Deps().Users.FindUserByUsername(ctx, "ada")
+		require.NoError(t, err)
+		as := crm.NewContext(ctx, ada)
+		key, err := app.Service.CreateAPIKey(as, crm.APIKeyInput{Name: crm.Some(fmt.Sprint("export ", n)), Role: crm.Some(crm.RoleSales)})
+		require.NoError(t, err)
+		hook, err := app.Service.CreateWebhook(as, crm.WebhookInput{URL: crm.Some(fmt.Sprintf("https://hooks.example.com/%d", n)),
+			Events: crm.Some([]string{"contract.signed"})})
+		require.NoError(t, err)
+		return key.APIKey.ID, hook.ID
+	}
+	src, err := openCRM(ctx, from, false, epiccrm.Config{})
+	require.NoError(t, err)
+	keyID, hookID := fill(src, 1)
+	ada, err := src.Store().Deps().Users.FindUserByUsername(ctx, "ada")
+	require.NoError(t, err)
+	_, err = src.Service.SetNotificationSettings(crm.NewContext(ctx, ada), crm.NotificationSettings{crm.ReminderKinds[0]: false})
+	require.NoError(t, err)
+	prefs, ok := src.Store().(crm.PreferenceStore)
+	require.True(t, ok, "the store keeps preferences")
+	require.NoError(t, prefs.SavePreferences(ctx, ada.ID, crm.Preferences{Language: "fr", TimeZone: "Europe/Paris", Theme: "dark"}))
+	_, err = src.Store().ReserveIdempotencyKey(ctx, crm.IdempotencyRequest{Owner: ada.ID, Key: "copy-me", Fingerprint: "f",
+		Now: time.Now(), Lease: time.Minute, TTL: time.Hour})
+	require.NoError(t, err)
+	require.NoError(t, src.Close())
+
+	to := pgtest.EmptyURL(t)
+	r = runCmd(t, ctx, "", nil, "copy", "--from", from, "--to", to)
+	require.Equal(t, 0, r.code, r.stderr)
+	for _, table := range []string{"api_keys", "webhooks", "changes", "idempotency_keys", "user_preferences", "notification_optouts"} {
+		assert.Regexp(t, `(?m)^`+table+` +[1-9][0-9]* rows`, r.stdout, "%s is copied with its rows", table)
+	}
+	dst, err := openCRM(ctx, to, false, epiccrm.Config{})
+	require.NoError(t, err)
+	defer dst.Close()
+	newKey, newHook := fill(dst, 2)
+	assert.Greater(t, newKey, keyID, "a new API key gets a new id")
+	assert.Greater(t, newHook, hookID, "a new webhook gets a new id")
+}
