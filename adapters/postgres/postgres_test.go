@@ -80,4 +80,3 @@ func TestPoolStatistics(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) storetest.Store { return pgtest.New(b) })
 }
-

@@ -81,37 +81,50 @@ func (r errRow) Scan(dest ...any) error {
 
 // A search word of three characters or more reads the FTS5 trigram index; the clients table is
 // then read by id, never scanned, for clients and for the client filters of contracts and
-// events.
+// events. A list of clients sorted by id (either way) is driven by the FTS5 table in rowid order,
+// with no sort of its matches, so its LIMIT stops early.
 func TestSearchUsesFTSIndex(t *testing.T) {
 	ctx := context.Background()
 	s := sqlitetest.New(t)
 	reader, _ := s.Pools()
 	ex := &explainDB{db: reader}
 	es := sqlstore.New(ex, sqlite.Dialect)
+	owner := int64(3)
 	for _, tc := range []struct {
 		name string
 		run  func() error
+		// inRowidOrder is set when the plan must read the matches in rowid order, unsorted.
+		inRowidOrder bool
 	}{
 		{"clients q", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "amélie durand"}, crm.FullAccess)
 			return err
-		}},
+		}, true},
+		{"clients q newest first, next page", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Sort: "-id",
+				Cursor: "eyJzIjoiLWlkIiwiaWQiOjEwMH0"}}, crm.Access{Clients: crm.Visibility{OwnerID: &owner}})
+			return err
+		}, true},
+		{"clients q by name", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Sort: "last_name"}}, crm.FullAccess)
+			return err
+		}, false},
 		{"clients count", func() error {
 			_, err := es.CountClients(ctx, crm.ClientFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}},
+		}, false},
 		{"clients email filter", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Email: "exemple"}, crm.FullAccess)
 			return err
-		}},
+		}, true},
 		{"contracts q", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}},
+		}, false},
 		{"events client email", func() error {
 			_, _, err := es.ListEvents(ctx, crm.EventFilter{ClientEmail: "exemple"}, crm.FullAccess)
 			return err
-		}},
+		}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex.plans = nil
@@ -120,6 +133,10 @@ func TestSearchUsesFTSIndex(t *testing.T) {
 			plan := ex.plans[len(ex.plans)-1]
 			assert.Contains(t, plan, "SCAN clients_fts VIRTUAL TABLE INDEX", plan)
 			assert.NotRegexp(t, `(?m)^SCAN c$`, plan, "no scan of clients")
+			if tc.inRowidOrder {
+				assert.NotContains(t, plan, "TEMP B-TREE", "the matches come in rowid order, unsorted")
+				assert.Regexp(t, `(?m)^SCAN clients_fts VIRTUAL TABLE`, plan, "the FTS5 table drives the query")
+			}
 		})
 	}
 }

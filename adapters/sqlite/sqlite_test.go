@@ -153,4 +153,3 @@ func TestPoolStatistics(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) storetest.Store { return sqlitetest.New(b) })
 }
-

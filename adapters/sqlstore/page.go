@@ -84,6 +84,10 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	if desc {
 		cmp, dir = "<", "DESC"
 	}
+	from, id := l.table.from, l.table.id
+	if key.value == nil {
+		from, id = w.driveByFTS(l.table)
+	}
 
 	if opts.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(opts.Cursor)
@@ -98,7 +102,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 			return nil, "", badCursor("it was issued for another sort order")
 		}
 		if key.value == nil {
-			w.add(l.table.id+" "+cmp+" ?", c.ID)
+			w.add(id+" "+cmp+" ?", c.ID)
 		} else {
 			v, err := s.cursorValue(key.kind, c.Value)
 			if err != nil {
@@ -108,12 +112,12 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		}
 	}
 
-	order := " ORDER BY " + l.table.id + " " + dir
+	order := " ORDER BY " + id + " " + dir
 	if key.value != nil {
 		order = " ORDER BY " + key.col + " " + dir + ", " + l.table.id + " " + dir
 	}
 	args := append(w.args, limit+1)
-	rows, err := s.query(ctx, s.db, "SELECT "+l.cols+" FROM "+l.table.from+w.sql()+order+" LIMIT ?", args...)
+	rows, err := s.query(ctx, s.db, "SELECT "+l.cols+" FROM "+from+w.sql()+order+" LIMIT ?", args...)
 	if err != nil {
 		return nil, "", s.fail(err, nil)
 	}

@@ -69,6 +69,7 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 		}
 	}
 	if d.FTS5 && len(phrases) > 0 {
+		w.fts = &ftsCond{sr: sr, at: len(w.conds)}
 		w.add(sr.id+" IN (SELECT rowid FROM "+sr.fts+" WHERE "+sr.fts+" MATCH ?)", strings.Join(phrases, " "))
 	}
 }
@@ -178,4 +179,20 @@ func (s *Store) RefoldSearch(ctx context.Context) (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// driveByFTS turns the FTS5 condition of w's search on table t, if any, into a join driven by the
+// FTS5 table, for a list sorted by id: FTS5 returns its matches in rowid order (either way) and
+// CROSS JOIN keeps it the outer loop, so a LIMIT stops after the first matches instead of
+// reading all of them and sorting. The FTS5 condition becomes the join's (same single
+// parameter, same place); the other conditions are unchanged. It returns the FROM part and the
+// column to order by and page on: t's own without an FTS5 condition.
+func (w *where) driveByFTS(t table) (from, id string) {
+	if w.fts == nil || w.fts.sr.id != t.id {
+		return t.from, t.id
+	}
+	fts := w.fts.sr.fts
+	w.conds[w.fts.at] = t.id + " = " + fts + ".rowid AND " + fts + " MATCH ?"
+	w.fts = nil
+	return fts + " CROSS JOIN " + t.from, fts + ".rowid"
 }

@@ -81,9 +81,13 @@ func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) (err error) {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
+	// A write of a Transactor's stores runs in a savepoint of the outer transaction, which may
+	// still roll back: it never answers the request's claim (the outer transaction's caller
+	// does, once it has committed).
 	claim := crm.IdempotencyClaimFrom(ctx)
+	_, nested := s.db.(*savepoints)
 	var rt *recordingTx
-	if claim != nil && !claim.Completed() {
+	if claim != nil && !claim.Completed() && !nested {
 		rt = &recordingTx{Tx: tx}
 		tx = rt
 	}

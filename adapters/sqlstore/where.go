@@ -12,6 +12,16 @@ import (
 type where struct {
 	conds []string
 	args  []any
+	// fts is the FTS5 condition of a search on SQLite, which a list sorted by id may turn into
+	// a join driven by the FTS5 table (see ftsDriven); nil without one.
+	fts *ftsCond
+}
+
+// ftsCond is where a search's FTS5 condition sits in a where: conds[at] is
+// "<id> IN (SELECT rowid FROM <table> WHERE <table> MATCH ?)", with one parameter.
+type ftsCond struct {
+	sr searchable
+	at int
 }
 
 // add appends a condition and its parameters.

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -76,6 +78,50 @@ func testSearch(t *testing.T, f *fixture) {
 		{"q and filters are and-ed", crm.ClientFilter{Q: "amelie", LastName: "durand"}, []*crm.Client{amelie}},
 	} {
 		t.Run("clients/"+tc.name, func(t *testing.T) { clients(t, tc.filter, tc.want...) })
+	}
+
+	// A search walked page by page, oldest or newest first, within a scope, returns every match
+	// once, in order (SQLite reads the FTS5 index in rowid order for these).
+	other := f.user(crm.RoleSales)
+	var mine, everyone []int64
+	for i := range 5 {
+		owner := &sales.ID
+		if i%2 == 1 {
+			owner = &other.ID
+		}
+		c := f.client(owner, func(c *crm.Client) { c.Company = fmt.Sprintf("Brasserie %d", i) })
+		everyone = append(everyone, c.ID)
+		if owner == &sales.ID {
+			mine = append(mine, c.ID)
+		}
+	}
+	f.client(&sales.ID, func(c *crm.Client) { c.Company = "Bistrot" })
+	for _, tc := range []struct {
+		name string
+		vis  crm.Visibility
+		want []int64
+	}{{"everyone", crm.Everything, everyone}, {"own", crm.Visibility{OwnerID: &sales.ID}, mine}} {
+		for _, sort := range []string{"id", "-id"} {
+			t.Run("clients/pages of a search/"+tc.name+"/"+sort, func(t *testing.T) {
+				want := slices.Clone(tc.want)
+				if sort == "-id" {
+					slices.Reverse(want)
+				}
+				var got []int64
+				opts := crm.ListOptions{Limit: 2, Sort: sort}
+				for range 10 {
+					page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{Q: "brasserie", ListOptions: opts},
+						crm.Access{Clients: tc.vis})
+					require.NoError(t, err)
+					got = append(got, ids(page, clientID)...)
+					if next == "" {
+						break
+					}
+					opts.Cursor = next
+				}
+				assert.Equal(t, want, got)
+			})
+		}
 	}
 
 	kA := f.contract(amelie)

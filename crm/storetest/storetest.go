@@ -83,6 +83,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"UpdateDuringRefusedDelete", testUpdateDuringRefusedDelete},
 		{"Audit", testAudit},
 		{"TxAllOrNothing", testTxAllOrNothing},
+		{"TxChangesAndClaim", testTxChangesAndClaim},
 		{"ChangeLog", testChangeLog},
 		{"FailedWriteWritesNoChange", testFailedWriteWritesNoChange},
 		{"ChangeOrder", testChangeOrder},

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -91,4 +92,50 @@ func testTxAllOrNothing(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	assert.Equal(t, c.Company, got.Company)
 	assert.Equal(t, c.Version, got.Version)
+}
+
+// testTxChangesAndClaim checks that the writes of a Transactor write their change rows in the
+// one transaction: an import of three rows writes three changes, in order, when it commits, and
+// none when it fails; a write inside the transaction never completes the idempotency claim of
+// the request (only the import's own answer does, after the commit), so a failed import leaves
+// its key uncompleted.
+func testTxChangesAndClaim(t *testing.T, f *fixture) {
+	tx := f.s.(crm.Transactor)
+	sales := f.user(crm.RoleSales)
+	before := f.changes()
+	importRows := func(ctx context.Context, fail error) ([]int64, error) {
+		var created []int64
+		err := tx.InTx(ctx, func(st crm.TxStores) error {
+			for i := 1; i <= 3; i++ {
+				c := f.txClient(i)
+				c.SalesContactID = &sales.ID
+				if err := st.Clients.CreateClient(ctx, c, []crm.AuditEntry{f.entry(crm.ActionCreate, crm.ResourceClient, 0, nil)}); err != nil {
+					return err
+				}
+				created = append(created, c.ID)
+			}
+			return fail
+		})
+		return created, err
+	}
+
+	res := f.reserveKey(idemRequest(sales.ID, "import-1", "fp", f.now), crm.IdempotencyReserved)
+	res.Claim.Respond = func([]byte, int64, int64) crm.IdempotentResponse { return crm.IdempotentResponse{Status: 201} }
+	ctx := crm.WithIdempotencyClaim(f.ctx, res.Claim)
+	stop := errors.New("the import stops")
+	_, err := importRows(ctx, stop)
+	require.ErrorIs(t, err, stop)
+	assert.Len(t, f.changes(), len(before), "a failed import writes no change")
+	assert.False(t, res.Claim.Completed(), "a failed import completes no claim")
+	f.reserveKey(idemRequest(sales.ID, "import-1", "fp", f.now), crm.IdempotencyInFlight)
+
+	created, err := importRows(ctx, nil)
+	require.NoError(t, err)
+	assert.False(t, res.Claim.Completed(), "the writes of an import do not answer its request")
+	after := f.changes()
+	require.Len(t, after, len(before)+3, "one change per imported row")
+	for i, ch := range after[len(before):] {
+		assert.Equal(t, crm.ChangeClientCreated, ch.Type)
+		assert.Equal(t, created[i], ch.ResourceID, "the changes are in the order of the rows")
+	}
 }
