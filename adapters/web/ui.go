@@ -193,6 +193,8 @@ func (ui *UI) Register(r fiber.Router) {
 	ui.routeContracts(g)
 	ui.routeEvents(g)
 	ui.routeAccess(g)
+	ui.routeWebhooks(g)
+	ui.routeNotifications(g)
 }
 
 // now returns the current time in UTC.
