@@ -122,6 +122,9 @@ func (ui *UI) newView(rq *request, section, title string, body any) *view {
 	if canManageWebhooks(rq) {
 		v.Nav = append(v.Nav, navItem{Label: rq.T("Webhooks"), Href: ui.root + webhooksPath, Icon: "sparkle", Active: section == "webhooks"})
 	}
+	if canManageKeys(rq) {
+		v.Nav = append(v.Nav, navItem{Label: rq.T("API keys"), Href: ui.root + apiKeysPath, Icon: "key", Active: section == "api-keys"})
+	}
 	v.Account = []navItem{
 		{Label: rq.T("My profile"), Href: ui.recordURL(kindUser, rq.actor.ID), Icon: "user", Active: section == "profile"},
 		{Label: rq.T("Change password"), Href: ui.root + "/password", Icon: "key", Active: section == "password"},

@@ -195,6 +195,7 @@ func (ui *UI) Register(r fiber.Router) {
 	ui.routeAccess(g)
 	ui.routeWebhooks(g)
 	ui.routeNotifications(g)
+	ui.routeAPIKeys(g)
 }
 
 // now returns the current time in UTC.

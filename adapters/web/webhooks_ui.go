@@ -230,30 +230,20 @@ func (ui *UI) renderWebhook(rq *request, status int, w *crm.Webhook, secret stri
 // switchWebhook enables or disables the webhook of the path (POST).
 func (ui *UI) switchWebhook(on bool) handler {
 	return func(rq *request) error {
-		w, err := ui.webhook(rq)
-		if err == nil {
-			w, err = rq.svc.UpdateWebhook(rq.ctx, w.ID, crm.WebhookInput{Enabled: crm.Some(on)})
-		}
-		if err != nil {
-			return ui.fail(rq.c, rq, err)
-		}
+		_, err := rq.svc.UpdateWebhook(rq.ctx, paramID(rq), crm.WebhookInput{Enabled: crm.Some(on)})
+		code := "webhook-disabled"
 		if on {
-			ui.setFlash(rq.c, "webhook-enabled")
-		} else {
-			ui.setFlash(rq.c, "webhook-disabled")
+			code = "webhook-enabled"
 		}
-		return rq.c.Redirect(ui.webhookURL(w.ID), http.StatusSeeOther)
+		return ui.doneTo(rq, err, code, ui.webhookURL(paramID(rq)))
 	}
 }
 
 // testWebhook queues a test event to the webhook of the path (POST).
 func (ui *UI) testWebhook(rq *request) error {
 	id := paramID(rq)
-	if _, err := rq.svc.SendTestWebhook(rq.ctx, id); err != nil {
-		return ui.fail(rq.c, rq, err)
-	}
-	ui.setFlash(rq.c, "webhook-test-sent")
-	return rq.c.Redirect(ui.webhookURL(id), http.StatusSeeOther)
+	_, err := rq.svc.SendTestWebhook(rq.ctx, id)
+	return ui.doneTo(rq, err, "webhook-test-sent", ui.webhookURL(id))
 }
 
 // confirmBody is the content of a page that asks to confirm an action that cannot be undone.
@@ -279,9 +269,15 @@ func (ui *UI) confirmDeleteWebhook(rq *request) error {
 
 // deleteWebhook deletes the webhook of the path (POST).
 func (ui *UI) deleteWebhook(rq *request) error {
-	if err := rq.svc.DeleteWebhook(rq.ctx, paramID(rq)); err != nil {
+	return ui.doneTo(rq, rq.svc.DeleteWebhook(rq.ctx, paramID(rq)), "webhook-deleted", ui.root+webhooksPath)
+}
+
+// doneTo ends an action (POST): the error page when err is not nil, else the flash message
+// with code on the page to.
+func (ui *UI) doneTo(rq *request, err error, code, to string) error {
+	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
-	ui.setFlash(rq.c, "webhook-deleted")
-	return rq.c.Redirect(ui.root+webhooksPath, http.StatusSeeOther)
+	ui.setFlash(rq.c, code)
+	return rq.c.Redirect(to, http.StatusSeeOther)
 }

@@ -226,7 +226,7 @@ func TestNotificationSettingsPage(t *testing.T) {
 	assert.True(t, s2[crm.ReminderEventTomorrow])
 }
 
-// TestWebhookAndNotificationPagesInFrench renders the new pages for a French-speaking manager
+// TestWebhookAndNotificationPagesInFrench renders the webhook, notification and API key pages for a French-speaking manager
 // and checks that they show no English text from the catalogue.
 func TestWebhookAndNotificationPagesInFrench(t *testing.T) {
 	t.Parallel()
@@ -241,7 +241,10 @@ func TestWebhookAndNotificationPagesInFrench(t *testing.T) {
 	fragments := englishFragments(t)
 	hook := "/admin/webhooks/" + itoa(w.ID)
 	pages := map[string]*page{}
-	for _, path := range []string{"/admin/webhooks", "/admin/webhooks/new", hook, hook + "/delete", "/admin/notifications"} {
+	key, err := e.svc.CreateAPIKey(e.as(e.mgr), crm.APIKeyInput{Name: crm.Some("Synchro"), Role: crm.Some(crm.RoleSales)})
+	require.NoError(t, err)
+	for _, path := range []string{"/admin/webhooks", "/admin/webhooks/new", hook, hook + "/delete", "/admin/notifications",
+		"/admin/api-keys", "/admin/api-keys/" + itoa(key.APIKey.ID) + "/revoke", "/admin/users", "/admin/users/" + itoa(key.APIKey.UserID)} {
 		pages[path] = b.get(path)
 	}
 	b.get("/admin/webhooks/new")
@@ -261,4 +264,8 @@ func TestWebhookAndNotificationPagesInFrench(t *testing.T) {
 	}
 	assert.Contains(t, pages["/admin/webhooks"].Body, "Désactivé")
 	assert.Contains(t, created.Body, "affiché cette seule fois")
+	b.get("/admin/api-keys")
+	pages["the new API key"] = b.submit("/admin/api-keys", url.Values{"name": {"Sync"}, "role": {"support"}})
+	pages["the API key form with errors"] = b.submit("/admin/api-keys", url.Values{"name": {""}, "role": {"support"}})
+	assert.Contains(t, pages["/admin/users"].Body, "Compte de service (clé d’API)")
 }
