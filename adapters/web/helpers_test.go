@@ -75,6 +75,12 @@ func newEnvWith(t testing.TB, st store, cfg web.Config, pol crm.Authorizer) *env
 // on a host app with Fiber's defaults.
 func newEnvAt(t testing.TB, st store, cfg web.Config, pol crm.Authorizer, prefix string) *env {
 	t.Helper()
+	return newEnvTuned(t, st, cfg, pol, prefix, nil)
+}
+
+// newEnvTuned is newEnvAt with tune, when not nil, changing the epiccrm.Config before it opens.
+func newEnvTuned(t testing.TB, st store, cfg web.Config, pol crm.Authorizer, prefix string, tune func(*epiccrm.Config)) *env {
+	t.Helper()
 	clk := testclock.New(time.Date(2027, 3, 15, 9, 30, 0, 0, time.UTC))
 	logger := cfg.Logger
 	if logger == nil {
@@ -85,9 +91,13 @@ func newEnvAt(t testing.TB, st store, cfg web.Config, pol crm.Authorizer, prefix
 	if passwords == nil {
 		passwords = password.New(password.ForTests)
 	}
-	crmApp, err := epiccrm.Open(context.Background(), epiccrm.Config{Store: st, Authorizer: pol,
+	conf := epiccrm.Config{Store: st, Authorizer: pol,
 		Passwords: passwords, Now: clk.Now, Logger: logger, Admin: cfg,
-		Throttling: crm.Throttling{PerAccount: 4, PerAddress: 100, Window: 15 * time.Minute}})
+		Throttling: crm.Throttling{PerAccount: 4, PerAddress: 100, Window: 15 * time.Minute}}
+	if tune != nil {
+		tune(&conf)
+	}
+	crmApp, err := epiccrm.Open(context.Background(), conf)
 	require.NoError(t, err)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	require.NoError(t, crmApp.Mount(app, prefix,

@@ -119,6 +119,12 @@ func (ui *UI) newView(rq *request, section, title string, body any) *view {
 	if canReview(rq) {
 		v.Nav = append(v.Nav, navItem{Label: rq.T("Access review"), Href: ui.root + reviewPath, Icon: "shield", Active: section == "access-review"})
 	}
+	if canManageWebhooks(rq) {
+		v.Nav = append(v.Nav, navItem{Label: rq.T("Webhooks"), Href: ui.root + webhooksPath, Icon: "sparkle", Active: section == "webhooks"})
+	}
+	if canManageKeys(rq) {
+		v.Nav = append(v.Nav, navItem{Label: rq.T("API keys"), Href: ui.root + apiKeysPath, Icon: "key", Active: section == "api-keys"})
+	}
 	v.Account = []navItem{
 		{Label: rq.T("My profile"), Href: ui.recordURL(kindUser, rq.actor.ID), Icon: "user", Active: section == "profile"},
 		{Label: rq.T("Change password"), Href: ui.root + "/password", Icon: "key", Active: section == "password"},
@@ -129,6 +135,7 @@ func (ui *UI) newView(rq *request, section, title string, body any) *view {
 	if ui.cfg.Calendars != nil && rq.can(crm.ResourceEvent, crm.ActionRead) {
 		v.Account = append(v.Account, navItem{Label: "My calendar", Href: ui.root + "/calendar", Icon: "key", Active: section == "calendar"})
 	}
+	v.Account = append(v.Account, navItem{Label: rq.T("Notifications"), Href: ui.root + notificationsPath, Icon: "clock", Active: section == "notifications"})
 	return v
 }
 

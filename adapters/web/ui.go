@@ -193,6 +193,9 @@ func (ui *UI) Register(r fiber.Router) {
 	ui.routeContracts(g)
 	ui.routeEvents(g)
 	ui.routeAccess(g)
+	ui.routeWebhooks(g)
+	ui.routeNotifications(g)
+	ui.routeAPIKeys(g)
 }
 
 // now returns the current time in UTC.

@@ -57,7 +57,7 @@ func (ui *UI) userList(rq *request) error {
 		t.Rows = append(t.Rows, row{Cells: []cell{
 			{Text: u.FullName(), Href: ui.recordURL(kindUser, u.ID), Strong: true, Sub: "@" + u.Username},
 			{Text: u.Email},
-			{Text: rq.loc().roleLabel(u.Role), Badge: roleBadge(u.Role)},
+			{Text: rq.loc().roleLabel(u.Role), Badge: roleBadge(u.Role), Sub: serviceNote(rq, u)},
 			activeCell(rq, u.IsActive),
 			{Text: rq.loc().day(u.DateJoined), Nowrap: true},
 			{Text: rq.loc().timePtr(u.LastLogin), Nowrap: true},
@@ -200,7 +200,7 @@ func (ui *UI) userPage(rq *request, status int, u *crm.User, v values, errs form
 	active := activeCell(rq, u.IsActive)
 	body := &recordBody{
 		Heading: heading, Sub: "@" + u.Username,
-		Badges: []cell{{Text: rq.loc().roleLabel(u.Role), Badge: roleBadge(u.Role)}, active},
+		Badges: append([]cell{{Text: rq.loc().roleLabel(u.Role), Badge: roleBadge(u.Role)}, active}, serviceBadges(rq, u)...),
 		Facts: []fact{
 			{Label: rq.T("User ID"), Text: "#" + itoa(u.ID)},
 			{Label: rq.T("Role"), Text: rq.loc().roleLabel(u.Role), Badge: roleBadge(u.Role)},
