@@ -1,9 +1,5 @@
 package web
 
-import (
-	"strconv"
-)
-
 // blockersBody lists, on a delete page, the records that stand in the way of the deletion.
 type blockersBody struct {
 	Tables []table
@@ -26,11 +22,11 @@ func (ui *UI) deleteBlockers(rq *request, k *kind, id int64) (*blockersBody, err
 		if shown == 0 {
 			return
 		}
-		t.Title = title + " (" + strconv.Itoa(shown) + " shown)"
+		t.Title = rq.T("%s (%d shown)", title, shown)
 		body.Tables = append(body.Tables, t)
 	}
-	add("Clients", ui.clientTable(rq, n, b.Clients, nil, ""), len(b.Clients))
-	add("Contracts", ui.contractTable(rq, n, b.Contracts, nil, ""), len(b.Contracts))
-	add("Events", ui.eventTable(rq, n, b.Events, nil, ""), len(b.Events))
+	add(rq.T("Clients"), ui.clientTable(rq, n, b.Clients, nil, ""), len(b.Clients))
+	add(rq.T("Contracts"), ui.contractTable(rq, n, b.Contracts, nil, ""), len(b.Contracts))
+	add(rq.T("Events"), ui.eventTable(rq, n, b.Events, nil, ""), len(b.Events))
 	return body, n.err
 }

@@ -15,6 +15,7 @@ import (
 type bulkForm struct {
 	CSRF         string
 	Action       string
+	AssignLabel  string
 	ContactLabel string
 	Contacts     []option
 	CanAssign    bool
@@ -41,12 +42,12 @@ type bulkRow struct {
 
 // bulkContact is the contact field a bulk assignment sets on each kind, and the role of its users.
 var bulkContact = map[*kind]struct {
-	label string
-	role  crm.Role
+	label, assign string // catalogue keys
+	role          crm.Role
 }{
-	kindClient:   {"sales contact", crm.RoleSales},
-	kindContract: {"sales contact", crm.RoleSales},
-	kindEvent:    {"support contact", crm.RoleSupport},
+	kindClient:   {msg("Sales contact"), msg("Assign the sales contact"), crm.RoleSales},
+	kindContract: {msg("Sales contact"), msg("Assign the sales contact"), crm.RoleSales},
+	kindEvent:    {msg("Support contact"), msg("Assign the support contact"), crm.RoleSupport},
 }
 
 func (ui *UI) routeBulk(g fiber.Router) {
@@ -59,14 +60,15 @@ func (ui *UI) routeBulk(g fiber.Router) {
 // nor delete such records.
 func (ui *UI) bulkFormFor(rq *request, n *names, k *kind) *bulkForm {
 	bc := bulkContact[k]
-	f := &bulkForm{CSRF: rq.session.CSRFToken, Action: ui.listURL(k) + "/bulk", ContactLabel: bc.label,
+	f := &bulkForm{CSRF: rq.session.CSRFToken, Action: ui.listURL(k) + "/bulk",
+		AssignLabel: rq.T(bc.assign), ContactLabel: rq.T(bc.label),
 		CanAssign: rq.can(k.res, crm.ActionAssign) || (k == kindEvent && rq.can(k.res, crm.ActionUpdate)),
 		CanDelete: rq.can(k.res, crm.ActionDelete)}
 	if !f.CanAssign && !f.CanDelete {
 		return nil
 	}
 	if f.CanAssign {
-		f.Contacts = n.userOptions(bc.role, "", "Nobody")
+		f.Contacts = n.userOptions(bc.role, "", rq.T("Nobody"))
 	}
 	return f
 }
@@ -87,7 +89,7 @@ func (ui *UI) bulk(k *kind) handler {
 		for _, v := range postValues(rq.c, "id") {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || id <= 0 {
-				return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad request", "A ticked row is not a record id: reload the list and try again.")
+				return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad request"), rq.T("A ticked row is not a record id: reload the list and try again."))
 			}
 			ids = append(ids, id)
 		}
@@ -99,11 +101,11 @@ func (ui *UI) bulk(k *kind) handler {
 			if v := postValue(rq.c, "contact"); v != "" {
 				id, err := strconv.ParseInt(v, 10, 64)
 				if err != nil || id <= 0 {
-					return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad request", "The chosen contact is not a user id.")
+					return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad request"), rq.T("The chosen contact is not a user id."))
 				}
 				contact = &id
 			}
-			what = "Assign the " + bulkContact[k].label
+			what = rq.T(bulkContact[k].assign)
 			do = func(ctx context.Context, id int64) error {
 				var err error
 				switch k {
@@ -117,18 +119,19 @@ func (ui *UI) bulk(k *kind) handler {
 				return err
 			}
 		case "delete":
-			what = "Delete"
+			what = rq.T("Delete")
 			do = func(ctx context.Context, id int64) error { return ui.remove(rq, k, id, 0) }
 		default:
-			return ui.errorPage(rq.c, rq, http.StatusBadRequest, "Bad request", "Choose an action: assign or delete.")
+			return ui.errorPage(rq.c, rq, http.StatusBadRequest, rq.T("Bad request"), rq.T("Choose an action: assign or delete."))
 		}
 		rep, err := ui.svc.Bulk(rq.ctx, ids, do)
 		if rep == nil {
 			return ui.fail(rq.c, rq, err)
 		}
-		body := &bulkBody{Plural: k.plural, What: what, Summary: rep.Summary(), ListHref: ui.listURL(k)}
+		plural := rq.T(k.plural)
+		body := &bulkBody{Plural: plural, What: what, Summary: rq.T("%d done, %d refused", rep.Done, rep.Refused), ListHref: ui.listURL(k)}
 		if err != nil {
-			body.Summary += "; then the action stopped: " + crm.ErrorMessage(err) + " (the rows not listed were not touched)"
+			body.Summary += rq.T("; then the action stopped: %s (the rows not listed were not touched)", crm.ErrorMessage(err))
 		}
 		for _, r := range rep.Results {
 			body.Rows = append(body.Rows, bulkRow{ID: r.ID, Href: ui.recordURL(k, r.ID), Done: r.Done, Reason: r.Reason})
@@ -137,6 +140,6 @@ func (ui *UI) bulk(k *kind) handler {
 		if rep.Refused > 0 || err != nil {
 			status = http.StatusUnprocessableEntity
 		}
-		return ui.render(rq.c, status, "bulk", ui.newView(rq, k.path, k.plural+": "+what, body))
+		return ui.render(rq.c, status, "bulk", ui.newView(rq, k.path, plural+rq.T(": ")+what, body))
 	}
 }

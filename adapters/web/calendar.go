@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/epicevents/epiccrm/crm"
 )
@@ -13,28 +12,28 @@ func (ui *UI) calendarPage(rq *request) error { return ui.renderCalendar(rq, htt
 
 func (ui *UI) renderCalendar(rq *request, status int, a *alert) error {
 	if ui.cfg.Calendars == nil {
-		return ui.errorPage(rq.c, rq, http.StatusServiceUnavailable, "No calendar feeds",
-			"This server does not publish calendar feeds.")
+		return ui.errorPage(rq.c, rq, http.StatusServiceUnavailable, rq.T("No calendar feeds"),
+			rq.T("This server does not publish calendar feeds."))
 	}
 	created, err := ui.cfg.Calendars.Created(rq.ctx)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
-	sub := "You have no calendar address yet."
-	opts := []option{{Value: "new", Label: "Create an address", Selected: true}}
+	sub := rq.T("You have no calendar address yet.")
+	opts := []option{{Value: "new", Label: rq.T("Create an address"), Selected: true}}
 	if created != nil {
-		sub = "Your calendar address was made on " + created.UTC().Format(time.RFC1123) + ". It is shown only once: " +
-			"make a new one if you lost it (the old one stops working)."
-		opts = []option{{Value: "new", Label: "Make a new address (the old one stops working)", Selected: true},
-			{Value: "revoke", Label: "Revoke the address"}}
+		sub = rq.T("Your calendar address was made on %s. It is shown only once: make a new one if you lost it (the old one stops working).",
+			rq.loc().time(*created))
+		opts = []option{{Value: "new", Label: rq.T("Make a new address (the old one stops working)"), Selected: true},
+			{Value: "revoke", Label: rq.T("Revoke the address")}}
 	}
 	fs := &fieldSet{values: values{}, errs: formErrors{}}
-	fs.add(field{Name: "action", Label: "What to do", Type: "select", Options: opts, Required: true, Wide: true,
-		Help: "Subscribe to the address in any calendar app to see the events you may read. Anyone who has it can read them."})
-	body := &recordBody{Heading: "My calendar", Sub: sub,
-		Form: &formBody{Action: ui.root + "/calendar", Fields: fs.fields, Submit: "Go", Cancel: ui.root + "/", Alert: a}}
-	vw := ui.newView(rq, "calendar", "My calendar", body)
-	vw.Crumbs = []crumb{{Label: "Dashboard", Href: ui.root + "/"}, {Label: "My calendar"}}
+	fs.add(field{Name: "action", Label: rq.T("What to do"), Type: "select", Options: opts, Required: true, Wide: true,
+		Help: rq.T("Subscribe to the address in any calendar app to see the events you may read. Anyone who has it can read them.")})
+	title := rq.T("My calendar")
+	body := &recordBody{Heading: title, Sub: sub,
+		Form: &formBody{Action: ui.root + "/calendar", Fields: fs.fields, Submit: rq.T("Go"), Cancel: ui.root + "/", Alert: a}}
+	vw := ui.newView(rq, "calendar", title, body)
 	return ui.render(rq.c, status, "record", vw)
 }
 
@@ -48,14 +47,14 @@ func (ui *UI) changeCalendar(rq *request) error {
 		if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
 			return ui.fail(rq.c, rq, err)
 		}
-		return ui.renderCalendar(rq, http.StatusOK, &alert{Kind: "info", Title: "Calendar address revoked",
-			Text: "Calendar apps subscribed to it no longer receive your events."})
+		return ui.renderCalendar(rq, http.StatusOK, &alert{Kind: "info", Title: rq.T("Calendar address revoked"),
+			Text: rq.T("Calendar apps subscribed to it no longer receive your events.")})
 	}
 	secret, err := ui.cfg.Calendars.Issue(rq.ctx)
 	if err != nil {
 		return ui.fail(rq.c, rq, err)
 	}
 	url := rq.c.BaseURL() + ui.cfg.BasePath + "/api/v1/calendar/" + secret + ".ics"
-	return ui.renderCalendar(rq, http.StatusOK, &alert{Kind: "warning", Title: "Your calendar address (shown only this once)",
+	return ui.renderCalendar(rq, http.StatusOK, &alert{Kind: "warning", Title: rq.T("Your calendar address (shown only this once)"),
 		Text: url})
 }

@@ -144,8 +144,9 @@ func TestDeletion(t *testing.T) {
 
 	confirm := b.get("/admin/clients/" + itoa(c.ID) + "/delete")
 	require.Equal(t, http.StatusOK, confirm.Status)
-	assert.Contains(t, confirm.Body, "Yes, delete it")
-	p := b.submit("/admin/clients/"+itoa(c.ID)+"/delete", url.Values{"version": {regexp1(t, confirm.Body, `name="version" value="(\d+)"`)}})
+	assert.NotContains(t, confirm.Body, "Yes, delete it", "a blocked deletion offers no button")
+	assert.Contains(t, confirm.Body, `id="delete-blockers"`)
+	p := b.submit("/admin/clients/"+itoa(c.ID)+"/delete", url.Values{"version": {regexp1(t, b.get("/admin/clients/"+itoa(c.ID)).Body, `name="version" value="(\d+)"`)}})
 	assert.Equal(t, http.StatusConflict, p.Status)
 	assert.Contains(t, p.Body, "still has contracts")
 

@@ -329,3 +329,49 @@ func TestPluralForms(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplatesHaveNoLiteralText fails on text a template writes outside {{t ...}}: words
+// between tags, and in the attributes a person reads (aria-label, title, placeholder, alt), so
+// that every such text goes through the catalogue and is translated.
+func TestTemplatesHaveNoLiteralText(t *testing.T) {
+	actions := regexp.MustCompile(`(?s)\{\{.*?\}\}`)
+	scripts := regexp.MustCompile(`(?s)<(script|style)\b.*?</(script|style)>`)
+	// The "aria" template writes attributes only, no text.
+	attrOnly := regexp.MustCompile(`(?m)^\{\{define "aria"\}\}.*$`)
+	tags := regexp.MustCompile(`(?s)<[^>]*>`)
+	attrs := regexp.MustCompile(`\b(?:aria-label|title|placeholder|alt)="([^"]*)"`)
+	word := regexp.MustCompile(`[A-Za-z]{2,}`)
+	// The brand is the same in every language.
+	allowed := map[string]bool{"Epic": true, "CRM": true, "EpicCRM": true}
+	found := 0
+	err := fs.WalkDir(files, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := fs.ReadFile(files, p)
+		if err != nil {
+			return err
+		}
+		found++
+		s := scripts.ReplaceAllString(actions.ReplaceAllString(attrOnly.ReplaceAllString(string(src), ""), " "), " ")
+		var texts []string
+		for _, m := range attrs.FindAllStringSubmatch(s, -1) {
+			texts = append(texts, m[1])
+		}
+		texts = append(texts, tags.ReplaceAllString(s, "\n"))
+		for _, text := range texts {
+			for _, w := range word.FindAllString(text, -1) {
+				if !allowed[w] {
+					t.Errorf("%s: literal text %q: put it in the catalogue and write {{t \"...\"}}", p, w)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 10 {
+		t.Fatalf("found only %d templates: the scanner is broken", found)
+	}
+}

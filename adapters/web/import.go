@@ -16,6 +16,7 @@ type importBody struct {
 	ListHref string
 	Alert    *alert
 	Report   *crm.ImportReport
+	Summary  string // the report's counts, in the request's language
 	// CSV is the file of a dry run without errors, sent back by the Apply button so that the
 	// file need not be chosen again.
 	CSV string
@@ -39,7 +40,7 @@ func (ui *UI) importClients(rq *request) error {
 	data, err := importedFile(rq.c)
 	if err != nil {
 		return ui.renderImport(rq, http.StatusBadRequest, &importBody{Alert: &alert{Kind: "danger",
-			Title: "No file to import", Text: "Choose a CSV file, then Check it."}})
+			Title: rq.T("No file to import"), Text: rq.T("Choose a CSV file, then check it.")}})
 	}
 	dry := postValue(rq.c, "apply") == ""
 	rep, err := ui.svc.ImportClients(rq.ctx, data, dry)
@@ -49,13 +50,13 @@ func (ui *UI) importClients(rq *request) error {
 	body := &importBody{Report: rep}
 	switch {
 	case len(rep.Errors) > 0:
-		body.Alert = &alert{Kind: "danger", Title: "Nothing was imported", Text: rep.Summary() + ". Fix the lines below in the file and check it again."}
+		body.Alert = &alert{Kind: "danger", Title: rq.T("Nothing was imported"), Text: rq.T("%s. Fix the lines below in the file and check it again.", importSummary(rq, rep))}
 		return ui.renderImport(rq, http.StatusUnprocessableEntity, body)
 	case dry:
-		body.Alert = &alert{Kind: "info", Title: "The file is fine", Text: rep.Summary() + ". Nothing is written until you import it."}
+		body.Alert = &alert{Kind: "info", Title: rq.T("The file is fine"), Text: rq.T("%s. Nothing is written until you import it.", importSummary(rq, rep))}
 		body.CSV = string(data)
 	default:
-		body.Alert = &alert{Kind: "info", Title: "Imported", Text: rep.Summary() + "."}
+		body.Alert = &alert{Kind: "info", Title: rq.T("Imported"), Text: importSummary(rq, rep) + "."}
 	}
 	return ui.renderImport(rq, http.StatusOK, body)
 }
@@ -80,5 +81,23 @@ func importedFile(c *fiber.Ctx) ([]byte, error) {
 func (ui *UI) renderImport(rq *request, status int, body *importBody) error {
 	body.Action = ui.listURL(kindClient) + "/import"
 	body.ListHref = ui.listURL(kindClient)
-	return ui.render(rq.c, status, "import", ui.newView(rq, kindClient.path, "Import clients", body))
+	if body.Report != nil {
+		body.Summary = importSummary(rq, body.Report)
+	}
+	return ui.render(rq.c, status, "import", ui.newView(rq, kindClient.path, rq.T("Import clients"), body))
+}
+
+// importSummary says in the request's language what an import report counts (crm's Summary in
+// English).
+func importSummary(rq *request, r *crm.ImportReport) string {
+	var s string
+	if r.DryRun {
+		s = rq.T("%d rows: %d would be created, %d would be updated, %d unchanged, %d refused", r.Rows, r.Created, r.Updated, r.Unchanged, r.Refused)
+	} else {
+		s = rq.T("%d rows: %d created, %d updated, %d unchanged, %d refused", r.Rows, r.Created, r.Updated, r.Unchanged, r.Refused)
+	}
+	if len(r.Errors) > 0 && !r.DryRun {
+		s += rq.T("; nothing was written")
+	}
+	return s
 }

@@ -26,6 +26,14 @@ type table struct {
 	Select bool
 }
 
+// Span is the number of columns of the table, the checkbox column included.
+func (t table) Span() int {
+	if t.Select {
+		return len(t.Columns) + 1
+	}
+	return len(t.Columns)
+}
+
 // column is a table header; SortHref is set on sortable columns, Sort tells the current order.
 type column struct {
 	Label    string

@@ -133,7 +133,7 @@ func (ui *UI) newView(rq *request, section, title string, body any) *view {
 		v.Account = append(v.Account, navItem{Label: rq.T("Preferences"), Href: ui.root + "/preferences", Icon: "sparkle", Active: section == "preferences"})
 	}
 	if ui.cfg.Calendars != nil && rq.can(crm.ResourceEvent, crm.ActionRead) {
-		v.Account = append(v.Account, navItem{Label: "My calendar", Href: ui.root + "/calendar", Icon: "key", Active: section == "calendar"})
+		v.Account = append(v.Account, navItem{Label: rq.T("My calendar"), Href: ui.root + "/calendar", Icon: "key", Active: section == "calendar"})
 	}
 	v.Account = append(v.Account, navItem{Label: rq.T("Notifications"), Href: ui.root + notificationsPath, Icon: "clock", Active: section == "notifications"})
 	return v

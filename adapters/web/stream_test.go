@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"net"
 	"net/url"
 	"testing"
 	"time"
@@ -24,16 +23,12 @@ func TestBrowserListShowsLiveChanges(t *testing.T) {
 	mine := e.client(e.sales, "Mina", "Mine", "Mine Corp")
 	theirs := e.client(e.sales2, "Olga", "Hidden", "Other Corp")
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = e.app.Listener(ln) }()
-	t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(5 * time.Second) })
-	b := newTab(t, chromium, "http://"+ln.Addr().String(), "")
+	b, _ := startTab(t, chromium, e, "", 150*time.Second, 1440, 900)
 	b.login("sam")
 	b.open("/admin/clients")
 	b.do(chromedp.WaitVisible(chromedp.CSS("body[data-stream=open]"))) // the page's stream is open
 
-	_, err = e.svc.UpdateClient(e.as(e.mgr), theirs.ID, crm.ClientInput{Company: crm.Some("Other Corp II")}, 0)
+	_, err := e.svc.UpdateClient(e.as(e.mgr), theirs.ID, crm.ClientInput{Company: crm.Some("Other Corp II")}, 0)
 	require.NoError(t, err)
 	_, err = e.svc.UpdateClient(e.as(e.mgr), mine.ID, crm.ClientInput{Company: crm.Some("Mine Corp II")}, 0)
 	require.NoError(t, err)

@@ -130,7 +130,9 @@
       var head = document.querySelector(".page-head");
       (head || list).insertAdjacentElement("afterend", notice);
     }
-    notice.firstChild.textContent = count + (count === 1 ? " change" : " changes") + " — refresh";
+    // The texts come translated from the page (data-stream-one, data-stream-many with {n}).
+    notice.firstChild.textContent = count === 1 ? list.getAttribute("data-stream-one") :
+      list.getAttribute("data-stream-many").replace("{n}", count);
   }
   var source = new EventSource(root + "/stream");
   window.addEventListener("pagehide", function () { source.close(); });
