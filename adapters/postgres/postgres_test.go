@@ -33,6 +33,23 @@ func TestMigrateUpDownUp(t *testing.T) {
 	assert.Equal(t, uint(0), version)
 	_, err = s.FindUser(ctx, 1, crm.Everything)
 	assert.Error(t, err, "the tables are gone")
+	rows, err := s.Pool().Query(ctx, `SELECT c.relkind::text || ' ' || c.relname FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() ORDER BY c.relname`)
+	require.NoError(t, err)
+	var left []string
+	for rows.Next() {
+		var name string
+		require.NoError(t, rows.Scan(&name))
+		left = append(left, name)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"r schema_migrations", "i schema_migrations_pkey"}, left,
+		"the down migrations undo every table, index and sequence")
+	var functions int
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_proc p
+		JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()
+		AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`).Scan(&functions))
+	assert.Zero(t, functions, "the down migrations drop their functions (an extension's are its own)")
 
 	require.NoError(t, s.MigrateUp(ctx))
 	version, dirty, err = s.MigrateVersion()

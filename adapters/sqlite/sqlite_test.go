@@ -129,6 +129,18 @@ func TestMigrateUpDownUp(t *testing.T) {
 	assert.Equal(t, uint(0), version)
 	_, err = s.FindUser(ctx, 1, crm.Everything)
 	assert.Error(t, err, "the tables are gone")
+	reader, _ := s.Pools()
+	rows, err := reader.QueryContext(ctx, "SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND tbl_name <> 'schema_migrations' ORDER BY name")
+	require.NoError(t, err)
+	var left []string // beside golang-migrate's own table and index
+	for rows.Next() {
+		var name string
+		require.NoError(t, rows.Scan(&name))
+		left = append(left, name)
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+	assert.Empty(t, left, "the down migrations undo every table, index, view and trigger")
 
 	require.NoError(t, s.MigrateUp(ctx))
 	_, err = s.FindUser(ctx, 1, crm.Everything)
