@@ -618,7 +618,8 @@ func (m *memStore) ListAudit(_ context.Context, f crm.AuditFilter) ([]*crm.Audit
 	for i := range m.audit {
 		e := m.audit[i]
 		if (f.Resource == "" || e.Resource == f.Resource) && (f.ResourceID == 0 || e.ResourceID == f.ResourceID) &&
-			(f.ActorID == 0 || e.ActorID == f.ActorID) {
+			(f.ActorID == 0 || e.ActorID == f.ActorID) && (f.Action == "" || e.Action == f.Action) &&
+			(f.From == nil || !e.At.Before(*f.From)) && (f.To == nil || e.At.Before(*f.To)) {
 			out = append(out, &e)
 		}
 	}

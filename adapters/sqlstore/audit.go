@@ -79,5 +79,7 @@ func (s *Store) ListAudit(ctx context.Context, f crm.AuditFilter) ([]*crm.AuditE
 	if f.ActorID != 0 {
 		w.add("a.actor_id = ?", f.ActorID)
 	}
+	w.eqText("a.action", string(f.Action))
+	w.between(s.d, "a.at", f.From, f.To)
 	return list(ctx, s, auditListing, &w, f.ListOptions)
 }
