@@ -193,6 +193,7 @@ func (ui *UI) Register(r fiber.Router) {
 	ui.routeContracts(g)
 	ui.routeEvents(g)
 	ui.routeAccess(g)
+	ui.routeChanges(g)
 }
 
 // now returns the current time in UTC.
