@@ -24,6 +24,8 @@ type AuditEntry struct {
 
 // AuditFilter narrows an audit query. Zero fields do not filter.
 type AuditFilter struct {
+	// ID keeps only the entry of this id.
+	ID         int64
 	Resource   Resource
 	ResourceID int64
 	ActorID    int64

@@ -67,6 +67,7 @@ func testAudit(t *testing.T, f *fixture) {
 		{"resource", crm.AuditFilter{Resource: crm.ResourceClient}, []int64{all[1].ID, all[2].ID}},
 		{"resource and id", crm.AuditFilter{Resource: crm.ResourceUser, ResourceID: u.ID}, []int64{all[0].ID}},
 		{"actor", crm.AuditFilter{ActorID: u.ID}, []int64{all[2].ID}},
+		{"id", crm.AuditFilter{ID: all[1].ID}, []int64{all[1].ID}},
 		{"action", crm.AuditFilter{Action: crm.ActionAssign}, []int64{all[2].ID}},
 		{"action create", crm.AuditFilter{Action: crm.ActionCreate}, []int64{all[0].ID, all[1].ID}},
 		{"from", crm.AuditFilter{From: &at}, []int64{all[0].ID, all[2].ID}},
