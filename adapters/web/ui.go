@@ -194,6 +194,7 @@ func (ui *UI) Register(r fiber.Router) {
 	ui.routeEvents(g)
 	ui.routeAccess(g)
 	ui.routeChanges(g)
+	ui.routeRevert(g)
 }
 
 // now returns the current time in UTC.
