@@ -163,11 +163,7 @@ func (ui *UI) clientOptions(rq *request, n *names, current string) []option {
 	n.keep(err)
 	found := current == ""
 	for _, c := range cs {
-		label := c.FullName()
-		if c.Company != "" {
-			label += " · " + c.Company
-		}
-		opts = append(opts, option{Value: itoa(c.ID), Label: label})
+		opts = append(opts, option{Value: itoa(c.ID), Label: clientLabel(c)})
 		found = found || itoa(c.ID) == current
 	}
 	if !found {

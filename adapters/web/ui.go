@@ -195,6 +195,7 @@ func (ui *UI) Register(r fiber.Router) {
 	ui.routeAccess(g)
 	ui.routeChanges(g)
 	ui.routeRevert(g)
+	ui.routeTypeahead(g)
 }
 
 // now returns the current time in UTC.
