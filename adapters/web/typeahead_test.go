@@ -62,3 +62,32 @@ func TestClientSuggestionsStayInScope(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, p.Status, "no session, no suggestions")
 	assert.NotContains(t, p.Body, "Zed")
 }
+
+// TestContractFormClientSearch checks the client search of the new contract form without
+// script: Find reloads the form with the matching clients of the caller's scope as the
+// choices, says when none matches, and keeps a client chosen from its page.
+func TestContractFormClientSearch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := newFixtures(t, e)
+	a := e.loggedIn(e.sales)
+	p := a.get("/admin/contracts/new")
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, `name="client_q"`)
+	assert.NotContains(t, p.Body, `<option value="`+itoa(f.own.ID)+`"`, "no big list of every client")
+
+	p = a.get("/admin/contracts/new?client_q=" + url.QueryEscape(f.own.LastName))
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, `<option value="`+itoa(f.own.ID)+`"`)
+	p = a.get("/admin/contracts/new?client_q=" + url.QueryEscape(f.foreign.LastName))
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.NotContains(t, p.Body, `<option value="`+itoa(f.foreign.ID)+`"`, "never a client outside the scope")
+	assert.Contains(t, p.Body, "No client matches")
+
+	p = a.get("/admin/contracts/new?client_id=" + itoa(f.own.ID))
+	assert.Contains(t, p.Body, `<option value="`+itoa(f.own.ID)+`" selected>`, "a client chosen from its page stays chosen")
+
+	m := e.loggedIn(e.mgr)
+	p = m.get("/admin/contracts/new?client_q=" + url.QueryEscape(f.foreign.LastName))
+	assert.Contains(t, p.Body, `<option value="`+itoa(f.foreign.ID)+`"`, "management finds any client")
+}
