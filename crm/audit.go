@@ -24,9 +24,16 @@ type AuditEntry struct {
 
 // AuditFilter narrows an audit query. Zero fields do not filter.
 type AuditFilter struct {
+	// ID keeps only the entry of this id.
+	ID         int64
 	Resource   Resource
 	ResourceID int64
 	ActorID    int64
+	// Action keeps only the entries of this action (create, update, delete, assign, sign).
+	Action Action
+	// From and To keep the entries made at or after From and before To (a half-open range).
+	From *time.Time
+	To   *time.Time
 	ListOptions
 }
 
@@ -55,10 +62,27 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, 
 		return nil, "", &Error{Code: EMALFORMED, Message: "unknown resource " + string(f.Resource),
 			Fields: []FieldError{{Field: "resource", Code: FieldInvalidChoice, Message: "must be user, client, contract or event"}}}
 	}
+	if f.Action != "" && (f.Action == ActionRead || !validAction(f.Action)) {
+		return nil, "", &Error{Code: EMALFORMED, Message: "unknown action " + string(f.Action),
+			Fields: []FieldError{{Field: "action", Code: FieldInvalidChoice, Message: "must be create, update, delete, assign or sign"}}}
+	}
+	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
+		return nil, "", &Error{Code: EMALFORMED, Message: "the range is empty: from must be before to",
+			Fields: []FieldError{{Field: "to", Code: FieldEndBeforeStart, Message: "must be after from"}}}
+	}
 	if err := f.normalize(AuditSortable); err != nil {
 		return nil, "", err
 	}
 	return s.audit.ListAudit(ctx, f)
+}
+
+func validAction(x Action) bool {
+	for _, y := range Actions {
+		if x == y {
+			return true
+		}
+	}
+	return false
 }
 
 func validResource(r Resource) bool {

@@ -617,8 +617,9 @@ func (m *memStore) ListAudit(_ context.Context, f crm.AuditFilter) ([]*crm.Audit
 	var out []*crm.AuditEntry
 	for i := range m.audit {
 		e := m.audit[i]
-		if (f.Resource == "" || e.Resource == f.Resource) && (f.ResourceID == 0 || e.ResourceID == f.ResourceID) &&
-			(f.ActorID == 0 || e.ActorID == f.ActorID) {
+		if (f.ID == 0 || e.ID == f.ID) && (f.Resource == "" || e.Resource == f.Resource) && (f.ResourceID == 0 || e.ResourceID == f.ResourceID) &&
+			(f.ActorID == 0 || e.ActorID == f.ActorID) && (f.Action == "" || e.Action == f.Action) &&
+			(f.From == nil || !e.At.Before(*f.From)) && (f.To == nil || e.At.Before(*f.To)) {
 			out = append(out, &e)
 		}
 	}

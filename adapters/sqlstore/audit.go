@@ -72,6 +72,9 @@ func scanAudit(r Row) (*crm.AuditEntry, error) {
 // ListAudit returns one page of the audit entries matching f, and the cursor of the next page.
 func (s *Store) ListAudit(ctx context.Context, f crm.AuditFilter) ([]*crm.AuditEntry, string, error) {
 	var w where
+	if f.ID != 0 {
+		w.add("a.id = ?", f.ID)
+	}
 	w.eqText("a.resource", string(f.Resource))
 	if f.ResourceID != 0 {
 		w.add("a.resource_id = ?", f.ResourceID)
@@ -79,5 +82,7 @@ func (s *Store) ListAudit(ctx context.Context, f crm.AuditFilter) ([]*crm.AuditE
 	if f.ActorID != 0 {
 		w.add("a.actor_id = ?", f.ActorID)
 	}
+	w.eqText("a.action", string(f.Action))
+	w.between(s.d, "a.at", f.From, f.To)
 	return list(ctx, s, auditListing, &w, f.ListOptions)
 }

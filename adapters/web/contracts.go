@@ -136,7 +136,7 @@ func (ui *UI) contractFields(rq *request, n *names, v values, errs formErrors, c
 	fs := &fieldSet{values: v, errs: errs}
 	if creating {
 		fs.add(field{Name: "client_id", Label: rq.T("Client"), Type: "select", Required: true, Wide: true,
-			Options: ui.clientOptions(rq, n, v["client_id"])})
+			Options: ui.clientOptions(rq, n, v["client_id"], rq.c.Query("client_q")), Help: rq.T("Find the client with the search above, then choose it here.")})
 	}
 	fs.add(field{Name: "amount", Label: rq.T("Total amount"), Type: "decimal", Required: true, Placeholder: "15000.00"})
 	help := rq.T("What the client still has to pay.")
@@ -154,26 +154,6 @@ func (ui *UI) contractFields(rq *request, n *names, v values, errs formErrors, c
 			Options: n.userOptions(crm.RoleSales, v["sales_contact_id"], none)})
 	}
 	return fs
-}
-
-// clientOptions lists the clients the user can read, as choices for a new contract.
-func (ui *UI) clientOptions(rq *request, n *names, current string) []option {
-	opts := []option{{Value: "", Label: rq.T("Choose a client…")}}
-	cs, _, err := ui.svc.ListClients(rq.ctx, crm.ClientFilter{ListOptions: crm.ListOptions{Limit: crm.MaxLimit, Sort: "last_name"}})
-	n.keep(err)
-	found := current == ""
-	for _, c := range cs {
-		label := c.FullName()
-		if c.Company != "" {
-			label += " · " + c.Company
-		}
-		opts = append(opts, option{Value: itoa(c.ID), Label: label})
-		found = found || itoa(c.ID) == current
-	}
-	if !found {
-		opts = append(opts, option{Value: current, Label: rq.T("Client #%s", current)})
-	}
-	return opts
 }
 
 // contractInput reads the contract form.
@@ -215,7 +195,8 @@ func (ui *UI) contractForm(rq *request, status int, v values, errs formErrors, a
 		a.Text += " " + joinSentences(extra)
 	}
 	body := &recordBody{Heading: rq.T("New contract"), Sub: rq.T("A new contract is open until it is signed."),
-		Form: &formBody{Action: ui.newURL(kindContract), Fields: fs.fields, Submit: rq.T("Create contract"), Cancel: ui.listURL(kindContract), Alert: a}}
+		Form: &formBody{Action: ui.newURL(kindContract), Fields: fs.fields, Submit: rq.T("Create contract"), Cancel: ui.listURL(kindContract), Alert: a,
+			Search: ui.clientSearch(rq)}}
 	vw := ui.newView(rq, kindContract.path, rq.T("New contract"), body)
 	vw.Crumbs = ui.crumbs(rq, kindContract, rq.T("New"))
 	return ui.render(rq.c, status, "record", vw)

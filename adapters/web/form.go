@@ -52,6 +52,8 @@ type formBody struct {
 	Submit  string
 	Cancel  string
 	Alert   *alert
+	// Search is the client search shown above the form, if any (typeahead.go).
+	Search *clientSearch
 }
 
 // values are the raw values of a form's fields, from a record or from a submission, so that a

@@ -125,6 +125,9 @@ func (ui *UI) newView(rq *request, section, title string, body any) *view {
 	if canManageKeys(rq) {
 		v.Nav = append(v.Nav, navItem{Label: rq.T("API keys"), Href: ui.root + apiKeysPath, Icon: "key", Active: section == "api-keys"})
 	}
+	if canReadAudit(rq) {
+		v.Nav = append(v.Nav, navItem{Label: rq.T("Recent changes"), Href: ui.root + changesPath, Icon: "clock", Active: section == "changes"})
+	}
 	v.Account = []navItem{
 		{Label: rq.T("My profile"), Href: ui.recordURL(kindUser, rq.actor.ID), Icon: "user", Active: section == "profile"},
 		{Label: rq.T("Change password"), Href: ui.root + "/password", Icon: "key", Active: section == "password"},

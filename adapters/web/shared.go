@@ -155,6 +155,8 @@ type historyEntry struct {
 	Changes []change
 	Created bool // a creation: only the new values mean something
 	Deleted bool // a deletion: only the old values mean something
+	// RevertHref is the "Revert this change" page of the entry, when it can be reverted (revert.go).
+	RevertHref string
 }
 
 // change is one field's change: from Old to New.
@@ -189,6 +191,7 @@ func (ui *UI) history(k *kind) handler {
 			he := historyEntry{At: rq.loc().timeZone(e.At), Action: rq.loc().enumLabel(string(e.Action)), Badge: actionBadge(e.Action),
 				Created: e.Action == crm.ActionCreate, Deleted: e.Action == crm.ActionDelete}
 			he.Actor = n.actor(e)
+			he.RevertHref = ui.revertHref(rq, k, e)
 			fields := make([]string, 0, len(e.Changes))
 			for f := range e.Changes {
 				fields = append(fields, f)

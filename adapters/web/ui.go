@@ -196,6 +196,9 @@ func (ui *UI) Register(r fiber.Router) {
 	ui.routeWebhooks(g)
 	ui.routeNotifications(g)
 	ui.routeAPIKeys(g)
+	ui.routeChanges(g)
+	ui.routeRevert(g)
+	ui.routeTypeahead(g)
 }
 
 // now returns the current time in UTC.

@@ -58,6 +58,7 @@ func testAudit(t *testing.T, f *fixture) {
 	assert.Equal(t, "Ann Lee", after[2].ActorName, "renaming the actor leaves their past entries as they were")
 	assert.Equal(t, "ann", after[2].ActorUsername)
 
+	atEnd := at.Add(time.Second)
 	for _, tc := range []struct {
 		name   string
 		filter crm.AuditFilter
@@ -66,6 +67,13 @@ func testAudit(t *testing.T, f *fixture) {
 		{"resource", crm.AuditFilter{Resource: crm.ResourceClient}, []int64{all[1].ID, all[2].ID}},
 		{"resource and id", crm.AuditFilter{Resource: crm.ResourceUser, ResourceID: u.ID}, []int64{all[0].ID}},
 		{"actor", crm.AuditFilter{ActorID: u.ID}, []int64{all[2].ID}},
+		{"id", crm.AuditFilter{ID: all[1].ID}, []int64{all[1].ID}},
+		{"action", crm.AuditFilter{Action: crm.ActionAssign}, []int64{all[2].ID}},
+		{"action create", crm.AuditFilter{Action: crm.ActionCreate}, []int64{all[0].ID, all[1].ID}},
+		{"from", crm.AuditFilter{From: &at}, []int64{all[0].ID, all[2].ID}},
+		{"to excludes its bound", crm.AuditFilter{To: &at}, []int64{all[1].ID}},
+		{"half-open range", crm.AuditFilter{From: &at, To: &atEnd}, []int64{all[0].ID}},
+		{"range and action", crm.AuditFilter{From: &at, Action: crm.ActionAssign, Resource: crm.ResourceClient}, []int64{all[2].ID}},
 		{"newest first", crm.AuditFilter{ListOptions: crm.ListOptions{Sort: "-id"}}, []int64{all[2].ID, all[1].ID, all[0].ID}},
 	} {
 		got, _, err := f.s.ListAudit(f.ctx, tc.filter)

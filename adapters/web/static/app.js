@@ -151,3 +151,38 @@
     if (end.action !== "reconnect") { source.close(); }
   });
 })();
+
+// Client search of the new contract form: as the user types, the client field lists the
+// matching clients from the suggestions endpoint (the Find button does the same without script).
+(function () {
+  var input = document.querySelector("input[data-suggest]");
+  if (!input) { return; }
+  var select = document.getElementById(input.getAttribute("data-suggest-target"));
+  if (!select) { return; }
+  var timer = null;
+  var seq = 0;
+  function fill(items) {
+    var keep = select.value;
+    while (select.options.length > 1) { select.remove(1); }
+    items.forEach(function (it) {
+      var o = document.createElement("option");
+      o.value = String(it.id);
+      o.textContent = it.label;
+      if (o.value === keep) { o.selected = true; }
+      select.appendChild(o);
+    });
+    if (items.length === 1) { select.value = String(items[0].id); }
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    var q = input.value.trim();
+    if (!q) { return; }
+    timer = setTimeout(function () {
+      var mine = ++seq;
+      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (items) { if (mine === seq) { fill(items); } })
+        .catch(function () { /* the Find button still works */ });
+    }, 200);
+  });
+})();
