@@ -45,7 +45,7 @@ func TestStoredMarkupIsShownAsText(t *testing.T) {
 			"/admin/clients/" + itoa(clients[2].ID) + "/history", "/admin/events/" + itoa(ev.ID), "/admin/events/" + itoa(ev.ID) + "/history",
 			"/admin/clients/" + itoa(clients[3].ID) + "/delete", "/admin/contracts/" + itoa(k.ID), "/admin/events/new"},
 		e.support: {"/admin/", "/admin/clients/" + itoa(clients[0].ID), "/admin/events/" + itoa(ev.ID)},
-		e.sales:   {"/admin/", "/admin/clients?q=" + "%3Cscript%3E", "/admin/contracts/new", "/admin/events?q=%22%3E%3Cimg"},
+		e.sales:   {"/admin/", "/admin/clients?q=" + "%3Cscript%3E", "/admin/contracts/new?client_q=xss.example", "/admin/events?q=%22%3E%3Cimg"},
 	}
 	for who, paths := range pages {
 		b := e.loggedIn(who)
