@@ -5,8 +5,12 @@ PKGS := ./...
 
 .PHONY: test lint run build install bench cover fuzz bench-hotpath profile bench-pg bench-sqlite cluster
 
+# The admin UI's browser walks (TestBrowser*, headless Chromium) run on their own and without the
+# race detector: they drive the server through a real browser for minutes, and the race detector
+# made them several times slower while the rest of the suite already checks the same code with it.
 test: lint
-	$(GO) test -race -count=1 -timeout 12m $(PKGS)
+	$(GO) test -race -count=1 -timeout 12m -skip '^TestBrowser' $(PKGS)
+	$(GO) test -count=1 -timeout 12m -run '^TestBrowser' ./adapters/web/
 
 # gofmt, go vet, and staticcheck with every check (staticcheck.conf); staticcheck is a tool of
 # go.mod, so `go tool` builds the pinned version with no global install.
