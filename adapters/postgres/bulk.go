@@ -61,6 +61,13 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 	if err := t.Commit(ctx); err != nil {
 		return fmt.Errorf("bulk load: %w", err)
 	}
+	// VACUUM runs outside the transaction, on the same connection, and takes minutes on a large
+	// table: lift the pool's statement timeout for it, and put it back before the connection
+	// returns to the pool.
+	if _, err := c.Exec(ctx, "SET statement_timeout = 0"); err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	defer func() { _, _ = c.Exec(context.WithoutCancel(ctx), "RESET statement_timeout") }()
 	for _, table := range sqlstore.BulkTables {
 		if progress != nil {
 			progress(sqlstore.BulkProgress{Table: "vacuum " + table})

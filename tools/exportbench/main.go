@@ -115,11 +115,16 @@ func run(ctx context.Context, n int) error {
 	if resp.StatusCode != 200 {
 		return fmt.Errorf("the export answered %s", resp.Status)
 	}
+	// The RSS at each tenth of the rows shows whether memory grows with the export or stays flat.
 	lines, size := 0, 0
+	var tenths []string
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		lines++
 		size += len(sc.Bytes()) + 2
+		if n >= 10 && lines%(n/10) == 0 {
+			tenths = append(tenths, fmt.Sprintf("%.1f", mib(rss())))
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return err
@@ -131,6 +136,7 @@ func run(ctx context.Context, n int) error {
 	}
 	fmt.Printf("exported %d clients (%.1f MiB of CSV) in %s; RSS before %.1f MiB, peak during %.1f MiB, after %.1f MiB\n",
 		n, float64(size)/(1<<20), elapsed.Round(time.Millisecond), mib(before), mib(peak.Load()), mib(rss()))
+	fmt.Printf("RSS (MiB) after each tenth of the rows: %s\n", strings.Join(tenths, ", "))
 	return nil
 }
 
