@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -794,4 +795,21 @@ func (m *memStore) FindContacts(_ context.Context, ids []int64, acc crm.Access) 
 		}
 		return false
 	}), nil
+}
+
+// InTx runs fn over the store itself and, when fn fails, puts back the records and audit
+// entries it held before: each write of the fake is all or nothing already, as the savepoints
+// of a real store make a write inside a transaction.
+func (m *memStore) InTx(_ context.Context, fn func(crm.TxStores) error) error {
+	m.mu.Lock()
+	users, clients, contracts, events := maps.Clone(m.users), maps.Clone(m.clients), maps.Clone(m.contracts), maps.Clone(m.events)
+	audit := len(m.audit)
+	m.mu.Unlock()
+	err := fn(crm.TxStores{Users: m, Clients: m, Contracts: m, Events: m, Audit: m})
+	if err != nil {
+		m.mu.Lock()
+		m.users, m.clients, m.contracts, m.events, m.audit = users, clients, contracts, events, m.audit[:audit]
+		m.mu.Unlock()
+	}
+	return err
 }

@@ -52,6 +52,10 @@ type UserInput struct {
 	Role      Opt[Role]   `json:"role"`
 	IsActive  Opt[bool]   `json:"is_active"`
 	Password  Opt[string] `json:"password"`
+
+	// passwordHash, when not "", is the hash of Password made beforehand (an import hashes its
+	// passwords before its transaction): CreateUser still vets the password, but does not hash it.
+	passwordHash string
 }
 
 // UserFilter narrows a list of users. Text fields match case-insensitively anywhere in the value.
@@ -250,11 +254,20 @@ func (s *Service) userByLogin(ctx context.Context, typed string) (*User, error) 
 	return s.users.FindUserByUsername(ctx, typed)
 }
 
+// vetPassword reports whether the password rules accept password for u, adding their reasons
+// to fe when they do not.
+func (s *Service) vetPassword(u *User, password string, fe *fieldErrors) bool {
+	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
+		fe.add("password", FieldWeakPassword, "%s", strings.Join(problems, " "))
+		return false
+	}
+	return true
+}
+
 // hashPassword vets a new password for u and returns its hash, or "" with the reasons in fe.
 // It fails (EBUSY) only when no hashing slot came free in time (see Hashing).
 func (s *Service) hashPassword(ctx context.Context, u *User, password string, fe *fieldErrors) (string, error) {
-	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
-		fe.add("password", FieldWeakPassword, "%s", strings.Join(problems, " "))
+	if !s.vetPassword(u, password, fe) {
 		return "", nil
 	}
 	h, err := s.hash(ctx, password)
@@ -311,9 +324,14 @@ func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User,
 	u := &User{IsActive: true, DateJoined: s.clock()}
 	var fe fieldErrors
 	in.apply(u, &fe)
-	if !in.Password.Set || in.Password.Value == "" {
+	switch {
+	case !in.Password.Set || in.Password.Value == "":
 		fe.add("password", FieldRequired, "required")
-	} else {
+	case in.passwordHash != "":
+		if s.vetPassword(u, in.Password.Value, &fe) {
+			u.PasswordHash = in.passwordHash
+		}
+	default:
 		h, err := s.hashPassword(ctx, u, in.Password.Value, &fe)
 		if err != nil {
 			return nil, err
