@@ -175,7 +175,7 @@ func TestImportUsersRefusals(t *testing.T) {
 		Tx: w.store, ImportRows: 2})
 	for _, tc := range []struct {
 		name, file, want string
-		args            []string
+		args             []string
 	}{
 		{"latin-1", "username,email\nj\xe9r\xf4me,j@epic.example\n", "2 not_utf8", []string{"2"}},
 		{"missing column", "email,role\na@epic.example,sales\n", "1 missing_column", []string{"username", "username, email"}},
