@@ -82,7 +82,6 @@ func userRow(r importRecord) (UserInput, rowProblems) {
 	}
 	if v := r.cells["password"]; v != "" {
 		in.Password = Some(v)
-		in.passwordHash = r.hash
 	}
 	return in, probs
 }
@@ -162,7 +161,7 @@ func (s *Service) importUser(ctx context.Context, r importRecord) (ImportRow, er
 		return ImportRow{}, probs
 	}
 	if existing == nil {
-		u, err := s.CreateUser(ctx, in)
+		u, err := s.createUserHashed(ctx, in, r.hash)
 		if err != nil {
 			return ImportRow{}, err
 		}

@@ -52,10 +52,6 @@ type UserInput struct {
 	Role      Opt[Role]   `json:"role"`
 	IsActive  Opt[bool]   `json:"is_active"`
 	Password  Opt[string] `json:"password"`
-
-	// passwordHash, when not "", is the hash of Password made beforehand (an import hashes its
-	// passwords before its transaction): CreateUser still vets the password, but does not hash it.
-	passwordHash string
 }
 
 // UserFilter narrows a list of users. Text fields match case-insensitively anywhere in the value.
@@ -296,6 +292,13 @@ func userChanges(old, new *User, all bool) map[string][2]any {
 // CreateUser creates a user. Username, email, role and a password that passes the password
 // rules are required; a new user is active unless is_active says otherwise.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+	return s.createUserHashed(ctx, in, "")
+}
+
+// createUserHashed is CreateUser with hash, when not "", the hash of in.Password made
+// beforehand (an import hashes its passwords before its transaction): the password is still
+// vetted, but not hashed again.
+func (s *Service) createUserHashed(ctx context.Context, in UserInput, hash string) (*User, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -303,7 +306,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	if !s.allowed(a, ResourceUser, ActionCreate) {
 		return nil, Errorf(EFORBIDDEN, "you may not create users")
 	}
-	return s.createUser(ctx, a, in)
+	return s.createUser(ctx, a, in, hash)
 }
 
 // Bootstrap creates a management user without an acting user: the first account of an empty
@@ -311,7 +314,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 // actor 0, the system.
 func (s *Service) Bootstrap(ctx context.Context, in UserInput) (*User, error) {
 	in.Role = Some(RoleManagement)
-	return s.createUser(ctx, &User{ID: 0}, in)
+	return s.createUser(ctx, &User{ID: 0}, in, "")
 }
 
 // HasUsers reports whether any user exists.
@@ -320,16 +323,16 @@ func (s *Service) HasUsers(ctx context.Context) (bool, error) {
 	return len(users) > 0, err
 }
 
-func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User, error) {
+func (s *Service) createUser(ctx context.Context, a *User, in UserInput, hash string) (*User, error) {
 	u := &User{IsActive: true, DateJoined: s.clock()}
 	var fe fieldErrors
 	in.apply(u, &fe)
 	switch {
 	case !in.Password.Set || in.Password.Value == "":
 		fe.add("password", FieldRequired, "required")
-	case in.passwordHash != "":
+	case hash != "":
 		if s.vetPassword(u, in.Password.Value, &fe) {
-			u.PasswordHash = in.passwordHash
+			u.PasswordHash = hash
 		}
 	default:
 		h, err := s.hashPassword(ctx, u, in.Password.Value, &fe)
