@@ -41,7 +41,7 @@ type ImportRow struct {
 	Line   int    `json:"line"`
 	Email  string `json:"email"`
 	Action string `json:"action"`
-	// ID is the record's id; 0 for a record a dry run would create.
+	// ID is the record's id; 0 for a record a dry run (or an import refused) would create.
 	ID int64 `json:"id"`
 }
 
@@ -225,12 +225,14 @@ func (s *Service) runImport(ctx context.Context, data []byte, dryRun bool, k *im
 	if err != nil && !errors.Is(err, errRollback) {
 		return nil, err
 	}
-	if dryRun {
+	if dryRun || len(rep.Errors) > 0 {
 		for i := range rep.Results {
 			if rep.Results[i].Action == ImportCreate {
-				rep.Results[i].ID = 0
+				rep.Results[i].ID = 0 // rolled back
 			}
 		}
+	}
+	if dryRun {
 		return rep, nil
 	}
 	if len(rep.Errors) > 0 {
@@ -544,8 +546,9 @@ func (r *ImportReport) hasError(line int) bool {
 	return false
 }
 
-// count fills the counters from the results and errors.
+// count fills the counters from the results and errors, and puts the errors in line order.
 func (r *ImportReport) count() {
+	slices.SortStableFunc(r.Errors, func(a, b ImportError) int { return a.Line - b.Line })
 	r.Created, r.Updated, r.Unchanged = 0, 0, 0
 	for _, x := range r.Results {
 		switch x.Action {
