@@ -34,6 +34,8 @@ type memStore struct {
 	counted crm.ListOptions
 	// fail, when set, is returned by every write.
 	fail error
+	// inTx tells that InTx is running.
+	inTx bool
 }
 
 func newMemStore() *memStore {
@@ -804,12 +806,14 @@ func (m *memStore) InTx(_ context.Context, fn func(crm.TxStores) error) error {
 	m.mu.Lock()
 	users, clients, contracts, events := maps.Clone(m.users), maps.Clone(m.clients), maps.Clone(m.contracts), maps.Clone(m.events)
 	audit := len(m.audit)
+	m.inTx = true
 	m.mu.Unlock()
 	err := fn(crm.TxStores{Users: m, Clients: m, Contracts: m, Events: m, Audit: m})
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inTx = false
 	if err != nil {
-		m.mu.Lock()
 		m.users, m.clients, m.contracts, m.events, m.audit = users, clients, contracts, events, m.audit[:audit]
-		m.mu.Unlock()
 	}
 	return err
 }

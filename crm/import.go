@@ -119,6 +119,9 @@ type importKind struct {
 	// columns are the columns read; ignored those an export writes that an import skips, so
 	// that an export can be edited and imported back; needed those a file must have.
 	columns, ignored, needed []string
+	// verbatim are the columns whose cells are read as they are: not trimmed, no quote undone
+	// (a password).
+	verbatim []string
 	// unique are the columns besides email whose values may appear once in a file, each with
 	// the key that compares them and its problem code.
 	unique []uniqueColumn
@@ -434,7 +437,10 @@ func (s *Service) readImport(data []byte, k *importKind, rep *ImportReport) []im
 		}
 		cells := make(map[string]string, len(cols))
 		for i, name := range cols {
-			if name != "" {
+			switch {
+			case contains(k.verbatim, name):
+				cells[name] = rec[i]
+			case name != "":
 				cells[name] = uncell(strings.TrimSpace(rec[i]))
 			}
 		}

@@ -209,3 +209,46 @@ func TestImportClientsCodes(t *testing.T) {
 	_, err = w.svc.ImportClients(w.ctxP1, []byte(file), false)
 	requireCode(t, err, crm.EFORBIDDEN)
 }
+
+// watchedPasswords are fakePasswords that record, for each hash, whether the store was in a
+// transaction then.
+type watchedPasswords struct {
+	fakePasswords
+	store  *memStore
+	inTx   []bool
+	hashes []string
+}
+
+func (p *watchedPasswords) Hash(pw string) (string, error) {
+	p.store.mu.Lock()
+	p.inTx = append(p.inTx, p.store.inTx)
+	p.store.mu.Unlock()
+	h, err := p.fakePasswords.Hash(pw)
+	p.hashes = append(p.hashes, h)
+	return h, err
+}
+
+// TestImportUsersHashing checks that a dry run hashes no password, and that an import hashes
+// each new user's password once, before its transaction (hashing is slow on purpose and must
+// hold no lock), the password taken as typed, spaces and a leading quote included.
+func TestImportUsersHashing(t *testing.T) {
+	w := newWorld(t)
+	pw := &watchedPasswords{store: w.store}
+	svc := crm.New(crm.Deps{Users: w.store, Clients: w.store, Contracts: w.store, Events: w.store, Audit: w.store,
+		Throttle: w.store, Authorizer: w.authz, Passwords: pw, Now: func() time.Time { return w.now }, Tx: w.store})
+	file := "username,email,role,password\n" +
+		"ann,ann@epic.example,sales,\" Spaced Pass 9 \"\n" +
+		"bob,bob@epic.example,support,'=Formula-Pass-1\n" +
+		"sam,sam@epic.example,sales,\n" // an update: nothing to hash
+	rep, err := svc.ImportUsers(w.ctxM, []byte(file), true)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Created)
+	assert.Empty(t, pw.inTx, "a dry run hashes nothing")
+
+	rep, err = svc.ImportUsers(w.ctxM, []byte(file), false)
+	require.NoError(t, err)
+	assert.True(t, rep.Applied)
+	assert.Equal(t, []bool{false, false}, pw.inTx, "each password hashed once, outside the transaction")
+	assert.Equal(t, "h1: Spaced Pass 9 ", w.userByEmail("ann@epic.example").PasswordHash)
+	assert.Equal(t, "h1:'=Formula-Pass-1", w.userByEmail("bob@epic.example").PasswordHash)
+}

@@ -12,9 +12,11 @@ var userImport = &importKind{
 	columns: []string{"username", "email", "first_name", "last_name", "role", "is_active", "password"},
 	ignored: []string{"id", "date_joined", "last_login"},
 	needed:  []string{"username", "email"},
-	unique:  []uniqueColumn{{name: "username", code: ImportRepeatedUsername, key: usernameKey}},
-	prepare: (*Service).hashImportPasswords,
-	row:     (*Service).importUser,
+	// A password is taken as typed: spaces and a leading quote are part of it.
+	verbatim: []string{"password"},
+	unique:   []uniqueColumn{{name: "username", code: ImportRepeatedUsername, key: usernameKey}},
+	prepare:  (*Service).hashImportPasswords,
+	row:      (*Service).importUser,
 }
 
 // usernameKey compares usernames as the stores do: by their canonical form when they have one.
@@ -36,13 +38,14 @@ const dryRunHash = "!dry-run: not hashed"
 // CreateUser or UpdateUser, so it is checked and audited as a single write by the importer is.
 //
 // Columns: username and email are required; first_name, last_name, role (any case),
-// is_active (true or false) and password are optional. An empty role or is_active cell keeps
-// the user's value (a new user needs a role, and is active). The password sets the password
-// of a new user only, under the password rules, and is never shown or logged: a new user
-// without one, and a password for a user who exists (who changes their own), are refused. A
-// row may not change the importer's own role nor deactivate them. All rows are applied in one
-// transaction or none, and dryRun only reports, as for ImportClients. The passwords of new
-// users are hashed before the transaction, so that the slow hashing holds no lock.
+// is_active (true or false) and password are optional; the password cell is taken as it is,
+// spaces and quotes included. An empty role or is_active cell keeps the user's value (a new
+// user needs a role, and is active). The password sets the password of a new user only, under
+// the password rules, and is never shown or logged: a new user without one, and a password for
+// a user who exists (who changes their own), are refused. A row may not change the importer's
+// own role nor deactivate them. All rows are applied in one transaction or none, and dryRun
+// only reports, as for ImportClients. The passwords of new users are hashed before the
+// transaction, so that the slow hashing holds no lock; a dry run vets them without hashing.
 func (s *Service) ImportUsers(ctx context.Context, data []byte, dryRun bool) (*ImportReport, error) {
 	a, err := actor(ctx)
 	if err != nil {
