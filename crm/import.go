@@ -309,22 +309,33 @@ func (s *Service) importClient(ctx context.Context, r importRecord) (ImportRow, 
 	if err != nil {
 		return ImportRow{}, err
 	}
-	if existing == nil {
-		c, err := s.CreateClient(ctx, in)
-		if err != nil {
-			return ImportRow{}, err
-		}
-		return ImportRow{Line: r.line, Email: email, Action: ImportCreate, ID: c.ID}, nil
+	return importWrite(r, existing, func(c *Client) (int64, int64) { return c.ID, c.Version },
+		func() (*Client, error) { return s.CreateClient(ctx, in) },
+		func() (*Client, error) { return s.UpdateClient(ctx, existing.ID, in, 0) })
+}
+
+// importWrite creates the record of row r when existing is nil, or updates existing, and says
+// what the row did: created, updated, or unchanged when the update left the record's version
+// as it was. key returns a record's id and version.
+func importWrite[T any](r importRecord, existing *T, key func(*T) (id, version int64), create, update func() (*T, error)) (ImportRow, error) {
+	row := ImportRow{Line: r.line, Email: r.cells["email"], Action: ImportCreate}
+	write := create
+	if existing != nil {
+		write = update
 	}
-	c, err := s.UpdateClient(ctx, existing.ID, in, 0)
+	rec, err := write()
 	if err != nil {
 		return ImportRow{}, err
 	}
-	act := ImportUpdate
-	if c.Version == existing.Version {
-		act = ImportUnchanged
+	id, version := key(rec)
+	row.ID = id
+	if existing != nil {
+		row.Action = ImportUpdate
+		if _, before := key(existing); before == version {
+			row.Action = ImportUnchanged
+		}
 	}
-	return ImportRow{Line: r.line, Email: email, Action: act, ID: c.ID}, nil
+	return row, nil
 }
 
 // clientByEmail returns the client the caller may read whose email is email ignoring case, nil

@@ -163,22 +163,9 @@ func (s *Service) importUser(ctx context.Context, r importRecord) (ImportRow, er
 		}
 		return ImportRow{}, probs
 	}
-	if existing == nil {
-		u, err := s.createUserHashed(ctx, in, r.hash)
-		if err != nil {
-			return ImportRow{}, err
-		}
-		return ImportRow{Line: r.line, Email: email, Action: ImportCreate, ID: u.ID}, nil
-	}
-	u, err := s.UpdateUser(ctx, existing.ID, in, 0)
-	if err != nil {
-		return ImportRow{}, err
-	}
-	act := ImportUpdate
-	if u.Version == existing.Version {
-		act = ImportUnchanged
-	}
-	return ImportRow{Line: r.line, Email: email, Action: act, ID: u.ID}, nil
+	return importWrite(r, existing, func(u *User) (int64, int64) { return u.ID, u.Version },
+		func() (*User, error) { return s.createUserHashed(ctx, in, r.hash) },
+		func() (*User, error) { return s.UpdateUser(ctx, existing.ID, in, 0) })
 }
 
 // has reports whether one of the problems is about field.

@@ -13,20 +13,28 @@ import (
 	"github.com/epicevents/epiccrm/crm"
 )
 
+// importSetup makes a database whose one user is the superuser boss, and writes the good and
+// the bad file to import; it returns the database's URL and the files' paths.
+func importSetup(t *testing.T, goodFile, badFile string) (url, good, bad string) {
+	t.Helper()
+	url = sqliteURL(t)
+	r := runCmd(t, context.Background(), "Velvet-Harbor-91\n", nil, "createsuperuser", "--username", "boss",
+		"--email", "boss@real.example", "--password-stdin", "--database-url", url)
+	require.Equal(t, 0, r.code, r.stderr)
+	dir := t.TempDir()
+	good, bad = filepath.Join(dir, "good.csv"), filepath.Join(dir, "bad.csv")
+	require.NoError(t, os.WriteFile(good, []byte(goodFile), 0o600))
+	require.NoError(t, os.WriteFile(bad, []byte(badFile), 0o600))
+	return url, good, bad
+}
+
 // TestImportClientsCommand imports a file as a user: the dry run writes nothing and says what
 // it would do, a bad file is refused with every bad line and writes nothing, a good one is
 // applied.
 func TestImportClientsCommand(t *testing.T) {
 	ctx := context.Background()
-	url := sqliteURL(t)
-	r := runCmd(t, ctx, "Velvet-Harbor-91\n", nil, "createsuperuser", "--username", "boss", "--email", "boss@real.example",
-		"--password-stdin", "--database-url", url)
-	require.Equal(t, 0, r.code, r.stderr)
-	dir := t.TempDir()
-	good := filepath.Join(dir, "good.csv")
-	require.NoError(t, os.WriteFile(good, []byte("email,first_name,last_name\nann@a.example,Ann,A\nbob@b.example,Bob,B\n"), 0o600))
-	bad := filepath.Join(dir, "bad.csv")
-	require.NoError(t, os.WriteFile(bad, []byte("email,first_name,last_name\nann@a.example,Ann,A\nnope,Bob,B\ncid@c.example,,C\n"), 0o600))
+	url, good, bad := importSetup(t, "email,first_name,last_name\nann@a.example,Ann,A\nbob@b.example,Bob,B\n",
+		"email,first_name,last_name\nann@a.example,Ann,A\nnope,Bob,B\ncid@c.example,,C\n")
 	count := func() int {
 		app, err := openCRM(ctx, url, false, epiccrm.Config{})
 		require.NoError(t, err)
@@ -36,7 +44,7 @@ func TestImportClientsCommand(t *testing.T) {
 		return n
 	}
 
-	r = runCmd(t, ctx, "", nil, "import", "clients", good, "--dry-run", "--as", "boss", "--database-url", url)
+	r := runCmd(t, ctx, "", nil, "import", "clients", good, "--dry-run", "--as", "boss", "--database-url", url)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "dry run, nothing written: 2 rows: 2 would be created")
 	assert.Equal(t, 0, count())
@@ -67,17 +75,10 @@ func TestImportClientsCommand(t *testing.T) {
 // never printed, and a user who may not create users is refused.
 func TestImportUsersCommand(t *testing.T) {
 	ctx := context.Background()
-	url := sqliteURL(t)
-	r := runCmd(t, ctx, "Velvet-Harbor-91\n", nil, "createsuperuser", "--username", "boss", "--email", "boss@real.example",
-		"--password-stdin", "--database-url", url)
-	require.Equal(t, 0, r.code, r.stderr)
-	dir := t.TempDir()
-	good := filepath.Join(dir, "good.csv")
-	require.NoError(t, os.WriteFile(good, []byte("username,email,role,password\n"+
-		"ann,ann@a.example,sales,Quiet-Meadow-42\nbob,bob@b.example,Support,Amber-Canyon-17\n"), 0o600))
-	bad := filepath.Join(dir, "bad.csv")
-	require.NoError(t, os.WriteFile(bad, []byte("username,email,role,password\n"+
-		"ann,ann@a.example,sales,Quiet-Meadow-42\ncid,cid@c.example,sales,\nboss,boss@real.example,sales,\n"), 0o600))
+	url, good, bad := importSetup(t, "username,email,role,password\n"+
+		"ann,ann@a.example,sales,Quiet-Meadow-42\nbob,bob@b.example,Support,Amber-Canyon-17\n",
+		"username,email,role,password\n"+
+			"ann,ann@a.example,sales,Quiet-Meadow-42\ncid,cid@c.example,sales,\nboss,boss@real.example,sales,\n")
 	users := func() []*crm.User {
 		app, err := openCRM(ctx, url, false, epiccrm.Config{})
 		require.NoError(t, err)
@@ -87,7 +88,7 @@ func TestImportUsersCommand(t *testing.T) {
 		return list
 	}
 
-	r = runCmd(t, ctx, "", nil, "import", "users", good, "--dry-run", "--as", "boss", "--database-url", url)
+	r := runCmd(t, ctx, "", nil, "import", "users", good, "--dry-run", "--as", "boss", "--database-url", url)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "dry run, nothing written: 2 rows: 2 would be created")
 	assert.Len(t, users(), 1)
