@@ -3,6 +3,7 @@ package crm_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -33,6 +34,8 @@ type memStore struct {
 	counted crm.ListOptions
 	// fail, when set, is returned by every write.
 	fail error
+	// inTx tells that InTx is running.
+	inTx bool
 }
 
 func newMemStore() *memStore {
@@ -794,4 +797,23 @@ func (m *memStore) FindContacts(_ context.Context, ids []int64, acc crm.Access) 
 		}
 		return false
 	}), nil
+}
+
+// InTx runs fn over the store itself and, when fn fails, puts back the records and audit
+// entries it held before: each write of the fake is all or nothing already, as the savepoints
+// of a real store make a write inside a transaction.
+func (m *memStore) InTx(_ context.Context, fn func(crm.TxStores) error) error {
+	m.mu.Lock()
+	users, clients, contracts, events := maps.Clone(m.users), maps.Clone(m.clients), maps.Clone(m.contracts), maps.Clone(m.events)
+	audit := len(m.audit)
+	m.inTx = true
+	m.mu.Unlock()
+	err := fn(crm.TxStores{Users: m, Clients: m, Contracts: m, Events: m, Audit: m})
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inTx = false
+	if err != nil {
+		m.users, m.clients, m.contracts, m.events, m.audit = users, clients, contracts, events, m.audit[:audit]
+	}
+	return err
 }

@@ -101,7 +101,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{store: newMemStore(), now: time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC), authz: defaultMatrix()}
 	deps := crm.Deps{Users: w.store, Clients: w.store, Contracts: w.store, Events: w.store, Audit: w.store,
-		Throttle: w.store, Authorizer: w.authz, Passwords: fakePasswords{}, Now: func() time.Time { return w.now }}
+		Throttle: w.store, Authorizer: w.authz, Passwords: fakePasswords{}, Now: func() time.Time { return w.now }, Tx: w.store}
 	w.svc = crm.New(deps)
 	ctx := context.Background()
 	var err error

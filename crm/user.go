@@ -250,11 +250,20 @@ func (s *Service) userByLogin(ctx context.Context, typed string) (*User, error) 
 	return s.users.FindUserByUsername(ctx, typed)
 }
 
+// vetPassword reports whether the password rules accept password for u, adding their reasons
+// to fe when they do not.
+func (s *Service) vetPassword(u *User, password string, fe *fieldErrors) bool {
+	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
+		fe.add("password", FieldWeakPassword, "%s", strings.Join(problems, " "))
+		return false
+	}
+	return true
+}
+
 // hashPassword vets a new password for u and returns its hash, or "" with the reasons in fe.
 // It fails (EBUSY) only when no hashing slot came free in time (see Hashing).
 func (s *Service) hashPassword(ctx context.Context, u *User, password string, fe *fieldErrors) (string, error) {
-	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
-		fe.add("password", FieldWeakPassword, "%s", strings.Join(problems, " "))
+	if !s.vetPassword(u, password, fe) {
 		return "", nil
 	}
 	h, err := s.hash(ctx, password)
@@ -283,6 +292,13 @@ func userChanges(old, new *User, all bool) map[string][2]any {
 // CreateUser creates a user. Username, email, role and a password that passes the password
 // rules are required; a new user is active unless is_active says otherwise.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+	return s.createUserHashed(ctx, in, "")
+}
+
+// createUserHashed is CreateUser with hash, when not "", the hash of in.Password made
+// beforehand (an import hashes its passwords before its transaction): the password is still
+// vetted, but not hashed again.
+func (s *Service) createUserHashed(ctx context.Context, in UserInput, hash string) (*User, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -290,7 +306,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	if !s.allowed(a, ResourceUser, ActionCreate) {
 		return nil, Errorf(EFORBIDDEN, "you may not create users")
 	}
-	return s.createUser(ctx, a, in)
+	return s.createUser(ctx, a, in, hash)
 }
 
 // Bootstrap creates a management user without an acting user: the first account of an empty
@@ -298,7 +314,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 // actor 0, the system.
 func (s *Service) Bootstrap(ctx context.Context, in UserInput) (*User, error) {
 	in.Role = Some(RoleManagement)
-	return s.createUser(ctx, &User{ID: 0}, in)
+	return s.createUser(ctx, &User{ID: 0}, in, "")
 }
 
 // HasUsers reports whether any user exists.
@@ -307,13 +323,18 @@ func (s *Service) HasUsers(ctx context.Context) (bool, error) {
 	return len(users) > 0, err
 }
 
-func (s *Service) createUser(ctx context.Context, a *User, in UserInput) (*User, error) {
+func (s *Service) createUser(ctx context.Context, a *User, in UserInput, hash string) (*User, error) {
 	u := &User{IsActive: true, DateJoined: s.clock()}
 	var fe fieldErrors
 	in.apply(u, &fe)
-	if !in.Password.Set || in.Password.Value == "" {
+	switch {
+	case !in.Password.Set || in.Password.Value == "":
 		fe.add("password", FieldRequired, "required")
-	} else {
+	case hash != "":
+		if s.vetPassword(u, in.Password.Value, &fe) {
+			u.PasswordHash = hash
+		}
+	default:
 		h, err := s.hashPassword(ctx, u, in.Password.Value, &fe)
 		if err != nil {
 			return nil, err

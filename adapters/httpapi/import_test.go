@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,7 +16,13 @@ import (
 // importCSV posts a CSV file to the client import as who.
 func (e *env) importCSV(t *testing.T, who, query, body string) (int, crm.ImportReport, problemBody) {
 	t.Helper()
-	resp, b := e.doBody(t, req{who: who, method: "POST", path: "/api/v1/clients/import" + query}, body, "text/csv")
+	return e.importTo(t, "clients", who, query, body)
+}
+
+// importTo posts a CSV file to the import of kind (clients, users) as who.
+func (e *env) importTo(t *testing.T, kind, who, query, body string) (int, crm.ImportReport, problemBody) {
+	t.Helper()
+	resp, b := e.doBody(t, req{who: who, method: "POST", path: "/api/v1/" + kind + "/import" + query}, body, "text/csv")
 	var rep crm.ImportReport
 	var p problemBody
 	if resp.StatusCode == 200 {
@@ -162,4 +170,110 @@ func TestImportBadFiles(t *testing.T) {
 	resp, body := e.doBody(t, req{who: "S1", method: "POST", path: "/api/v1/clients/import"}, "email\n", "application/json")
 	assert.Equal(t, 415, resp.StatusCode, string(body))
 	assert.Equal(t, last, e.lastAuditID(t))
+}
+
+// TestImportUsers checks the import of users on both stores: an export of the users, edited
+// (a name changed, a user added with a password), is checked by a dry run that writes nothing,
+// then applied, each write audited as the importer's; the new user logs in with the password,
+// which no answer shows.
+func TestImportUsers(t *testing.T) {
+	eachStore(t, func(t *testing.T, k storeKind) {
+		e := newEnv(t, k)
+		resp, export := e.do(t, req{who: "M", method: "GET", path: "/api/v1/users",
+			header: map[string]string{"Accept": "text/csv"}})
+		require.Equal(t, http.StatusOK, resp.StatusCode, string(export))
+		file := strings.Replace(string(export), ",Sally,", ",Salome,", 1)
+		require.NotEqual(t, string(export), file, "the export names Sally: %s", export)
+		file = strings.Replace(file, "last_login\r\n", "last_login,password\r\n", 1)
+		file = strings.ReplaceAll(file, "\r\n", ",\r\n")
+		file = strings.Replace(file, "last_login,password,", "last_login,password", 1)
+		file += ",nina,nina@epic.example,Nina,New,Support,true,,,Velvet-Harbor-91\r\n"
+		last := e.lastAuditID(t)
+
+		code, rep, p := e.importTo(t, "users", "M", "?dry_run=true", file)
+		require.Equal(t, 200, code, p.Detail)
+		assert.Empty(t, rep.Errors)
+		assert.Equal(t, 1, rep.Created)
+		assert.Equal(t, 1, rep.Updated)
+		assert.Equal(t, 4, rep.Unchanged)
+		assert.Equal(t, last, e.lastAuditID(t), "a dry run writes nothing")
+
+		resp, body := e.doBody(t, req{who: "M", method: "POST", path: "/api/v1/users/import"}, file, "text/csv")
+		require.Equal(t, 200, resp.StatusCode, string(body))
+		assert.NotContains(t, string(body), "Velvet-Harbor-91")
+		require.NoError(t, json.Unmarshal(body, &rep))
+		assert.True(t, rep.Applied)
+		assert.Equal(t, "Salome", e.current(t, "S1").FirstName)
+		e.loginAs(t, "nina", "Velvet-Harbor-91")
+		entries, _, err := e.svc.ListAudit(e.as("M"), crm.AuditFilter{ListOptions: crm.ListOptions{Sort: "-id", Limit: 10}})
+		require.NoError(t, err)
+		var mine int
+		for _, a := range entries {
+			if a.ID > last && a.Resource == crm.ResourceUser && a.Action != crm.ActionRead {
+				mine++
+				assert.Equal(t, e.ids["M"], a.ActorID)
+				assert.NotContains(t, a.Changes, "password")
+			}
+		}
+		assert.Equal(t, 2, mine, "the update and the create are audited as the importer's")
+	})
+}
+
+// TestImportUsersRefused checks the refusals of a users import: every bad row by line and code
+// (a 422 with nothing written, and the dry run's report), and a 403 for anyone who may not
+// create users.
+func TestImportUsersRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storeKinds[0], func(o *envOptions) {
+		o.wrap = func(d crm.Deps) crm.Deps { d.ImportRows = 5; return d }
+	})
+	file := "username,email,role,password\n" +
+		"ann,ann@epic.example,sales,Velvet-Harbor-91\n" +
+		"bob,bob@epic.example,chief,Velvet-Harbor-91\n" + // 3: no such role
+		"cat,cat@epic.example,sales,\n" + // 4: no password
+		"dan,ANN@epic.example,sales,Velvet-Harbor-91\n" + // 5: line 2's email
+		"manager,manager@epic.example,sales,\n" // 6: the importer's own role
+	last := e.lastAuditID(t)
+	code, _, p := e.importTo(t, "users", "M", "", file)
+	require.Equal(t, 422, code, p.Detail)
+	assert.Contains(t, p.Detail, "nothing was written")
+	assert.ElementsMatch(t, []string{"line 3: role", "line 4: password", "line 5: email", "line 6: role"}, fieldNames(p))
+	assert.Equal(t, last, e.lastAuditID(t))
+
+	resp, body := e.doBody(t, req{who: "M", method: "POST", path: "/api/v1/users/import?dry_run=true"}, file, "text/csv")
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	var raw struct {
+		Errors []map[string]any `json:"errors"`
+	}
+	require.NoError(t, json.Unmarshal(body, &raw))
+	var codes []string
+	for _, er := range raw.Errors {
+		codes = append(codes, er["code"].(string))
+		assert.NotEmpty(t, er["message"])
+	}
+	assert.ElementsMatch(t, []string{"invalid_choice", crm.ImportNewUserPassword, crm.ImportRepeatedEmail, crm.ImportOwnRole}, codes)
+	assert.NotContains(t, string(body), "Velvet-Harbor-91")
+
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"latin-1", "username,email\nj\xe9r\xf4me,j@epic.example\n", "not UTF-8"},
+		{"missing column", "email,role\na@epic.example,sales\n", `missing column "username"`},
+		{"too many rows", "username,email\n" + strings.Repeat("a,a@epic.example\n", 6), "more than 5 rows"},
+		{"weak password", "username,email,role,password\nzed,zed@epic.example,sales,zed\n", "password"},
+	} {
+		code, _, p := e.importTo(t, "users", "M", "", tc.body)
+		assert.Equal(t, 422, code, tc.name)
+		all := p.Detail
+		for _, f := range p.Errors {
+			all += " | " + f.Field + " " + f.Message
+		}
+		assert.Contains(t, all, tc.want, tc.name)
+	}
+	for _, who := range []string{"S1", "P1"} {
+		code, _, p := e.importTo(t, "users", who, "?dry_run=true", "username,email,role,password\nann,ann@epic.example,sales,Velvet-Harbor-91\n")
+		assert.Equal(t, 403, code, who)
+		assert.Contains(t, p.Detail, "may not create users", who)
+	}
+	assert.Equal(t, last, e.lastAuditID(t), "nothing was written")
 }

@@ -112,6 +112,9 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 	for name, typ := range webhookSchemas {
 		schemas[name] = schemaOf(typ, false)
 	}
+	// The code of an import problem is the import's own or a field's: described, not enumerated.
+	importErr := schemas["ImportReport"].(obj)["properties"].(obj)["errors"].(obj)["items"].(obj)
+	importErr["properties"].(obj)["code"].(obj)["description"] = importCodeDoc
 	// The feed's full URL depends on the host the request reached: the document's example
 	// shows only its path, so the URL is not a required key.
 	schemas["CalendarFeed"].(obj)["required"] = []string{"path", "created_at"}
@@ -244,7 +247,7 @@ func operationDoc(op operation, schemas obj) obj {
 	}
 	if op.csvBody != "" {
 		doc["requestBody"] = obj{"required": true, "description": op.csvBody,
-			"content": obj{mimeCSV: obj{"schema": obj{"type": "string"}, "example": exampleImportCSV}}}
+			"content": obj{mimeCSV: obj{"schema": obj{"type": "string"}, "example": op.csvExample}}}
 	}
 	ok := obj{"description": http.StatusText(op.status)}
 	headers := obj{"X-Request-ID": obj{"$ref": "#/components/headers/X-Request-ID"}}

@@ -37,6 +37,7 @@ type operation struct {
 	media       string // the media type of the success body (default application/json)
 	csv         bool   // the success body is also offered as text/csv (Accept: text/csv)
 	csvBody     string // the request body is a CSV file, described so
+	csvExample  string // an example of that file
 	etag        bool
 	ifMatch     bool
 	errors      []int // error statuses beyond those implied by the fields above
@@ -122,8 +123,14 @@ func (a *API) operations() []operation {
 		summary: "Create or update clients from a CSV file, all rows or none; dry_run=true only reports what would happen.",
 		perms: []perm{{res: crm.ResourceClient, act: crm.ActionCreate}, {res: crm.ResourceClient, act: crm.ActionUpdate},
 			{res: crm.ResourceClient, act: crm.ActionAssign, note: "to set sales_contact_id to someone else"}},
-		query: importParams, csvBody: csvBodyDoc, status: 200, result: "ImportReport", errors: []int{403, 413, 415, 422},
-		handler: a.importClients})
+		query: importParams, csvBody: csvBodyDoc, csvExample: exampleImportCSV, status: 200, result: "ImportReport",
+		errors: []int{403, 413, 415, 422}, handler: a.importFile(a.svc.ImportClients)})
+	ops = append(ops, operation{method: "POST", path: v1 + "/users/import", id: "importUsers", tag: "Users",
+		summary: "Create or update users from a CSV file, all rows or none; dry_run=true only reports what would happen.",
+		perms: []perm{{res: crm.ResourceUser, act: crm.ActionCreate, note: "required for the whole import"},
+			{res: crm.ResourceUser, act: crm.ActionUpdate, note: "for each row that changes a user"}},
+		query: importParams, csvBody: userCSVBodyDoc, csvExample: exampleUserImportCSV, status: 200, result: "ImportReport",
+		errors: []int{403, 413, 415, 422}, handler: a.importFile(a.svc.ImportUsers)})
 	ops = append(ops, a.apiKeyOps()...)
 	ops = append(ops, a.notificationOps()...)
 	ops = append(ops, recordOps(recordRoutes{

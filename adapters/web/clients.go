@@ -48,9 +48,7 @@ func (ui *UI) clientList(rq *request) error {
 	if rq.can(crm.ResourceClient, crm.ActionCreate) {
 		body.NewHref = ui.newURL(kindClient)
 	}
-	if rq.can(crm.ResourceClient, crm.ActionCreate) || rq.can(crm.ResourceClient, crm.ActionUpdate) {
-		body.ImportHref = ui.listURL(kindClient) + "/import"
-	}
+	body.ImportHref = ui.importHref(rq, clientImporter)
 	body.Table = ui.clientTable(rq, n, items, q, base)
 	ui.withBulk(rq, n, kindClient, body)
 	body.Table.Empty = rq.T("No clients match. Try another search, or reset the filters.")

@@ -91,6 +91,10 @@ func usedKeys(t *testing.T) map[string]bool {
 	// Keys built at run time: the prefixes found above are not keys themselves.
 	delete(used, "date.month.")
 	delete(used, "field.")
+	delete(used, "import.")
+	for _, c := range crm.ImportCodes {
+		used["import."+c] = true
+	}
 	for m := 1; m <= 12; m++ {
 		used["date.month."+strconv.Itoa(m)] = true
 	}
@@ -373,5 +377,34 @@ func TestTemplatesHaveNoLiteralText(t *testing.T) {
 	}
 	if found < 10 {
 		t.Fatalf("found only %d templates: the scanner is broken", found)
+	}
+}
+
+// TestImportMessages checks that every import problem code has a French text of its own that
+// takes the code's arguments, and that a field's code is translated as the field error it is.
+func TestImportMessages(t *testing.T) {
+	fr, en := testLocale(t, "fr"), testLocale(t, "en")
+	args := map[string]int{crm.ImportNotUTF8: 1, crm.ImportEmptyFile: 1, crm.ImportBadHeader: 1, crm.ImportUnknownColumn: 2,
+		crm.ImportRepeatedColumn: 1, crm.ImportMissingColumn: 2, crm.ImportUnreadable: 1, crm.ImportCellCount: 2,
+		crm.ImportTooManyRows: 1, crm.ImportRepeatedEmail: 1, crm.ImportRepeatedUsername: 1, crm.ImportAmbiguousEmail: 2,
+		crm.ImportRowRefused: 1}
+	for _, c := range crm.ImportCodes {
+		e := crm.ImportError{Line: 2, Code: c, Message: "english"}
+		for i := 0; i < args[c]; i++ {
+			e.Args = append(e.Args, "arg"+strconv.Itoa(i+1))
+		}
+		got := fr.importMessage(e)
+		if strings.Contains(got, "import.") || strings.Contains(got, "%!") || got == en.importMessage(e) {
+			t.Errorf("code %s has no French message of its own taking %d arguments: %q", c, args[c], got)
+		}
+		for _, a := range e.Args {
+			if !strings.Contains(got, a) {
+				t.Errorf("code %s: the French message %q drops the argument %s", c, got, a)
+			}
+		}
+	}
+	e := crm.ImportError{Line: 3, Field: "first_name", Code: string(crm.FieldRequired), Message: "required"}
+	if got := fr.importMessage(e); got != "Obligatoire." {
+		t.Errorf("a field's code: %q", got)
 	}
 }

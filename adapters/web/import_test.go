@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -48,9 +49,15 @@ func TestListExport(t *testing.T) {
 	assert.Contains(t, list.Body, "bom=true")
 }
 
-// upload posts a file to the import page as a multipart form, with the CSRF token of the last
-// page; apply presses Import rather than Check.
+// upload posts a file to the client import page as a multipart form, with the CSRF token of the
+// last page; apply presses Import rather than Check.
 func upload(t *testing.T, b *browser, file string, apply bool) *page {
+	t.Helper()
+	return uploadTo(t, b, "/admin/clients/import", file, apply)
+}
+
+// uploadTo posts a file to the import page at path (see upload).
+func uploadTo(t *testing.T, b *browser, path, file string, apply bool) *page {
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
@@ -63,7 +70,7 @@ func upload(t *testing.T, b *browser, file string, apply bool) *page {
 	_, err = fw.Write([]byte(file))
 	require.NoError(t, err)
 	require.NoError(t, w.Close())
-	req := httptest.NewRequest(http.MethodPost, "/admin/clients/import", &body)
+	req := httptest.NewRequest(http.MethodPost, path, &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	return b.do(req)
 }
@@ -107,4 +114,96 @@ func TestImportPage(t *testing.T) {
 
 	p = b.post("/admin/clients/import", url.Values{"apply": {"1"}, "csv": {good}})
 	assert.Equal(t, http.StatusForbidden, p.Status, "no CSRF token")
+}
+
+// TestImportUsersPage checks the users import page: offered to management only (others get no
+// link and no page, and the service refuses their upload), a bad file lists every bad line in
+// the page's language and writes nothing, a check writes nothing and never sends a password
+// back, and the import creates the users.
+func TestImportUsersPage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	count := func() int {
+		n, err := e.svc.CountUsers(e.as(e.mgr), crm.UserFilter{})
+		require.NoError(t, err)
+		return n
+	}
+	before := count()
+
+	s := e.loggedIn(e.sales)
+	assert.NotContains(t, s.get("/admin/users").Body, "/admin/users/import")
+	assert.Equal(t, http.StatusNotFound, s.get("/admin/users/import").Status)
+	s.get("/admin/clients/import")
+	p := uploadTo(t, s, "/admin/users/import", "username,email,role,password\nann,ann@x.example,sales,Velvet-Harbor-91\n", true)
+	assert.Equal(t, http.StatusForbidden, p.Status)
+	assert.Equal(t, before, count())
+
+	b := e.loggedIn(e.mgr)
+	assert.Contains(t, b.get("/admin/users").Body, `href="/admin/users/import"`)
+	require.Equal(t, http.StatusOK, b.get("/admin/users/import").Status)
+	bad := "username,email,role,password\n" +
+		"ann,ann@x.example,sales,Velvet-Harbor-91\n" +
+		"bob,bob@x.example,chief,Velvet-Harbor-91\n" + // 3: no such role
+		"cid,cid@x.example,sales,\n" + // 4: no password
+		"morgan,morgan@epic.example,sales,\n" // 5: the importer's own role
+	p = uploadTo(t, b, "/admin/users/import", bad, true)
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, "Nothing was imported")
+	assert.Contains(t, p.Body, "<td>3</td><td>role</td><td>Choose one of the offered values.</td>")
+	assert.Contains(t, p.Body, "<td>4</td><td>password</td><td>A new user needs a password")
+	assert.Contains(t, p.Body, "<td>5</td><td>role</td><td>This row is your own account")
+	assert.NotContains(t, p.Body, "Velvet-Harbor-91")
+	assert.Equal(t, before, count())
+
+	b.get("/admin/users/import")
+	good := "username,email,first_name,role,password\nann,ann@x.example,Ann,Sales,Velvet-Harbor-91\nbob,bob@x.example,Bob,support,Quiet-Meadow-42\n"
+	p = uploadTo(t, b, "/admin/users/import", good, false)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, "2 rows: 2 would be created")
+	assert.Contains(t, p.Body, "choose the file again")
+	assert.NotContains(t, p.Body, `name="csv"`, "a file of users is never sent back")
+	assert.NotContains(t, p.Body, "Velvet-Harbor-91")
+	assert.Equal(t, before, count(), "a check writes nothing")
+	p = uploadTo(t, b, "/admin/users/import", good, true)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, "2 rows: 2 created")
+	assert.NotContains(t, p.Body, "Velvet-Harbor-91")
+	assert.Equal(t, before+2, count())
+}
+
+// TestImportPageInFrench checks that the problems of an import, the import's own and the
+// fields', and its summary show in French on a French page.
+func TestImportPageInFrench(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.loggedIn(e.mgr)
+	b.get("/admin/preferences")
+	p := b.submit("/admin/preferences", url.Values{"language": {"fr"}, "time_zone": {""}, "theme": {"auto"}})
+	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
+	fragments := englishFragments(t)
+
+	b.get("/admin/users/import")
+	p = uploadTo(t, b, "/admin/users/import", "username,email,role,password\n"+
+		"ann,ann@x.example,chief,Velvet-Harbor-91\n"+
+		"bob,ANN@x.example,sales,\n"+
+		"cid,cid@x.example,sales,\n"+
+		"morgan,morgan@epic.example,management,Velvet-Harbor-91\n", true)
+	require.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, "Importer des utilisateurs")
+	assert.Contains(t, p.Body, "Choisissez une des valeurs proposées.")
+	assert.Contains(t, p.Body, "La même adresse e-mail qu’à la ligne 2")
+	assert.Contains(t, p.Body, "Un nouvel utilisateur a besoin d’un mot de passe")
+	assert.Contains(t, p.Body, "Cet utilisateur existe déjà")
+	assert.Contains(t, p.Body, "4 lignes : 0 créés, 0 mis à jour, 0 inchangés, 4 refusés")
+	users := p
+	b.get("/admin/clients/import")
+	p = upload(t, b, "email,first_name\nz@z.example,Z\n", false)
+	assert.Contains(t, p.Body, "Colonne manquante")
+	for _, page := range []*page{users, p} {
+		for _, frag := range fragments {
+			if strings.Contains(page.Body, frag) || strings.Contains(page.Body, html.EscapeString(frag)) {
+				t.Errorf("the import report shows English %q", frag)
+			}
+		}
+	}
 }

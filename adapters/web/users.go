@@ -49,6 +49,7 @@ func (ui *UI) userList(rq *request) error {
 	if rq.can(crm.ResourceUser, crm.ActionCreate) {
 		body.NewHref = ui.newURL(kindUser)
 	}
+	body.ImportHref = ui.importHref(rq, userImporter)
 	t := table{Columns: []column{
 		q.column(base, rq.T("User"), "username", false), q.column(base, rq.T("Email"), "email", false), q.column(base, rq.T("Role"), "role", false), q.column(base, rq.T("Status"), "", false),
 		q.column(base, rq.T("Joined"), "date_joined", false), q.column(base, rq.T("Last login"), "", false),

@@ -17,13 +17,14 @@ import (
 
 // openForPolicy opens the CRM on the database of url under the policy file (the built-in
 // policy when file is ""), without migrating and without watching the file: the policy
-// commands only read.
-func openForPolicy(ctx context.Context, url, file string) (*epiccrm.App, *policy.Policy, error) {
+// commands only read, an import writes through the service. deps, when not nil, adjusts the
+// service's dependencies.
+func openForPolicy(ctx context.Context, url, file string, deps func(crm.Deps) crm.Deps) (*epiccrm.App, *policy.Policy, error) {
 	pol, err := loadPolicy(file)
 	if err != nil {
 		return nil, nil, err
 	}
-	app, err := openCRM(ctx, url, false, epiccrm.Config{Authorizer: pol, Logger: slog.New(slog.DiscardHandler)})
+	app, err := openCRM(ctx, url, false, epiccrm.Config{Authorizer: pol, Logger: slog.New(slog.DiscardHandler), Deps: deps})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -37,13 +38,11 @@ func cmdPolicyExplain(ctx context.Context, args []string, e *env) error {
 			"the policy lines that give each scope (inheritance resolved), which scope reaches the record or why\n"+
 			"none does, and for update the field rules that still apply. For create, --id names the parent record\n"+
 			"(the client of a new contract, the contract of a new event).", e.stderr)
-	var db dbFlags
-	db.register(fs)
-	username := fs.String("user", "", "the username to explain (required)")
+	var uf userFlags
+	uf.register(fs, "user", "the username to explain (required)")
 	action := fs.String("action", "", "read, create, update, delete, assign or sign (required)")
 	resource := fs.String("resource", "", "user, client, contract, event or audit (required)")
 	id := fs.Int64("id", 0, "the record (for create: the parent record); 0 or absent for the resource in general")
-	file := fs.String("policy", "", "the policy file to explain (default: the built-in policy)")
 	asJSON := fs.Bool("json", false, "print the answer as JSON")
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
@@ -51,28 +50,17 @@ func cmdPolicyExplain(ctx context.Context, args []string, e *env) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	if *username == "" || *action == "" || *resource == "" {
+	if uf.username == "" || *action == "" || *resource == "" {
 		return usageError{"--user, --action and --resource are required"}
 	}
 	if *id < 0 {
 		return usageError{fmt.Sprintf("--id %d: a record id is a positive number", *id)}
 	}
-	app, _, err := openForPolicy(ctx, db.url, *file)
+	app, u, err := uf.open(ctx, nil, false)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	name := *username
-	if canon, err := crm.CanonicalUsername(name); err == nil {
-		name = canon
-	}
-	u, err := app.Store().Deps().Users.FindUserByUsername(ctx, name)
-	if crm.ErrorCode(err) == crm.ENOTFOUND {
-		return fmt.Errorf("no user named %q in the database", *username)
-	}
-	if err != nil {
-		return describe(err)
-	}
 	ex, err := app.Service.Explain(ctx, u.ID, crm.Resource(*resource), crm.Action(*action), *id)
 	if crm.ErrorCode(err) == crm.EINVALID {
 		return usageError{crm.ErrorMessage(err)}
@@ -236,7 +224,7 @@ func cmdPolicyReview(ctx context.Context, args []string, e *env) error {
 	if *format != "csv" && *format != "json" {
 		return usageError{fmt.Sprintf("--format %q: give csv or json", *format)}
 	}
-	app, _, err := openForPolicy(ctx, db.url, *file)
+	app, _, err := openForPolicy(ctx, db.url, *file, nil)
 	if err != nil {
 		return err
 	}

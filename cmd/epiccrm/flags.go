@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/epicevents/epiccrm"
+	"github.com/epicevents/epiccrm/crm"
 )
 
 // newFlagSet returns a flag set for one command whose errors and help go to w.
@@ -89,4 +93,53 @@ type dbFlags struct {
 func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.url, "database-url", "sqlite:./epiccrm.db",
 		"the database: postgres://USER@HOST:PORT/DB?..., sqlite:PATH, or a bare PATH (SQLite)")
+}
+
+// userFlags are the flags of a command that works on the database as, or about, one user under
+// a policy file: --database-url, --policy and the flag that names the user.
+type userFlags struct {
+	db       dbFlags
+	username string
+	policy   string
+}
+
+// register adds the flags to fs, the user's as --name with usage.
+func (u *userFlags) register(fs *flag.FlagSet, name, usage string) {
+	u.db.register(fs)
+	fs.StringVar(&u.username, name, "", usage)
+	fs.StringVar(&u.policy, "policy", "", "the policy file (default: the built-in policy)")
+}
+
+// open opens the CRM under the policy (see openForPolicy, deps included) and finds the user the
+// flag names, who must be active with active. The caller closes the app.
+func (u *userFlags) open(ctx context.Context, deps func(crm.Deps) crm.Deps, active bool) (*epiccrm.App, *crm.User, error) {
+	app, _, err := openForPolicy(ctx, u.db.url, u.policy, deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	user, err := u.user(ctx, app, active)
+	if err != nil {
+		_ = app.Close()
+		return nil, nil, err
+	}
+	return app, user, nil
+}
+
+// user returns the user the flag names, looked up as a login is (in any case or width), or an
+// error saying there is none (nor an active one, with active).
+func (u *userFlags) user(ctx context.Context, app *epiccrm.App, active bool) (*crm.User, error) {
+	name := u.username
+	if canon, err := crm.CanonicalUsername(name); err == nil {
+		name = canon
+	}
+	found, err := app.Store().Deps().Users.FindUserByUsername(ctx, name)
+	switch {
+	case crm.ErrorCode(err) == crm.ENOTFOUND && active, err == nil && active && !found.IsActive:
+		return nil, fmt.Errorf("no active user named %q in the database", u.username)
+	case crm.ErrorCode(err) == crm.ENOTFOUND:
+		return nil, fmt.Errorf("no user named %q in the database", u.username)
+	case err != nil:
+		return nil, describe(err)
+	}
+	return found, nil
 }

@@ -4,34 +4,40 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 
-	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/crm"
 )
 
-// cmdImport imports a CSV file of clients as a user, through the same rules as the API: one
-// transaction for the whole file, or nothing.
+// importKinds are the kinds of records the import command takes, with the service method
+// that imports each.
+var importKinds = map[string]func(*crm.Service, context.Context, []byte, bool) (*crm.ImportReport, error){
+	"clients": (*crm.Service).ImportClients,
+	"users":   (*crm.Service).ImportUsers,
+}
+
+// cmdImport imports a CSV file of clients or users as a user, through the same rules as the
+// API: one transaction for the whole file, or nothing.
 func cmdImport(ctx context.Context, args []string, e *env) error {
-	fs := newFlagSet("import clients FILE --as USERNAME [--dry-run]",
-		"Create or update clients from a CSV file (UTF-8; header: email,first_name,last_name and optionally\n"+
-			"phone,mobile,company,status,sales_contact_id), matching existing clients by email. The rows are\n"+
+	fs := newFlagSet("import clients|users FILE --as USERNAME [--dry-run]",
+		"Create or update clients or users from a CSV file, matching existing records by email. The rows are\n"+
 			"checked and applied as USERNAME would through the API: all of them in one transaction, or none when\n"+
-			"any row is bad; every problem is printed with its line number. --dry-run only reports. FILE - reads stdin.", e.stderr)
-	var db dbFlags
-	db.register(fs)
-	as := fs.String("as", "", "the username of the importer, whose permissions and scope apply (required)")
+			"any row is bad; every problem is printed with its line number. --dry-run only reports. FILE - reads stdin.\n"+
+			"Clients: header email,first_name,last_name and optionally phone,mobile,company,status,sales_contact_id.\n"+
+			"Users (management): header username,email and optionally first_name,last_name,role,is_active,password;\n"+
+			"a new user needs a role and a password, which sets only a new user's and is never printed.", e.stderr)
+	var uf userFlags
+	uf.register(fs, "as", "the username of the importer, whose permissions and scope apply (required)")
 	dry := fs.Bool("dry-run", false, "check every row and report what would be done, writing nothing")
 	maxRows := fs.Int("max-rows", crm.DefaultImportRows, "the most rows a file may hold")
-	file := fs.String("policy", "", "the policy file (default: the built-in policy)")
 	if err := parse(fs, args, e.getenv); err != nil {
 		return err
 	}
-	if fs.NArg() != 2 || fs.Arg(0) != "clients" {
-		return usageError{"give the kind of records and the file: import clients FILE --as USERNAME"}
+	run, ok := importKinds[fs.Arg(0)]
+	if fs.NArg() != 2 || !ok {
+		return usageError{"give the kind of records and the file: import clients FILE --as USERNAME, or import users FILE --as USERNAME"}
 	}
-	if *as == "" {
+	if uf.username == "" {
 		return usageError{"--as USERNAME is required: the import runs with that user's permissions and is audited as theirs"}
 	}
 	if *maxRows <= 0 {
@@ -41,28 +47,12 @@ func cmdImport(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	pol, err := loadPolicy(*file)
-	if err != nil {
-		return err
-	}
-	app, err := openCRM(ctx, db.url, false, epiccrm.Config{Authorizer: pol, Logger: slog.New(slog.DiscardHandler),
-		Deps: func(d crm.Deps) crm.Deps { d.ImportRows = *maxRows; return d }})
+	app, u, err := uf.open(ctx, func(d crm.Deps) crm.Deps { d.ImportRows = *maxRows; return d }, true)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	name := *as
-	if canon, err := crm.CanonicalUsername(name); err == nil {
-		name = canon
-	}
-	u, err := app.Store().Deps().Users.FindUserByUsername(ctx, name)
-	if crm.ErrorCode(err) == crm.ENOTFOUND || (err == nil && !u.IsActive) {
-		return fmt.Errorf("no active user named %q in the database", *as)
-	}
-	if err != nil {
-		return describe(err)
-	}
-	rep, err := app.Service.ImportClients(crm.NewContext(ctx, u), data, *dry)
+	rep, err := run(app.Service, crm.NewContext(ctx, u), data, *dry)
 	if rep != nil {
 		printImport(e.stdout, rep)
 	}

@@ -61,8 +61,8 @@ Usage:
                            access review: what each active user may do, on how many records
   epiccrm keys rotate      make a new token signing key current for every process (keys
                            kept in the database with --key-encryption-key)
-  epiccrm import clients FILE --as USERNAME [--dry-run]
-                           create or update clients from a CSV file, all rows or none
+  epiccrm import clients|users FILE --as USERNAME [--dry-run]
+                           create or update clients or users from a CSV file, all rows or none
   epiccrm webhooks list|add URL --events a,b|rm ID|deliveries ID
                            manage the webhooks that receive the CRM's changes
   epiccrm --version        print the version and the commit it was built from

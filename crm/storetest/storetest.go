@@ -84,6 +84,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"Audit", testAudit},
 		{"TxAllOrNothing", testTxAllOrNothing},
 		{"TxChangesAndClaim", testTxChangesAndClaim},
+		{"TxUsers", testTxUsers},
 		{"ChangeLog", testChangeLog},
 		{"FailedWriteWritesNoChange", testFailedWriteWritesNoChange},
 		{"ChangeOrder", testChangeOrder},

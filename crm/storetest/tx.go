@@ -139,3 +139,60 @@ func testTxChangesAndClaim(t *testing.T, f *fixture) {
 		assert.Equal(t, created[i], ch.ResourceID, "the changes are in the order of the rows")
 	}
 }
+
+// testTxUsers checks the user writes of a Transactor, which an import of users makes: a user
+// created and another updated inside a failed transaction leave no trace, audit entries
+// included; a username taken inside the transaction (by a user it created) is refused as
+// ECONFLICT naming the field and undoes only itself, so the writes around it commit.
+func testTxUsers(t *testing.T, f *fixture) {
+	tx := f.s.(crm.Transactor)
+	existing := f.user(crm.RoleSales)
+	auditBefore := len(f.audit())
+	newUser := func(name string) *crm.User {
+		return &crm.User{Username: name, Email: name + "@tx.example", Role: crm.RoleSupport, IsActive: true,
+			DateJoined: f.now, PasswordHash: "$argon2id$hash", AuthVersion: 1}
+	}
+	name := fmt.Sprintf("txuser%d", f.next())
+	stop := errors.New("a later row is bad")
+	err := tx.InTx(f.ctx, func(st crm.TxStores) error {
+		u := newUser(name)
+		require.NoError(t, st.Users.CreateUser(f.ctx, u, []crm.AuditEntry{f.entry(crm.ActionCreate, crm.ResourceUser, 0, nil)}))
+		_, err := st.Users.UpdateUser(f.ctx, existing.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
+			u.FirstName = "Changed"
+			return []crm.AuditEntry{f.entry(crm.ActionUpdate, crm.ResourceUser, existing.ID, nil)}, nil
+		})
+		require.NoError(t, err)
+		return stop
+	})
+	require.ErrorIs(t, err, stop)
+	_, err = f.s.FindUserByUsername(f.ctx, name)
+	assertCode(t, crm.ENOTFOUND, err, "the user created in a rolled-back transaction")
+	got, err := f.s.FindUser(f.ctx, existing.ID, crm.Everything)
+	require.NoError(t, err)
+	assert.Equal(t, existing.FirstName, got.FirstName)
+	assert.Equal(t, existing.Version, got.Version)
+	assert.Len(t, f.audit(), auditBefore, "no audit entry of the rolled-back transaction")
+
+	err = tx.InTx(f.ctx, func(st crm.TxStores) error {
+		require.NoError(t, st.Users.CreateUser(f.ctx, newUser(name), []crm.AuditEntry{f.entry(crm.ActionCreate, crm.ResourceUser, 0, nil)}))
+		clash := newUser(name)
+		clash.Email = "other-" + clash.Email
+		err := st.Users.CreateUser(f.ctx, clash, []crm.AuditEntry{f.entry(crm.ActionCreate, crm.ResourceUser, 0, nil)})
+		assertCode(t, crm.ECONFLICT, err, "a username taken within the transaction")
+		require.NotEmpty(t, crm.ErrorFields(err))
+		assert.Equal(t, "username", crm.ErrorFields(err)[0].Field)
+		_, err = st.Users.UpdateUser(f.ctx, existing.ID, crm.EveryWrite, func(u *crm.User) ([]crm.AuditEntry, error) {
+			u.FirstName = "Imported"
+			return []crm.AuditEntry{f.entry(crm.ActionUpdate, crm.ResourceUser, existing.ID, nil)}, nil
+		})
+		return err
+	})
+	require.NoError(t, err)
+	created, err := f.s.FindUserByUsername(f.ctx, name)
+	require.NoError(t, err)
+	assert.Equal(t, name+"@tx.example", created.Email)
+	got, err = f.s.FindUser(f.ctx, existing.ID, crm.Everything)
+	require.NoError(t, err)
+	assert.Equal(t, "Imported", got.FirstName)
+	assert.Len(t, f.audit(), auditBefore+2, "the create and the update are audited, the refused create is not")
+}
