@@ -316,4 +316,3 @@ func TestSMTPConfigRefused(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
