@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -280,6 +281,55 @@ func TestReminderLanguageAndZoneRefused(t *testing.T) {
 		Admin: web.Config{TimeZone: "Nowhere/Town"}})
 	require.Error(t, err, "the admin UI's time zone is the reminders' default")
 	assert.Contains(t, err.Error(), `"Nowhere/Town"`)
+}
+
+// failingPreferences is a preference store that cannot be read.
+type failingPreferences struct{ crm.PreferenceStore }
+
+func (failingPreferences) FindPreferences(context.Context, int64) (crm.Preferences, error) {
+	return crm.Preferences{}, errors.New("preferences unreachable")
+}
+
+// TestReminderRoundFailsWhenPreferencesCannotBeRead checks that a round that cannot read a
+// recipient's preferences queues and sends nothing (rather than a reminder in the wrong language)
+// and says why, and that the next round, once they can be read, sends the reminder.
+func TestReminderRoundFailsWhenPreferencesCannotBeRead(t *testing.T) {
+	t.Parallel()
+	w := newReminderWorld(t, sqlitetest.New(t), time.Hour)
+	svc := w.app.Service
+	client, err := svc.CreateClient(as(w.s), crm.ClientInput{FirstName: crm.Some("Carla"), LastName: crm.Some("Client"),
+		Email: crm.Some("carla@acme.example")})
+	require.NoError(t, err)
+	contract, err := svc.CreateContract(as(w.s), crm.ContractInput{ClientID: crm.Some(client.ID), Amount: crm.Some(crm.Money(100))})
+	require.NoError(t, err)
+	_, err = svc.SignContract(as(w.s), contract.ID, 0)
+	require.NoError(t, err)
+	_, err = svc.CreateEvent(as(w.s), crm.EventInput{ContractID: crm.Some(contract.ID), Name: crm.Some("Gala"),
+		EventDate: crm.Some(time.Now().Add(72 * time.Hour))})
+	require.NoError(t, err)
+
+	sender := must(mail.New(mail.Config{URL: w.smtp.URL(), From: "crm@epic.example"}))
+	broken, err := w.app.Reminders(sender, crm.ReminderConfig{Preferences: failingPreferences{}})
+	require.NoError(t, err)
+	err = broken.RunOnce(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "preferences unreachable")
+	assert.Empty(t, w.smtp.Messages())
+
+	rem, err := w.app.Reminders(sender, crm.ReminderConfig{})
+	require.NoError(t, err)
+	require.NoError(t, rem.RunOnce(context.Background()))
+	msgs := w.smtp.Messages()
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "Event without support: Gala on "+crm.DateOf(time.Now().Add(72*time.Hour).In(paris(t))).String(), msgs[0].Subject)
+}
+
+// paris is the zone Europe/Paris, the deployment's default.
+func paris(t *testing.T) *time.Location {
+	t.Helper()
+	z, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	return z
 }
 
 // TestReminderRetriedAfterAFailure checks that the worker Open starts sends a reminder of a
