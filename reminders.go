@@ -1,10 +1,12 @@
 package epiccrm
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
 	"github.com/epicevents/epiccrm/adapters/mail"
+	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
 )
 
@@ -27,7 +29,7 @@ func (a *App) startReminders() error {
 		}
 		sender = s
 	}
-	rem, err := a.Service.Reminders(sender, a.cfg.Reminders)
+	rem, err := a.Reminders(sender, a.cfg.Reminders)
 	if err != nil {
 		return fmt.Errorf("epiccrm: %w", err)
 	}
@@ -51,7 +53,19 @@ func (w *reminderWorker) stop() {
 
 // Reminders returns the reminders of the App's service sent through sender, to run a round at
 // a time (RunOnce) from a program or a test, whether or not the App runs them in the
-// background.
+// background. Each reminder is written in its recipient's language and time zone (their
+// preferences): for a recipient who saved none, in cfg's, else in the admin UI's defaults
+// (Config.Admin.Language and TimeZone, the --language and --timezone of serve), so that a user
+// reads the reminders as they read the UI.
 func (a *App) Reminders(sender crm.MailSender, cfg crm.ReminderConfig) (*crm.Reminders, error) {
+	if cfg.Language == "" {
+		cfg.Language = cmp.Or(a.cfg.Admin.Language, web.DefaultLanguage)
+	}
+	if cfg.TimeZone == "" {
+		cfg.TimeZone = cmp.Or(a.cfg.Admin.TimeZone, web.DefaultTimeZone)
+	}
+	if ps, ok := a.store.(crm.PreferenceStore); ok && cfg.Preferences == nil {
+		cfg.Preferences = ps
+	}
 	return a.Service.Reminders(sender, cfg)
 }

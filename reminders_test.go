@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/epicevents/epiccrm/adapters/password"
 	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
+	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/epicevents/epiccrm/internal/smtptest"
 )
@@ -32,15 +35,21 @@ type reminderWorld struct {
 	p2   *crm.User
 }
 
-func newReminderWorld(t *testing.T, store epiccrm.Store, every time.Duration) *reminderWorld {
+// newReminderWorld opens the world on store, its worker running a round every every; opts
+// change the configuration first.
+func newReminderWorld(t *testing.T, store epiccrm.Store, every time.Duration, opts ...func(*epiccrm.Config)) *reminderWorld {
 	t.Helper()
 	ctx := context.Background()
 	srv := smtptest.New(t)
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	app, err := epiccrm.Open(ctx, epiccrm.Config{Store: store, SigningKey: key, Passwords: password.New(password.ForTests),
+	cfg := epiccrm.Config{Store: store, SigningKey: key, Passwords: password.New(password.ForTests),
 		SMTPURL: srv.URL(), SMTPFrom: "EpicCRM <crm@epic.example>",
-		Reminders: crm.ReminderConfig{Every: every, DaysAhead: 7}})
+		Reminders: crm.ReminderConfig{Every: every, DaysAhead: 7}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	app, err := epiccrm.Open(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = app.Close() })
 	// The worker's first round, started by Open, marks where the change log ends.
@@ -136,9 +145,9 @@ func TestRemindersReachTheSMTPServerOnce(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, rem.RunOnce(context.Background()))
 			msgs := sorted(w.smtp.Messages())
-			due := "1500.00 due since " + yesterday.String()
+			due := "€1,500.00 due since " + yesterday.String()
 			want := []struct{ to, subject, body string }{
-				{"maya@epic.example", "Contract " + itoa(contract.ID) + " unpaid: " + due, "still has 1500.00 of 1500.00 to pay"},
+				{"maya@epic.example", "Contract " + itoa(contract.ID) + " unpaid: " + due, "still has €1,500.00 of €1,500.00 to pay"},
 				{"maya@epic.example", "Event without support: Product launch on " + crm.DateOf(launch.EventDate).String(),
 					`The event "Product launch" (event ` + itoa(launch.ID) + `)`},
 				{"pat@epic.example", "Event " + itoa(gala.ID) + " is now yours: Spring gala", "Maya Boss made you the support contact of event " + itoa(gala.ID)},
@@ -153,6 +162,7 @@ func TestRemindersReachTheSMTPServerOnce(t *testing.T) {
 				assert.Contains(t, m.Body, want[i].body)
 				assert.Contains(t, m.Body, "Hello ")
 				assert.Equal(t, "EpicCRM <crm@epic.example>", m.Header.Get("From"))
+				assert.Equal(t, "en", m.Header.Get("Content-Language"), "no one saved a language: the deployment's default")
 			}
 
 			// More rounds send nothing again.
@@ -161,6 +171,165 @@ func TestRemindersReachTheSMTPServerOnce(t *testing.T) {
 			assert.Len(t, w.smtp.Messages(), len(want), "each reminder is sent once")
 		})
 	}
+}
+
+// TestRemindersInTheRecipientsLanguage checks that each reminder is written in its recipient's
+// saved language and time zone, else in the deployment's (the admin UI's --language and
+// --timezone): a French reader gets French texts, dates, times and amounts in Paris time on both
+// sides of the change to summer time, an English reader in New York English, and a manager who
+// saved nothing the deployment's French in UTC; each message names its language.
+func TestRemindersInTheRecipientsLanguage(t *testing.T) {
+	t.Parallel()
+	// Thursday 26 March 2026: Paris goes from UTC+1 to UTC+2 on Sunday 29 March.
+	now := time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)
+	w := newReminderWorld(t, sqlitetest.New(t), time.Hour, func(c *epiccrm.Config) {
+		c.Now = func() time.Time { return now }
+		c.Admin.Language, c.Admin.TimeZone = "fr", "UTC"
+	})
+	ctx := context.Background()
+	svc := w.app.Service
+	prefs := w.app.Store().(crm.PreferenceStore)
+	manager := func(name string, p crm.Preferences) *crm.User {
+		u, err := svc.CreateUser(as(w.m), crm.UserInput{Username: crm.Some(name), Email: crm.Some(name + "@epic.example"),
+			FirstName: crm.Some(name), LastName: crm.Some("Manager"), Role: crm.Some(crm.RoleManagement),
+			Password: crm.Some("Tangerine-Orbit-42")})
+		require.NoError(t, err)
+		require.NoError(t, prefs.SavePreferences(ctx, u.ID, p))
+		return u
+	}
+	manager("fanny", crm.Preferences{Language: "fr", TimeZone: "Europe/Paris"})
+	manager("ed", crm.Preferences{Language: "en", TimeZone: "America/New_York", Theme: crm.ThemeDark})
+
+	client, err := svc.CreateClient(as(w.s), crm.ClientInput{FirstName: crm.Some("Carla"), LastName: crm.Some("Client"),
+		Email: crm.Some("carla@acme.example"), Company: crm.Some("Acme")})
+	require.NoError(t, err)
+	due := crm.Date{Year: 2026, Month: time.March, Day: 25}
+	contract, err := svc.CreateContract(as(w.s), crm.ContractInput{ClientID: crm.Some(client.ID),
+		Amount: crm.Some(crm.Money(1250000)), PaymentDue: crm.Some(&due)})
+	require.NoError(t, err)
+	_, err = svc.SignContract(as(w.s), contract.ID, 0)
+	require.NoError(t, err)
+	for name, at := range map[string]time.Time{
+		"Gala de printemps": time.Date(2026, 3, 27, 13, 0, 0, 0, time.UTC), // before the change
+		"Lancement":         time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC), // after it
+	} {
+		_, err := svc.CreateEvent(as(w.s), crm.EventInput{ContractID: crm.Some(contract.ID), Name: crm.Some(name),
+			EventDate: crm.Some(at), Location: crm.Some("Lyon")})
+		require.NoError(t, err)
+	}
+
+	rem, err := w.app.Reminders(must(mail.New(mail.Config{URL: w.smtp.URL(), From: "crm@epic.example"})), crm.ReminderConfig{})
+	require.NoError(t, err)
+	require.NoError(t, rem.RunOnce(ctx))
+	k := itoa(contract.ID)
+	frUnpaid := "Contrat " + k + " impayé\u00a0: 12\u202f500,00\u00a0€ dus depuis le 25 mars 2026"
+	want := map[string][]struct{ subject, body string }{
+		"maya@epic.example": { // no preferences: the deployment's French, in UTC
+			{frUnpaid, "Il reste 12\u202f500,00\u00a0€ à payer sur 12\u202f500,00\u00a0€ au contrat " + k},
+			{"Événement sans contact support\u00a0: Gala de printemps le 27 mars 2026", "commence le vendredi 27 mars 2026 à 13:00 UTC à Lyon"},
+			{"Événement sans contact support\u00a0: Lancement le 31 mars 2026", "commence le mardi 31 mars 2026 à 12:00 UTC à Lyon"},
+		},
+		"fanny@epic.example": { // French in Paris time, winter then summer
+			{frUnpaid, "le paiement était dû le 25 mars 2026."},
+			{"Événement sans contact support\u00a0: Gala de printemps le 27 mars 2026", "commence le vendredi 27 mars 2026 à 14:00 CET à Lyon"},
+			{"Événement sans contact support\u00a0: Lancement le 31 mars 2026", "commence le mardi 31 mars 2026 à 14:00 CEST à Lyon"},
+		},
+		"ed@epic.example": { // English in New York time
+			{"Contract " + k + " unpaid: €12,500.00 due since 2026-03-25", "still has €12,500.00 of €12,500.00 to pay"},
+			{"Event without support: Gala de printemps on 2026-03-27", "starts on Friday 27 March 2026 at 09:00 EDT at Lyon"},
+			{"Event without support: Lancement on 2026-03-31", "starts on Tuesday 31 March 2026 at 08:00 EDT at Lyon"},
+		},
+	}
+	msgs := w.smtp.Messages()
+	require.Len(t, msgs, 9, "%+v", msgs)
+	for _, m := range msgs {
+		wants, ok := want[m.To[0]]
+		require.True(t, ok, "a reminder to %s", m.To[0])
+		lang, hello := "fr", "Bonjour "
+		if m.To[0] == "ed@epic.example" {
+			lang, hello = "en", "Hello "
+		}
+		assert.Equal(t, lang, m.Header.Get("Content-Language"), m.Subject)
+		assert.True(t, strings.HasPrefix(m.Body, hello), m.Body)
+		found := false
+		for _, wm := range wants {
+			if wm.subject == m.Subject {
+				found = true
+				assert.Contains(t, m.Body, wm.body)
+			}
+		}
+		assert.True(t, found, "unexpected subject %q to %s", m.Subject, m.To[0])
+	}
+}
+
+// TestReminderLanguageAndZoneRefused checks that a language the reminders are not written in, or
+// an unknown time zone, is refused by name, from the reminders' settings or the admin UI's.
+func TestReminderLanguageAndZoneRefused(t *testing.T) {
+	t.Parallel()
+	w := newReminderWorld(t, sqlitetest.New(t), time.Hour)
+	sender := must(mail.New(mail.Config{URL: w.smtp.URL(), From: "crm@epic.example"}))
+	_, err := w.app.Reminders(sender, crm.ReminderConfig{Language: "de"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"de"`)
+	assert.Contains(t, err.Error(), "en or fr")
+	_, err = w.app.Reminders(sender, crm.ReminderConfig{TimeZone: "Mars/Olympus"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"Mars/Olympus"`)
+	assert.Contains(t, err.Error(), "IANA")
+
+	_, err = epiccrm.Open(context.Background(), epiccrm.Config{Store: sqlitetest.New(t), Mail: sender,
+		Admin: web.Config{TimeZone: "Nowhere/Town"}})
+	require.Error(t, err, "the admin UI's time zone is the reminders' default")
+	assert.Contains(t, err.Error(), `"Nowhere/Town"`)
+}
+
+// failingPreferences is a preference store that cannot be read.
+type failingPreferences struct{ crm.PreferenceStore }
+
+func (failingPreferences) FindPreferences(context.Context, int64) (crm.Preferences, error) {
+	return crm.Preferences{}, errors.New("preferences unreachable")
+}
+
+// TestReminderRoundFailsWhenPreferencesCannotBeRead checks that a round that cannot read a
+// recipient's preferences queues and sends nothing (rather than a reminder in the wrong language)
+// and says why, and that the next round, once they can be read, sends the reminder.
+func TestReminderRoundFailsWhenPreferencesCannotBeRead(t *testing.T) {
+	t.Parallel()
+	w := newReminderWorld(t, sqlitetest.New(t), time.Hour)
+	svc := w.app.Service
+	client, err := svc.CreateClient(as(w.s), crm.ClientInput{FirstName: crm.Some("Carla"), LastName: crm.Some("Client"),
+		Email: crm.Some("carla@acme.example")})
+	require.NoError(t, err)
+	contract, err := svc.CreateContract(as(w.s), crm.ContractInput{ClientID: crm.Some(client.ID), Amount: crm.Some(crm.Money(100))})
+	require.NoError(t, err)
+	_, err = svc.SignContract(as(w.s), contract.ID, 0)
+	require.NoError(t, err)
+	_, err = svc.CreateEvent(as(w.s), crm.EventInput{ContractID: crm.Some(contract.ID), Name: crm.Some("Gala"),
+		EventDate: crm.Some(time.Now().Add(72 * time.Hour))})
+	require.NoError(t, err)
+
+	sender := must(mail.New(mail.Config{URL: w.smtp.URL(), From: "crm@epic.example"}))
+	broken, err := w.app.Reminders(sender, crm.ReminderConfig{Preferences: failingPreferences{}})
+	require.NoError(t, err)
+	err = broken.RunOnce(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "preferences unreachable")
+	assert.Empty(t, w.smtp.Messages())
+
+	rem, err := w.app.Reminders(sender, crm.ReminderConfig{})
+	require.NoError(t, err)
+	require.NoError(t, rem.RunOnce(context.Background()))
+	msgs := w.smtp.Messages()
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "Event without support: Gala on "+crm.DateOf(time.Now().Add(72*time.Hour).In(paris(t))).String(), msgs[0].Subject)
+}
+
+// paris is the zone Europe/Paris, the deployment's default.
+func paris(t *testing.T) *time.Location {
+	t.Helper()
+	z, err := time.LoadLocation("Europe/Paris")
+	require.NoError(t, err)
+	return z
 }
 
 // TestReminderRetriedAfterAFailure checks that the worker Open starts sends a reminder of a

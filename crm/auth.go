@@ -14,8 +14,9 @@ type Passwords interface {
 	// because it was made with weaker parameters than the current ones. It runs in the same time
 	// whether or not it matches.
 	Verify(hash, password string) (ok, rehash bool)
-	// Validate returns the reasons password is not acceptable for u (none when it is).
-	Validate(password string, u *User) []string
+	// Validate returns the rules of the password policy that password breaks for u (none when
+	// it is acceptable), in the order they were checked.
+	Validate(password string, u *User) []PasswordProblem
 }
 
 // LoginThrottle keeps the login attempts of each throttling key (an account, a typed name, a

@@ -43,7 +43,7 @@ const (
 	FieldNotFoundReference FieldCode = "not_found_reference" // names a record that does not exist or does not fit
 	FieldEndBeforeStart    FieldCode = "end_before_start"    // an end that is not after its start
 	FieldTaken             FieldCode = "taken"               // already used by another record
-	FieldWeakPassword      FieldCode = "weak_password"       // refused by the password policy
+	FieldWeakPassword      FieldCode = "weak_password"       // refused by the password policy (Args: each broken rule's reason, such as too_short, then its values; see PasswordProblem)
 	FieldWrongPassword     FieldCode = "wrong_password"      // the current password is wrong
 	FieldSamePassword      FieldCode = "same_password"       // the new password is the current one
 	FieldImmutable         FieldCode = "immutable"           // cannot be changed once set

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -43,6 +44,8 @@ type Mail struct {
 	To      string
 	Subject string
 	Body    string // plain text
+	// Language is the code of the language of Subject and Body (such as "fr"), "" when unknown.
+	Language string
 }
 
 // MailSender sends e-mail. The mail adapter implements it over SMTP.
@@ -177,6 +180,16 @@ type ReminderConfig struct {
 	MaxAttempts int
 	// Batch is how many reminders a run claims at a time (default 50).
 	Batch int
+
+	// Language is the code of the language (one of ReminderLanguages) a reminder is written in
+	// for a recipient who saved none in their preferences; "" means English.
+	Language string
+	// TimeZone is the IANA name of the zone a reminder writes times in for a recipient who
+	// chose none; "" means UTC.
+	TimeZone string
+	// Preferences gives each recipient's saved language and time zone; nil means every
+	// recipient gets Language and TimeZone.
+	Preferences PreferenceStore
 }
 
 func (c ReminderConfig) withDefaults() ReminderConfig {
@@ -201,14 +214,15 @@ func (c ReminderConfig) withDefaults() ReminderConfig {
 // Reminders queues and sends the reminders of a Service. Build it with Service.Reminders; run
 // it with Run (or one round with RunOnce).
 type Reminders struct {
-	svc  *Service
-	mail MailSender
-	cfg  ReminderConfig
-	text *reminderTexts
+	svc   *Service
+	mail  MailSender
+	cfg   ReminderConfig
+	texts map[string]*reminderTexts // by language
+	zone  *time.Location            // ReminderConfig.TimeZone
 }
 
 // Reminders returns the reminders of s, sent through mail. It fails when the store keeps no
-// reminders.
+// reminders, or ReminderConfig names a language or time zone it does not know.
 func (s *Service) Reminders(mail MailSender, cfg ReminderConfig) (*Reminders, error) {
 	if s.reminders == nil {
 		return nil, errors.New("crm: reminders need a store that keeps them (crm.Deps.Reminders)")
@@ -216,7 +230,61 @@ func (s *Service) Reminders(mail MailSender, cfg ReminderConfig) (*Reminders, er
 	if mail == nil {
 		return nil, errors.New("crm: reminders need a MailSender")
 	}
-	return &Reminders{svc: s, mail: mail, cfg: cfg.withDefaults(), text: defaultReminderTexts}, nil
+	if cfg.Language == "" {
+		cfg.Language = ReminderLanguages[0]
+	}
+	if !slices.Contains(ReminderLanguages, cfg.Language) {
+		return nil, fmt.Errorf("crm: reminders are written in %s, not in %q: set ReminderConfig.Language to one of them",
+			strings.Join(ReminderLanguages, " or "), cfg.Language)
+	}
+	zone := time.UTC
+	if cfg.TimeZone != "" {
+		z, err := time.LoadLocation(cfg.TimeZone)
+		if err != nil || strings.TrimSpace(cfg.TimeZone) != cfg.TimeZone {
+			return nil, fmt.Errorf("crm: ReminderConfig.TimeZone %q is not a time zone: use an IANA name such as Europe/Paris or UTC",
+				cfg.TimeZone)
+		}
+		zone = z
+	}
+	return &Reminders{svc: s, mail: mail, cfg: cfg.withDefaults(), texts: defaultReminderTexts, zone: zone}, nil
+}
+
+// round is what one round of the reminders knows: its time, and the language and time zone of
+// each recipient met so far (their preferences are read once a round).
+type round struct {
+	now     time.Time
+	readers map[int64]reader
+}
+
+// reader is how a recipient reads their reminders.
+type reader struct {
+	texts *reminderTexts
+	zone  *time.Location
+}
+
+// readerOf returns how u reads reminders: the language and time zone of their preferences,
+// each else the configuration's.
+func (r *Reminders) readerOf(ctx context.Context, rd *round, u *User) (reader, error) {
+	if rr, ok := rd.readers[u.ID]; ok {
+		return rr, nil
+	}
+	rr := reader{texts: r.texts[r.cfg.Language], zone: r.zone}
+	if r.cfg.Preferences != nil {
+		p, err := r.cfg.Preferences.FindPreferences(ctx, u.ID)
+		if err != nil {
+			return reader{}, err
+		}
+		if t, ok := r.texts[p.Language]; ok {
+			rr.texts = t
+		}
+		if p.TimeZone != "" {
+			if z, err := time.LoadLocation(p.TimeZone); err == nil {
+				rr.zone = z
+			}
+		}
+	}
+	rd.readers[u.ID] = rr
+	return rr, nil
 }
 
 // Run runs a round at once, then every ReminderConfig.Every, until ctx ends. A round that fails
@@ -239,12 +307,12 @@ func (r *Reminders) Run(ctx context.Context, onError func(error)) {
 // RunOnce queues the reminders due now and sends the queued ones. It is idempotent: running it
 // again, in this process or another, queues nothing twice.
 func (r *Reminders) RunOnce(ctx context.Context) error {
-	now := r.svc.clock()
+	rd := &round{now: r.svc.clock(), readers: map[int64]reader{}}
 	var errs []error
-	for _, queue := range []func(context.Context, time.Time) ([]Reminder, error){
+	for _, queue := range []func(context.Context, *round) ([]Reminder, error){
 		r.eventsWithoutSupport, r.eventsTomorrow, r.unpaidContracts, r.assignments,
 	} {
-		rs, err := queue(ctx, now)
+		rs, err := queue(ctx, rd)
 		if err == nil && len(rs) > 0 {
 			_, err = r.svc.reminders.QueueReminders(ctx, rs)
 		}
@@ -264,6 +332,7 @@ func (r *Reminders) deliver(ctx context.Context) error {
 		}
 		var failed error
 		for _, rm := range batch {
+			rm.Mail.Language = mailLanguage(r.texts, rm.Mail)
 			if err := r.mail.Send(ctx, rm.Mail); err != nil {
 				giveUp := rm.Attempts+1 >= r.cfg.MaxAttempts
 				failed = fmt.Errorf("sending the %s reminder %d: %w", rm.Kind, rm.ID, err)
@@ -283,11 +352,16 @@ func (r *Reminders) deliver(ctx context.Context) error {
 	}
 }
 
-// queueFor returns one reminder per recipient.
-func (r *Reminders) queueFor(users []*User, kind ReminderKind, res Resource, id int64, day Date, data any) ([]Reminder, error) {
+// queueFor returns one reminder per recipient, each in the recipient's language and zone.
+func (r *Reminders) queueFor(ctx context.Context, rd *round, users []*User, kind ReminderKind, res Resource, id int64,
+	day Date, data any) ([]Reminder, error) {
 	var out []Reminder
 	for _, u := range users {
-		m, err := r.text.render(kind, u, data)
+		rr, err := r.readerOf(ctx, rd, u)
+		if err != nil {
+			return nil, err
+		}
+		m, err := rr.texts.render(kind, u, rr.zone, data)
 		if err != nil {
 			return nil, err
 		}
@@ -315,7 +389,8 @@ func (r *Reminders) allEvents(ctx context.Context, f EventFilter) ([]*Event, err
 }
 
 // eventsWithoutSupport reminds management of the open events without support within DaysAhead.
-func (r *Reminders) eventsWithoutSupport(ctx context.Context, now time.Time) ([]Reminder, error) {
+func (r *Reminders) eventsWithoutSupport(ctx context.Context, rd *round) ([]Reminder, error) {
+	now := rd.now
 	to := now.AddDate(0, 0, r.cfg.DaysAhead)
 	events, err := r.allEvents(ctx, EventFilter{Unassigned: true, From: &now, To: &to, Status: EventOpen})
 	if err != nil || len(events) == 0 {
@@ -327,7 +402,7 @@ func (r *Reminders) eventsWithoutSupport(ctx context.Context, now time.Time) ([]
 	}
 	var out []Reminder
 	for _, e := range events {
-		rs, err := r.queueFor(managers, ReminderEventWithoutSupport, ResourceEvent, e.ID, DateOf(e.EventDate), e)
+		rs, err := r.queueFor(ctx, rd, managers, ReminderEventWithoutSupport, ResourceEvent, e.ID, DateOf(e.EventDate), e)
 		if err != nil {
 			return nil, err
 		}
@@ -337,8 +412,8 @@ func (r *Reminders) eventsWithoutSupport(ctx context.Context, now time.Time) ([]
 }
 
 // eventsTomorrow reminds each support contact of their open events that start tomorrow (UTC).
-func (r *Reminders) eventsTomorrow(ctx context.Context, now time.Time) ([]Reminder, error) {
-	from := DateOf(now).Time().AddDate(0, 0, 1)
+func (r *Reminders) eventsTomorrow(ctx context.Context, rd *round) ([]Reminder, error) {
+	from := DateOf(rd.now).Time().AddDate(0, 0, 1)
 	to := from.AddDate(0, 0, 1)
 	events, err := r.allEvents(ctx, EventFilter{From: &from, To: &to, Status: EventOpen})
 	if err != nil {
@@ -353,7 +428,7 @@ func (r *Reminders) eventsTomorrow(ctx context.Context, now time.Time) ([]Remind
 		if err != nil {
 			return nil, err
 		}
-		rs, err := r.queueFor(users, ReminderEventTomorrow, ResourceEvent, e.ID, DateOf(e.EventDate), e)
+		rs, err := r.queueFor(ctx, rd, users, ReminderEventTomorrow, ResourceEvent, e.ID, DateOf(e.EventDate), e)
 		if err != nil {
 			return nil, err
 		}
@@ -364,8 +439,8 @@ func (r *Reminders) eventsTomorrow(ctx context.Context, now time.Time) ([]Remind
 
 // unpaidContracts reminds management of the contracts unpaid past their due day, once per due
 // day.
-func (r *Reminders) unpaidContracts(ctx context.Context, now time.Time) ([]Reminder, error) {
-	contracts, err := r.svc.reminders.OverdueContracts(ctx, DateOf(now))
+func (r *Reminders) unpaidContracts(ctx context.Context, rd *round) ([]Reminder, error) {
+	contracts, err := r.svc.reminders.OverdueContracts(ctx, DateOf(rd.now))
 	if err != nil || len(contracts) == 0 {
 		return nil, err
 	}
@@ -375,7 +450,7 @@ func (r *Reminders) unpaidContracts(ctx context.Context, now time.Time) ([]Remin
 	}
 	var out []Reminder
 	for _, k := range contracts {
-		rs, err := r.queueFor(managers, ReminderContractUnpaid, ResourceContract, k.ID, *k.PaymentDue, k)
+		rs, err := r.queueFor(ctx, rd, managers, ReminderContractUnpaid, ResourceContract, k.ID, *k.PaymentDue, k)
 		if err != nil {
 			return nil, err
 		}

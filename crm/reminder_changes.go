@@ -3,7 +3,6 @@ package crm
 import (
 	"context"
 	"encoding/json"
-	"time"
 )
 
 // changeBatch is how many changes a round reads from the change log at a time.
@@ -24,7 +23,7 @@ type assignedRecord struct {
 // reminder for history), then moves that place on. It needs the change log; without one it
 // does nothing. Reading the same changes twice (two processes, or a failure before the place
 // moved) queues nothing twice.
-func (r *Reminders) assignments(ctx context.Context, _ time.Time) ([]Reminder, error) {
+func (r *Reminders) assignments(ctx context.Context, rd *round) ([]Reminder, error) {
 	log, st := r.svc.changes, r.svc.reminders
 	if log == nil {
 		return nil, nil
@@ -47,7 +46,7 @@ func (r *Reminders) assignments(ctx context.Context, _ time.Time) ([]Reminder, e
 		}
 		var rs []Reminder
 		for _, c := range changes {
-			more, err := r.assignment(ctx, c)
+			more, err := r.assignment(ctx, rd, c)
 			if err != nil {
 				return nil, err
 			}
@@ -70,7 +69,7 @@ func (r *Reminders) assignments(ctx context.Context, _ time.Time) ([]Reminder, e
 
 // assignment returns the reminder of one change, if it assigned a record to someone other
 // than its author.
-func (r *Reminders) assignment(ctx context.Context, c Change) ([]Reminder, error) {
+func (r *Reminders) assignment(ctx context.Context, rd *round, c Change) ([]Reminder, error) {
 	switch c.Type {
 	case ChangeClientSalesContactAssigned, ChangeContractSalesContactAssigned, ChangeEventSupportAssigned,
 		ChangeClientCreated, ChangeContractCreated, ChangeEventCreated:
@@ -105,5 +104,5 @@ func (r *Reminders) assignment(ctx context.Context, c Change) ([]Reminder, error
 			a.By = by.FullName()
 		}
 	}
-	return r.queueFor(users, ReminderAssigned, c.Resource, c.ResourceID, DateOf(c.At), a)
+	return r.queueFor(ctx, rd, users, ReminderAssigned, c.Resource, c.ResourceID, DateOf(c.At), a)
 }

@@ -63,16 +63,19 @@ func (fakePasswords) Verify(hash, pw string) (bool, bool) {
 	return false, false
 }
 
-func (fakePasswords) Validate(pw string, u *crm.User) []string {
-	var out []string
+func (fakePasswords) Validate(pw string, u *crm.User) []crm.PasswordProblem {
+	var out []crm.PasswordProblem
 	if len(pw) < 8 {
-		out = append(out, "too short.")
+		out = append(out, crm.PasswordProblem{Reason: crm.PasswordTooShort, Args: []string{"8"}, Message: "too short."})
 	}
 	if pw == "password123" {
-		out = append(out, "too common.")
+		out = append(out, crm.PasswordProblem{Reason: crm.PasswordTooCommon, Message: "too common."})
 	}
 	if u.Username != "" && strings.Contains(pw, u.Username) {
-		out = append(out, "too similar to the username.")
+		out = append(out, crm.PasswordProblem{Reason: crm.PasswordTooSimilar, Args: []string{"username"}, Message: "too similar to the username."})
+	}
+	if pw == "custom-rule" {
+		out = append(out, crm.PasswordProblem{Reason: "house_rule", Message: "breaks a house rule."})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -254,7 +255,12 @@ func (s *Service) userByLogin(ctx context.Context, typed string) (*User, error) 
 // to fe when they do not.
 func (s *Service) vetPassword(u *User, password string, fe *fieldErrors) bool {
 	if problems := s.passwords.Validate(password, u); len(problems) > 0 {
-		fe.add("password", FieldWeakPassword, "%s", strings.Join(problems, " "))
+		weak := weakPassword("password", problems)
+		if slices.ContainsFunc(*fe, func(f FieldError) bool { return f.Field == weak.Field }) {
+			fe.add(weak.Field, weak.Code, "%s", weak.Message)
+		} else {
+			*fe = append(*fe, weak)
+		}
 		return false
 	}
 	return true

@@ -164,17 +164,20 @@ func (s *Sender) client(conn net.Conn) *smtp.Client {
 }
 
 // message returns the RFC 5322 text of m: UTF-8 plain text, the subject encoded when it is not
-// ASCII, CRLF line ends.
+// ASCII, the language named (Content-Language, RFC 3282) when m knows it, CRLF line ends.
 func (s *Sender) message(m crm.Mail) string {
 	var b strings.Builder
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	header("From", s.from)
 	header("To", m.To)
-	header("Subject", mime.QEncoding.Encode("utf-8", oneLine(m.Subject)))
+	header("Subject", mime.QEncoding.Encode("utf-8", crm.OneLine(m.Subject)))
 	header("Date", time.Now().UTC().Format(time.RFC1123Z))
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "8bit")
+	if lang := crm.OneLine(m.Language); lang != "" {
+		header("Content-Language", lang)
+	}
 	header("Auto-Submitted", "auto-generated")
 	b.WriteString("\r\n")
 	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
@@ -184,9 +187,6 @@ func (s *Sender) message(m crm.Mail) string {
 	}
 	return b.String()
 }
-
-// oneLine keeps a header value on one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // parseAddress returns the bare address of "Name <addr>" or "addr".
 func parseAddress(s string) (string, error) {

@@ -11,29 +11,31 @@ import (
 // (or a part of it) reaches it is refused.
 const maxSimilarity = 0.7
 
-// userAttribute is one attribute that a password is compared with, under Django's verbose name
-// for the field (what its error message shows).
+// userAttribute is one attribute that a password is compared with, under the CRM's name for the
+// field (what crm.PasswordTooSimilar carries) and Django's verbose name for it (what its error
+// message shows).
 type userAttribute struct {
+	field       string
 	verboseName string
 	value       func(*crm.User) string
 }
 
 // userAttributes are Django's DEFAULT_USER_ATTRIBUTES, in its order.
 var userAttributes = []userAttribute{
-	{"username", func(u *crm.User) string { return u.Username }},
-	{"first name", func(u *crm.User) string { return u.FirstName }},
-	{"last name", func(u *crm.User) string { return u.LastName }},
-	{"email address", func(u *crm.User) string { return u.Email }},
+	{"username", "username", func(u *crm.User) string { return u.Username }},
+	{"first_name", "first name", func(u *crm.User) string { return u.FirstName }},
+	{"last_name", "last name", func(u *crm.User) string { return u.LastName }},
+	{"email", "email address", func(u *crm.User) string { return u.Email }},
 }
 
-// tooSimilarTo ports Django's UserAttributeSimilarityValidator: it returns the verbose name of
-// the first attribute of u that password is too similar to, or "". The password and each
+// tooSimilarTo ports Django's UserAttributeSimilarityValidator: it returns the first attribute
+// of u that password is too similar to, or the zero userAttribute. The password and each
 // attribute are lowercased; the attribute is compared whole and in the parts it splits into
 // around non-word characters (so an email address is also compared by its local part and each
 // label of its domain), by difflib's quick_ratio.
-func tooSimilarTo(password string, u *crm.User) string {
+func tooSimilarTo(password string, u *crm.User) userAttribute {
 	if u == nil {
-		return ""
+		return userAttribute{}
 	}
 	password = pycompat.Lower(password)
 	for _, attr := range userAttributes {
@@ -47,11 +49,11 @@ func tooSimilarTo(password string, u *crm.User) string {
 				continue
 			}
 			if pycompat.QuickRatio(password, part) >= maxSimilarity {
-				return attr.verboseName
+				return attr
 			}
 		}
 	}
-	return ""
+	return userAttribute{}
 }
 
 // exceedsMaximumLengthRatio ports Django's shortcut of the same name: when the password is at

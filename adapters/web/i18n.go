@@ -4,7 +4,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -218,8 +220,12 @@ func (l *locale) fieldMessage(f crm.FieldError) string {
 	}
 	switch {
 	case f.Code == crm.FieldWeakPassword:
-		// The password policy's reasons are sentences of their own: keep them, after the code's text.
-		return l.T("field.weak_password") + " " + capitalize(f.Message)
+		// Each broken rule of the password policy, after the code's text: translated when the
+		// catalogue knows every reason, else the policy's English sentences.
+		if why, ok := l.passwordReasons(f); ok {
+			return l.T("field.weak_password") + " " + why
+		}
+		return strings.TrimSpace(l.T("field.weak_password") + " " + capitalize(f.Message))
 	case f.Code == crm.FieldOutOfRange && len(f.Args) == 2:
 		return l.T("field.out_of_range.between", f.Args[0], f.Args[1])
 	case (f.Code == crm.FieldTooLong || f.Code == crm.FieldInvalidPhone) && len(f.Args) == 1:
@@ -228,8 +234,47 @@ func (l *locale) fieldMessage(f crm.FieldError) string {
 	return l.T("field." + string(f.Code))
 }
 
+// passwordReasonKeys are the catalogue keys of the password policy's reasons (see
+// crm.PasswordProblem), by reason and, for crm.PasswordTooSimilar, the field: each key's
+// message takes the reason's values.
+var passwordReasonKeys = map[string]string{
+	crm.PasswordTooLong:                    "field.weak_password.too_long",
+	crm.PasswordTooShort:                   "field.weak_password.too_short",
+	crm.PasswordTooCommon:                  "field.weak_password.too_common",
+	crm.PasswordNumeric:                    "field.weak_password.entirely_numeric",
+	crm.PasswordTooSimilar + " username":   "field.weak_password.too_similar.username",
+	crm.PasswordTooSimilar + " first_name": "field.weak_password.too_similar.first_name",
+	crm.PasswordTooSimilar + " last_name":  "field.weak_password.too_similar.last_name",
+	crm.PasswordTooSimilar + " email":      "field.weak_password.too_similar.email",
+}
+
+// passwordReasons translates the reasons of a weak_password error, one sentence each, and
+// reports whether the catalogue knows them all.
+func (l *locale) passwordReasons(f crm.FieldError) (string, bool) {
+	problems := crm.WeakPasswordReasons(f)
+	if len(problems) == 0 {
+		return "", false
+	}
+	out := make([]string, 0, len(problems))
+	for _, p := range problems {
+		key, args := passwordReasonKeys[p.Reason], p.Args
+		if p.Reason == crm.PasswordTooSimilar {
+			key, args = passwordReasonKeys[p.Reason+" "+p.Args[0]], nil
+		}
+		if key == "" {
+			return "", false
+		}
+		anyArgs := make([]any, len(args))
+		for i, a := range args {
+			anyArgs[i] = a
+		}
+		out = append(out, l.T(key, anyArgs...))
+	}
+	return strings.Join(out, " "), true
+}
+
 // fieldMessageKeys are the catalogue keys fieldMessage uses beyond field.<code>.
-var fieldMessageKeys = []string{"field.out_of_range.between"}
+var fieldMessageKeys = append([]string{"field.out_of_range.between"}, slices.Collect(maps.Values(passwordReasonKeys))...)
 
 // parseZone loads a time zone by its IANA name, with an error that says what to do.
 func parseZone(name string) (*time.Location, error) {

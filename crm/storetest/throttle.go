@@ -157,7 +157,7 @@ func (slowPasswords) Verify(hash, pw string) (bool, bool) {
 	return hash == "slow:"+pw, false
 }
 
-func (slowPasswords) Validate(string, *crm.User) []string { return nil }
+func (slowPasswords) Validate(string, *crm.User) []crm.PasswordProblem { return nil }
 
 // noScopes is a policy that grants nothing; logging in needs no permission.
 type noScopes struct{}
