@@ -112,3 +112,55 @@ func TestPreferences(t *testing.T) {
 		})
 	})
 }
+
+// failingPreferences is a preference store that fails as a database can.
+type failingPreferences struct{ find, save error }
+
+func (f failingPreferences) FindPreferences(context.Context, int64) (crm.Preferences, error) {
+	return crm.Preferences{}, f.find
+}
+
+func (f failingPreferences) SavePreferences(context.Context, int64, crm.Preferences) error {
+	return f.save
+}
+
+// TestPreferencesUnavailable checks the answers when the server keeps no preferences, or its
+// store fails: a problem document saying so, never a preference made up.
+func TestPreferencesUnavailable(t *testing.T) {
+	t.Parallel()
+	const path = "/api/v1/me/preferences"
+	t.Run("no store", func(t *testing.T) {
+		t.Parallel()
+		// A store wrapped for its Ping keeps no preferences: the API has none to serve.
+		e := newEnv(t, storeKinds[0], func(o *envOptions) { o.pinger = okPinger{} })
+		for _, m := range []string{"GET", "PATCH"} {
+			resp, b := e.do(t, req{who: "P1", method: m, path: path, body: `{"language":"fr"}`})
+			require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "%s", b)
+			assert.Contains(t, decodeProblem(t, resp, b).Detail, "preferences are not kept on this server")
+		}
+	})
+	for _, tc := range []struct {
+		name     string
+		store    failingPreferences
+		method   string
+		status   int
+		inDetail string
+	}{
+		{"read fails", failingPreferences{find: crm.Errorf(crm.EUNAVAILABLE, "database down")}, "GET", 503, "database down"},
+		{"read before a change fails", failingPreferences{find: crm.Errorf(crm.EUNAVAILABLE, "database down")}, "PATCH", 503, "database down"},
+		{"the user is gone", failingPreferences{save: crm.Errorf(crm.ENOTFOUND, "no such user")}, "PATCH", 404, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, storeKinds[0], func(o *envOptions) { o.cfg.Preferences = tc.store })
+			resp, b := e.do(t, req{who: "P1", method: tc.method, path: path, body: `{"theme":"dark"}`})
+			require.Equal(t, tc.status, resp.StatusCode, "%s", b)
+			assert.Contains(t, decodeProblem(t, resp, b).Detail, tc.inDetail)
+		})
+	}
+}
+
+// okPinger is a database that always answers.
+type okPinger struct{}
+
+func (okPinger) Ping(context.Context) error { return nil }
