@@ -24,7 +24,7 @@ var docsTemplateText string
 // The reference page speaks the languages of i18n.Languages. Its texts, the template's and
 // those it takes from the OpenAPI document (which stays English), are translated by the catalogue
 // locales/docs.<lang>.json of each other language: a JSON object from the English text to its
-// translation. A text the catalogue lacks is shown in English (the catalogue test lists them).
+// translation. A text the catalogue lacks would show in English: the catalogue test refuses that.
 //
 //go:embed locales/docs.*.json
 var docsLocaleFiles embed.FS
