@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -295,6 +296,15 @@ func (a *App) NewAPI(base string, omit httpapi.Endpoints) (*httpapi.API, error) 
 	cfg.BasePath = base
 	cfg.Omit |= omit
 	cfg.Collectors = append(slices.Clone(cfg.Collectors), a.store.Collector())
+	if cfg.Language == "" {
+		cfg.Language = a.cfg.Admin.Language // one default language for the admin UI and /api/docs
+	}
+	if cfg.Language != "" && !slices.Contains(web.Languages, cfg.Language) {
+		return nil, fmt.Errorf("epiccrm.Config: unknown language %q: use one of %s", cfg.Language, strings.Join(web.Languages, ", "))
+	}
+	if ps, ok := a.store.(crm.PreferenceStore); ok && cfg.Preferences == nil {
+		cfg.Preferences = ps // the same preferences as the admin UI's
+	}
 	if cfg.Idempotency == nil {
 		cfg.Idempotency = a.store
 	}

@@ -20,8 +20,11 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/i18n"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -48,8 +51,8 @@ type API struct {
 
 // New returns the API over a service, a token service and the database, for /readyz (nil: the
 // API is always ready). It does no I/O. It panics when svc is nil, or tokens is nil while the
-// REST endpoints or the JWKS are served (see Config.Omit), which is a programming error rather
-// than a runtime condition.
+// REST endpoints or the JWKS are served (see Config.Omit), or Config.Language is not a language
+// the API speaks, which are programming errors rather than runtime conditions.
 func New(cfg Config, svc *crm.Service, tokens Tokens, db Pinger) *API {
 	if svc == nil {
 		panic("httpapi.New: a crm.Service is required")
@@ -58,6 +61,10 @@ func New(cfg Config, svc *crm.Service, tokens Tokens, db Pinger) *API {
 		panic("httpapi.New: a Tokens is required, unless Config.Omit leaves out EndpointsREST and EndpointsJWKS")
 	}
 	cfg = cfg.withDefaults()
+	if !i18n.Supported(cfg.Language) {
+		panic("httpapi.New: unknown Config.Language " + strconv.Quote(cfg.Language) + ": use one of " +
+			strings.Join(i18n.Languages, ", "))
+	}
 	a := &API{cfg: cfg, svc: svc, tokens: tokens, db: db, log: cfg.Logger,
 		errs: &errorWriter{log: cfg.Logger}, metrics: newMetrics(cfg.Collectors, svc.Authorizer())}
 	for _, op := range a.operations() {

@@ -79,6 +79,13 @@ type Config struct {
 	// Stream is the process's change feed that /api/v1/stream serves (package epiccrm starts
 	// one when the store keeps a change log); nil: the stream answers 503.
 	Stream *StreamConfig
+	// Language is the code of the language (one of i18n.Languages: en or fr) of /api/docs for a
+	// request that asks for none the page speaks, with ?lang= or Accept-Language (default en;
+	// package epiccrm sets the admin UI's). The API itself speaks English whatever it is.
+	Language string
+	// Preferences keeps each user's preferences, which /api/v1/me/preferences reads and
+	// changes (package epiccrm sets the store); nil: those answer 503.
+	Preferences crm.PreferenceStore
 	// Calendars are the users' private calendar feeds (/api/v1/me/calendar and
 	// /api/v1/calendar/{feed}); nil: those answer 503.
 	Calendars *CalendarConfig
@@ -142,6 +149,9 @@ func (cfg Config) withDefaults() Config {
 		cfg.ProxyHeader = ""
 	}
 	cfg.BasePath = CleanBasePath(cfg.BasePath)
+	if cfg.Language == "" {
+		cfg.Language = docsSourceLanguage
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}

@@ -3,7 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"crypto/sha256"
-	_ "embed"
+	"embed"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,13 +14,79 @@ import (
 	"strings"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/i18n"
 	"github.com/gofiber/fiber/v2"
 )
 
 //go:embed docs.html
 var docsTemplateText string
 
-var docsTemplate = template.Must(template.New("docs").Parse(docsTemplateText))
+// The reference page speaks the languages of i18n.Languages. Its texts, the template's and
+// those it takes from the OpenAPI document (which stays English), are translated by the catalogue
+// locales/docs.<lang>.json of each other language: a JSON object from the English text to its
+// translation. A text the catalogue lacks would show in English: the catalogue test refuses that.
+//
+//go:embed locales/docs.*.json
+var docsLocaleFiles embed.FS
+
+// docsCatalogue holds the translations of the page, by language (English has none).
+var docsCatalogue = func() map[string]map[string]any {
+	var langs []string
+	for _, l := range i18n.Languages {
+		if l != docsSourceLanguage {
+			langs = append(langs, l)
+		}
+	}
+	c, err := i18n.Load(docsLocaleFiles, langs, func(lang string) string { return "locales/docs." + lang + ".json" })
+	if err != nil {
+		panic("httpapi: " + err.Error())
+	}
+	return c.Messages
+}()
+
+// docsSourceLanguage is the language of the OpenAPI document and of the page's template.
+const docsSourceLanguage = "en"
+
+// docsLanguageNames are the names of the page's languages in themselves, for its switch.
+var docsLanguageNames = map[string]string{"en": "English", "fr": "Français"}
+
+// docsTranslator translates the texts of the page into one language, and records the texts it
+// was asked for (the catalogue test checks that each has a translation).
+type docsTranslator struct {
+	msgs  map[string]any // nil for the source language
+	asked map[string]bool
+}
+
+func newDocsTranslator(lang string) *docsTranslator {
+	return &docsTranslator{msgs: docsCatalogue[lang], asked: map[string]bool{}}
+}
+
+// t returns the translation of an English text, or the text itself when there is none.
+func (tr *docsTranslator) t(s string) string {
+	if s == "" {
+		return s
+	}
+	tr.asked[s] = true
+	if m, ok := tr.msgs[s].(string); ok {
+		return m
+	}
+	return s
+}
+
+// docsTemplates are the page's template in each language: t translates a text of the
+// template, th one holding markup (the template's and the catalogue's own, never a request's).
+var docsTemplates = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, lang := range i18n.Languages {
+		tr := newDocsTranslator(lang)
+		out[lang] = template.Must(template.New("docs").Funcs(template.FuncMap{
+			"t": tr.t,
+			// th's texts are the template's and the catalogue's, both part of the program: trusted markup.
+			"th": func(s string) template.HTML { return template.HTML(tr.t(s)) },
+		}).Parse(docsTemplateText))
+	}
+	return out
+}()
 
 // docsCSP allows the page's one stylesheet, by hash, and nothing else: no script at all.
 var docsCSP = func() string {
@@ -31,15 +97,21 @@ var docsCSP = func() string {
 		"'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 }()
 
-// docsPage is the /api/docs page, read from the OpenAPI document once; only the permissions are
-// computed per request, from the policy the service runs with at that moment.
+// docsPage is the /api/docs page, read from the OpenAPI document once in each language; only
+// the permissions are computed per request, from the policy the service runs with at that moment.
 type docsPage struct {
-	view docsView
+	view  docsView            // in the source language
+	views map[string]docsView // by language, the source language's included
+	// texts are the texts of the document the page shows, which each catalogue translates.
+	texts []string
 }
 
 type docsView struct {
+	Lang       string
+	Switch     []docsLanguageLink
 	Base       string // the path the API is mounted under ("" at the root)
 	Title      string
+	PageTitle  string
 	Version    string
 	Paragraphs []string
 	Roles      []string
@@ -48,9 +120,16 @@ type docsView struct {
 	Schemas    []docsSchema
 }
 
+// docsLanguageLink is a link of the page's language switch.
+type docsLanguageLink struct {
+	Code, Name, Href string
+	Current          bool
+}
+
 type docsGroup struct {
-	Tag string
-	Ops []docsOp
+	Tag  string // the tag of the document
+	Name string // the tag as the page names it, translated
+	Ops  []docsOp
 }
 
 type docsOp struct {
@@ -78,6 +157,7 @@ type docsPerm struct {
 type docsScopes struct {
 	Role   string
 	Scopes string
+	Denied bool // the role may not, under any scope
 }
 
 type docsField struct {
@@ -209,20 +289,48 @@ func (s jsonSchema) label() string {
 	return out
 }
 
-// newDocsPage reads the OpenAPI document into the page's view.
+// newDocsPage reads the OpenAPI document into the page's view in each language.
 func newDocsPage(doc []byte) *docsPage {
 	var d openAPIDoc
 	if err := json.Unmarshal(doc, &d); err != nil {
 		panic("httpapi: the OpenAPI document does not read back: " + err.Error())
 	}
-	v := docsView{Title: d.Info.Title, Version: d.Info.Version, Roles: strs(crm.Roles)}
+	page := &docsPage{views: map[string]docsView{}}
+	asked := map[string]bool{}
+	for _, lang := range i18n.Languages {
+		tr := newDocsTranslator(lang)
+		v := newDocsView(d, tr.t)
+		v.Lang = lang
+		for _, code := range i18n.Languages {
+			v.Switch = append(v.Switch, docsLanguageLink{Code: code, Name: docsLanguageNames[code],
+				Href: v.Base + "/api/docs?lang=" + code, Current: code == lang})
+		}
+		page.views[lang] = v
+		for s := range tr.asked {
+			asked[s] = true
+		}
+	}
+	page.view = page.views[docsSourceLanguage]
+	for s := range asked {
+		page.texts = append(page.texts, s)
+	}
+	sort.Strings(page.texts)
+	return page
+}
+
+// newDocsView reads the OpenAPI document into the page's view, its texts translated by t.
+func newDocsView(d openAPIDoc, t func(string) string) docsView {
+	v := docsView{Title: t(d.Info.Title), PageTitle: t(d.Info.Title + " reference"), Version: d.Info.Version,
+		Roles: strs(crm.Roles)}
 	if len(d.Servers) > 0 {
 		v.Base = strings.TrimSuffix(d.Servers[0].URL, "/")
 	}
-	v.Paragraphs = strings.Split(d.Info.Description, "\n\n")
+	for _, p := range strings.Split(d.Info.Description, "\n\n") {
+		v.Paragraphs = append(v.Paragraphs, t(p))
+	}
 	groups := map[string]*docsGroup{}
-	for _, t := range d.Tags {
-		v.Groups = append(v.Groups, docsGroup{Tag: t.Name})
+	for _, tag := range d.Tags {
+		v.Groups = append(v.Groups, docsGroup{Tag: tag.Name, Name: t(tag.Name)})
 	}
 	for i := range v.Groups {
 		groups[v.Groups[i].Tag] = &v.Groups[i]
@@ -241,13 +349,13 @@ func newDocsPage(doc []byte) *docsPage {
 		for _, m := range methods {
 			op := d.Paths[p][m]
 			g := groups[op.Tags[0]]
-			g.Ops = append(g.Ops, docsOpOf(v.Base+p, m, op, d))
+			g.Ops = append(g.Ops, docsOpOf(v.Base+p, m, op, d, t))
 		}
 	}
 	for _, pt := range d.ProblemTypes {
 		_, anchor, _ := strings.Cut(pt.Type, "#")
-		v.Problems = append(v.Problems, docsProblem{Anchor: anchor, Type: pt.Type, Title: pt.Title,
-			Description: pt.Description, Status: pt.Status})
+		v.Problems = append(v.Problems, docsProblem{Anchor: anchor, Type: pt.Type, Title: t(pt.Title),
+			Description: t(pt.Description), Status: pt.Status})
 	}
 	names := make([]string, 0, len(d.Components.Schemas))
 	for n := range d.Components.Schemas {
@@ -256,22 +364,22 @@ func newDocsPage(doc []byte) *docsPage {
 	sort.Strings(names)
 	for _, n := range names {
 		s := d.Components.Schemas[n]
-		ds := docsSchema{Name: n, Description: s.Description}
-		ds.Fields = schemaFields(s)
+		ds := docsSchema{Name: n, Description: t(s.Description)}
+		ds.Fields = schemaFields(s, t)
 		if len(s.Enum) > 0 {
 			ds.Values = s.label()
 		}
 		v.Schemas = append(v.Schemas, ds)
 	}
-	return &docsPage{view: v}
+	return v
 }
 
-func docsOpOf(path, method string, op openAPIOp, d openAPIDoc) docsOp {
+func docsOpOf(path, method string, op openAPIOp, d openAPIDoc, t func(string) string) docsOp {
 	o := docsOp{Anchor: "op-" + op.OperationID, Class: method, Method: strings.ToUpper(method), Path: path,
-		Summary: op.Summary, Public: len(op.Security) == 0}
+		Summary: t(op.Summary), Public: len(op.Security) == 0}
 	for _, p := range op.Parameters {
-		o.Params = append(o.Params, docsField{Name: p.Name, In: p.In, Type: p.Schema.label(),
-			Description: p.Description, Required: p.Required})
+		o.Params = append(o.Params, docsField{Name: p.Name, In: t(p.In), Type: p.Schema.label(),
+			Description: t(p.Description), Required: p.Required})
 	}
 	if op.RequestBody != nil {
 		for _, c := range op.RequestBody.Content {
@@ -285,10 +393,10 @@ func docsOpOf(path, method string, op openAPIOp, d openAPIDoc) docsOp {
 	sort.Strings(codes)
 	for _, code := range codes {
 		r := op.Responses[code]
-		dr := docsResponse{Status: code, Description: r.Description}
+		dr := docsResponse{Status: code, Description: t(r.Description)}
 		if r.Ref != "" {
 			name := strings.TrimPrefix(r.Ref, "#/components/responses/")
-			dr.Description = d.Components.Responses[name].Description
+			dr.Description = t(d.Components.Responses[name].Description)
 			dr.Schema = "Problem"
 		}
 		for _, c := range r.Content {
@@ -297,7 +405,7 @@ func docsOpOf(path, method string, op openAPIOp, d openAPIDoc) docsOp {
 		o.Responses = append(o.Responses, dr)
 	}
 	for _, p := range op.Permissions {
-		o.Perms = append(o.Perms, docsPerm{Resource: p.Resource, Action: p.Action, Note: p.Note})
+		o.Perms = append(o.Perms, docsPerm{Resource: p.Resource, Action: p.Action, Note: t(p.Note)})
 	}
 	o.ExampleRequest, o.ExampleResponse = exampleExchange(path, method, op, codes)
 	return o
@@ -360,11 +468,12 @@ func exampleText(v any) string {
 	return strings.ReplaceAll(string(b), "://", `:\/\/`)
 }
 
-// schemaFields lists the properties of an object schema, required ones first.
-func schemaFields(s jsonSchema) []docsField {
+// schemaFields lists the properties of an object schema, required ones first, their
+// descriptions translated by t.
+func schemaFields(s jsonSchema, t func(string) string) []docsField {
 	var out []docsField
 	for name, p := range s.Properties {
-		out = append(out, docsField{Name: name, Type: p.label(), Description: p.Description,
+		out = append(out, docsField{Name: name, Type: p.label(), Description: t(p.Description),
 			Required: containsStr(s.Required, name)})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -385,12 +494,41 @@ func methodRank(m string) int {
 	return 9
 }
 
-// serveDocs renders the reference page, with the scopes each role has under the current policy.
+// docsParams are the query parameters of /api/docs.
+var docsParams = []queryParam{{name: "lang", kind: pText, enum: i18n.Languages,
+	doc: "The language of the page: " + strings.Join(i18n.Languages, " or ") + ". Without it, the best match of " +
+		"Accept-Language (fr-CA is French), else the server's default language."}}
+
+// docsLanguage returns the language of a request for the page: ?lang=, else the best match of
+// Accept-Language, else the server's default language.
+func (a *API) docsLanguage(c *fiber.Ctx) (string, error) {
+	q, err := parseQuery(c, docsParams)
+	if err != nil {
+		return "", err
+	}
+	if lang, ok := q.values["lang"].(string); ok {
+		if !i18n.Supported(lang) {
+			return "", &crm.Error{Code: crm.EMALFORMED, Message: "bad query parameters: lang",
+				Fields: []crm.FieldError{{Field: "lang", Code: crm.FieldInvalidChoice,
+					Message: "must be " + strings.Join(i18n.Languages, " or ")}}}
+		}
+		return lang, nil
+	}
+	return i18n.Negotiate(c.Get(fiber.HeaderAcceptLanguage), a.cfg.Language), nil
+}
+
+// serveDocs renders the reference page in the request's language, with the scopes each role has
+// under the current policy.
 func (a *API) serveDocs(c *fiber.Ctx) error {
+	lang, err := a.docsLanguage(c)
+	if err != nil {
+		return err
+	}
 	authz := a.svc.Authorizer()
-	v := a.docs.view
-	v.Groups = make([]docsGroup, len(a.docs.view.Groups))
-	for gi, g := range a.docs.view.Groups {
+	base := a.docs.views[lang]
+	v := base
+	v.Groups = make([]docsGroup, len(base.Groups))
+	for gi, g := range base.Groups {
 		ops := make([]docsOp, len(g.Ops))
 		for oi, op := range g.Ops {
 			perms := make([]docsPerm, len(op.Perms))
@@ -398,24 +536,24 @@ func (a *API) serveDocs(c *fiber.Ctx) error {
 				p.Scopes = nil
 				for _, role := range crm.Roles {
 					sc := authz.Scopes(role, crm.Resource(p.Resource), crm.Action(p.Action))
-					label := "no"
-					if len(sc) > 0 {
-						label = strings.Join(strs(sc), ", ")
-					}
-					p.Scopes = append(p.Scopes, docsScopes{Role: string(role), Scopes: label})
+					p.Scopes = append(p.Scopes, docsScopes{Role: string(role), Scopes: strings.Join(strs(sc), ", "),
+						Denied: len(sc) == 0})
 				}
 				perms[pi] = p
 			}
 			op.Perms = perms
 			ops[oi] = op
 		}
-		v.Groups[gi] = docsGroup{Tag: g.Tag, Ops: ops}
+		g.Ops = ops
+		v.Groups[gi] = g
 	}
 	var buf bytes.Buffer
-	if err := docsTemplate.Execute(&buf, v); err != nil {
+	if err := docsTemplates[lang].Execute(&buf, v); err != nil {
 		return crm.Internal(err)
 	}
 	c.Set(fiber.HeaderContentSecurityPolicy, docsCSP)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderContentLanguage, lang)
+	c.Vary(fiber.HeaderAcceptLanguage)
 	return c.Send(buf.Bytes())
 }

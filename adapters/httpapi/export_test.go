@@ -24,3 +24,12 @@ func DocsExampleRequest(basePath, operationID string) string {
 	}
 	return ""
 }
+
+// DocsTexts returns the texts of the OpenAPI document the docs page shows, which the
+// catalogue of each other language translates, and the catalogues, by language.
+func DocsTexts() (texts []string, catalogues map[string]map[string]any) {
+	return newDocsPage(OpenAPIAt("")).texts, docsCatalogue
+}
+
+// DocsTemplate returns the text of the docs page's template.
+func DocsTemplate() string { return docsTemplateText }

@@ -49,7 +49,7 @@ var problemDescriptions = map[int]string{
 
 // tagDescriptions introduces each section of the document.
 var tagDescriptions = map[string]string{
-	"Authentication": "Log in, refresh and revoke tokens, read your own record and change your password.",
+	"Authentication": "Log in, refresh and revoke tokens, read your own record, change your password and your preferences.",
 	"Users":          "The accounts of the staff: management, sales and support.",
 	"Clients":        "The customers of Epic Events, each followed by one sales contact.",
 	"Contracts":      "What a client agreed to pay. A signed contract can have events.",
@@ -106,6 +106,7 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 		{"CalendarFeed", typeOf[calendarFeed]()},
 		{"APIKey", typeOf[crm.APIKey]()}, {"NewAPIKey", typeOf[crm.NewAPIKey]()},
 		{"NotificationSettings", typeOf[notifications]()},
+		{"Preferences", typeOf[crm.Preferences]()},
 	} {
 		schemas[t.name] = schemaOf(t.typ, false)
 	}

@@ -166,7 +166,7 @@ func TestExampleRequestsWork(t *testing.T) {
 			})
 		}
 	}
-	assert.Equal(t, 19, sent, "the operations with a body: 3 writes of 4 kinds of record, 4 of authentication, the API key create, the notification settings and creating a webhook")
+	assert.Equal(t, 20, sent, "the operations with a body: 3 writes of 4 kinds of record, 4 of authentication, the API key create, the notification settings, the preferences and creating a webhook")
 }
 
 // TestOpenAPIServer checks the one server of the document: the root by default, and the

@@ -108,8 +108,8 @@ func (a *API) operations() []operation {
 			summary: "The public keys that verify access tokens.", status: 200, result: "JWKS", handler: a.jwks},
 		{method: "GET", path: "/api/openapi.json", id: "getOpenAPI", tag: "Operations", public: true,
 			summary: "This document.", status: 200, result: "OpenAPIDocument", handler: a.serveOpenAPI},
-		{method: "GET", path: "/api/docs", id: "getDocs", tag: "Operations", public: true,
-			summary: "The human-readable reference of the API, with who may call what under the current policy.",
+		{method: "GET", path: "/api/docs", id: "getDocs", tag: "Operations", public: true, query: docsParams,
+			summary: "The human-readable reference of the API, with who may call what under the current policy, in English or French.",
 			status:  200, media: fiber.MIMETextHTMLCharsetUTF8, handler: a.serveDocs},
 		{method: "GET", path: "/healthz", id: "healthz", tag: "Operations", public: true,
 			summary: "The process is alive.", status: 200, result: "Status", handler: a.healthz},
@@ -133,6 +133,7 @@ func (a *API) operations() []operation {
 		errors: []int{403, 413, 415, 422}, handler: a.importFile(a.svc.ImportUsers)})
 	ops = append(ops, a.apiKeyOps()...)
 	ops = append(ops, a.notificationOps()...)
+	ops = append(ops, a.preferenceOps()...)
 	ops = append(ops, recordOps(recordRoutes{
 		plural: "users", tag: "Users", res: crm.ResourceUser, spec: userBody, query: userListParams,
 		list: a.listUsers, create: a.createUser, get: a.getUser, update: a.updateUser, del: a.deleteUser,

@@ -2,23 +2,21 @@ package web
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	_ "time/tzdata" // the UI shows times in named zones: carry the zone database, so they work on any host
 
 	"github.com/gofiber/fiber/v2"
-	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 	"golang.org/x/text/message/catalog"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/i18n"
 )
 
 // The admin UI speaks the languages of its message catalogue, locales/<code>.json: one JSON object
@@ -34,7 +32,7 @@ import (
 var localeFiles embed.FS
 
 // Languages are the codes of the languages the UI speaks, the default first.
-var Languages = []string{"en", "fr"}
+var Languages = i18n.Languages
 
 // DefaultLanguage and DefaultTimeZone are what the UI uses when Config leaves them empty.
 const (
@@ -50,53 +48,11 @@ type catalogue struct {
 
 // loadCatalogue reads every language's file into one x/text catalogue.
 func loadCatalogue() (*catalogue, error) {
-	c := &catalogue{cat: catalog.NewBuilder(catalog.Fallback(language.English)), msgs: map[string]map[string]any{}}
-	for _, lang := range Languages {
-		name := path.Join("locales", lang+".json")
-		data, err := localeFiles.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("read the message catalogue %s: %w", name, err)
-		}
-		var msgs map[string]any
-		if err := json.Unmarshal(data, &msgs); err != nil {
-			return nil, fmt.Errorf("parse the message catalogue %s: %w", name, err)
-		}
-		tag := language.MustParse(lang)
-		for key, m := range msgs {
-			if err := c.set(tag, key, m); err != nil {
-				return nil, fmt.Errorf("message catalogue %s, key %q: %w", name, key, err)
-			}
-		}
-		c.msgs[lang] = msgs
+	c, err := i18n.Load(localeFiles, Languages, func(lang string) string { return path.Join("locales", lang+".json") })
+	if err != nil {
+		return nil, err
 	}
-	return c, nil
-}
-
-// set adds one message to the catalogue.
-func (c *catalogue) set(tag language.Tag, key string, m any) error {
-	switch m := m.(type) {
-	case string:
-		return c.cat.SetString(tag, key, m)
-	case map[string]any:
-		forms := make([]string, 0, len(m))
-		for form := range m {
-			forms = append(forms, form)
-		}
-		sort.Strings(forms) // "one" before "other", so "other" is the last (catch-all) case
-		cases := make([]any, 0, 2*len(m))
-		for _, form := range forms {
-			text, ok := m[form].(string)
-			if !ok {
-				return fmt.Errorf("plural form %q must be a string", form)
-			}
-			cases = append(cases, form, text)
-		}
-		if _, ok := m["other"]; !ok {
-			return fmt.Errorf(`plural forms need an "other" form`)
-		}
-		return c.cat.Set(tag, key, plural.Selectf(1, "%d", cases...))
-	}
-	return fmt.Errorf("a message must be a string or an object of plural forms, not %T", m)
+	return &catalogue{cat: c.Builder, msgs: c.Messages}, nil
 }
 
 // msg marks a string as a catalogue key that is translated later (with locale.T), where it is
@@ -129,41 +85,13 @@ const languageCookie = "epiccrm_lang"
 // localeKey is where a request's locale is kept in fiber's Locals.
 const localeKey = "web.locale"
 
-// supportedTags are the tags of Languages, for negotiation.
-var supportedTags = func() []language.Tag {
-	tags := make([]language.Tag, len(Languages))
-	for i, l := range Languages {
-		tags[i] = language.MustParse(l)
-	}
-	return tags
-}()
-
-var languageMatcher = language.NewMatcher(supportedTags)
-
 // negotiate picks the UI language for an Accept-Language header: the best supported match by
 // q-value (fr-CA is French), or def when nothing in the header is supported (or it is absent or
 // malformed).
-func negotiate(acceptLanguage, def string) string {
-	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
-	if err != nil || len(tags) == 0 {
-		return def
-	}
-	_, i, conf := languageMatcher.Match(tags...)
-	if conf == language.No {
-		return def
-	}
-	return Languages[i]
-}
+func negotiate(acceptLanguage, def string) string { return i18n.Negotiate(acceptLanguage, def) }
 
 // supportedLanguage reports whether code is one of Languages.
-func supportedLanguage(code string) bool {
-	for _, l := range Languages {
-		if l == code {
-			return true
-		}
-	}
-	return false
-}
+func supportedLanguage(code string) bool { return i18n.Supported(code) }
 
 // anonymousLocale is the locale of a request before its user is known: the language chosen with
 // the login page's switcher (a cookie), else Accept-Language, else the deployment's default; the

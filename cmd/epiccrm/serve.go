@@ -88,7 +88,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs.BoolVar(&f.demo, "demo", false, "load the demo data into an empty database and print the demo logins")
 	fs.BoolVar(&f.migrate, "migrate", true, "apply pending migrations at start")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the admin UI's cookies Secure (set it when clients reach the server over HTTPS)")
-	fs.StringVar(&f.language, "language", web.DefaultLanguage, "the language of the admin UI and the e-mail reminders for users who saved none (in the UI, whose browser asks for none it speaks): "+strings.Join(web.Languages, " or "))
+	fs.StringVar(&f.language, "language", web.DefaultLanguage, "the language of the admin UI, of /api/docs and of the e-mail reminders for users who saved none (in the UI and /api/docs, whose browser asks for none it speaks): "+strings.Join(web.Languages, " or "))
 	fs.StringVar(&f.timeZone, "timezone", web.DefaultTimeZone, "the IANA time zone the admin UI and the e-mail reminders show times in, for users who chose none (times are stored in UTC)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies allowed to set X-Forwarded-For")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
