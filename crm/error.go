@@ -141,12 +141,7 @@ type Text struct {
 func Textf(format string, args ...any) Text { return Text{Format: format, Args: args} }
 
 // String returns the English sentence.
-func (t Text) String() string {
-	if len(t.Args) == 0 {
-		return t.Format
-	}
-	return fmt.Sprintf(t.Format, t.Args...)
-}
+func (t Text) String() string { return fmt.Sprintf(t.Format, t.Args...) }
 
 // joinTexts joins texts into one with sep, a format of two %s such as "%s; %s" (so that a
 // language can write its own separator); the zero Text for none.
