@@ -112,7 +112,7 @@ func (ui *UI) accessReview(rq *request) error {
 		}
 		t.Rows = append(t.Rows, row{Cells: []cell{
 			{Text: r.Username, Href: ui.recordURL(kindUser, r.UserID), Strong: true}, {Text: rq.loc().enumLabel(string(r.Role))},
-			{Text: string(r.Resource)}, {Text: string(r.Action)}, {Text: strings.Join(scopes, ", ")}, {Text: n, Numeric: true},
+			{Text: rq.loc().domainWord("resource.", string(r.Resource))}, {Text: rq.loc().domainWord("action.", string(r.Action))}, {Text: strings.Join(scopes, ", ")}, {Text: n, Numeric: true},
 		}})
 	}
 	flags := table{Title: rq.T("Deactivated users who still hold credentials"), Columns: []column{{Label: rq.T("User")}, {Label: rq.T("Role")},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/epicevents/epiccrm/crm"
 )
 
 // crmMessageBuilders are the functions of crm that take the English format of a message, with the
@@ -233,5 +236,54 @@ func TestFormatVerbs(t *testing.T) {
 		if ok != tc.ok || ok && !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("formatVerbs(%q) = %v, %v; want %v, %v", tc.format, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestDomainText checks how a sentence of the domain is shown: translated by its English format
+// with its words (resources, actions, roles, field names) and nested sentences translated too,
+// ids written with their digits alone; in English as the domain wrote it; in English when the
+// catalogue lacks the format, never blank.
+func TestDomainText(t *testing.T) {
+	en, fr := testLocale(t, "en"), testLocale(t, "fr")
+	forbidden := crm.Textf("you may not %s this contract", crm.ActionSign)
+	missing := crm.Textf("%s has no scope to %s %s records", crm.RoleSales, crm.ActionDelete, crm.ResourceEvent)
+	nested := crm.Textf("%s: %s", crm.Textf("no %s with id %d", crm.ResourceContract, int64(12345)), missing)
+	for _, tc := range []struct {
+		l    *locale
+		t    crm.Text
+		want string
+	}{
+		{fr, forbidden, "vous ne pouvez pas signer ce contrat"},
+		{en, forbidden, "you may not sign this contract"},
+		{fr, nested, "aucune fiche contrat n’a l’identifiant 12345\u00a0: le rôle Commercial n’a aucune portée pour supprimer les fiches événement"},
+		{en, nested, "no contract with id 12345: sales has no scope to delete event records"},
+		{fr, crm.Textf("invalid value for %s", crm.FieldNames{"sales_contact_id", "made_up"}), "valeur non valide pour\u00a0: Commercial, Made up"},
+		{fr, crm.Textf("no %s with id %d", crm.Resource("gizmo"), 7), "aucune fiche gizmo n’a l’identifiant 7"},
+		{fr, crm.Textf("a sentence the catalogue lacks, about %s %d", crm.ResourceClient, 3), "a sentence the catalogue lacks, about client 3"},
+		{fr, crm.Textf("100%% sure"), "100% sure"},
+	} {
+		if got := tc.l.text(tc.t); got != tc.want {
+			t.Errorf("%s: text(%q) = %q, want %q", tc.l.Lang, tc.t.Format, got, tc.want)
+		}
+	}
+
+	// An error: its message as a sentence; one the catalogue lacks follows the generic sentence.
+	generic := "The record is not in a state that allows this."
+	err := crm.Errorf(crm.ECONFLICT, "the contract is already signed")
+	if got := fr.errorSentence(err, generic); got != "Le contrat est déjà signé." {
+		t.Errorf("French error = %q", got)
+	}
+	if got := en.errorSentence(err, generic); got != "The contract is already signed." {
+		t.Errorf("English error = %q", got)
+	}
+	adapter := &crm.Error{Code: crm.ECONFLICT, Message: "an adapter's own words"}
+	if got, want := fr.errorSentence(adapter, generic), fr.T(generic)+" An adapter's own words."; got != want {
+		t.Errorf("French untranslated error = %q, want %q", got, want)
+	}
+	if got := fr.errorText(errors.New("disk on fire")); got != "une erreur interne est survenue" {
+		t.Errorf("an error that is not the domain's = %q", got)
+	}
+	if got := capitalize("élan"); got != "Élan" {
+		t.Errorf("capitalize(élan) = %q", got)
 	}
 }
