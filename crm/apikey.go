@@ -300,4 +300,4 @@ func (s *Service) KeyActor(ctx context.Context, key string) (*User, error) {
 }
 
 // whyServicePassword is why a service account's password cannot be set.
-const whyServicePassword = "a service account has no password: it acts only with its API key"
+var whyServicePassword = Textf("a service account has no password: it acts only with its API key")

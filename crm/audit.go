@@ -59,12 +59,12 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter) ([]*AuditEntry, 
 		return nil, "", Errorf(EFORBIDDEN, "only management may read the audit log")
 	}
 	if f.Resource != "" && (f.Resource == ResourceAudit || !validResource(f.Resource)) {
-		return nil, "", &Error{Code: EMALFORMED, Message: "unknown resource " + string(f.Resource),
-			Fields: []FieldError{{Field: "resource", Code: FieldInvalidChoice, Message: "must be user, client, contract or event"}}}
+		return nil, "", Errorf(EMALFORMED, "unknown resource %s", f.Resource).
+			withFields(FieldError{Field: "resource", Code: FieldInvalidChoice, Message: "must be user, client, contract or event"})
 	}
 	if f.Action != "" && (f.Action == ActionRead || !validAction(f.Action)) {
-		return nil, "", &Error{Code: EMALFORMED, Message: "unknown action " + string(f.Action),
-			Fields: []FieldError{{Field: "action", Code: FieldInvalidChoice, Message: "must be create, update, delete, assign or sign"}}}
+		return nil, "", Errorf(EMALFORMED, "unknown action %s", f.Action).
+			withFields(FieldError{Field: "action", Code: FieldInvalidChoice, Message: "must be create, update, delete, assign or sign"})
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		return nil, "", &Error{Code: EMALFORMED, Message: "the range is empty: from must be before to",

@@ -14,6 +14,9 @@ type BulkResult struct {
 	Done   bool   `json:"done"`
 	Code   string `json:"code,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Err is the refusal Reason sums up in English, for an adapter that translates its message
+	// (ErrorText) and its field errors.
+	Err error `json:"-"`
 }
 
 // BulkReport is the outcome of a bulk action, one result per record in the order given.
@@ -40,8 +43,8 @@ func (s *Service) Bulk(ctx context.Context, ids []int64, do func(ctx context.Con
 			Fields: []FieldError{{Field: "id", Message: "required: tick the records to act on"}}}
 	}
 	if len(ids) > MaxBulk {
-		return nil, &Error{Code: EINVALID, Message: fmt.Sprintf("%d records chosen, the most one bulk action takes is %d", len(ids), MaxBulk),
-			Fields: []FieldError{{Field: "id", Message: fmt.Sprintf("at most %d", MaxBulk)}}}
+		return nil, Errorf(EINVALID, "%d records chosen, the most one bulk action takes is %d", len(ids), MaxBulk).
+			withFields(FieldError{Field: "id", Message: fmt.Sprintf("at most %d", MaxBulk)})
 	}
 	rep := &BulkReport{Results: []BulkResult{}}
 	seen := map[int64]bool{}
@@ -57,7 +60,7 @@ func (s *Service) Bulk(ctx context.Context, ids []int64, do func(ctx context.Con
 			if code == EUNAVAILABLE || code == EINTERNAL || ctx.Err() != nil {
 				return rep, err
 			}
-			r.Code, r.Reason = code, ErrorMessage(err)
+			r.Code, r.Reason, r.Err = code, ErrorMessage(err), err
 			for _, f := range ErrorFields(err) {
 				r.Reason += "; " + f.Field + ": " + f.Message
 			}

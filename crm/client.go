@@ -304,8 +304,8 @@ func (f *ClientFilter) check() error {
 		return err
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return &Error{Code: EMALFORMED, Message: "unknown client status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Code: FieldInvalidChoice, Message: "must be potential or existing"}}}
+		return Errorf(EMALFORMED, "unknown client status %s", f.Status).
+			withFields(FieldError{Field: "status", Code: FieldInvalidChoice, Message: "must be potential or existing"})
 	}
 	return nil
 }
@@ -346,7 +346,7 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, in ClientInput, if
 	if errors.Is(err, errUnchanged) {
 		return &unchanged, nil
 	}
-	return c, forbiddenWrite(err, "change this client")
+	return c, forbiddenWrite(err, "you may not change this client")
 }
 
 // actionOf names the audited action of a change: assign when only contact fields changed,
@@ -382,5 +382,5 @@ func (s *Service) DeleteClient(ctx context.Context, id int64, ifVersion int64) e
 	if ErrorCode(err) == ECONFLICT {
 		return &Error{Code: ECONFLICT, Err: err, Message: "this client still has contracts: delete them first"}
 	}
-	return forbiddenWrite(err, "delete this client")
+	return forbiddenWrite(err, "you may not delete this client")
 }

@@ -201,7 +201,7 @@ func (s *Service) CreateContract(ctx context.Context, in ContractInput) (*Contra
 				return nil, err
 			}
 			if !ok {
-				return nil, forbiddenField("client_id", "you may not create contracts for this client")
+				return nil, forbiddenField("client_id", Textf("you may not create contracts for this client"))
 			}
 		}
 	}
@@ -286,8 +286,8 @@ func (f *ContractFilter) check() error {
 		return err
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return &Error{Code: EMALFORMED, Message: "unknown contract status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Code: FieldInvalidChoice, Message: "must be open or signed"}}}
+		return Errorf(EMALFORMED, "unknown contract status %s", f.Status).
+			withFields(FieldError{Field: "status", Code: FieldInvalidChoice, Message: "must be open or signed"})
 	}
 	return nil
 }
@@ -328,7 +328,7 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 		}
 		signing := in.Status.Set && in.Status.Value == ContractSigned && c.Status != ContractSigned
 		if signing && !maySign {
-			return ContractChange{}, forbiddenField("status", "you may not sign this contract")
+			return ContractChange{}, forbiddenField("status", Textf("you may not sign this contract"))
 		}
 		if err := checkVersion(ifVersion, c.Version); err != nil {
 			return ContractChange{}, err
@@ -375,7 +375,7 @@ func (s *Service) writeContract(ctx context.Context, id int64, in ContractInput,
 	if errors.Is(err, errUnchanged) {
 		return &unchanged, nil
 	}
-	return c, forbiddenWrite(err, string(act)+" this contract")
+	return c, forbiddenWrite(err, "you may not %s this contract", act)
 }
 
 // DeleteContract deletes a contract. It is refused (ECONFLICT) while the contract has events.
@@ -393,5 +393,5 @@ func (s *Service) DeleteContract(ctx context.Context, id int64, ifVersion int64)
 	if ErrorCode(err) == ECONFLICT {
 		return &Error{Code: ECONFLICT, Err: err, Message: "this contract still has events: delete them first"}
 	}
-	return forbiddenWrite(err, "delete this contract")
+	return forbiddenWrite(err, "you may not delete this contract")
 }

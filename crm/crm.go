@@ -183,8 +183,8 @@ func (o *ListOptions) normalize(sortable []string) error {
 			return nil
 		}
 	}
-	return &Error{Code: EMALFORMED, Message: "cannot sort by " + field,
-		Fields: []FieldError{{Field: "sort", Code: FieldInvalidSort, Message: "sortable fields: " + joinQuoted(sortable)}}}
+	return Errorf(EMALFORMED, "cannot sort by %s", field).
+		withFields(FieldError{Field: "sort", Code: FieldInvalidSort, Message: "sortable fields: " + joinQuoted(sortable)})
 }
 
 func joinQuoted(ss []string) string {
@@ -204,10 +204,11 @@ func joinQuoted(ss []string) string {
 var errUnchanged = errors.New("crm: the input changes nothing")
 
 // forbiddenWrite turns the ErrNotWritable of a store (a write on a record the caller can read but
-// which is outside the scope of the write) into an EFORBIDDEN that names what was refused.
-func forbiddenWrite(err error, what string) error {
+// which is outside the scope of the write) into an EFORBIDDEN that says what was refused, in the
+// words of format and args (as with Errorf).
+func forbiddenWrite(err error, format string, args ...any) error {
 	if errors.Is(err, ErrNotWritable) {
-		return &Error{Code: EFORBIDDEN, Message: "you may not " + what, Err: err}
+		return Errorf(EFORBIDDEN, format, args...).causedBy(err)
 	}
 	return err
 }

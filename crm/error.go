@@ -76,7 +76,11 @@ type FieldError struct {
 type Error struct {
 	Code    string
 	Message string
-	Fields  []FieldError
+	// Format and Args are what Message was written from (see Text), so that an adapter can
+	// translate it; Format is empty for a message written as it is.
+	Format string
+	Args   []any
+	Fields []FieldError
 	// RetryAfter is how long to wait before trying again, for ETHROTTLED and EBUSY.
 	RetryAfter time.Duration
 	Err        error
@@ -103,14 +107,74 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf returns an *Error with the given code and a formatted, caller-safe message.
+// Errorf returns an *Error with the given code and a formatted, caller-safe message. The format
+// is an English sentence that the adapters translate: a literal, so that their catalogue tests
+// find it (see Text).
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
+
+// withFields adds field errors to e.
+func (e *Error) withFields(fields ...FieldError) *Error {
+	e.Fields = append(e.Fields, fields...)
+	return e
+}
+
+// causedBy sets the underlying cause of e, for logs.
+func (e *Error) causedBy(err error) *Error {
+	e.Err = err
+	return e
+}
+
+// Text is a sentence of the domain kept as its English format and arguments, so that an adapter
+// can show it in another language: it looks the format up in its catalogue (the English format is
+// the key, as with gettext) and formats the translation with the arguments. An argument of type
+// Resource, Action or Role is an English word the adapter translates too, and a Text argument a
+// sentence of its own. Formats are literals at the call of Textf, Errorf or forbiddenWrite, so a
+// test can list them all.
+type Text struct {
+	Format string
+	Args   []any
+}
+
+// Textf returns the Text of format and args.
+func Textf(format string, args ...any) Text { return Text{Format: format, Args: args} }
+
+// String returns the English sentence.
+func (t Text) String() string { return fmt.Sprintf(t.Format, t.Args...) }
+
+// joinTexts joins texts into one with sep, a format of two %s such as "%s; %s" (so that a
+// language can write its own separator); the zero Text for none.
+func joinTexts(texts []Text, sep string) Text {
+	switch len(texts) {
+	case 0:
+		return Text{}
+	case 1:
+		return texts[0]
+	}
+	return Textf(sep, texts[0], joinTexts(texts[1:], sep))
+}
+
+// ErrorText returns the message of err as a Text, for an adapter to translate: the format and
+// arguments of an *Error (its message as it is when it has no format), and the generic message
+// of an internal error for anything else.
+func ErrorText(err error) Text {
+	var e *Error
+	if !errors.As(err, &e) || e.Code == EINTERNAL {
+		return Textf(internalMessage)
+	}
+	if e.Format == "" {
+		return Textf(strings.ReplaceAll(e.Message, "%", "%%"))
+	}
+	return Textf(e.Format, e.Args...)
+}
+
+// internalMessage is the message of every internal error.
+const internalMessage = "an internal error occurred"
 
 // Internal wraps an unexpected failure. Its message is generic; the cause stays in Err for logs.
 func Internal(err error) *Error {
-	return &Error{Code: EINTERNAL, Message: "an internal error occurred", Err: err}
+	return &Error{Code: EINTERNAL, Message: internalMessage, Err: err}
 }
 
 // ErrorCode returns the code of err: the code of the first *Error in its chain, "" for nil, and
@@ -132,7 +196,7 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) && e.Code != EINTERNAL {
 		return e.Message
 	}
-	return "an internal error occurred"
+	return internalMessage
 }
 
 // ErrorFields returns the field errors of err, if any.
@@ -183,14 +247,18 @@ func (fe fieldErrors) err() error {
 	for _, f := range fe {
 		names = append(names, f.Field)
 	}
-	return &Error{Code: EINVALID, Message: "invalid value for " + strings.Join(names, ", "), Fields: fe}
+	return Errorf(EINVALID, "invalid value for %s", FieldNames(names)).withFields(fe...)
 }
 
+// FieldNames are the names of input fields, an argument of a Text that an adapter can show
+// with its own labels; String joins them with commas.
+type FieldNames []string
+
+// String returns the names joined with ", ".
+func (n FieldNames) String() string { return strings.Join(n, ", ") }
+
 // forbiddenField is the error for a field that the caller may not set.
-func forbiddenField(field, why string) error {
-	return &Error{
-		Code:    EFORBIDDEN,
-		Message: fmt.Sprintf("you may not set %s: %s", field, why),
-		Fields:  []FieldError{{Field: field, Code: FieldNotAllowed, Message: why}},
-	}
+func forbiddenField(field string, why Text) error {
+	return Errorf(EFORBIDDEN, "you may not set %s: %s", field, why).
+		withFields(FieldError{Field: field, Code: FieldNotAllowed, Message: why.String()})
 }

@@ -221,7 +221,7 @@ func (s *Service) CreateEvent(ctx context.Context, in EventInput) (*Event, error
 			return nil, err
 		default:
 			if _, err := s.contracts.FindContract(ctx, contract.ID, createVis); ErrorCode(err) == ENOTFOUND {
-				return nil, forbiddenField("contract_id", "you may not create events for this contract")
+				return nil, forbiddenField("contract_id", Textf("you may not create events for this contract"))
 			} else if err != nil {
 				return nil, err
 			}
@@ -303,8 +303,8 @@ func (f *EventFilter) check() error {
 		return err
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return &Error{Code: EMALFORMED, Message: "unknown event status " + string(f.Status),
-			Fields: []FieldError{{Field: "status", Code: FieldInvalidChoice, Message: "must be open or closed"}}}
+		return Errorf(EMALFORMED, "unknown event status %s", f.Status).
+			withFields(FieldError{Field: "status", Code: FieldInvalidChoice, Message: "must be open or closed"})
 	}
 	return nil
 }
@@ -350,7 +350,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, in EventInput, ifVe
 	if errors.Is(err, errUnchanged) {
 		return &unchanged, nil
 	}
-	return e, forbiddenWrite(err, "change this event")
+	return e, forbiddenWrite(err, "you may not change this event")
 }
 
 // AssignSupport sets (or, with nil, clears) the support contact of an event: management's step 6
@@ -381,5 +381,5 @@ func (s *Service) DeleteEvent(ctx context.Context, id int64, ifVersion int64) er
 		}
 		return []AuditEntry{s.entry(a, ActionDelete, ResourceEvent, id, eventChanges(e, &Event{}, true))}, nil
 	})
-	return forbiddenWrite(err, "delete this event")
+	return forbiddenWrite(err, "you may not delete this event")
 }

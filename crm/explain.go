@@ -9,14 +9,14 @@ import (
 
 // The reasons a field a caller may not set is refused for. Explain quotes the same words, so
 // that what it says about a field is what an update answers.
-const (
-	whyRole     = "only management may change a role, and never their own"
-	whyActive   = "only management may (de)activate a user, and never themselves"
-	whyPassword = "change your own password with your current password"
-	whyUsername = "only management may change a username"
-	whyEmail    = "only management may change an email address"
-	whyAssign   = "only a user who may assign contacts may set it"
-	whySign     = "setting status to signed takes the sign permission on this contract"
+var (
+	whyRole     = Textf("only management may change a role, and never their own")
+	whyActive   = Textf("only management may (de)activate a user, and never themselves")
+	whyPassword = Textf("change your own password with your current password")
+	whyUsername = Textf("only management may change a username")
+	whyEmail    = Textf("only management may change an email address")
+	whyAssign   = Textf("only a user who may assign contacts may set it")
+	whySign     = Textf("setting status to signed takes the sign permission on this contract")
 )
 
 // userPowers tells what the user a may change on the user record id beyond their names: anyUser
@@ -59,6 +59,8 @@ type ScopeCheck struct {
 	Reaches bool   `json:"reaches"`
 	// Reason is a sentence such as "own: the client's sales contact is sue, not sam".
 	Reason string `json:"reason"`
+	// ReasonText is Reason as a format and its arguments, for a translation.
+	ReasonText Text `json:"-"`
 }
 
 // FieldRule is a rule on one field that still applies to an update the user may make.
@@ -91,6 +93,8 @@ type Explanation struct {
 	Allowed  bool     `json:"allowed"`
 	// Reason sums the answer up in one sentence.
 	Reason string `json:"reason"`
+	// ReasonText is Reason as a format and its arguments, for a translation.
+	ReasonText Text `json:"-"`
 	// Scopes are the scopes the role has for the action, inheritance resolved.
 	Scopes []Scope `json:"scopes"`
 	// Grants are the policy lines that give them (empty when the Authorizer cannot say).
@@ -141,7 +145,8 @@ func (s *Service) Explain(ctx context.Context, userID int64, res Resource, act A
 	}
 	if id == 0 {
 		ex.Allowed = u.IsActive && len(ex.Scopes) > 0
-		ex.Reason = s.generalReason(ex)
+		ex.ReasonText = s.generalReason(ex)
+		ex.Reason = ex.ReasonText.String()
 		if act == ActionUpdate {
 			ex.Fields = s.fieldRules(ctx, u, res, 0)
 		}
@@ -173,18 +178,19 @@ func (s *Service) Explain(ctx context.Context, userID int64, res Resource, act A
 	ex.Allowed = u.IsActive && readable && reached
 	switch {
 	case !u.IsActive:
-		ex.Reason = fmt.Sprintf("%s is deactivated: they can do nothing until management reactivates them", u.Username)
+		ex.ReasonText = Textf("%s is deactivated: they can do nothing until management reactivates them", u.Username)
 	case !readable:
-		ex.Reason = fmt.Sprintf("%s may not read %s %d, so for them it does not exist (not found)", u.Username, target, id)
+		ex.ReasonText = Textf("%s may not read %s %d, so for them it does not exist (not found)", u.Username, target, id)
 	case !reached && act == ActionCreate:
-		ex.Reason = fmt.Sprintf("%s may read %s %d but not create %ss for it (forbidden)", u.Username, target, id, res)
+		ex.ReasonText = Textf("%s may read %s %d but not create %ss for it (forbidden)", u.Username, target, id, res)
 	case !reached:
-		ex.Reason = fmt.Sprintf("%s may read %s %d but not %s it (forbidden)", u.Username, target, id, act)
+		ex.ReasonText = Textf("%s may read %s %d but not %s it (forbidden)", u.Username, target, id, act)
 	case act == ActionCreate:
-		ex.Reason = fmt.Sprintf("%s may create %ss for %s %d", u.Username, res, target, id)
+		ex.ReasonText = Textf("%s may create %ss for %s %d", u.Username, res, target, id)
 	default:
-		ex.Reason = fmt.Sprintf("%s may %s %s %d", u.Username, act, res, id)
+		ex.ReasonText = Textf("%s may %s %s %d", u.Username, act, res, id)
 	}
+	ex.Reason = ex.ReasonText.String()
 	if act == ActionUpdate {
 		ex.Fields = s.fieldRules(ctx, u, res, id)
 	}
@@ -192,43 +198,47 @@ func (s *Service) Explain(ctx context.Context, userID int64, res Resource, act A
 }
 
 // generalReason sums up an Explanation without a record.
-func (s *Service) generalReason(ex *Explanation) string {
+func (s *Service) generalReason(ex *Explanation) Text {
 	switch {
 	case !ex.Active:
-		return fmt.Sprintf("%s is deactivated: they can do nothing until management reactivates them", ex.Username)
+		return Textf("%s is deactivated: they can do nothing until management reactivates them", ex.Username)
 	case len(ex.Scopes) == 0:
-		return fmt.Sprintf("the policy gives %s no permission to %s %s records", ex.Role, ex.Action, ex.Resource)
+		return Textf("the policy gives %s no permission to %s %s records", ex.Role, ex.Action, ex.Resource)
 	}
-	parts := make([]string, len(ex.Scopes))
+	parts := make([]Text, len(ex.Scopes))
 	for i, sc := range ex.Scopes {
-		parts[i] = fmt.Sprintf("%s (%s)", sc, scopeMeaning(ex.Resource, ex.Action, sc, ex.Username))
+		parts[i] = Textf("%s (%s)", sc, scopeMeaning(ex.Resource, ex.Action, sc, ex.Username))
 	}
-	return fmt.Sprintf("%s may %s %s records within %s", ex.Username, ex.Action, ex.Resource, strings.Join(parts, " or "))
+	return Textf("%s may %s %s records within %s", ex.Username, ex.Action, ex.Resource, joinTexts(parts, "%s or %s"))
 }
 
 // scopeMeaning says which records sc reaches for username.
-func scopeMeaning(res Resource, act Action, sc Scope, username string) string {
-	what := string(res) + "s"
-	if p := parentOf(res); act == ActionCreate && p != "" {
-		what = "for " + string(p) + "s"
-	}
+func scopeMeaning(res Resource, act Action, sc Scope, username string) Text {
+	parent := parentOf(res)
+	forParent := act == ActionCreate && parent != ""
 	switch sc {
 	case ScopeAny:
-		if act == ActionCreate && parentOf(res) == "" {
-			return "any new " + string(res)
+		if act == ActionCreate && parent == "" {
+			return Textf("any new %s", res)
 		}
-		return "any " + string(res) + " record"
+		return Textf("any %s record", res)
 	case ScopeOwn:
-		return fmt.Sprintf("%s whose sales contact is %s", what, username)
-	case ScopeAssigned:
-		if res == ResourceEvent && act != ActionCreate {
-			return fmt.Sprintf("events whose support contact is %s", username)
+		if forParent {
+			return Textf("for %ss whose sales contact is %s", parent, username)
 		}
-		return fmt.Sprintf("%s with an event whose support contact is %s", what, username)
+		return Textf("%ss whose sales contact is %s", res, username)
+	case ScopeAssigned:
+		switch {
+		case res == ResourceEvent && act != ActionCreate:
+			return Textf("events whose support contact is %s", username)
+		case forParent:
+			return Textf("for %ss with an event whose support contact is %s", parent, username)
+		}
+		return Textf("%ss with an event whose support contact is %s", res, username)
 	case ScopeSelf:
-		return username + "'s own account"
+		return Textf("%s's own account", username)
 	}
-	return string(sc)
+	return Textf("%s", sc)
 }
 
 // grants returns the policy lines that give role its sensible scopes for (res, act), when the
@@ -257,7 +267,8 @@ func (s *Service) check(ctx context.Context, ex *Explanation, u *User, res Resou
 	}
 	scopes := s.scopes(u.Role, scopeRes, act)
 	if len(scopes) == 0 {
-		ex.Checks = append(ex.Checks, ScopeCheck{Action: act, Reason: fmt.Sprintf("%s has no scope to %s %s records", u.Role, act, scopeRes)})
+		why := Textf("%s has no scope to %s %s records", u.Role, act, scopeRes)
+		ex.Checks = append(ex.Checks, ScopeCheck{Action: act, Reason: why.String(), ReasonText: why})
 		return false, nil
 	}
 	any := false
@@ -271,7 +282,7 @@ func (s *Service) check(ctx context.Context, ex *Explanation, u *User, res Resou
 		if err != nil {
 			return false, err
 		}
-		ex.Checks = append(ex.Checks, ScopeCheck{Action: act, Scope: sc, Reaches: reaches, Reason: why})
+		ex.Checks = append(ex.Checks, ScopeCheck{Action: act, Scope: sc, Reaches: reaches, Reason: why.String(), ReasonText: why})
 		any = any || reaches
 	}
 	return any, nil
@@ -294,13 +305,13 @@ func (s *Service) find(ctx context.Context, res Resource, id int64, vis Visibili
 
 // reachReason explains why the scope sc of u reaches (or not) the record id of res, from the
 // record's contacts.
-func (s *Service) reachReason(ctx context.Context, u *User, res Resource, id int64, sc Scope, reaches bool) (string, error) {
+func (s *Service) reachReason(ctx context.Context, u *User, res Resource, id int64, sc Scope, reaches bool) (Text, error) {
 	rec, err := s.find(ctx, res, id, Everything)
 	if err != nil {
-		return "", err
+		return Text{}, err
 	}
 	if sc == ScopeAny {
-		return "any: every " + string(res), nil
+		return Textf("any: every %s", res), nil
 	}
 	var sales, support *int64
 	switch r := rec.(type) {
@@ -309,9 +320,9 @@ func (s *Service) reachReason(ctx context.Context, u *User, res Resource, id int
 			break
 		}
 		if reaches {
-			return fmt.Sprintf("self: this is %s's own account", u.Username), nil
+			return Textf("self: this is %s's own account", u.Username), nil
 		}
-		return fmt.Sprintf("self: this is %s's account, not %s's", r.Username, u.Username), nil
+		return Textf("self: this is %s's account, not %s's", r.Username, u.Username), nil
 	case *Client:
 		sales = r.SalesContactID
 	case *Contract:
@@ -319,32 +330,31 @@ func (s *Service) reachReason(ctx context.Context, u *User, res Resource, id int
 	case *Event:
 		sales, support = r.SalesContactID, r.SupportContactID
 	}
-	the := "the " + string(res) + "'s"
 	switch sc {
 	case ScopeOwn:
 		if sales == nil {
-			return fmt.Sprintf("own: %s has no sales contact", strings.TrimSuffix(the, "'s")), nil
+			return Textf("own: the %s has no sales contact", res), nil
 		}
 		if reaches {
-			return fmt.Sprintf("own: %s sales contact is %s", the, u.Username), nil
+			return Textf("own: the %s's sales contact is %s", res, u.Username), nil
 		}
-		return fmt.Sprintf("own: %s sales contact is %s, not %s", the, s.username(ctx, *sales), u.Username), nil
+		return Textf("own: the %s's sales contact is %s, not %s", res, s.username(ctx, *sales), u.Username), nil
 	case ScopeAssigned:
 		if res == ResourceEvent {
 			switch {
 			case support == nil:
-				return "assigned: the event has no support contact", nil
+				return Textf("assigned: the event has no support contact"), nil
 			case reaches:
-				return fmt.Sprintf("assigned: the event's support contact is %s", u.Username), nil
+				return Textf("assigned: the event's support contact is %s", u.Username), nil
 			}
-			return fmt.Sprintf("assigned: the event's support contact is %s, not %s", s.username(ctx, *support), u.Username), nil
+			return Textf("assigned: the event's support contact is %s, not %s", s.username(ctx, *support), u.Username), nil
 		}
 		if reaches {
-			return fmt.Sprintf("assigned: %s is the support contact of an event of this %s", u.Username, res), nil
+			return Textf("assigned: %s is the support contact of an event of this %s", u.Username, res), nil
 		}
-		return fmt.Sprintf("assigned: %s is the support contact of no event of this %s", u.Username, res), nil
+		return Textf("assigned: %s is the support contact of no event of this %s", u.Username, res), nil
 	}
-	return fmt.Sprintf("%s: does not apply to %s records", sc, res), nil
+	return Textf("%s: does not apply to %s records", sc, res), nil
 }
 
 // username names the user id in an explanation.
@@ -389,11 +399,11 @@ func (s *Service) fieldRules(ctx context.Context, u *User, res Resource, id int6
 		anyUser, manager = anyUser && u.IsActive, manager && u.IsActive
 		who := s.rolesWithAny(ResourceUser, ActionUpdate)
 		return []FieldRule{
-			{Field: "role", Allowed: manager, Rule: whyRole, Roles: who},
-			{Field: "is_active", Allowed: manager, Rule: whyActive, Roles: who},
-			{Field: "password", Allowed: manager, Rule: whyPassword + " (management sets another user's)", Roles: who},
-			{Field: "username", Allowed: anyUser, Rule: whyUsername, Roles: who},
-			{Field: "email", Allowed: anyUser, Rule: whyEmail, Roles: who},
+			{Field: "role", Allowed: manager, Rule: whyRole.String(), Roles: who},
+			{Field: "is_active", Allowed: manager, Rule: whyActive.String(), Roles: who},
+			{Field: "password", Allowed: manager, Rule: whyPassword.String() + " (management sets another user's)", Roles: who},
+			{Field: "username", Allowed: anyUser, Rule: whyUsername.String(), Roles: who},
+			{Field: "email", Allowed: anyUser, Rule: whyEmail.String(), Roles: who},
 		}
 	case ResourceClient, ResourceContract, ResourceEvent:
 		field := "sales_contact_id"
@@ -401,14 +411,14 @@ func (s *Service) fieldRules(ctx context.Context, u *User, res Resource, id int6
 			field = "support_contact_id"
 		}
 		rules := []FieldRule{{Field: field, Allowed: u.IsActive && s.allowed(u, res, ActionAssign),
-			Rule: whyAssign + fmt.Sprintf(" (assign on %s)", res), Roles: s.rolesWith(res, ActionAssign)}}
+			Rule: whyAssign.String() + fmt.Sprintf(" (assign on %s)", res), Roles: s.rolesWith(res, ActionAssign)}}
 		if res == ResourceContract {
 			may := s.allowed(u, res, ActionSign)
 			if id != 0 && may {
 				_, err := s.contracts.FindContract(ctx, id, s.visibility(u, ResourceContract, ActionSign))
 				may = err == nil
 			}
-			rules = append(rules, FieldRule{Field: "status", Allowed: u.IsActive && may, Rule: whySign,
+			rules = append(rules, FieldRule{Field: "status", Allowed: u.IsActive && may, Rule: whySign.String(),
 				Roles: s.rolesWith(ResourceContract, ActionSign)})
 		}
 		return rules

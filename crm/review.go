@@ -374,6 +374,9 @@ type UserAccess struct {
 	// ReadReason and UpdateReason say why, from the scope checks (see Explain).
 	ReadReason   string `json:"read_reason"`
 	UpdateReason string `json:"update_reason"`
+	// ReadText and UpdateText are the reasons as formats and arguments, for a translation.
+	ReadText   Text `json:"-"`
+	UpdateText Text `json:"-"`
 }
 
 // RecordAccess answers "who can see this?" for the record id of res: each active user, whether
@@ -411,31 +414,32 @@ func (s *Service) RecordAccess(ctx context.Context, res Resource, id int64) ([]U
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, UserAccess{UserID: u.ID, Username: u.Username, Role: u.Role,
-			Read: read.Allowed, Update: update.Allowed, ReadReason: checkReason(read), UpdateReason: checkReason(update)})
+		readWhy, updateWhy := checkReason(read), checkReason(update)
+		out = append(out, UserAccess{UserID: u.ID, Username: u.Username, Role: u.Role, Read: read.Allowed, Update: update.Allowed,
+			ReadReason: readWhy.String(), UpdateReason: updateWhy.String(), ReadText: readWhy, UpdateText: updateWhy})
 	}
 	return out, nil
 }
 
 // checkReason sums up the checks of ex: the reasons of the scopes that reach the record when
 // it is allowed, otherwise the summary and the reasons of the scopes that do not.
-func checkReason(ex *Explanation) string {
-	var reach, miss []string
+func checkReason(ex *Explanation) Text {
+	var reach, miss []Text
 	for _, c := range ex.Checks {
 		if c.Action != ex.Action && ex.Allowed {
 			continue
 		}
 		if c.Reaches {
-			reach = append(reach, c.Reason)
+			reach = append(reach, c.ReasonText)
 		} else {
-			miss = append(miss, c.Reason)
+			miss = append(miss, c.ReasonText)
 		}
 	}
 	if ex.Allowed {
-		return strings.Join(reach, "; ")
+		return joinTexts(reach, "%s; %s")
 	}
 	if len(miss) == 0 {
-		return ex.Reason
+		return ex.ReasonText
 	}
-	return ex.Reason + ": " + strings.Join(miss, "; ")
+	return Textf("%s: %s", ex.ReasonText, joinTexts(miss, "%s; %s"))
 }

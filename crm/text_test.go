@@ -1,60 +1,69 @@
-package crm_test
+package crm
 
 import (
+	"errors"
+	"fmt"
 	"testing"
-
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"github.com/epicevents/epiccrm/crm"
+	"time"
 )
 
-// TestControlCharactersAreRefused checks that text a person cannot type (NUL, other control
-// characters, invalid UTF-8) is refused as invalid input, naming the field, rather than reaching
-// a database that may fail on it.
-func TestControlCharactersAreRefused(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	_, err := w.svc.CreateClient(w.ctxS1, crm.ClientInput{FirstName: crm.Some("A\x00n"), LastName: crm.Some("L\x1bee"),
-		Email: crm.Some("a\x00@b.example"), Company: crm.Some("\xff\xfe")})
-	requireCode(t, err, crm.EINVALID)
-	assert.Equal(t, []string{"company", "email", "first_name", "last_name"}, fieldsOf(err))
-
-	_, err = w.svc.UpdateEvent(w.ctxP1, w.E1.ID, crm.EventInput{Name: crm.Some("Gala\nNight"), Location: crm.Some("Paris\x00")}, 0)
-	requireCode(t, err, crm.EINVALID)
-	assert.Equal(t, []string{"location", "name"}, fieldsOf(err))
-	e, err := w.svc.UpdateEvent(w.ctxP1, w.E1.ID, crm.EventInput{Notes: crm.Some("Line one\r\nLine two\twith a tab")}, 0)
-	require.NoError(t, err, "notes are multi-line text")
-	assert.Contains(t, e.Notes, "\n")
-
-	_, err = w.svc.UpdateUser(w.ctxS1, w.S1.ID, crm.UserInput{FirstName: crm.Some("S\x07am")}, 0)
-	requireCode(t, err, crm.EINVALID)
-
-	lists := map[string]func() error{
-		"users":   func() error { _, _, err := w.svc.ListUsers(w.ctxM, crm.UserFilter{Q: "a\x00"}); return err },
-		"clients": func() error { _, _, err := w.svc.ListClients(w.ctxM, crm.ClientFilter{Company: "\x00"}); return err },
-		"contracts": func() error {
-			_, _, err := w.svc.ListContracts(w.ctxM, crm.ContractFilter{ClientEmail: "\xff"})
-			return err
-		},
-		"events": func() error { _, err := w.svc.CountEvents(w.ctxM, crm.EventFilter{Q: "x\x00"}); return err },
+// TestErrorKeepsItsFormat checks that an error keeps the format and arguments its message was
+// written from, and that ErrorText gives them back (the message itself when there is no format,
+// the generic one for what is not the domain's).
+func TestErrorKeepsItsFormat(t *testing.T) {
+	err := Errorf(ECONFLICT, "only an update can be reverted, and entry %d is a %s", 7, ActionDelete)
+	if err.Message != "only an update can be reverted, and entry 7 is a delete" {
+		t.Fatalf("Message = %q", err.Message)
 	}
-	for name, list := range lists {
-		err := list()
-		assert.Equal(t, crm.EMALFORMED, crm.ErrorCode(err), name)
+	got := ErrorText(fmt.Errorf("wrapped: %w", err))
+	if got.Format != "only an update can be reverted, and entry %d is a %s" || len(got.Args) != 2 || got.Args[1] != ActionDelete {
+		t.Errorf("ErrorText = %#v", got)
 	}
-	_, _, err = w.svc.ListClients(w.ctxM, crm.ClientFilter{Q: "Ünïcode café"})
-	assert.NoError(t, err, "ordinary unicode is fine")
+	if got.String() != err.Message {
+		t.Errorf("String() = %q, want the message %q", got.String(), err.Message)
+	}
+	plain := ErrorText(&Error{Code: ECONFLICT, Message: "100% taken"})
+	if plain.Format != "100%% taken" || plain.String() != "100% taken" {
+		t.Errorf("a message without a format = %#v", plain)
+	}
+	for _, e := range []error{errors.New("disk on fire"), Internal(errors.New("disk on fire"))} {
+		if got := ErrorText(e); got.String() != "an internal error occurred" {
+			t.Errorf("ErrorText(%v) = %q", e, got.String())
+		}
+	}
+	forbidden := forbiddenWrite(fmt.Errorf("store: %w", ErrNotWritable), "you may not %s this contract", ActionSign)
+	if ErrorCode(forbidden) != EFORBIDDEN || ErrorMessage(forbidden) != "you may not sign this contract" ||
+		ErrorText(forbidden).Format != "you may not %s this contract" || !errors.Is(forbidden, ErrNotWritable) {
+		t.Errorf("forbiddenWrite = %v", forbidden)
+	}
 }
 
-func TestTwoProblemsWithOneFieldAreReportedTogether(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	_, err := w.svc.CreateClient(w.ctxS1, crm.ClientInput{FirstName: crm.Some(string(make([]byte, 200))), LastName: crm.Some("Lee"), Email: crm.Some("a@b.example")})
-	requireCode(t, err, crm.EINVALID)
-	fields := crm.ErrorFields(err)
-	require.Len(t, fields, 1)
-	assert.Equal(t, "first_name", fields[0].Field)
-	assert.Contains(t, fields[0].Message, "at most 150 characters")
-	assert.Contains(t, fields[0].Message, "control characters")
+// TestJoinTexts checks that joined texts read as the English list they replace.
+func TestJoinTexts(t *testing.T) {
+	parts := []Text{Textf("a %d", 1), Textf("b"), Textf("c %s", "x")}
+	for n, want := range []string{"", "a 1", "a 1; b", "a 1; b; c x"} {
+		if got := joinTexts(parts[:n], "%s; %s").String(); got != want {
+			t.Errorf("joinTexts of %d = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestDisabledReasonText reads back each form of a webhook's DisabledReason.
+func TestDisabledReasonText(t *testing.T) {
+	auto := Textf(webhookDisabledAutomatically, time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC).Format(time.RFC3339),
+		24*time.Hour, "502 Bad Gateway (from: the proxy)").String()
+	for _, tc := range []struct {
+		reason, format string
+		args           int
+	}{
+		{"disabled by management", webhookDisabledByManagement, 0},
+		{auto, webhookDisabledAutomatically, 3},
+		{"disabled automatically at noon, for no reason", "disabled automatically at noon, for no reason", 0},
+		{"50% off", "50%% off", 0},
+	} {
+		got := DisabledReasonText(tc.reason)
+		if got.Format != tc.format || len(got.Args) != tc.args || got.String() != tc.reason {
+			t.Errorf("DisabledReasonText(%q) = %#v (%q)", tc.reason, got, got.String())
+		}
+	}
 }

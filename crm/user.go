@@ -219,9 +219,8 @@ func nameConflict(err error, username string) error {
 	}
 	for _, f := range ErrorFields(err) {
 		if f.Field == "username" {
-			return &Error{Code: ECONFLICT, Err: err,
-				Message: "the username " + username + " is taken, or looks the same as one that is: choose another",
-				Fields:  []FieldError{{Field: "username", Code: FieldTaken, Message: "is already taken"}}}
+			return Errorf(ECONFLICT, "the username %s is taken, or looks the same as one that is: choose another", username).
+				withFields(FieldError{Field: "username", Code: FieldTaken, Message: "is already taken"}).causedBy(err)
 		}
 	}
 	return &Error{Code: ECONFLICT, Err: err, Message: "another user already has this email address",
@@ -420,8 +419,8 @@ func (f *UserFilter) check() error {
 		return err
 	}
 	if f.Role != "" && !f.Role.Valid() {
-		return &Error{Code: EMALFORMED, Message: "unknown role " + string(f.Role),
-			Fields: []FieldError{{Field: "role", Code: FieldInvalidChoice, Message: "must be management, sales or support"}}}
+		return Errorf(EMALFORMED, "unknown role %s", f.Role).
+			withFields(FieldError{Field: "role", Code: FieldInvalidChoice, Message: "must be management, sales or support"})
 	}
 	return nil
 }
@@ -513,7 +512,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, in UserInput, ifVers
 	if name, cerr := CanonicalUsername(username); cerr == nil {
 		username = name
 	}
-	return u, forbiddenWrite(nameConflict(err, username), "change this user")
+	return u, forbiddenWrite(nameConflict(err, username), "you may not change this user")
 }
 
 // DeleteUser deletes a user. It is refused (ECONFLICT) while the user is still the sales or
@@ -537,7 +536,7 @@ func (s *Service) DeleteUser(ctx context.Context, id int64, ifVersion int64) err
 		return &Error{Code: ECONFLICT, Err: err, Message: "this user is still the sales or support contact of clients, " +
 			"contracts or events: deactivate the user, or reassign those records first"}
 	}
-	return forbiddenWrite(err, "delete this user")
+	return forbiddenWrite(err, "you may not delete this user")
 }
 
 // ChangePassword changes the caller's own password after checking the current one. It ends the

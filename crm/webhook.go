@@ -10,6 +10,29 @@ import (
 	"time"
 )
 
+// The formats of a Webhook's DisabledReason: set by management, or by the dispatcher (at, for how
+// long nothing was delivered, the last error).
+const (
+	webhookDisabledByManagement  = "disabled by management"
+	webhookDisabledAutomatically = "disabled automatically at %s: no delivery succeeded for %s (last error: %s)"
+)
+
+// DisabledReasonText reads a DisabledReason back as the Text it was written from, for an adapter
+// to translate; a reason in no known form is a Text of its own words.
+func DisabledReasonText(reason string) Text {
+	if reason == webhookDisabledByManagement {
+		return Textf(webhookDisabledByManagement)
+	}
+	if rest, ok := strings.CutPrefix(reason, "disabled automatically at "); ok {
+		at, rest, ok1 := strings.Cut(rest, ": no delivery succeeded for ")
+		retry, last, ok2 := strings.Cut(rest, " (last error: ")
+		if last, ok3 := strings.CutSuffix(last, ")"); ok1 && ok2 && ok3 {
+			return Textf(webhookDisabledAutomatically, at, retry, last)
+		}
+	}
+	return Textf(strings.ReplaceAll(reason, "%", "%%"))
+}
+
 // Webhook is an HTTP endpoint that receives the changes of the CRM (see Change), signed as the
 // Standard Webhooks specification says. Only management manages webhooks.
 type Webhook struct {
@@ -271,7 +294,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, id int64, in WebhookInput) 
 		if in.Enabled.Value {
 			w.DisabledReason = ""
 		} else if !w.Enabled || w.DisabledReason == "" {
-			w.DisabledReason = "disabled by management"
+			w.DisabledReason = Textf(webhookDisabledByManagement).String()
 		}
 		w.Enabled = in.Enabled.Value
 	}

@@ -196,8 +196,7 @@ func (d *Dispatcher) attempt(ctx context.Context, m *WebhookMessage) error {
 	if err != nil || ok {
 		return err
 	}
-	reason := fmt.Sprintf("disabled automatically at %s: no delivery succeeded for %s (last error: %s)",
-		end.Format(time.RFC3339), d.cfg.RetryFor, a.Error)
+	reason := Textf(webhookDisabledAutomatically, end.Format(time.RFC3339), d.cfg.RetryFor, a.Error).String()
 	d.cfg.Logger.Warn("webhooks: disabling a failing webhook", "webhook", m.WebhookID, "reason", reason)
 	return d.cfg.Store.DisableWebhook(ctx, m.WebhookID, reason, end)
 }

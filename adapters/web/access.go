@@ -45,6 +45,15 @@ func yesNo(rq *request, ok bool) cell {
 	return cell{Text: rq.T("No"), Badge: "gray"}
 }
 
+// reasonText is a reason of the domain in the locale's language, or its English sentence when it
+// comes without its format.
+func reasonText(l *locale, t crm.Text, english string) string {
+	if t.Format == "" {
+		return english
+	}
+	return l.text(t)
+}
+
 // recordAccess answers "Who can see this?" for a record: each active user, whether they may
 // read and change it, and why (crm.Service.RecordAccess: 404 outside the user's read scope, 403
 // for anyone but management).
@@ -62,9 +71,9 @@ func (ui *UI) recordAccess(k *kind) handler {
 		t := table{Columns: []column{{Label: rq.T("User")}, {Label: rq.T("Role")}, {Label: rq.T("Can read")}, {Label: rq.T("Can change")}, {Label: rq.T("Why")}},
 			Empty: rq.T("No active user.")}
 		for _, u := range users {
-			why := u.ReadReason
+			why := reasonText(rq.loc(), u.ReadText, u.ReadReason)
 			if u.Read && u.UpdateReason != "" {
-				why = rq.T("Read: %[1]s. Change: %[2]s", u.ReadReason, u.UpdateReason)
+				why = rq.T("Read: %[1]s. Change: %[2]s", why, reasonText(rq.loc(), u.UpdateText, u.UpdateReason))
 			}
 			t.Rows = append(t.Rows, row{Cells: []cell{
 				{Text: u.Username, Href: ui.recordURL(kindUser, u.UserID), Strong: true},
@@ -103,7 +112,7 @@ func (ui *UI) accessReview(rq *request) error {
 		}
 		t.Rows = append(t.Rows, row{Cells: []cell{
 			{Text: r.Username, Href: ui.recordURL(kindUser, r.UserID), Strong: true}, {Text: rq.loc().enumLabel(string(r.Role))},
-			{Text: string(r.Resource)}, {Text: string(r.Action)}, {Text: strings.Join(scopes, ", ")}, {Text: n, Numeric: true},
+			{Text: rq.loc().domainWord("resource.", string(r.Resource))}, {Text: rq.loc().domainWord("action.", string(r.Action))}, {Text: strings.Join(scopes, ", ")}, {Text: n, Numeric: true},
 		}})
 	}
 	flags := table{Title: rq.T("Deactivated users who still hold credentials"), Columns: []column{{Label: rq.T("User")}, {Label: rq.T("Role")},

@@ -40,6 +40,19 @@ type bulkRow struct {
 	Reason string
 }
 
+// bulkReason says why a bulk action refused a record, in the locale's language: the refusal's
+// message and its field errors (the domain's English Reason when the result carries no error).
+func bulkReason(l *locale, r crm.BulkResult) string {
+	if r.Err == nil || l.Lang == "en" {
+		return r.Reason
+	}
+	reason := l.errorText(r.Err)
+	for _, f := range crm.ErrorFields(r.Err) {
+		reason += "; " + fieldLabelOf(l, f.Field) + l.T(": ") + l.fieldMessage(f)
+	}
+	return reason
+}
+
 // bulkContact is the contact field a bulk assignment sets on each kind, and the role of its users.
 var bulkContact = map[*kind]struct {
 	label, assign string // catalogue keys
@@ -131,10 +144,10 @@ func (ui *UI) bulk(k *kind) handler {
 		plural := rq.T(k.plural)
 		body := &bulkBody{Plural: plural, What: what, Summary: rq.T("%d done, %d refused", rep.Done, rep.Refused), ListHref: ui.listURL(k)}
 		if err != nil {
-			body.Summary += rq.T("; then the action stopped: %s (the rows not listed were not touched)", crm.ErrorMessage(err))
+			body.Summary += rq.T("; then the action stopped: %s (the rows not listed were not touched)", rq.loc().errorText(err))
 		}
 		for _, r := range rep.Results {
-			body.Rows = append(body.Rows, bulkRow{ID: r.ID, Href: ui.recordURL(k, r.ID), Done: r.Done, Reason: r.Reason})
+			body.Rows = append(body.Rows, bulkRow{ID: r.ID, Href: ui.recordURL(k, r.ID), Done: r.Done, Reason: bulkReason(rq.loc(), r)})
 		}
 		status := http.StatusOK
 		if rep.Refused > 0 || err != nil {

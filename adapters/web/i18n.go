@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // the UI shows times in named zones: carry the zone database, so they work on any host
@@ -66,6 +67,7 @@ type locale struct {
 	Theme string // light, dark or auto
 	tag   language.Tag
 	p     *message.Printer
+	cat   *catalogue
 	zone  *time.Location
 }
 
@@ -75,7 +77,7 @@ func (l *locale) T(key string, args ...any) string { return l.p.Sprintf(key, arg
 // newLocale returns the locale of lang (a code of Languages), zone and theme.
 func (ui *UI) newLocale(lang string, zone *time.Location, theme string) *locale {
 	tag := language.MustParse(lang)
-	return &locale{Lang: lang, Theme: theme, tag: tag, zone: zone,
+	return &locale{Lang: lang, Theme: theme, tag: tag, zone: zone, cat: ui.cat,
 		p: message.NewPrinter(tag, message.Catalog(ui.cat.cat))}
 }
 
@@ -199,6 +201,100 @@ func (l *locale) passwordReasons(f crm.FieldError) (string, bool) {
 		out = append(out, l.T(key, anyArgs...))
 	}
 	return strings.Join(out, " "), true
+}
+
+// text shows a sentence of the domain in the locale's language: its English format is the
+// catalogue key (as for the UI's own sentences), and its arguments are translated when they are
+// words of the domain (resources, actions, roles) or sentences themselves. A format the
+// catalogue lacks is shown in English, as the domain wrote it; English shows the domain's own
+// text.
+func (l *locale) text(t crm.Text) string {
+	if !l.translates(t.Format) {
+		return t.String()
+	}
+	args := make([]any, len(t.Args))
+	for i, a := range t.Args {
+		args[i] = l.textArg(a)
+	}
+	return l.p.Sprintf(t.Format, args...)
+}
+
+// textArg translates one argument of a sentence of the domain (see text). Numbers keep their
+// digits as they are: they are ids and counts, not amounts.
+func (l *locale) textArg(a any) any {
+	switch a := a.(type) {
+	case crm.Text:
+		return l.text(a)
+	case crm.Resource:
+		return l.domainWord("resource.", string(a))
+	case crm.Action:
+		return l.domainWord("action.", string(a))
+	case crm.Role:
+		return l.roleLabel(a)
+	case crm.FieldNames:
+		labels := make([]string, len(a))
+		for i, f := range a {
+			labels[i] = fieldLabelOf(l, f)
+		}
+		return strings.Join(labels, ", ")
+	case int:
+		return plainNumber(int64(a))
+	case int64:
+		return plainNumber(a)
+	}
+	return a
+}
+
+// domainWord translates a word of the domain by its catalogue key prefix+word; a word the
+// catalogue does not know (one a user typed, say) is kept as it is.
+func (l *locale) domainWord(prefix, word string) string {
+	if _, ok := l.cat.msgs[l.Lang][prefix+word]; ok {
+		return l.T(prefix + word)
+	}
+	return word
+}
+
+// domainWordKeys are the catalogue keys of the words of the domain that textArg translates.
+var domainWordKeys = func() []string {
+	var keys []string
+	for _, r := range crm.Resources {
+		keys = append(keys, "resource."+string(r))
+	}
+	for _, a := range crm.Actions {
+		keys = append(keys, "action."+string(a))
+	}
+	return keys
+}()
+
+// plainNumber is an integer written with its digits alone, whatever the language (an id of
+// 12345 is not "12 345").
+type plainNumber int64
+
+// Format implements fmt.Formatter.
+func (n plainNumber) Format(f fmt.State, verb rune) {
+	_, _ = f.Write([]byte(strconv.FormatInt(int64(n), 10)))
+}
+
+// translates reports whether the catalogue translates the domain's format into a language other
+// than English.
+func (l *locale) translates(format string) bool {
+	_, ok := l.cat.msgs[l.Lang][format]
+	return ok && l.Lang != "en"
+}
+
+// errorText is the message of a domain error in the locale's language (see text).
+func (l *locale) errorText(err error) string { return l.text(crm.ErrorText(err)) }
+
+// errorSentence is the message of a domain error as a sentence of its own: capitalized, with a
+// full stop. A message the catalogue cannot translate (one an adapter wrote, say) follows
+// generic, a catalogue key that says in the locale's language what kind of refusal it is.
+func (l *locale) errorSentence(err error, generic string) string {
+	t := crm.ErrorText(err)
+	s := capitalize(l.text(t)) + "."
+	if l.Lang != "en" && !l.translates(t.Format) {
+		return l.T(generic) + " " + s
+	}
+	return s
 }
 
 // fieldMessageKeys are the catalogue keys fieldMessage uses beyond field.<code>.

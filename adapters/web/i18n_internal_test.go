@@ -104,6 +104,12 @@ func usedKeys(t *testing.T) map[string]bool {
 	for _, k := range fieldMessageKeys {
 		used[k] = true
 	}
+	for _, k := range domainWordKeys {
+		used[k] = true
+	}
+	for f := range crmFormats(t) {
+		used[f] = true
+	}
 	return used
 }
 

@@ -27,7 +27,7 @@ func englishFragments(t *testing.T) []string {
 	verbs := regexp.MustCompile(`%(\[\d+\])?[sdv]`)
 	var out []string
 	for k, e := range en {
-		if fr[k] == e || strings.HasPrefix(k, "date.") {
+		if fr[k] == e || strings.HasPrefix(k, "date.") || strings.HasPrefix(k, "resource.") || strings.HasPrefix(k, "action.") {
 			continue
 		}
 		for _, frag := range verbs.Split(e, -1) {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -222,27 +224,20 @@ func (ui *UI) notFound(c *fiber.Ctx, rq *request) error {
 }
 
 // fail renders the page for an error returned by the service: one table from error code to
-// status, so that every handler answers the same way. The domain's messages are English: the
-// page's title and text are translated, the domain's message follows in the details.
+// status, so that every handler answers the same way. The page's title is the code's, its text
+// the domain's message (translated, see locale.errorSentence), then its field errors.
 func (ui *UI) fail(c *fiber.Ctx, rq *request, err error) error {
 	l := localeOf(c)
-	english := capitalize(crm.ErrorMessage(err)) + "."
+	text := func(generic string) string { return l.errorSentence(err, generic) }
 	var details []string
 	for _, f := range crm.ErrorFields(err) {
 		details = append(details, fieldLabelOf(l, f.Field)+l.T(": ")+l.fieldMessage(f))
-	}
-	// explain is the domain's own message in English, a translated generic one otherwise.
-	explain := func(generic string) string {
-		if l.Lang == "en" {
-			return english
-		}
-		return l.T(generic)
 	}
 	switch crm.ErrorCode(err) {
 	case crm.ENOTFOUND:
 		return ui.notFound(c, rq)
 	case crm.EFORBIDDEN:
-		return ui.errorPage(c, rq, http.StatusForbidden, l.T("Not allowed"), explain(msg("You may not do this.")))
+		return ui.errorPage(c, rq, http.StatusForbidden, l.T("Not allowed"), text(msg("You may not do this.")))
 	case crm.EUNAUTHORIZED:
 		var hash []byte
 		if rq != nil {
@@ -251,11 +246,11 @@ func (ui *UI) fail(c *fiber.Ctx, rq *request, err error) error {
 		ui.endSession(c, hash, "session-ended")
 		return ui.toLogin(c)
 	case crm.EMALFORMED:
-		return ui.errorPage(c, rq, http.StatusBadRequest, l.T("Bad request"), explain(msg("Some values could not be read.")), details...)
+		return ui.errorPage(c, rq, http.StatusBadRequest, l.T("Bad request"), text(msg("Some values could not be read.")), details...)
 	case crm.EINVALID:
-		return ui.errorPage(c, rq, http.StatusUnprocessableEntity, l.T("Invalid values"), explain(msg("Some values are not valid.")), details...)
+		return ui.errorPage(c, rq, http.StatusUnprocessableEntity, l.T("Invalid values"), text(msg("Some values are not valid.")), details...)
 	case crm.ECONFLICT:
-		return ui.errorPage(c, rq, http.StatusConflict, l.T("Cannot do that now"), explain(msg("The record is not in a state that allows this.")))
+		return ui.errorPage(c, rq, http.StatusConflict, l.T("Cannot do that now"), text(msg("The record is not in a state that allows this.")))
 	case crm.EPRECONDITION:
 		return ui.errorPage(c, rq, http.StatusPreconditionFailed, l.T("Changed meanwhile"),
 			l.T("Someone else changed this record since you opened it. Reload the page to see the latest version, then try again."))
@@ -276,10 +271,12 @@ func (ui *UI) fail(c *fiber.Ctx, rq *request, err error) error {
 	}
 }
 
-// capitalize upper-cases the first letter of a message from the domain, to start a sentence.
+// capitalize upper-cases the first letter of a message from the domain, to start a sentence
+// (a letter, not a byte: a French message may start with "é").
 func capitalize(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || r == utf8.RuneError {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }

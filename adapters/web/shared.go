@@ -278,14 +278,9 @@ var fieldLabels = []string{msg("First name"), msg("Last name"), msg("Email"), ms
 	msg("Signed at"), msg("Date created"), msg("Date updated"), msg("Date joined"), msg("Last login"), msg("Sort"),
 	msg("Cursor"), msg("Language"), msg("Time zone"), msg("Theme"), msg("Resource")}
 
-// domainText is the message of a domain error for an alert: the domain's own English text, or
-// the translated generic one in another language.
-func domainText(l *locale, err error, generic string) string {
-	if l.Lang == "en" {
-		return capitalize(crm.ErrorMessage(err)) + "."
-	}
-	return l.T(generic)
-}
+// domainText is the message of a domain error for an alert, in the locale's language (see
+// locale.errorSentence, which shows generic before a message it cannot translate).
+func domainText(l *locale, err error, generic string) string { return l.errorSentence(err, generic) }
 
 // auditValue shows a value of the audit log as text: times in the UTC display format, statuses
 // and roles capitalized, the ids of users, clients and contracts as their names.

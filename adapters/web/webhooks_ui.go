@@ -84,12 +84,20 @@ func (ui *UI) webhooksPage(rq *request) error {
 	return ui.render(rq.c, http.StatusOK, "record", ui.newView(rq, "webhooks", title, body))
 }
 
+// disabledReason says why a webhook is disabled, in the locale's language ("" when it is not).
+func disabledReason(l *locale, w *crm.Webhook) string {
+	if w.DisabledReason == "" {
+		return ""
+	}
+	return l.text(crm.DisabledReasonText(w.DisabledReason))
+}
+
 // webhookStateCell is a webhook's enabled or disabled badge, with the reason it was disabled.
 func webhookStateCell(l *locale, w *crm.Webhook) cell {
 	if w.Enabled {
 		return cell{Text: l.T("Enabled"), Badge: "green"}
 	}
-	return cell{Text: l.T("Disabled"), Badge: "red", Sub: w.DisabledReason}
+	return cell{Text: l.T("Disabled"), Badge: "red", Sub: disabledReason(l, w)}
 }
 
 // attemptStateCell is the badge of a delivery attempt's outcome.
@@ -216,7 +224,7 @@ func (ui *UI) renderWebhook(rq *request, status int, w *crm.Webhook, secret stri
 		Actions: []action{{Label: l.T("Send test event"), Href: base + "/test", Icon: "sparkle", Style: "primary", Post: true}, toggle,
 			{Label: l.T("Delete"), Href: base + "/delete", Icon: "trash", Style: "danger"}},
 		Facts: []fact{{Label: l.T("Events"), Text: strings.Join(w.Events, ", ")}, {Label: l.T("State"), Text: state.Text, Badge: state.Badge},
-			{Label: l.T("Why it is disabled"), Text: orDash(w.DisabledReason)}, {Label: l.T("Created"), Text: l.time(w.DateCreated)},
+			{Label: l.T("Why it is disabled"), Text: orDash(disabledReason(l, w))}, {Label: l.T("Created"), Text: l.time(w.DateCreated)},
 			{Label: l.T("Updated"), Text: l.time(w.DateUpdated)}},
 		Related: []table{t}}
 	if secret != "" {
