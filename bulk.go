@@ -28,7 +28,9 @@ var (
 
 // BulkLoad loads data into st in one transaction: every record or none. Unless force is set,
 // it refuses (ECONFLICT) to load into a database whose clients, contracts or events tables
-// already have rows. progress, when not nil, is called as the load goes.
+// already have rows. progress, when not nil, is called as the load goes. A load cancelled
+// through ctx returns the cancellation (errors.Is context.Canceled) once the store has rolled it
+// back: the tables are then free and empty of it.
 func BulkLoad(ctx context.Context, st Store, data BulkData, force bool, progress func(BulkProgress)) error {
 	bl, ok := st.(bulkLoader)
 	if !ok {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,51 +15,89 @@ import (
 // dropped, the rows written with COPY, the indexes built again from their saved definitions and
 // the identity sequences moved past the loaded ids; then the tables are vacuumed and analyzed,
 // so that the planner knows their new size and the indexes are ready for searching.
-func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool, progress func(sqlstore.BulkProgress)) error {
+//
+// A load cancelled through ctx returns only once PostgreSQL has rolled it back: its statements
+// run on a context that is not cancelled, and the cancellation reaches them as a cancel request
+// to the server (and between the rows of a COPY), so the connection stays usable for the
+// ROLLBACK, which is waited for. Cancelling the statements by closing the connection, as pgx
+// does for a cancelled context, would return at once while the server still rolls back, holding
+// the locks of the dropped indexes on tables of millions of rows.
+func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool, progress func(sqlstore.BulkProgress)) (err error) {
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("bulk load: %w", err)
 	}
-	defer c.Release()
-	t, err := c.Begin(ctx)
+	run := context.WithoutCancel(ctx)
+	committed := false
+	stop := context.AfterFunc(ctx, func() {
+		cctx, cancel := context.WithTimeout(run, bulkCancelTimeout)
+		defer cancel()
+		_ = c.Conn().PgConn().CancelRequest(cctx)
+	})
+	defer func() {
+		// A cancel request may still be on its way: the connection is not given back to the
+		// pool, where it could cancel another statement.
+		if !stop() || err != nil {
+			_ = c.Hijack().Close(run)
+			return
+		}
+		c.Release()
+	}()
+	defer func() {
+		if err != nil && !committed && ctx.Err() != nil {
+			err = fmt.Errorf("bulk load cancelled, nothing loaded: %w (%w)", context.Cause(ctx), err)
+		}
+	}()
+	t, err := c.Begin(run)
 	if err != nil {
 		return fmt.Errorf("bulk load: %w", err)
 	}
-	defer func() { _ = t.Rollback(context.WithoutCancel(ctx)) }()
-	cp := &copier{tx: tx{t: t, release: func() {}}}
+	defer func() {
+		if !committed {
+			_ = t.Rollback(run)
+		}
+	}()
+	cp := &copier{tx: tx{t: t, release: func() {}}, cancel: ctx}
 	// The load runs as long as it takes: no statement timeout within its transaction; and the
 	// search indexes are built with more memory than the server's default of 64 MB.
 	for _, set := range []string{"SET LOCAL statement_timeout = 0", "SET LOCAL maintenance_work_mem = '256MB'"} {
-		if _, err := cp.Exec(ctx, set); err != nil {
+		if _, err := cp.Exec(run, set); err != nil {
 			return fmt.Errorf("bulk load: %w", err)
 		}
 	}
-	indexes, err := searchIndexes(ctx, t)
+	indexes, err := searchIndexes(run, t)
 	if err != nil {
 		return err
 	}
 	for name := range indexes {
-		if _, err := t.Exec(ctx, "DROP INDEX "+pgx.Identifier{name}.Sanitize()); err != nil {
+		if _, err := t.Exec(run, "DROP INDEX "+pgx.Identifier{name}.Sanitize()); err != nil {
 			return fmt.Errorf("bulk load: dropping the search index %s: %w", name, err)
 		}
 	}
-	if _, err := s.Store.BulkLoad(ctx, cp, data, force, progress); err != nil {
+	if _, err := s.Store.BulkLoad(run, cp, data, force, progress); err != nil {
 		return err
 	}
 	for name, def := range indexes {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if progress != nil {
 			progress(sqlstore.BulkProgress{Table: "index " + name})
 		}
-		if _, err := t.Exec(ctx, def); err != nil {
+		if _, err := t.Exec(run, def); err != nil {
 			return fmt.Errorf("bulk load: building the search index %s again: %w", name, err)
 		}
 	}
 	for _, table := range sqlstore.BulkTables {
-		if _, err := t.Exec(ctx, "SELECT setval(pg_get_serial_sequence($1, 'id'), greatest(max(id), 1)) FROM "+table, table); err != nil {
+		if _, err := t.Exec(run, "SELECT setval(pg_get_serial_sequence($1, 'id'), greatest(max(id), 1)) FROM "+table, table); err != nil {
 			return fmt.Errorf("bulk load: moving the id sequence of %s: %w", table, err)
 		}
 	}
-	if err := t.Commit(ctx); err != nil {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	committed = true
+	if err := t.Commit(run); err != nil {
 		return fmt.Errorf("bulk load: %w", err)
 	}
 	// VACUUM runs outside the transaction, on the same connection, and takes minutes on a large
@@ -72,12 +111,15 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 		if progress != nil {
 			progress(sqlstore.BulkProgress{Table: "vacuum " + table})
 		}
-		if _, err := c.Exec(ctx, "VACUUM ANALYZE "+table); err != nil {
-			return fmt.Errorf("bulk load: VACUUM ANALYZE %s: %w", table, err)
+		if _, err := c.Exec(run, "VACUUM ANALYZE "+table); err != nil {
+			return fmt.Errorf("bulk load: the data is loaded, but VACUUM ANALYZE %s failed (run it by hand): %w", table, err)
 		}
 	}
 	return nil
 }
+
+// bulkCancelTimeout bounds the sending of the cancel request of a cancelled bulk load.
+const bulkCancelTimeout = 10 * time.Second
 
 // searchIndexes returns the definitions of the trigram (GIN) indexes of the bulk-loaded
 // tables, by name.
@@ -101,8 +143,12 @@ func searchIndexes(ctx context.Context, t pgx.Tx) (map[string]string, error) {
 	return out, nil
 }
 
-// copier writes a bulk load's rows with COPY, in the load's transaction.
-type copier struct{ tx }
+// copier writes a bulk load's rows with COPY, in the load's transaction. It stops between two
+// rows once cancel is done: the COPY then fails cleanly (CopyFail), the connection intact.
+type copier struct {
+	tx
+	cancel context.Context
+}
 
 // Copy implements sqlstore.Copier with pgx's CopyFrom.
 func (c *copier) Copy(ctx context.Context, table string, cols []string, n int64, row func(int64) []any, done func(int64)) error {
@@ -111,7 +157,7 @@ func (c *copier) Copy(ctx context.Context, table string, cols []string, n int64,
 		if i >= n {
 			return nil, nil
 		}
-		if err := ctx.Err(); err != nil {
+		if err := c.cancel.Err(); err != nil {
 			return nil, err
 		}
 		i++

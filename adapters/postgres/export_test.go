@@ -1,6 +1,10 @@
 package postgres
 
-import "github.com/jackc/pgx/v5/pgxpool"
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
 
 // Pool returns the store's connection pool, for tests that write rows the store would not.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
@@ -16,4 +20,9 @@ func (s *Store) ActorCacheLen() int {
 	s.actors.mu.Lock()
 	defer s.actors.mu.Unlock()
 	return len(s.actors.users)
+}
+
+// Unanalyzed returns the store's tables of at least minPages pages without planner statistics.
+func (s *Store) Unanalyzed(ctx context.Context, minPages int64) ([]string, error) {
+	return s.unanalyzed(ctx, minPages)
 }

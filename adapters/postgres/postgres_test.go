@@ -97,3 +97,26 @@ func TestPoolStatistics(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, func(b *testing.B) storetest.Store { return pgtest.New(b) })
 }
+
+// TestUnanalyzedTablesAreReported checks the check run after migrating: a table holding data
+// but never analyzed is reported (its plans rest on guesses), and no longer once analyzed.
+func TestUnanalyzedTablesAreReported(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	_, err := s.Pool().Exec(ctx, `INSERT INTO clients (first_name, last_name, email, date_created, date_updated)
+		SELECT 'Ana', 'Lys', 'ana' || g || '@example.com', now(), now() FROM generate_series(1, 500) g`)
+	require.NoError(t, err)
+	tables, err := s.Unanalyzed(ctx, 1)
+	require.NoError(t, err)
+	assert.Contains(t, tables, "clients", "a table with rows and no statistics is reported")
+	assert.NotContains(t, tables, "contracts", "an empty table is not")
+
+	_, err = s.Pool().Exec(ctx, "ANALYZE clients")
+	require.NoError(t, err)
+	tables, err = s.Unanalyzed(ctx, 1)
+	require.NoError(t, err)
+	assert.NotContains(t, tables, "clients", "an analyzed table is not reported")
+	tables, err = s.Unanalyzed(ctx, 1_000_000)
+	require.NoError(t, err)
+	assert.Empty(t, tables, "nor a table below the size given")
+}
