@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -19,11 +20,13 @@ import (
 // explainDB is a sqlstore.DB that explains every read (EXPLAIN QUERY PLAN) instead of running
 // it: it keeps the plan and returns no row, so a store over it shows the plans of its queries.
 type explainDB struct {
-	db    *sql.DB
-	plans []string
+	db      *sql.DB
+	plans   []string
+	queries []string
 }
 
 func (d *explainDB) explain(ctx context.Context, query string, args []any) error {
+	d.queries = append(d.queries, query)
 	rows, err := d.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {
 		return err
@@ -82,7 +85,9 @@ func (r errRow) Scan(dest ...any) error {
 // A search word of three characters or more reads the FTS5 trigram index; the clients table is
 // then read by id, never scanned, for clients and for the client filters of contracts and
 // events. A list of clients sorted by id (either way) is driven by the FTS5 table in rowid order,
-// with no sort of its matches, so its LIMIT stops early.
+// with no sort of its matches, so its LIMIT stops early. A word that MATCH finds has no LIKE on
+// the search text besides (the LIKE of a bound pattern makes SQLite prepare the statement
+// twice); a word too short for trigrams keeps its LIKE, as does a filter on its own field.
 func TestSearchUsesFTSIndex(t *testing.T) {
 	ctx := context.Background()
 	s := sqlitetest.New(t)
@@ -95,42 +100,55 @@ func TestSearchUsesFTSIndex(t *testing.T) {
 		run  func() error
 		// inRowidOrder is set when the plan must read the matches in rowid order, unsorted.
 		inRowidOrder bool
+		// likes are the LIKE conditions the query must hold, and no other.
+		likes []string
 	}{
 		{"clients q", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "amélie durand"}, crm.FullAccess)
 			return err
-		}, true},
+		}, true, nil},
+		{"clients q with a short word", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie du"}, crm.FullAccess)
+			return err
+		}, true, []string{"c.search_text LIKE ?"}},
+		{"clients q sales, next page", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "zéphyrine", ListOptions: crm.ListOptions{
+				Cursor: "eyJzIjoiaWQiLCJpZCI6MTAwfQ"}}, crm.Access{Clients: crm.Visibility{OwnerID: &owner}})
+			return err
+		}, true, nil},
 		{"clients q newest first, next page", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Sort: "-id",
 				Cursor: "eyJzIjoiLWlkIiwiaWQiOjEwMH0"}}, crm.Access{Clients: crm.Visibility{OwnerID: &owner}})
 			return err
-		}, true},
+		}, true, nil},
 		{"clients q by name", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Sort: "last_name"}}, crm.FullAccess)
 			return err
-		}, false},
+		}, false, nil},
 		{"clients count", func() error {
 			_, err := es.CountClients(ctx, crm.ClientFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}, false},
+		}, false, nil},
 		{"clients email filter", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Email: "exemple"}, crm.FullAccess)
 			return err
-		}, true},
+		}, true, []string{"c.email_fold LIKE ?"}},
 		{"contracts q", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}, false},
+		}, false, nil},
 		{"events client email", func() error {
 			_, _, err := es.ListEvents(ctx, crm.EventFilter{ClientEmail: "exemple"}, crm.FullAccess)
 			return err
-		}, false},
+		}, false, []string{"c.email_fold LIKE ?"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ex.plans = nil
+			ex.plans, ex.queries = nil, nil
 			require.NoError(t, tc.run())
 			require.NotEmpty(t, ex.plans)
 			plan := ex.plans[len(ex.plans)-1]
+			query := ex.queries[len(ex.queries)-1]
+			assert.Equal(t, tc.likes, regexp.MustCompile(`[a-z_.]+ LIKE \?`).FindAllString(query, -1), query)
 			assert.Contains(t, plan, "SCAN clients_fts VIRTUAL TABLE INDEX", plan)
 			assert.NotRegexp(t, `(?m)^SCAN c$`, plan, "no scan of clients")
 			if tc.inRowidOrder {

@@ -19,9 +19,12 @@ import (
 // The search text is indexed for "contains": on PostgreSQL by a pg_trgm GIN index, which LIKE
 // '%word%' uses directly; on SQLite by an FTS5 table with the trigram tokenizer (<table>_fts,
 // kept by triggers), which the Store queries with MATCH for every word of three characters or
-// more (trigrams need three). Shorter words are matched by the LIKE alone, which scans the rows
-// the other conditions leave, so a search of only one- or two-character words reads the whole
-// table.
+// more (trigrams need three). A trigram phrase matches exactly the texts that contain it, so on
+// SQLite such a word has no LIKE on the search text besides its MATCH: the LIKE would only
+// repeat it, and a LIKE on a bound pattern makes SQLite prepare the whole statement a second
+// time once the pattern is bound (to consider its prefix for an index). Shorter words are
+// matched by the LIKE alone, which scans the rows the other conditions leave, so a search of
+// only one- or two-character words reads the whole table.
 
 // searchable is how a search reads on one table.
 type searchable struct {
@@ -63,10 +66,11 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 	}
 	var phrases []string
 	for _, n := range needles {
-		w.add(sr.text+" LIKE ? ESCAPE '\\'", "%"+escapeLike(n)+"%")
-		if utf8.RuneCountInString(n) >= 3 {
+		if d.FTS5 && utf8.RuneCountInString(n) >= 3 {
 			phrases = append(phrases, `"`+strings.ReplaceAll(n, `"`, `""`)+`"`)
+			continue
 		}
+		w.add(sr.text+" LIKE ? ESCAPE '\\'", "%"+escapeLike(n)+"%")
 	}
 	if d.FTS5 && len(phrases) > 0 {
 		w.fts = &ftsCond{sr: sr, at: len(w.conds)}

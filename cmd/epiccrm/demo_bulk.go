@@ -96,6 +96,9 @@ func loadBulkDemo(ctx context.Context, app *epiccrm.App, clients, events int64, 
 		bar.update(p.Table, p.Done, p.Total)
 	})
 	bar.finish()
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("the load was interrupted before its end (%v): nothing of it was kept, the database holds what it held before", ctx.Err())
+	}
 	if err != nil {
 		return describe(err)
 	}

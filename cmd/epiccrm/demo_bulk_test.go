@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -204,4 +205,42 @@ func TestBulkLoadCancelledLeavesNothing(t *testing.T) {
 			assert.Equal(t, c.ID, found[0].ID)
 		})
 	}
+}
+
+// cancelOn is a progress writer that cancels a load once its output holds a given text.
+type cancelOn struct {
+	text   string
+	cancel context.CancelFunc
+	out    strings.Builder
+}
+
+func (w *cancelOn) Write(b []byte) (int, error) {
+	w.out.Write(b)
+	if strings.Contains(w.out.String(), w.text) {
+		w.cancel()
+	}
+	return len(b), nil
+}
+
+// TestBulkDemoInterrupted interrupts demo --clients once the clients are written: the command
+// says the load was interrupted and kept nothing (not an internal error), and no record stays.
+func TestBulkDemoInterrupted(t *testing.T) {
+	ctx := context.Background()
+	app, err := openCRM(ctx, sqliteURL(t), true, epiccrm.Config{})
+	require.NoError(t, err)
+	defer app.Close()
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w := &cancelOn{text: "loaded clients: 3000 rows", cancel: cancel}
+	bar := newProgress(w, false)
+	bar.verb = "loaded"
+	var out strings.Builder
+	err = loadBulkDemo(cctx, app, 3000, 3000, false, &out, bar)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the load was interrupted before its end")
+	assert.Contains(t, err.Error(), "nothing of it was kept")
+	assert.Empty(t, out.String(), "no summary of a load that did not happen")
+	n, err := app.Service.CountClients(crm.NewContext(ctx, mustUser(t, app, "ada")), crm.ClientFilter{})
+	require.NoError(t, err)
+	assert.Zero(t, n)
 }
