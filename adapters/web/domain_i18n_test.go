@@ -22,7 +22,7 @@ var crmMessageBuilders = map[string]int{"Errorf": 1, "Textf": 0, "forbiddenWrite
 
 // crmBuilderBodies are the functions of crm that pass on a format they were given (or write one
 // from a message): their own calls of the builders are not messages.
-var crmBuilderBodies = map[string]bool{"Errorf": true, "forbiddenWrite": true, "ErrorText": true, "joinTexts": true}
+var crmBuilderBodies = map[string]bool{"Errorf": true, "forbiddenWrite": true, "ErrorText": true, "joinTexts": true, "DisabledReasonText": true}
 
 // verbRE matches the verbs of a format.
 var verbRE = regexp.MustCompile(`%(\[\d+\])?[a-z]`)
