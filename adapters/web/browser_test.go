@@ -240,16 +240,19 @@ func (b *tab) logout() {
 // and kept as a screenshot (tab.shot). It walks in English and in French, each at 1366x768 in
 // the light theme with the CRM mounted at the root of the host app, and at 390x844 under /crm
 // with the browser preferring a dark scheme: four walks in one Chromium, each in a browser
-// context of its own, as many at a time as go test runs tests in parallel (the number of CPUs).
+// context of its own, two at a time.
 func TestBrowserBusinessProcess(t *testing.T) {
 	t.Parallel()
 	chromium := findChromium(t)
 	axe := axeSource(t)
 	browser := startBrowser(t, chromium)
+	walking := make(chan struct{}, 2) // two walks at a time, one a core of the machine's two
 	for _, lang := range walkLanguages {
 		for _, o := range []walkOptions{{prefix: "", vp: desktop, lang: lang}, {prefix: "/crm", vp: phone, lang: lang, dark: true}} {
 			t.Run(o.name(), func(t *testing.T) {
-				t.Parallel() // two walks at a time (go test's -parallel is the number of CPUs)
+				t.Parallel()
+				walking <- struct{}{}
+				defer func() { <-walking }()
 				browserWalk(t, browser, axe, o)
 			})
 		}
