@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -17,9 +18,11 @@ import (
 //
 //   - axe-core (https://github.com/dequelabs/axe-core, MPL-2.0) runs with the rules tagged
 //     wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22aa and best-practice, and must report no
-//     violation. axe is not vendored (654 KB): .ci/run installs a pinned version with npm and
-//     names it in EPICCRM_AXE_JS. Without it the checks are skipped loudly, except under
-//     CI=true, where that fails.
+//     violation, in each of the four walks (both languages at both widths). axe is not vendored
+//     (654 KB): .ci/run installs a pinned version with npm and names it in EPICCRM_AXE_JS.
+//     Without it the checks are skipped loudly, except under CI=true, where that fails. A
+//     violation fails the walk with its rule, each element's CSS path and HTML, and the page's
+//     name, address and screenshot; the walk goes on, so that one run lists them all.
 //   - No horizontal clipping: the page is never wider than the window, and no table is wider
 //     than its box (unless the box is an explicitly scrollable .table-scroll), at the walk's
 //     viewport and, for wide screens, at 1280x800 too.
@@ -27,6 +30,11 @@ import (
 //
 // The wide walk is in the light theme and the phone walk in the dark one (followed from
 // prefers-color-scheme), so that every page is checked in both themes.
+//
+// Each checked page is kept as a screenshot in the artifacts directory (artifactsDir), named
+// language-width-step-page.png (en-1366-04-contract-signed.png) so that they sort by walk and in
+// the order of the walk. When a walk fails, the page it stopped on is kept too
+// (en-390-12-FAILED-after-11-....png, tab.keepFailure).
 
 // axeTags are the axe-core rule tags the walk runs (WCAG 2.0, 2.1 and 2.2 A and AA, and
 // Deque's best practices, which add landmarks, heading order and the like).
@@ -56,11 +64,6 @@ type walkOptions struct {
 	vp     viewport // the window size
 	lang   string   // the Accept-Language header and lang cookie the browser sends
 	dark   bool     // the browser prefers a dark colour scheme (and the UI follows it)
-	// quick makes a fast pass over the same pages: screenshots and layout (clipping) checks,
-	// without axe. The pages' templates are the same in every language and window size, and
-	// each is checked by axe in the full walks; only the texts and widths differ, which the
-	// layout checks cover. It keeps the four walks within make test's time.
-	quick bool
 }
 
 // name is how the screenshots and subtests of the walk are named.
@@ -95,10 +98,7 @@ func axeSource(t *testing.T) string {
 // axe is axe-core's source, which audit loads into the pages it checks.
 func (b *tab) setUp(o walkOptions, axe string) {
 	b.t.Helper()
-	b.opts, b.axe = o, axe
-	if o.quick {
-		b.axe = ""
-	}
+	b.opts, b.axe, b.texts = o, axe, nil
 	scheme := "light"
 	if o.dark {
 		scheme = "dark"
@@ -125,22 +125,56 @@ func (b *tab) resize(vp viewport) {
 // page it is in the failures.
 func (b *tab) audit(name string) {
 	b.t.Helper()
-	b.checkLayout(name, b.vp)
-	if b.vp == desktop {
-		b.resize(laptop)
-		b.checkLayout(name, laptop)
-		b.resize(desktop)
-	}
+	b.timed("layout", func() {
+		b.checkLayout(name, b.vp)
+		if b.vp == desktop {
+			b.resize(laptop)
+			b.checkLayout(name, laptop)
+			b.resize(desktop)
+		}
+	})
 	if b.axe == "" {
 		return
 	}
-	loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`typeof window.axe === "object"`))
-	require.NoError(b.t, err)
-	if !loaded {
-		b.do(chromedp.Evaluate[chromedp.Void](b.axe))
+	var shape string
+	b.timed("axe", func() {
+		var err error
+		shape, err = chromedp.Run(b.ctx, chromedp.Evaluate[string](shapeScript))
+		require.NoError(b.t, err)
+	})
+	if same, ok := b.seen[shape]; ok {
+		b.t.Logf("%s has the shape of %s, which axe-core checked", name, same)
+		return
 	}
-	b.checkAxe(name)
+	if b.seen == nil {
+		b.seen = map[string]string{}
+	}
+	b.seen[shape] = name
+	b.timed("axe", func() { b.checkAxe(name) })
 }
+
+// shapeScript returns what axe-core's rules see of the page, less its data: its elements with
+// their attributes, without texts (only whether an element has some), form values, links'
+// targets and the repeats of a table row or list item. Two pages of one shape get the same
+// results from axe, which the walk runs once per shape: once per distinct page, not per visit.
+const shapeScript = `(() => {
+  const skip = new Set(["value", "href", "action", "checked", "selected", "datetime", "data-theme-url"]);
+  const shape = (el) => {
+    let s = "<" + el.tagName;
+    for (const a of el.attributes) {
+      if (!skip.has(a.name)) { s += " " + a.name + "=" + a.value.replace(/[0-9]+/g, "0"); }
+    }
+    let last = "";
+    for (const n of el.childNodes) {
+      let c = "";
+      if (n.nodeType === 1) { c = shape(n); } else if (n.nodeType === 3 && n.textContent.trim()) { c = "T"; }
+      if (c && c !== last) { s += c; }
+      if (c) { last = c; }
+    }
+    return s + ">";
+  };
+  return document.documentElement.getAttribute("lang") + shape(document.body);
+})()`
 
 // layoutScript lists what overflows the window or its box, and the table cells whose text
 // wraps into more than %d lines.
@@ -196,29 +230,46 @@ type axeViolation struct {
 	HelpURL string `json:"helpUrl"`
 	Nodes   []struct {
 		Target         []any  `json:"target"`
+		HTML           string `json:"html"`
 		FailureSummary string `json:"failureSummary"`
 	} `json:"nodes"`
 }
 
-// checkAxe runs axe-core's rules of axeTags on the page and fails listing each violation.
+// axeScript runs axe-core's rules of the tags %s on the page, resolving to the violations.
+const axeScript = `axe.run(document, {runOnly: {type: "tag", values: %s}, resultTypes: ["violations"]}).then(r => r.violations)`
+
+// checkAxe runs axe-core's rules of axeTags on the page and fails listing each violation: its
+// rule, impact and help, and for each element its CSS path, HTML and what to fix, with the page's
+// address and the screenshot that shows it.
 func (b *tab) checkAxe(name string) {
 	b.t.Helper()
+	b.timed("axe load", func() {
+		loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`typeof window.axe === "object"`))
+		require.NoError(b.t, err)
+		if !loaded {
+			b.do(chromedp.Evaluate[chromedp.Void](b.axe))
+		}
+	})
 	tags, err := json.Marshal(axeTags)
 	require.NoError(b.t, err)
-	script := `axe.run(document, {runOnly: {type: "tag", values: ` + string(tags) + `}, resultTypes: ["violations"]}).then(r => r.violations)`
-	violations, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]axeViolation](script, chromedp.EvalAwaitPromise))
+	violations, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]axeViolation](fmt.Sprintf(axeScript, tags), chromedp.EvalAwaitPromise))
 	require.NoError(b.t, err, "running axe-core on %s", name)
 	if len(violations) == 0 {
 		return
 	}
 	var sb strings.Builder
 	for _, v := range violations {
-		fmt.Fprintf(&sb, "\n  %s (%s): %s — %s", v.ID, v.Impact, v.Help, v.HelpURL)
+		fmt.Fprintf(&sb, "\n  rule %s (%s): %s — %s", v.ID, v.Impact, v.Help, v.HelpURL)
 		for _, n := range v.Nodes {
-			fmt.Fprintf(&sb, "\n    at %v: %s", n.Target, strings.ReplaceAll(n.FailureSummary, "\n", " "))
+			html := n.HTML
+			if len(html) > 160 {
+				html = html[:160] + "…"
+			}
+			fmt.Fprintf(&sb, "\n    target %v\n      %s\n      %s", n.Target, html, strings.ReplaceAll(n.FailureSummary, "\n", " "))
 		}
 	}
-	b.t.Errorf("axe-core found %d violation(s) on %s at %s (%dx%d):%s", len(violations), name, b.opts.name(), b.vp.w, b.vp.h, sb.String())
+	b.t.Errorf("axe-core found %d violation(s) on page %s (%s) at %s, %dx%d, screenshot %s:%s",
+		len(violations), name, b.location(), b.opts.name(), b.vp.w, b.vp.h, b.file(name), sb.String())
 }
 
 // checkThemeToggle uses the header's theme toggle on the current page: the theme switches at
@@ -264,4 +315,13 @@ func (b *tab) checkLoading() {
 	require.NoError(b.t, err)
 	require.NotEmpty(b.t, v[0], "the status says the results are loading")
 	require.Equal(b.t, "true", v[1], "the results are marked busy")
+}
+
+// spentSummary says what the walk spent its time on, for its closing log line.
+func (b *tab) spentSummary() string {
+	var parts []string
+	for _, what := range []string{"axe", "axe load", "layout", "screenshots"} {
+		parts = append(parts, fmt.Sprintf("%s %v", what, b.spent[what].Round(time.Millisecond)))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -3,14 +3,17 @@ package web_test
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,9 +71,14 @@ type tab struct {
 	base   string
 	prefix string
 	dir    string
-	opts   walkOptions // how the walk runs (a11y_test.go)
-	axe    string      // axe-core's source, when the walk checks accessibility
-	vp     viewport    // the window size emulated now
+	opts   walkOptions       // how the walk runs (a11y_test.go)
+	axe    string            // axe-core's source, when the walk checks accessibility
+	vp     viewport          // the window size emulated now
+	pages  int               // how many pages shot has kept
+	seen   map[string]string // the pages axe checked, by their shape (a11y_test.go)
+	page   string            // the name of the last page shot kept ("" before the first)
+	texts  map[string]string // the catalogue in the walk's language, for say
+	spent  map[string]time.Duration
 }
 
 // css returns sel with every "/admin address in it under the prefix.
@@ -114,6 +122,16 @@ func (b *tab) text(sel string) string {
 	return s
 }
 
+// all returns the texts of the elements sel (none if there is none).
+func (b *tab) all(sel string) []string {
+	b.t.Helper()
+	q, err := json.Marshal(b.css(sel))
+	require.NoError(b.t, err)
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(`+string(q)+`)).map(e => e.innerText)`))
+	require.NoError(b.t, err)
+	return v
+}
+
 func (b *tab) location() string {
 	b.t.Helper()
 	s, err := chromedp.Run(b.ctx, chromedp.Location())
@@ -123,18 +141,79 @@ func (b *tab) location() string {
 	return rest
 }
 
-// shot checks the page's layout and accessibility (audit), then saves a full-page PNG
-// screenshot under the artifacts directory.
-func (b *tab) shot(name string) {
+// say returns the text of a catalogue key in the walk's language.
+func (b *tab) say(key string) string {
 	b.t.Helper()
-	b.audit(name)
-	name = b.opts.name() + "-" + name
-	buf, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	require.NoError(b.t, err)
-	if b.prefix != "" {
-		name = strings.Trim(b.prefix, "/") + "-" + name
+	if b.texts == nil {
+		b.texts = web.CatalogueTexts(cmp.Or(b.opts.lang, "en"))
 	}
-	require.NoError(b.t, os.WriteFile(filepath.Join(b.dir, name+".png"), buf, 0o644))
+	s, ok := b.texts[key]
+	require.True(b.t, ok, "the catalogue has no key %q", key)
+	return s
+}
+
+// timed runs f and adds the time it took to what the walk spent on what.
+func (b *tab) timed(what string, f func()) {
+	start := time.Now()
+	defer func() {
+		if b.spent == nil {
+			b.spent = map[string]time.Duration{}
+		}
+		b.spent[what] += time.Since(start)
+	}()
+	f()
+}
+
+// shot checks the page's layout and accessibility (audit), then keeps a full-page screenshot
+// of it, named so that the screenshots sort by language, width and the order of the walk:
+// en-1366-04-contract-signed.png.
+func (b *tab) shot(page string) {
+	b.t.Helper()
+	b.pages++
+	b.page = fmt.Sprintf("%02d-%s", b.pages, page)
+	b.audit(b.page)
+	b.timed("screenshots", func() { require.NoError(b.t, b.save(b.page)) })
+}
+
+// file is the name of the screenshot of page.
+func (b *tab) file(page string) string {
+	return fmt.Sprintf("%s-%s-%s.png", cmp.Or(b.opts.lang, "en"), b.vp.name, page)
+}
+
+// save writes a full-page screenshot of the current page as page's.
+func (b *tab) save(page string) error {
+	yes := true
+	shot, err := chromedp.Call(b.ctx, cdppage.CaptureScreenshot, cdppage.CaptureScreenshotParams{
+		Format: cdppage.CaptureScreenshotFormatPng, CaptureBeyondViewport: &yes, FromSurface: &yes, OptimizeForSpeed: &yes})
+	if err != nil {
+		return fmt.Errorf("taking the screenshot %s: %w", page, err)
+	}
+	return os.WriteFile(filepath.Join(b.dir, b.file(page)), shot.Data, 0o644)
+}
+
+// clearShots removes the screenshots that an earlier run left for this walk's language and
+// width, so that the directory holds this run's alone.
+func (b *tab) clearShots() {
+	b.t.Helper()
+	old, err := filepath.Glob(filepath.Join(b.dir, b.file("*")))
+	require.NoError(b.t, err)
+	for _, f := range old {
+		require.NoError(b.t, os.Remove(f))
+	}
+}
+
+// keepFailure, deferred by a walk, keeps a screenshot of the page the walk stopped on when the
+// test has failed, named after the last page that passed (en-390-07-FAILED-after-06-....png).
+func (b *tab) keepFailure() {
+	if !b.t.Failed() {
+		return
+	}
+	page := fmt.Sprintf("%02d-FAILED-after-%s", b.pages+1, cmp.Or(b.page, "start"))
+	if err := b.save(page); err != nil {
+		b.t.Logf("!!! no screenshot of the failed step: %v", err)
+		return
+	}
+	b.t.Logf("the page of the failed step: %s", filepath.Join(b.dir, b.file(page)))
 }
 
 // login logs in through the form and waits for the dashboard.
@@ -154,72 +233,84 @@ func (b *tab) logout() {
 }
 
 // TestBrowserBusinessProcess walks the business process in headless Chromium: sales adds a
-// client, creates and signs a contract and creates its event; management assigns a support
-// user; support updates the event. It checks the layout and accessibility of each page it
-// reaches and keeps a screenshot of it (tab.shot). It walks the CRM mounted at the root of the
-// host app at 1366x768 in the light theme, and under /crm at 390x844 with the browser
-// preferring a dark scheme, in each language, one walk after the other so that two browsers
-// do not compete for the machine.
+// client and creates two contracts for it, finding the client by type-ahead search and, with
+// script off, with the Find button; it signs one and creates its event. Management assigns a
+// support user, gives two clients to another sales user with the bulk form and imports a CSV
+// file; support updates the event. Every page it reaches is checked for layout and by axe-core,
+// and kept as a screenshot (tab.shot). It walks in English and in French, each at 1366x768 in
+// the light theme with the CRM mounted at the root of the host app, and at 390x844 under /crm
+// with the browser preferring a dark scheme: four walks in one Chromium, each in a browser
+// context of its own, two at a time.
 func TestBrowserBusinessProcess(t *testing.T) {
 	t.Parallel()
 	chromium := findChromium(t)
 	axe := axeSource(t)
-	for i, lang := range walkLanguages {
-		for j, o := range []walkOptions{{prefix: "", vp: desktop, lang: lang}, {prefix: "/crm", vp: phone, lang: lang, dark: true}} {
-			// Each language gets one full walk, with axe, at its own window size (English at
-			// 1366, French at 390); the other size is a quick pass (see walkOptions.quick).
-			o.quick = i%2 != j
-			t.Run(fmt.Sprintf("mounted at %s/ at %s", o.prefix, o.name()), func(t *testing.T) {
-				browserWalk(t, chromium, axe, o)
+	browser := startBrowser(t, chromium)
+	walking := make(chan struct{}, 2) // two walks at a time, one a core of the machine's two
+	for _, lang := range walkLanguages {
+		for _, o := range []walkOptions{{prefix: "", vp: desktop, lang: lang}, {prefix: "/crm", vp: phone, lang: lang, dark: true}} {
+			t.Run(o.name(), func(t *testing.T) {
+				t.Parallel()
+				walking <- struct{}{}
+				defer func() { <-walking }()
+				browserWalk(t, browser, axe, o)
 			})
 		}
 	}
 }
 
-// browserWalk is the walk of TestBrowserBusinessProcess, as o says, with the accessibility
-// checks of axe (axe-core's source; none if empty).
-func browserWalk(t *testing.T, chromium, axe string, o walkOptions) {
+// browserWalk is the walk of TestBrowserBusinessProcess, as o says, in a tab of browser, with
+// the accessibility checks of axe (axe-core's source; none if empty).
+func browserWalk(t *testing.T, browser context.Context, axe string, o walkOptions) {
 	prefix := o.prefix
-	say := sayer(t, o.lang)
 	e := newEnvAt(t, sqlitetest.New(t), web.Config{}, nil, prefix)
 	other := e.client(e.sales2, "Olga", "Hidden", "Other Corp")
-	seed(t, e)
+	// Clients whose names match the type-ahead search "dup": two of sales, one of another sales user.
+	dupre := e.client(e.sales, "Marc", "Dupré", "Dupré Location")
+	dupuis := e.client(e.sales2, "Lucie", "Dupuis", "Dupuis Traiteur")
+	bulk := seed(t, e)
 
-	b, bctx := startTab(t, chromium, e, prefix, 420*time.Second, int(o.vp.w), int(o.vp.h))
+	b, bctx := openTab(t, browser, e, prefix, 540*time.Second, o.vp.w, o.vp.h)
 	b.setUp(o, axe)
+	b.clearShots()
+	say := b.say
 	start := time.Now()
-	defer func() { t.Logf("the walk at %s took %v", o.name(), time.Since(start).Round(time.Millisecond)) }()
+	defer func() {
+		t.Logf("the walk at %s, mounted at %s/, took %v for %d pages (%s)", o.name(), o.prefix, time.Since(start).Round(time.Millisecond), b.pages, b.spentSummary())
+	}()
+	defer b.keepFailure()
 
 	// Anonymous: the dashboard sends to the login page.
 	b.open("/admin/")
 	assert.Equal(t, "/admin/login", b.location())
-	b.shot("01-login")
+	b.shot("login")
 
 	// Sales logs in and adds a client; a first try with a bad email shows inline errors.
 	b.login(e.sales.Username)
-	b.shot("02-dashboard-sales")
+	b.shot("dashboard-sales")
 	b.open("/admin/clients/new")
 	b.fill("f-first_name", "Camille", "f-email", "camille-at-dupont", "f-company", "Dupont Events")
 	assert.EqualValues(t, 422, b.submit(`form.form-card[method=post] button[type=submit]`))
 	assert.Contains(t, b.text("#f-last_name-error"), say("field.required"))
 	assert.Contains(t, b.text("#f-email-error"), say("field.invalid_email"))
-	b.shot("03-client-form-errors")
+	b.shot("client-form-errors")
 	b.fill("f-last_name", "Dupont", "f-email", "camille@dupont.example", "f-phone", "+33 4 72 00 00 00")
 	assert.EqualValues(t, 200, b.submit(`form.form-card[method=post] button[type=submit]`))
 	assert.Contains(t, b.text(".flash"), say("The client was created."))
 	assert.Contains(t, b.text("h1"), "Camille Dupont")
 	clientURL := b.location()
+	camille := &crm.Client{ID: idOf(t, clientURL), FirstName: "Camille", LastName: "Dupont"}
 
-	// ...creates a contract for the client and signs it...
-	b.submit(`a[href^="/admin/contracts/new?client_id="]`)
-	b.fill("f-amount", "12500.00", "f-amount_due", "4000.00", "f-payment_due", "2027-05-31")
-	assert.EqualValues(t, 200, b.submit(`form.form-card[method=post] button[type=submit]`))
-	assert.Contains(t, b.text(".flash"), say("The contract was created."))
+	// ...creates a contract for the client, finding it with the Find button with script off,
+	// then another by type-ahead search, and signs that one...
+	b.walkClientSearchWithoutScript("dup", camille, dupre, dupuis)
+	contractURL := b.walkClientTypeahead("dup", camille, dupre, dupuis)
+	b.open(contractURL)
 	assert.Contains(t, b.text("h1"), say("Open"))
 	b.submit(`form[action$="/sign"] button`)
 	assert.Contains(t, b.text(".flash"), say("The contract is signed, and its client is now an existing client."))
 	assert.Contains(t, b.text("h1"), say("Signed"))
-	b.shot("04-contract-signed")
+	b.shot("contract-signed")
 
 	// ...and creates the event.
 	b.submit(`a[href^="/admin/events/new?contract_id="]`)
@@ -231,70 +322,69 @@ func browserWalk(t *testing.T, chromium, axe string, o walkOptions) {
 	b.open("/admin/clients")
 	assert.Contains(t, b.text("table"), "Camille Dupont")
 	assert.NotContains(t, b.text("table"), other.LastName, "sales sees only their own clients")
-	b.shot("05-clients-list-sales")
+	b.shot("clients-list-sales")
 	b.open("/admin/users/" + itoa(e.sales.ID))
-	b.shot("05-profile-sales")
+	b.shot("profile-sales")
 	b.open("/admin/password")
-	b.shot("05-password")
+	b.shot("password")
 	b.logout()
 
 	// Management assigns a support user to the event.
 	b.login(e.mgr.Username)
 	assert.Contains(t, b.text("main"), "Dupont product launch", "the event shows among the events without support")
-	b.shot("06-dashboard-management")
+	b.shot("dashboard-management")
 	b.open(eventURL)
 	b.fill("f-support_contact_id", itoa(e.support.ID))
 	assert.EqualValues(t, 200, b.submit(`form.form-card[method=post] button[type=submit]`))
 	assert.Contains(t, b.text(".record-side"), e.support.FullName())
-	b.shot("07-event-management")
+	b.shot("event-management")
 	b.open(eventURL + "/history")
 	assert.Contains(t, b.text("main"), say("Assign"))
-	b.shot("08-event-history")
+	b.shot("event-history")
 	for _, p := range []string{"clients", "contracts", "events", "users"} {
 		b.open("/admin/" + p)
-		b.shot("09-list-" + p)
+		b.shot("list-" + p)
 	}
+
+	// A search counts its results, and says it is loading until they come.
+	b.open("/admin/clients")
+	b.checkLoading()
+	b.fill("f-q", "Dupont")
+	b.submit(`form.list-layout .toolbar button[type=submit]`)
+	assert.Len(t, b.all("main table tbody tr"), 1, "the search finds Camille alone")
+	assert.Regexp(t, `^1\b`, b.text("#showing"), "the page counts the results")
+	b.shot("clients-search")
+
 	b.open("/admin/contracts?unpaid=true&sort=-amount_due")
-	b.shot("10-contracts-filtered")
+	b.shot("contracts-filtered")
 	injected, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"], svg[onload], script:not([src])').length`))
 	require.NoError(t, err)
 	assert.Zero(t, injected, "no stored payload became an element")
 	b.open("/admin/clients/" + itoa(other.ID) + "/delete")
-	b.shot("10-delete-confirmation")
+	b.shot("delete-confirmation")
 	b.open(clientURL + "/delete")
 	assert.NotEmpty(t, b.text("#delete-blockers"), "the client's contract blocks its deletion")
-	b.shot("10-delete-blocked")
-	b.open("/admin/clients/import")
-	b.shot("10-import")
+	b.shot("delete-blocked")
+	b.walkBulk(e, e.sales, bulk...)
+	b.walkImport(e)
 	b.open("/admin/clients/999999")
-	b.shot("10-not-found")
-	b.resize(phone)
-	b.open("/admin/")
-	b.shot("10-dashboard-mobile")
-	b.do(chromedp.Click(chromedp.CSS("[data-nav-toggle]")), chromedp.WaitVisible(chromedp.CSS(".nav-open .sidebar")),
-		chromedp.Sleep(400*time.Millisecond)) // let the slide-in finish
-	expanded, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS("[data-nav-toggle]"), "aria-expanded"))
-	require.NoError(t, err)
-	assert.Equal(t, "true", expanded.Value)
-	b.shot("10-dashboard-mobile-menu")
-	b.open("/admin/clients")
-	b.do(chromedp.WaitNotVisible(chromedp.CSS("#filters")), chromedp.Click(chromedp.CSS("[data-filters-toggle]")),
-		chromedp.WaitVisible(chromedp.CSS("#filters")))
-	b.shot("10-clients-mobile-filters")
-	b.checkLoading()
+	assert.Contains(t, b.text("h1"), say("Page not found"))
+	b.shot("not-found")
+	if o.vp == phone {
+		b.checkPhone()
+	}
 	b.checkThemeToggle()
-	b.resize(o.vp)
 	b.logout()
 
 	// Support updates their event, and sees nothing else.
 	b.login(e.support.Username)
 	assert.Contains(t, b.text("main"), "Dupont product launch", "the event shows among support's upcoming events")
-	b.shot("11-dashboard-support")
+	b.shot("dashboard-support")
 	b.open(eventURL)
 	b.fill("f-attendees", "280", "f-notes", "Stage, sound, a vegan buffet and 30 more guests.")
 	assert.EqualValues(t, 200, b.submit(`form.form-card[method=post] button[type=submit]`))
 	assert.Contains(t, b.text(".flash"), say("The event was saved."))
-	b.shot("12-event-support")
+	b.shot("event-support")
 	b.open("/admin/clients")
 	assert.Contains(t, b.text("table"), "Camille Dupont")
 	assert.NotContains(t, b.text("main"), say("New client"))
@@ -310,9 +400,48 @@ func browserWalk(t *testing.T, chromium, axe string, o walkOptions) {
 	assert.Equal(t, &e.support.ID, events[0].SupportContactID)
 }
 
+// checkPhone checks the phone layout's own controls: the menu button opens the sidebar, and
+// the filters of a list fold behind a button.
+func (b *tab) checkPhone() {
+	b.t.Helper()
+	b.open("/admin/")
+	b.do(chromedp.Click(chromedp.CSS("[data-nav-toggle]")), chromedp.WaitVisible(chromedp.CSS(".nav-open .sidebar")))
+	b.waitStill(".sidebar") // let the slide-in finish before the screenshot
+	expanded, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS("[data-nav-toggle]"), "aria-expanded"))
+	require.NoError(b.t, err)
+	assert.Equal(b.t, "true", expanded.Value)
+	b.shot("dashboard-menu")
+	b.open("/admin/clients")
+	b.do(chromedp.WaitNotVisible(chromedp.CSS("#filters")), chromedp.Click(chromedp.CSS("[data-filters-toggle]")),
+		chromedp.WaitVisible(chromedp.CSS("#filters")))
+	b.shot("clients-filters")
+}
+
+// waitStill waits until the element sel stops moving (a transition has ended).
+func (b *tab) waitStill(sel string) {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, chromedp.PollFunction[bool](`(sel) => {
+		const r = document.querySelector(sel).getBoundingClientRect();
+		const now = r.left + "," + r.top + "," + r.width;
+		const still = window.__lastRect === now;
+		window.__lastRect = now;
+		return still;
+	}`, chromedp.WithPollingArgs(sel), chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(5*time.Second)))
+	require.NoError(b.t, err, "%s keeps moving", sel)
+}
+
+// idOf returns the id at the end of a record's address.
+func idOf(t *testing.T, path string) int64 {
+	t.Helper()
+	id, err := strconv.ParseInt(path[strings.LastIndex(path, "/")+1:], 10, 64)
+	require.NoError(t, err, "the address %s ends with no id", path)
+	return id
+}
+
 // seed adds a few records so that the screenshots show full pages, including stored text that
-// would run as script if it were not escaped and a long event name that must not tower.
-func seed(t *testing.T, e *env) {
+// would run as script if it were not escaped and a long event name that must not tower. It
+// returns two clients of another sales user for the bulk step of the walk.
+func seed(t *testing.T, e *env) (bulk []*crm.Client) {
 	t.Helper()
 	acme := e.client(e.sales, "Ann", "Lee", "Acme Corporation")
 	k := e.signedContract(e.sales, acme, "48000")
@@ -323,17 +452,7 @@ func seed(t *testing.T, e *env) {
 	_, err := e.svc.CreateContract(e.as(e.sales), crm.ContractInput{ClientID: crm.Some(xss.ID), Amount: crm.Some(crm.Money(250000))})
 	require.NoError(t, err)
 	for _, n := range []string{"Bianchi", "Chen", "Novak"} {
-		e.client(e.sales2, "Lea", n, n+" & Sons")
+		bulk = append(bulk, e.client(e.sales2, "Lea", n, n+" & Sons"))
 	}
-}
-
-// sayer returns the text of a catalogue key in lang, for the walk's checks of what a page says.
-func sayer(t *testing.T, lang string) func(key string) string {
-	texts := web.CatalogueTexts(lang)
-	return func(key string) string {
-		t.Helper()
-		s, ok := texts[key]
-		require.True(t, ok, "the catalogue has no key %q", key)
-		return s
-	}
+	return bulk[:2]
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,33 +14,43 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
-	"github.com/epicevents/epiccrm/adapters/web"
 	"github.com/epicevents/epiccrm/crm"
 )
 
-// startTab serves e's app on a local port and opens a headless Chromium tab on it, for at most
-// budget, in a window of width x height. Any JavaScript dialog fails the test (a stored payload ran) and is closed.
-func startTab(t *testing.T, chromium string, e *env, prefix string, budget time.Duration, width, height int) (*tab, context.Context) {
+// startBrowser starts one headless Chromium for a test, which its tabs (openTab) share, and
+// stops it when the test ends.
+func startBrowser(t *testing.T, chromium string) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()))
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	require.NoError(t, chromedp.Do(browser), "starting %s", chromium) // starts the browser, bound to no timeout
+	return browser
+}
+
+// openTab serves e's app on a local port and opens a tab of browser on it, in a browser context
+// of its own (its own cookies and storage), for at most budget, in a window of width x height.
+// Any JavaScript dialog fails the test (a stored payload ran) and is closed.
+func openTab(t *testing.T, browser context.Context, e *env, prefix string, budget time.Duration, width, height int64) (*tab, context.Context) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = e.app.Listener(ln) }()
 	t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(5 * time.Second) })
 
-	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	ctx, cancel := context.WithTimeout(browser, budget)
 	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height))
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	b := &tab{t: t, ctx: bctx, base: "http://" + ln.Addr().String(), prefix: prefix, dir: artifactsDir(t)}
-
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate("about:blank")))
+	bctx, cancelTab := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancelTab)
+	vp := viewport{name: fmt.Sprint(width), w: width, h: height}
+	b := &tab{t: t, ctx: bctx, base: "http://" + ln.Addr().String(), prefix: prefix, dir: artifactsDir(t),
+		opts: walkOptions{prefix: prefix, vp: vp, lang: "en"}, vp: vp}
+	require.NoError(t, chromedp.Do(bctx, chromedp.EmulateViewport(width, height), chromedp.Navigate("about:blank")))
 	dialogs := chromedp.Events(bctx, cdppage.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range dialogs {
@@ -53,40 +64,91 @@ func startTab(t *testing.T, chromium string, e *env, prefix string, budget time.
 	return b, bctx
 }
 
-// TestBrowserBulkAndImport ticks two clients in the list and reassigns them with the bulk form,
-// then uploads a CSV file to the import page and checks it (the dry run), in headless Chromium.
-func TestBrowserBulkAndImport(t *testing.T) {
-	t.Parallel()
-	chromium := findChromium(t)
-	e := newEnvAt(t, sqlitetest.New(t), web.Config{}, nil, "")
-	a := e.client(e.sales, "Ann", "Bulk", "Acme")
-	c := e.client(e.sales, "Bob", "Bulk", "Acme")
-	b, _ := startTab(t, chromium, e, "", 120*time.Second, 1440, 900)
+// startTab starts a Chromium of its own for the test and opens a tab on e's app (openTab).
+func startTab(t *testing.T, chromium string, e *env, prefix string, budget time.Duration, width, height int) (*tab, context.Context) {
+	t.Helper()
+	return openTab(t, startBrowser(t, chromium), e, prefix, budget, int64(width), int64(height))
+}
 
-	b.login(e.mgr.Username)
+// busyScript sends (as far as its submit event) the form that holds the element sel, and
+// returns what the form then shows: its status text and aria-busy. It then makes the form
+// sendable again, for the real click that follows.
+const busyScript = `(() => {
+  const form = document.querySelector(%q).form;
+  form.dispatchEvent(new Event("submit", {cancelable: true}));
+  const status = form.querySelector("[data-busy-status]");
+  const out = [status ? status.textContent : "", form.getAttribute("aria-busy") || ""];
+  form.removeAttribute("aria-busy");
+  return out;
+})()`
+
+// checkBusy checks that sending the form of the button sel shows at once that the request is
+// under way, so that a slow bulk action or import is never a blank wait.
+func (b *tab) checkBusy(sel string) {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](fmt.Sprintf(busyScript, sel)))
+	require.NoError(b.t, err)
+	assert.Equal(b.t, b.say("Working…"), v[0], "sending the form of %s says it is working", sel)
+	assert.Equal(b.t, "true", v[1], "the form of %s is marked busy while it is sent", sel)
+}
+
+// walkBulk is the bulk step of the walk, as management: it ticks two clients of the list and
+// gives them to another sales user with the bulk form, which says it is working once sent, and
+// the result page counts what was done.
+func (b *tab) walkBulk(e *env, to *crm.User, clients ...*crm.Client) {
+	b.t.Helper()
 	b.open("/admin/clients")
-	b.do(chromedp.Click(chromedp.CSS(`input[name="id"][value="`+itoa(a.ID)+`"]`)),
-		chromedp.Click(chromedp.CSS(`input[name="id"][value="`+itoa(c.ID)+`"]`)))
-	b.fill("bulk-action", "assign", "bulk-contact", itoa(e.sales2.ID))
-	b.shot("20-bulk-ticked")
-	assert.EqualValues(t, 200, b.submit("#bulk-submit"))
-	assert.Contains(t, b.text("#bulk-summary"), "2 done, 0 refused")
-	b.shot("21-bulk-result")
-	for _, id := range []int64{a.ID, c.ID} {
-		got, err := e.svc.GetClient(e.as(e.mgr), id)
-		require.NoError(t, err)
-		assert.Equal(t, e.sales2.ID, *got.SalesContactID)
+	for _, c := range clients {
+		b.do(chromedp.Click(chromedp.CSS(`input[name="id"][value="` + itoa(c.ID) + `"]`)))
+	}
+	b.fill("bulk-action", "assign", "bulk-contact", itoa(to.ID))
+	b.shot("bulk-ticked")
+	b.checkBusy("#bulk-submit")
+	assert.EqualValues(b.t, 200, b.submit("#bulk-submit"))
+	assert.Contains(b.t, b.text("#bulk-summary"), fmt.Sprintf(b.say("%d done, %d refused"), len(clients), 0))
+	assert.Len(b.t, b.all("#bulk-results tbody tr"), len(clients), "a row per ticked client")
+	b.shot("bulk-result")
+	for _, c := range clients {
+		got, err := e.svc.GetClient(e.as(e.mgr), c.ID)
+		require.NoError(b.t, err)
+		assert.Equal(b.t, to.ID, *got.SalesContactID)
+	}
+}
+
+// walkImport is the import step of the walk, as management: a file with a bad row is checked
+// and refused with its problems listed; a good file is checked (writing nothing), then imported
+// from the check's report. Each send says it is working, and each report counts the rows.
+func (b *tab) walkImport(e *env) {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	bad, good := filepath.Join(dir, "bad.csv"), filepath.Join(dir, "good.csv")
+	email := b.opts.lang + "-" + b.vp.name + "@import.example"
+	require.NoError(b.t, os.WriteFile(bad, []byte("email,first_name,last_name\n"+email+",New,Client\nnope,Bad,Row\n"), 0o600))
+	require.NoError(b.t, os.WriteFile(good, []byte("email,first_name,last_name,company\n"+email+",Noé,Import,Import & Co\n"), 0o600))
+	count := func() int {
+		n, err := e.svc.CountClients(e.as(e.mgr), crm.ClientFilter{Email: email})
+		require.NoError(b.t, err)
+		return n
 	}
 
-	file := filepath.Join(t.TempDir(), "clients.csv")
-	require.NoError(t, os.WriteFile(file, []byte("email,first_name,last_name\nnew@x.example,New,Client\nnope,Bad,Row\n"), 0o600))
 	b.open("/admin/clients/import")
-	b.do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}))
-	assert.EqualValues(t, 422, b.submit("#import-check"))
-	assert.Contains(t, b.text("#import-summary"), "2 rows: 1 would be created")
-	assert.Contains(t, b.text("#import-errors"), "email")
-	b.shot("22-import-check")
-	n, err := e.svc.CountClients(e.as(e.mgr), crm.ClientFilter{Email: "new@x.example"})
-	require.NoError(t, err)
-	assert.Zero(t, n, "a check writes nothing")
+	b.shot("import")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{bad}))
+	b.checkBusy("#import-check")
+	assert.EqualValues(b.t, 422, b.submit("#import-check"))
+	assert.Contains(b.t, b.text("#import-summary"), fmt.Sprintf(b.say("%d rows: %d would be created, %d would be updated, %d unchanged, %d refused"), 2, 1, 0, 0, 1))
+	assert.Contains(b.t, b.text("#import-errors"), "email")
+	b.shot("import-refused")
+	assert.Zero(b.t, count(), "a check writes nothing")
+
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{good}))
+	assert.EqualValues(b.t, 200, b.submit("#import-check"))
+	assert.Contains(b.t, b.text("#import-summary"), fmt.Sprintf(b.say("%d rows: %d would be created, %d would be updated, %d unchanged, %d refused"), 1, 1, 0, 0, 0))
+	b.shot("import-checked")
+	assert.Zero(b.t, count(), "a check writes nothing")
+	b.checkBusy("#import-apply")
+	assert.EqualValues(b.t, 200, b.submit("#import-apply"))
+	assert.Contains(b.t, b.text("#import-summary"), fmt.Sprintf(b.say("%d rows: %d created, %d updated, %d unchanged, %d refused"), 1, 1, 0, 0, 0))
+	b.shot("import-done")
+	assert.Equal(b.t, 1, count(), "the import wrote the row")
 }

@@ -1,7 +1,7 @@
 // EpicCRM admin UI: the only script of the UI. It adds comfort, never function: every page
 // works without it. It opens and closes the sidebar on small screens, dismisses flash
 // messages, switches the colour theme, folds the list filters on small screens and shows that
-// a search is loading.
+// a search, a bulk action or an import is under way.
 (function () {
   "use strict";
   var toggle = document.querySelector("[data-nav-toggle]");
@@ -101,6 +101,26 @@
     window.addEventListener("pageshow", function (e) { if (e.persisted) { loading(false); } });
   }
 
+  // A form that can take a while (a bulk action, an import) says it is working once sent, never
+  // a blank wait, and is not sent twice: its data-busy text shows in a status next to its buttons.
+  document.querySelectorAll("form[data-busy]").forEach(function (form) {
+    var buttons = form.querySelectorAll("button[type=submit]");
+    if (!buttons.length) { return; }
+    var busy = document.createElement("span");
+    busy.className = "list-loading busy-status";
+    busy.setAttribute("role", "status");
+    busy.setAttribute("data-busy-status", "");
+    buttons[buttons.length - 1].insertAdjacentElement("afterend", busy);
+    form.addEventListener("submit", function (e) {
+      if (form.getAttribute("aria-busy") === "true") { e.preventDefault(); return; }
+      form.setAttribute("aria-busy", "true");
+      busy.textContent = form.getAttribute("data-busy");
+    });
+    window.addEventListener("pageshow", function (e) {
+      if (e.persisted) { form.removeAttribute("aria-busy"); busy.textContent = ""; }
+    });
+  });
+
   // Put the keyboard focus on the first field with an error, so it is read out and fixed first.
   var bad = document.querySelector(".has-error input, .has-error select, .has-error textarea");
   if (bad) { bad.focus(); }
@@ -159,6 +179,11 @@
   if (!input) { return; }
   var select = document.getElementById(input.getAttribute("data-suggest-target"));
   if (!select) { return; }
+  // The status under the search says what the client field now holds (texts from the page).
+  var status = document.querySelector("[data-suggest-status]");
+  function say(what, n, q) {
+    if (status) { status.textContent = (status.getAttribute("data-" + what) || "").replace("{n}", n).replace("{q}", q); }
+  }
   var timer = null;
   var seq = 0;
   function fill(items) {
@@ -176,13 +201,18 @@
   input.addEventListener("input", function () {
     clearTimeout(timer);
     var q = input.value.trim();
-    if (!q) { return; }
+    var mine = ++seq;
+    if (!q) { say("", 0, ""); return; }
+    say("loading", 0, q);
     timer = setTimeout(function () {
-      var mine = ++seq;
       fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : []; })
-        .then(function (items) { if (mine === seq) { fill(items); } })
-        .catch(function () { /* the Find button still works */ });
+        .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+        .then(function (items) {
+          if (mine !== seq) { return; }
+          fill(items);
+          say(items.length === 0 ? "none" : items.length === 1 ? "single" : "many", items.length, q);
+        })
+        .catch(function () { if (mine === seq) { say("", 0, ""); } /* the Find button still works */ });
     }, 200);
   });
 })();
