@@ -182,6 +182,11 @@ func buildOpenAPI(ops []operation, basePath string) obj {
 					"schema": obj{"type": "string", "examples": []string{`"3"`}}},
 				"X-Request-ID": obj{"description": "The id of the request in the server's logs; yours if you sent a valid one.",
 					"schema": obj{"type": "string"}},
+				// One component, so that code generators make one type of it for every operation
+				// (ogen, given the same inline enum in two operations with the same result
+				// schema, wrote a shared response type with two enum types that do not convert).
+				headerIdempotentReplay: obj{"description": "true when this is the stored answer of an earlier " +
+					"request with the same Idempotency-Key, replayed.", "schema": obj{"type": "string", "enum": []string{"true"}}},
 			},
 		},
 		"x-problem-types": problemTypesDoc,
@@ -256,8 +261,7 @@ func operationDoc(op operation, schemas obj) obj {
 		headers["ETag"] = obj{"$ref": "#/components/headers/ETag"}
 	}
 	if op.idempotent() {
-		headers[headerIdempotentReplay] = obj{"description": "true when this is the stored answer of an earlier " +
-			"request with the same Idempotency-Key, replayed.", "schema": obj{"type": "string", "enum": []string{"true"}}}
+		headers[headerIdempotentReplay] = obj{"$ref": "#/components/headers/" + headerIdempotentReplay}
 	}
 	if op.status == fiber.StatusCreated {
 		headers["Location"] = obj{"description": "The URL of the new record.", "schema": obj{"type": "string"}}
