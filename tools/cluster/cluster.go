@@ -347,6 +347,7 @@ frontend crm
     default_backend epiccrm
 backend epiccrm
     balance roundrobin
+    http-request disable-l7-retry if METH_POST !{ req.hdr(idempotency-key) -m found }
     option httpchk GET /readyz
     http-check expect status 200
     default-server inter 500ms fall 1 rise 2
