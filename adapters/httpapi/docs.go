@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/epicevents/epiccrm/crm"
 	"github.com/epicevents/epiccrm/internal/i18n"
@@ -53,7 +54,9 @@ var docsLanguageNames = map[string]string{"en": "English", "fr": "Français"}
 // docsTranslator translates the texts of the page into one language, and records the texts it
 // was asked for (the catalogue test checks that each has a translation).
 type docsTranslator struct {
-	msgs  map[string]any // nil for the source language
+	msgs map[string]any // nil for the source language
+	// mu guards asked: the page's templates translate on every request, concurrently.
+	mu    sync.Mutex
 	asked map[string]bool
 }
 
@@ -66,7 +69,9 @@ func (tr *docsTranslator) t(s string) string {
 	if s == "" {
 		return s
 	}
+	tr.mu.Lock()
 	tr.asked[s] = true
+	tr.mu.Unlock()
 	if m, ok := tr.msgs[s].(string); ok {
 		return m
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -102,6 +103,20 @@ func TestDocsPageLanguage(t *testing.T) {
 		})
 	}
 
+	t.Run("served to many at once", func(t *testing.T) {
+		// The page's templates translate on every request: under -race, concurrent requests
+		// show any unguarded state they share.
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, resp := page(t, "/api/docs?lang="+[]string{"en", "fr"}[i%2], "")
+				assert.Equal(t, []string{"en", "fr"}[i%2], resp.Header.Get("Content-Language"))
+			}()
+		}
+		wg.Wait()
+	})
 	t.Run("the French page", func(t *testing.T) {
 		html, _ := page(t, "/api/docs?lang=fr", "")
 		for _, want := range []string{"<title>Référence de l’API d’EpicCRM</title>", "<h2>Authentification</h2>",
