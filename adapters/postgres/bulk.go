@@ -29,15 +29,23 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 	}
 	run := context.WithoutCancel(ctx)
 	committed := false
+	pg := c.Conn().PgConn()
+	requested := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
+		defer close(requested)
 		cctx, cancel := context.WithTimeout(run, bulkCancelTimeout)
 		defer cancel()
-		_ = c.Conn().PgConn().CancelRequest(cctx)
+		_ = pg.CancelRequest(cctx)
 	})
 	defer func() {
-		// A cancel request may still be on its way: the connection is not given back to the
-		// pool, where it could cancel another statement.
-		if !stop() || err != nil {
+		if !stop() {
+			// The cancel request is being sent: wait for it (bounded by bulkCancelTimeout)
+			// before the connection is closed, so that nothing else uses it meanwhile.
+			<-requested
+		}
+		// After a cancel request or a failure, the connection is not given back to the pool,
+		// where a late cancel could reach another statement.
+		if ctx.Err() != nil || err != nil {
 			_ = c.Hijack().Close(run)
 			return
 		}
