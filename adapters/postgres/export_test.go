@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/epicevents/epiccrm/adapters/sqlstore"
 )
 
 // Pool returns the store's connection pool, for tests that write rows the store would not.
@@ -25,4 +28,14 @@ func (s *Store) ActorCacheLen() int {
 // Unanalyzed returns the store's tables of at least minPages pages without planner statistics.
 func (s *Store) Unanalyzed(ctx context.Context, minPages int64) ([]string, error) {
 	return s.unanalyzed(ctx, minPages)
+}
+
+// SetSearchWindow makes the store's searches read window rows in id order before they ask the
+// index for the rest, instead of Dialect's searchWindow, so that tests with a few rows take
+// both steps.
+func (s *Store) SetSearchWindow(window int64) {
+	d := Dialect
+	d.SearchWindow = window
+	s.Store = sqlstore.New(&db{pool: s.pool, acquireTimeout: time.Minute}, d)
+	s.ReserveUserReads(&db{pool: s.reserved, acquireTimeout: time.Minute})
 }

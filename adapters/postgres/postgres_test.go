@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/epicevents/epiccrm/adapters/postgres"
@@ -14,6 +15,21 @@ import (
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return pgtest.New(t) })
+}
+
+// TestStoreSmallSearchWindow runs the list tests of the suite with a search window of a row or
+// three, so that their searches, which hold a few rows, take both steps of a windowed search
+// (the window, then the index for the rest): they must find what one query finds.
+func TestStoreSmallSearchWindow(t *testing.T) {
+	for _, window := range []int64{1, 3} {
+		t.Run(fmt.Sprint(window), func(t *testing.T) {
+			storetest.RunLists(t, func(t *testing.T) storetest.Store {
+				s := pgtest.New(t)
+				s.SetSearchWindow(window)
+				return s
+			})
+		})
+	}
 }
 
 func TestMigrateUpDownUp(t *testing.T) {

@@ -75,6 +75,11 @@ func (r errRow) Scan(dest ...any) error {
 		*n = 0
 		return nil
 	}
+	if n, ok := dest[0].(**int64); ok && len(dest) == 1 {
+		one := int64(1) // the first id, where a search's window starts
+		*n = &one
+		return nil
+	}
 	return errors.New("explainDB: no row")
 }
 
@@ -154,9 +159,12 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			ex.plans = nil
 			require.NoError(t, tc.run())
 			require.NotEmpty(t, ex.plans)
+			// A list's last query is the index step of its search (see sqlstore's list).
 			plan := ex.plans[len(ex.plans)-1]
 			assert.Contains(t, plan, "Bitmap Index Scan on "+tc.idx, plan)
-			assert.NotContains(t, plan, "Seq Scan on clients", plan)
+			for _, plan := range ex.plans {
+				assert.NotContains(t, plan, "Seq Scan on clients", plan)
+			}
 		})
 	}
 }

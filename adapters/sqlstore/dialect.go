@@ -56,6 +56,10 @@ type Dialect struct {
 	// FTS5 searches through the FTS5 trigram tables <table>_fts that index the search text
 	// (SQLite), rather than through an index that LIKE uses by itself (PostgreSQL's pg_trgm).
 	FTS5 bool
+	// SearchWindow, when above zero, is how many rows in id order a search sorted by id reads
+	// first, before it asks the index for the rest (see list). Zero (SQLite, whose FTS5 search
+	// already reads its index in id order) runs a search as one query.
+	SearchWindow int64
 	// Classify tells the kind of a driver error by its typed code, never by its text.
 	Classify func(err error) ErrorKind
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,16 @@ func badCursor(why string) error {
 // list runs a keyset-paginated query: the rows of l.table matching w, ordered by the sort of opts
 // and then by id, starting after opts.Cursor. It fetches one row more than the page to learn
 // whether another page follows, and returns "" as the next cursor on the last page.
+//
+// A search sorted by id runs in two steps where the dialect has a SearchWindow, because no one
+// plan is quick for every search: walking the ids until the page is full is quick when the
+// matches are dense among the rows the caller may read, and reads the whole table when they
+// are not (a common word of which the caller owns none); fetching every match through the
+// index and sorting them is quick when they are few, and slow when they are many. So the
+// first query reads the next SearchWindow rows in id order only (whatever plan the database
+// picks, it reads no more), and only if they hold less than a page does a second query fetch
+// the matches after them, sorted (ORDER BY id + 0 keeps it from walking the ids): few, since
+// the window held less than a page of them.
 func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm.ListOptions) ([]T, string, error) {
 	sortName := opts.Sort
 	if sortName == "" {
@@ -89,6 +100,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		from, id = w.driveByFTS(l.table)
 	}
 
+	var after *int64 // the cursor's id, in a list sorted by id
 	if opts.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(opts.Cursor)
 		if err != nil {
@@ -103,6 +115,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		}
 		if key.value == nil {
 			w.add(id+" "+cmp+" ?", c.ID)
+			after = &c.ID
 		} else {
 			v, err := s.cursorValue(key.kind, c.Value)
 			if err != nil {
@@ -116,22 +129,46 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	if key.value != nil {
 		order = " ORDER BY " + key.col + " " + dir + ", " + l.table.id + " " + dir
 	}
-	args := append(w.args, limit+1)
-	rows, err := s.query(ctx, s.db, "SELECT "+l.cols+" FROM "+from+w.sql()+order+" LIMIT ?", args...)
-	if err != nil {
-		return nil, "", s.fail(err, nil)
-	}
-	defer rows.Close()
-	out := make([]T, 0, min(limit+1, 64))
-	for rows.Next() {
-		x, err := l.scan(rows)
+	fetch := func(out []T, w *where, order string, n int) ([]T, error) {
+		args := append(slices.Clip(w.args), n)
+		rows, err := s.query(ctx, s.db, "SELECT "+l.cols+" FROM "+from+w.sql()+order+" LIMIT ?", args...)
 		if err != nil {
-			return nil, "", s.fail(err, nil)
+			return nil, s.fail(err, nil)
 		}
-		out = append(out, x)
+		defer rows.Close()
+		for rows.Next() {
+			x, err := l.scan(rows)
+			if err != nil {
+				return nil, s.fail(err, nil)
+			}
+			out = append(out, x)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, s.fail(err, nil)
+		}
+		return out, nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, "", s.fail(err, nil)
+	out := make([]T, 0, min(limit+1, 64))
+	var err error
+	bound, windowed, err := s.searchWindow(ctx, l.table, w, key.value == nil, after, desc)
+	if err != nil {
+		return nil, "", err
+	}
+	if windowed {
+		// The window is the ids up to the bound (from it, in descending order); the rest is
+		// past it.
+		upTo, past := "<=", ">"
+		if desc {
+			upTo, past = ">=", "<"
+		}
+		if out, err = fetch(out, w.and(id+" "+upTo+" ?", bound), order, limit+1); err == nil && len(out) <= limit {
+			out, err = fetch(out, w.and(id+" "+past+" ?", bound), " ORDER BY "+id+" + 0 "+dir, limit+1-len(out))
+		}
+	} else {
+		out, err = fetch(out, w, order, limit+1)
+	}
+	if err != nil {
+		return nil, "", err
 	}
 	if len(out) <= limit {
 		return out, "", nil
@@ -143,6 +180,40 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		c.Value = key.value(last)
 	}
 	return out, encodeCursor(c), nil
+}
+
+// searchWindow returns the bound of the first step of a search sorted by id (see list): the id
+// SearchWindow past the cursor (after), or past the first id of t's own table for the first
+// page, in the list's order, so that the window holds at most SearchWindow rows. It reports
+// false when the list is not such a search, the dialect has no window, or the table is empty.
+func (s *Store) searchWindow(ctx context.Context, t table, w *where, byID bool, after *int64, desc bool) (int64, bool, error) {
+	if !byID || !w.searched || s.d.SearchWindow <= 0 {
+		return 0, false, nil
+	}
+	step := s.d.SearchWindow
+	if desc {
+		step = -step
+	}
+	if after != nil {
+		return *after + step, true, nil
+	}
+	base, _, _ := strings.Cut(t.from, " JOIN ")
+	end := "min"
+	if desc {
+		end = "max"
+	}
+	var first *int64
+	if err := s.queryRow(ctx, s.db, "SELECT "+end+"("+t.id+") FROM "+base).Scan(&first); err != nil {
+		return 0, false, s.fail(err, nil)
+	}
+	if first == nil {
+		return 0, false, nil
+	}
+	// The window starts at the first id itself.
+	if desc {
+		return *first + step + 1, true, nil
+	}
+	return *first + step - 1, true, nil
 }
 
 // cursorValue checks the text of a cursor value against the kind and range of its sort key,

@@ -89,6 +89,7 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 	r.conds = append(r.conds, m.conds...)
 	r.args = append(r.args, m.args...)
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
+	w.searched = w.searched || m.searched
 }
 
 // contactColumns are the contact columns of the records a user can be the contact of, each on

@@ -64,6 +64,7 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 	if len(needles) == 0 {
 		return
 	}
+	w.searched = true
 	var phrases []string
 	for _, n := range needles {
 		if d.FTS5 && utf8.RuneCountInString(n) >= 3 {

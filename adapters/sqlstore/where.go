@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +16,9 @@ type where struct {
 	// fts is the FTS5 condition of a search on SQLite, which a list sorted by id may turn into
 	// a join driven by the FTS5 table (see ftsDriven); nil without one.
 	fts *ftsCond
+	// searched is set by a search or text filter, here or in a related condition: how many
+	// rows such a condition matches depends on its words (see list).
+	searched bool
 }
 
 // ftsCond is where a search's FTS5 condition sits in a where: conds[at] is
@@ -22,6 +26,14 @@ type where struct {
 type ftsCond struct {
 	sr searchable
 	at int
+}
+
+// and returns a copy of w with one more condition.
+func (w *where) and(cond string, args ...any) *where {
+	c := *w
+	c.conds = append(slices.Clip(w.conds), cond)
+	c.args = append(slices.Clip(w.args), args...)
+	return &c
 }
 
 // add appends a condition and its parameters.
