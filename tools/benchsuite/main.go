@@ -377,7 +377,7 @@ func measure(ctx context.Context, o options, dbURL, label string, clients int64,
 	}
 	defer crm.stop()
 	tokens := map[string]string{}
-	for _, u := range []string{"ada", "sam", "pat"} {
+	for _, u := range []string{"ada", "sam", "sue", "pat", "pia"} {
 		if tokens[u], err = load.Login(client, crm.base, u, password); err != nil {
 			return nil, err
 		}
@@ -391,6 +391,16 @@ func measure(ctx context.Context, o options, dbURL, label string, clients int64,
 	}
 	add(crm, "search, rare word (q="+rareWord+")", load.Scenario{Request: get(crm.base, "/api/v1/clients?limit=50&q="+rareWord, tokens["ada"])}, o.workers, nil)
 	add(crm, "search, common word (q="+commonWord+")", load.Scenario{Request: get(crm.base, "/api/v1/clients?limit=50&q="+commonWord, tokens["ada"])}, o.workers, nil)
+	// The searches of the other roles: the data set gives every client with the common word to
+	// sue, none to sam, and half of the events to pia (see cmd/epiccrm demo_bulk.go).
+	for _, u := range []struct{ name, word, what string }{
+		{"sam", rareWord, "rare word as sales"},
+		{"sam", commonWord, "common word as sales, owning none of its clients"},
+		{"sue", commonWord, "common word as sales, owning all of its clients"},
+		{"pia", commonWord, "common word as support"},
+	} {
+		add(crm, "search, "+u.what+" ("+u.name+")", load.Scenario{Request: get(crm.base, "/api/v1/clients?limit=50&q="+u.word, tokens[u.name])}, o.workers, nil)
+	}
 	cursor, err := nextCursor(client, crm.base+"/api/v1/clients?limit=50", tokens["ada"])
 	if err != nil {
 		return nil, err
