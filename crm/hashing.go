@@ -7,7 +7,7 @@ import (
 )
 
 // Hashing bounds the password hashes and checks that run at once. Each one (argon2id with the
-// recommended parameters) takes 19 MiB and a core for tens of milliseconds, so a storm of logins
+// recommended parameters) takes 12 MiB and a core for tens of milliseconds, so a storm of logins
 // would otherwise take as much memory as it has requests; bounded, it takes the time it takes,
 // and requests that cannot get their turn soon are refused with EBUSY instead of piling up.
 type Hashing struct {

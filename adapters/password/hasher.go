@@ -79,9 +79,9 @@ func (h *Hasher) Verify(hash, password string) (ok, rehash bool) {
 const collectFrom = 4 << 10
 
 // collect runs the garbage collector after a hash of memory KiB, when that is at least
-// collectFrom. argon2id leaves its whole memory (19 MiB with Recommended) as garbage, which the
+// collectFrom. argon2id leaves its whole memory (12 MiB with Recommended) as garbage, which the
 // collector would otherwise only reclaim once the heap had doubled: a burst of logins then grows
-// the process by 19 MiB per hash. Collected at once, the next hash reuses the same pages, so the
+// the process by the hash's memory each time. Collected at once, the next hash reuses the same pages, so the
 // heap stays at its live size plus the hashes in progress, which crm.Hashing bounds. A
 // collection costs far less than a hash: argon2id's blocks hold no pointers to scan.
 func collect(memory uint32) {

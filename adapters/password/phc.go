@@ -12,7 +12,7 @@ import (
 
 // The PHC string format of an argon2id hash:
 //
-//	$argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>
+//	$argon2id$v=19$m=12288,t=3,p=1$<salt>$<key>
 //
 // with the salt and key in unpadded standard base64, as the reference implementation,
 // libsodium and Python's argon2-cffi write it.
