@@ -177,7 +177,8 @@ func parseIdempotencyKey(v string) (string, error) {
 
 // requestFingerprint identifies a request for its key: its method, path and body. A JSON body is
 // taken in a canonical form (keys sorted, no white space), so that a client re-encoding the
-// same values is the same request; any other body is taken as it is.
+// same values is the same request, and without its passwords (see withoutSecrets); any other
+// body is taken as it is.
 func requestFingerprint(method, path string, body []byte) string {
 	h := sha256.New()
 	h.Write([]byte(method + "\n" + path + "\n"))
@@ -194,9 +195,32 @@ func canonicalJSON(body []byte) []byte {
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		return body
 	}
-	out, err := json.Marshal(v)
+	out, err := json.Marshal(withoutSecrets(v))
 	if err != nil {
 		return body
 	}
 	return out
+}
+
+// withoutSecrets returns v with the value of every "password" member (in any letter case, as
+// the body decoder matches names) set to null, at any depth. A fingerprint is a fast hash kept
+// for a day: of a body holding a password, it would let whoever reads the database test
+// guesses of the password far faster than its argon2id hash allows. Two requests that differ
+// only in a password are then the same request for their key.
+func withoutSecrets(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if strings.EqualFold(k, "password") {
+				x[k] = nil
+				continue
+			}
+			x[k] = withoutSecrets(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = withoutSecrets(e)
+		}
+	}
+	return v
 }

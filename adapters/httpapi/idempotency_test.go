@@ -275,3 +275,34 @@ func TestIdempotencyNeverKeepsSecrets(t *testing.T) {
 		assert.Nil(t, r.Response, c.path)
 	}
 }
+
+// TestIdempotencyKeepsNoHashOfPasswords checks that no request's fingerprint, a fast hash kept
+// for a day, covers a password: a user created with a key and retried with another password is
+// replayed (the password is not part of the request's identity), and a users import, whose
+// file holds passwords, ignores the key and stores nothing under it: its retry is refused, as
+// the users it created exist, and writes nothing.
+func TestIdempotencyKeepsNoHashOfPasswords(t *testing.T) {
+	e := newEnv(t, storeKinds[0])
+	user := func(password string) string {
+		return `{"username": "keyed", "email": "keyed@epic.example", "role": "sales", "password": "` + password + `"}`
+	}
+	resp, b := e.postWithKey(t, "M", "/api/v1/users", "new-user", user("Tangerine-Orbit-42"))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(b))
+	resp, b = e.postWithKey(t, "M", "/api/v1/users", "new-user", user("Another-Orbit-43"))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(b))
+	assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"), "the password is not part of the request's fingerprint")
+	resp, b = e.postWithKey(t, "M", "/api/v1/users", "new-user", strings.Replace(user("Tangerine-Orbit-42"), "keyed@", "other@", 1))
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, "another email is another request: %s", b)
+
+	file := "username,email,first_name,last_name,role,password\r\nfiled,filed@epic.example,Fil,Ed,sales,Velvet-Harbor-91\r\n"
+	for i, want := range []int{http.StatusOK, http.StatusUnprocessableEntity} {
+		r := req{who: "M", method: "POST", path: "/api/v1/users/import", header: map[string]string{idemKey: "import"}}
+		resp, b := e.doBody(t, r, file, "text/csv")
+		require.Equal(t, want, resp.StatusCode, string(b))
+		assert.Empty(t, resp.Header.Get("Idempotent-Replayed"), "import %d is not replayed", i+1)
+	}
+	r, err := e.store.ReserveIdempotencyKey(context.Background(), crm.IdempotencyRequest{
+		Owner: e.ids["M"], Key: "import", Fingerprint: "probe", Now: time.Now(), Lease: time.Minute, TTL: time.Hour})
+	require.NoError(t, err)
+	assert.Equal(t, crm.IdempotencyReserved, r.State, "nothing is stored under an import's key")
+}

@@ -130,7 +130,10 @@ func (a *API) operations() []operation {
 		perms: []perm{{res: crm.ResourceUser, act: crm.ActionCreate, note: "required for the whole import"},
 			{res: crm.ResourceUser, act: crm.ActionUpdate, note: "for each row that changes a user"}},
 		query: importParams, csvBody: userCSVBodyDoc, csvExample: exampleUserImportCSV, status: 200, result: "ImportReport",
-		errors: []int{403, 413, 415, 422}, handler: a.importFile(a.svc.ImportUsers)})
+		errors: []int{403, 413, 415, 422}, handler: a.importFile(a.svc.ImportUsers),
+		noIdempotency: "The file holds passwords, of which a request's fingerprint would keep a fast hash for a day; " +
+			"a retry is safe without it: after an import that went through, the retry finds its new users there and is refused " +
+			"(an import sets the password of new users only), writing nothing."})
 	ops = append(ops, a.apiKeyOps()...)
 	ops = append(ops, a.notificationOps()...)
 	ops = append(ops, a.preferenceOps()...)
