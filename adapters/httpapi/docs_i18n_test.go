@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
@@ -106,16 +109,36 @@ func TestDocsPageLanguage(t *testing.T) {
 	t.Run("served to many at once", func(t *testing.T) {
 		// The page's templates translate on every request: under -race, concurrent requests
 		// show any unguarded state they share.
+		// The goroutines only fetch: require (FailNow) may run on the test's goroutine alone, so
+		// every answer is checked after they are done.
+		type answer struct {
+			status int
+			lang   string
+			err    error
+		}
+		langs := []string{"en", "fr"}
+		answers := make([]answer, 8)
 		var wg sync.WaitGroup
-		for i := range 8 {
+		for i := range answers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, resp := page(t, "/api/docs?lang="+[]string{"en", "fr"}[i%2], "")
-				assert.Equal(t, []string{"en", "fr"}[i%2], resp.Header.Get("Content-Language"))
+				resp, err := e.app.Test(httptest.NewRequest(http.MethodGet, e.prefix+"/api/docs?lang="+langs[i%2], nil), 20000)
+				if err != nil {
+					answers[i].err = err
+					return
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				answers[i] = answer{status: resp.StatusCode, lang: resp.Header.Get("Content-Language"), err: errors.Join(err, resp.Body.Close())}
 			}()
 		}
 		wg.Wait()
+		for i, a := range answers {
+			if assert.NoError(t, a.err, "request %d", i) {
+				assert.Equal(t, http.StatusOK, a.status, "request %d", i)
+				assert.Equal(t, langs[i%2], a.lang, "request %d", i)
+			}
+		}
 	})
 	t.Run("the French page", func(t *testing.T) {
 		html, _ := page(t, "/api/docs?lang=fr", "")
