@@ -196,3 +196,14 @@ func TestDocsPageDefaultLanguage(t *testing.T) {
 		assert.Contains(t, string(body), `<html lang="`+want+`">`)
 	}
 }
+
+// TestDocsArticles checks that no English text of /api/docs (the template's, and the summaries
+// and descriptions of the OpenAPI document, some of them written from a record kind's name)
+// puts "a" before a vowel: "Create an event", not "Create a event".
+func TestDocsArticles(t *testing.T) {
+	t.Parallel()
+	before := regexp.MustCompile(`\b[Aa] [aeioAEIO]\w*`)
+	for _, s := range docsPageTexts(t) {
+		assert.NotRegexp(t, before, s, "%q: write \"an\" before a vowel", s)
+	}
+}
