@@ -207,3 +207,26 @@ func TestDocsArticles(t *testing.T) {
 		assert.NotRegexp(t, before, s, "%q: write \"an\" before a vowel", s)
 	}
 }
+
+// TestDocsPageAnchors checks that every in-page link of /api/docs, in each language, points to
+// an element of the page: a body or response schema written in place (a string, a CSV file) has
+// no section, so it is shown without a link.
+func TestDocsPageAnchors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storeKinds[2], func(o *envOptions) { o.noFixture = true })
+	hrefs, ids := regexp.MustCompile(`href="#([^"]*)"`), regexp.MustCompile(`\sid="([^"]*)"`)
+	for _, lang := range []string{"en", "fr"} {
+		resp, body := e.do(t, req{method: "GET", path: "/api/docs?lang=" + lang})
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		html := string(body)
+		have := map[string]bool{}
+		for _, m := range ids.FindAllStringSubmatch(html, -1) {
+			have[m[1]] = true
+		}
+		links := hrefs.FindAllStringSubmatch(html, -1)
+		require.Greater(t, len(links), 50, "%s: the page's links were not found", lang)
+		for _, m := range links {
+			assert.True(t, have[m[1]], "%s: /api/docs links to #%s, which is not on the page", lang, m[1])
+		}
+	}
+}
