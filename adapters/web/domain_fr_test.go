@@ -71,14 +71,21 @@ func TestDomainMessagesInFrench(t *testing.T) {
 	// The access page: why each user may or may not read the client.
 	p = m.get(path + "/access")
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
-	saysInFrench(t, p, "own\u00a0: le contact commercial de la fiche client est "+e.sales.Username+", pas "+e.sales2.Username,
+	saysInFrench(t, p, "propres\u00a0: le contact commercial de la fiche client est "+e.sales.Username+", pas "+e.sales2.Username,
 		"sales contact is")
+	assert.NotContains(t, p.Body, "own\u00a0:", "the scopes of the reasons are French words")
 	assert.Contains(t, p.Body, html.EscapeString(e.sales2.Username+" ne peut pas lire la fiche client "+itoa(f.own.ID)))
 	assert.NotContains(t, p.Body, "may not read")
 	p = m.get("/admin/access-review")
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	assert.Contains(t, p.Body, ">modifier<", "the actions of the review are French words")
 	assert.NotContains(t, p.Body, ">update<")
+	assert.Contains(t, p.Body, ">propres<", "so are its scopes")
+	assert.Contains(t, p.Body, ">toutes<")
+	assert.Contains(t, p.Body, ">1 événement<", "and the records they reach")
+	for _, english := range []string{">own<", ">any<", ">assigned<", ">self<", " events<", " contracts<", " users<"} {
+		assert.NotContains(t, p.Body, english)
+	}
 
 	// A revert the domain refuses: the change was undone meanwhile, so nothing is left to revert.
 	ctx := e.as(e.mgr)

@@ -205,7 +205,7 @@ func (l *locale) passwordReasons(f crm.FieldError) (string, bool) {
 
 // text shows a sentence of the domain in the locale's language: its English format is the
 // catalogue key (as for the UI's own sentences), and its arguments are translated when they are
-// words of the domain (resources, actions, roles) or sentences themselves. A format the
+// words of the domain (resources, actions, scopes, roles) or sentences themselves. A format the
 // catalogue lacks is shown in English, as the domain wrote it; English shows the domain's own
 // text.
 func (l *locale) text(t crm.Text) string {
@@ -229,6 +229,8 @@ func (l *locale) textArg(a any) any {
 		return l.domainWord("resource.", string(a))
 	case crm.Action:
 		return l.domainWord("action.", string(a))
+	case crm.Scope:
+		return l.domainWord("scope.", string(a))
 	case crm.Role:
 		return l.roleLabel(a)
 	case crm.FieldNames:
@@ -262,6 +264,9 @@ var domainWordKeys = func() []string {
 	}
 	for _, a := range crm.Actions {
 		keys = append(keys, "action."+string(a))
+	}
+	for _, sc := range crm.Scopes {
+		keys = append(keys, "scope."+string(sc))
 	}
 	return keys
 }()
