@@ -110,6 +110,15 @@ func TestDomainMessagesInFrench(t *testing.T) {
 	got, err := e.svc.GetClient(ctx, f.own.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "Ann", got.FirstName, "nothing changed")
+
+	// A field the user may not set: the field is named by its French label, with the rule's reason.
+	sales := e.inFrench(e.sales)
+	sales.get(path)
+	p = sales.submit(path, url.Values{"first_name": {"Ann"}, "last_name": {"Lee"}, "email": {f.own.Email},
+		"sales_contact_id": {itoa(e.sales2.ID)}})
+	assert.Equal(t, http.StatusForbidden, p.Status)
+	saysInFrench(t, p, "Vous ne pouvez pas définir le champ «\u00a0Commercial\u00a0»\u00a0: seul un utilisateur", "only a user who")
+	assert.NotContains(t, p.Body, "sales_contact_id\u00a0:", "the field's name is not shown as the API writes it")
 }
 
 // TestDomainMessagesInEnglish checks that the same refusals keep the domain's English text for
