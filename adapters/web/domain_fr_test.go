@@ -87,6 +87,11 @@ func TestDomainMessagesInFrench(t *testing.T) {
 		assert.NotContains(t, p.Body, english)
 	}
 
+	// A message of the store: a list's page link that this server did not issue.
+	p = m.get("/admin/clients?cursor=bogus")
+	assert.Equal(t, http.StatusBadRequest, p.Status)
+	saysInFrench(t, p, "Curseur non valide\u00a0: ce n’est pas un curseur émis par ce serveur.", "not one this server issued")
+
 	// A revert the domain refuses: the change was undone meanwhile, so nothing is left to revert.
 	ctx := e.as(e.mgr)
 	orig := f.own.Company
