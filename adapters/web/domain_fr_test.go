@@ -166,3 +166,35 @@ func TestWebhookDisabledReasonInFrench(t *testing.T) {
 		saysInFrench(t, p, "désactivé par la direction", "disabled by management")
 	}
 }
+
+// TestFrenchNoEnglishLeft checks, in French, texts that no catalogue message held before: the
+// "(you)" after the user's own name, a list filter that is not a date or an amount, and the
+// field errors of a webhook, which come by their codes.
+func TestFrenchNoEnglishLeft(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	newFixtures(t, e)
+	s := e.inFrench(e.sales)
+	p := s.get("/admin/clients")
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, "Sam Keller (vous)")
+	assert.NotContains(t, p.Body, "(you)")
+
+	m := e.inFrench(e.mgr)
+	p = m.get("/admin/events?event_date=bogus")
+	assert.Equal(t, http.StatusBadRequest, p.Status)
+	saysInFrench(t, p, "event_date\u00a0: \"bogus\" n’est pas une date comme 2027-06-30", "is not a date")
+	p = m.get("/admin/contracts?amount_min=12,5")
+	assert.Equal(t, http.StatusBadRequest, p.Status)
+	saysInFrench(t, p, "amount_min\u00a0: \"12,5\" n’est pas un montant comme 1500.00", "decimal amount")
+
+	m.get("/admin/webhooks/new")
+	p = m.submit("/admin/webhooks/new", url.Values{"url": {"ftp://hooks.example/in"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, `<html lang="fr"`)
+	for _, english := range []string{"Must list at least one change type", "Must be an absolute"} {
+		assert.NotContains(t, p.Body, english)
+	}
+	assert.Contains(t, p.Body, html.EscapeString("Doit indiquer au moins un type de modification\u00a0: cochez-en un au moins."))
+	assert.Contains(t, p.Body, html.EscapeString("Doit être une adresse absolue http:// ou https://, sans identifiants ni #fragment."))
+}

@@ -160,9 +160,17 @@ func (l *locale) fieldMessage(f crm.FieldError) string {
 		return l.T("field.out_of_range.between", f.Args[0], f.Args[1])
 	case (f.Code == crm.FieldTooLong || f.Code == crm.FieldInvalidPhone) && len(f.Args) == 1:
 		return l.T("field."+string(f.Code), f.Args[0])
+	case slices.Contains(fieldMessageKeys, "field."+string(f.Code)+"."+f.Field):
+		// A rule that says more about one field than the code alone (an address that must
+		// be http or https, a list that needs one choice at least).
+		return l.T("field." + string(f.Code) + "." + f.Field)
 	}
 	return l.T("field." + string(f.Code))
 }
+
+// fieldRuleKeys are the catalogue keys of the messages of a code on one field, field.<code>.<field>,
+// which fieldMessage prefers to the code's own message.
+var fieldRuleKeys = []string{msg("field.invalid_value.url"), msg("field.required.events")}
 
 // passwordReasonKeys are the catalogue keys of the password policy's reasons (see
 // crm.PasswordProblem), by reason and, for crm.PasswordTooSimilar, the field: each key's
@@ -303,7 +311,7 @@ func (l *locale) errorSentence(err error, generic string) string {
 }
 
 // fieldMessageKeys are the catalogue keys fieldMessage uses beyond field.<code>.
-var fieldMessageKeys = append([]string{"field.out_of_range.between"}, slices.Collect(maps.Values(passwordReasonKeys))...)
+var fieldMessageKeys = slices.Concat([]string{"field.out_of_range.between"}, fieldRuleKeys, slices.Collect(maps.Values(passwordReasonKeys)))
 
 // parseZone loads a time zone by its IANA name, with an error that says what to do.
 func parseZone(name string) (*time.Location, error) {
