@@ -188,6 +188,13 @@ func TestFrenchNoEnglishLeft(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, p.Status)
 	saysInFrench(t, p, "amount_min\u00a0: \"12,5\" n’est pas un montant comme 1500.00", "decimal amount")
 
+	m.get("/admin/clients")
+	p = m.submit("/admin/clients/bulk", url.Values{"action": {"delete"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, `<html lang="fr"`)
+	assert.NotContains(t, p.Body, "tick the records", "a bulk action with no record says so in French")
+	assert.Contains(t, p.Body, html.EscapeString(web.CatalogueTexts("fr")["field.required"]))
+
 	m.get("/admin/webhooks/new")
 	p = m.submit("/admin/webhooks/new", url.Values{"url": {"ftp://hooks.example/in"}})
 	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
