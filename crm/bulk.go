@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"fmt"
+	"strconv"
 )
 
 // MaxBulk is the most records one bulk action takes.
@@ -40,11 +41,12 @@ func (s *Service) Bulk(ctx context.Context, ids []int64, do func(ctx context.Con
 	}
 	if len(ids) == 0 {
 		return nil, &Error{Code: EINVALID, Message: "choose at least one record",
-			Fields: []FieldError{{Field: "id", Message: "required: tick the records to act on"}}}
+			Fields: []FieldError{{Field: "id", Code: FieldRequired, Message: "required: tick the records to act on"}}}
 	}
 	if len(ids) > MaxBulk {
 		return nil, Errorf(EINVALID, "%d records chosen, the most one bulk action takes is %d", len(ids), MaxBulk).
-			withFields(FieldError{Field: "id", Message: fmt.Sprintf("at most %d", MaxBulk)})
+			withFields(FieldError{Field: "id", Code: FieldOutOfRange, Message: fmt.Sprintf("at most %d", MaxBulk),
+				Args: []string{"1", strconv.Itoa(MaxBulk)}})
 	}
 	rep := &BulkReport{Results: []BulkResult{}}
 	seen := map[int64]bool{}

@@ -259,6 +259,6 @@ func (n FieldNames) String() string { return strings.Join(n, ", ") }
 
 // forbiddenField is the error for a field that the caller may not set.
 func forbiddenField(field string, why Text) error {
-	return Errorf(EFORBIDDEN, "you may not set %s: %s", field, why).
+	return Errorf(EFORBIDDEN, "you may not set %s: %s", FieldNames{field}, why).
 		withFields(FieldError{Field: field, Code: FieldNotAllowed, Message: why.String()})
 }

@@ -311,7 +311,7 @@ func (s *Service) reachReason(ctx context.Context, u *User, res Resource, id int
 		return Text{}, err
 	}
 	if sc == ScopeAny {
-		return Textf("any: every %s", res), nil
+		return Textf("%s: every %s", sc, res), nil
 	}
 	var sales, support *int64
 	switch r := rec.(type) {
@@ -320,9 +320,9 @@ func (s *Service) reachReason(ctx context.Context, u *User, res Resource, id int
 			break
 		}
 		if reaches {
-			return Textf("self: this is %s's own account", u.Username), nil
+			return Textf("%s: this is %s's own account", sc, u.Username), nil
 		}
-		return Textf("self: this is %s's account, not %s's", r.Username, u.Username), nil
+		return Textf("%s: this is %s's account, not %s's", sc, r.Username, u.Username), nil
 	case *Client:
 		sales = r.SalesContactID
 	case *Contract:
@@ -333,26 +333,26 @@ func (s *Service) reachReason(ctx context.Context, u *User, res Resource, id int
 	switch sc {
 	case ScopeOwn:
 		if sales == nil {
-			return Textf("own: the %s has no sales contact", res), nil
+			return Textf("%s: the %s has no sales contact", sc, res), nil
 		}
 		if reaches {
-			return Textf("own: the %s's sales contact is %s", res, u.Username), nil
+			return Textf("%s: the %s's sales contact is %s", sc, res, u.Username), nil
 		}
-		return Textf("own: the %s's sales contact is %s, not %s", res, s.username(ctx, *sales), u.Username), nil
+		return Textf("%s: the %s's sales contact is %s, not %s", sc, res, s.username(ctx, *sales), u.Username), nil
 	case ScopeAssigned:
 		if res == ResourceEvent {
 			switch {
 			case support == nil:
-				return Textf("assigned: the event has no support contact"), nil
+				return Textf("%s: the event has no support contact", sc), nil
 			case reaches:
-				return Textf("assigned: the event's support contact is %s", u.Username), nil
+				return Textf("%s: the event's support contact is %s", sc, u.Username), nil
 			}
-			return Textf("assigned: the event's support contact is %s, not %s", s.username(ctx, *support), u.Username), nil
+			return Textf("%s: the event's support contact is %s, not %s", sc, s.username(ctx, *support), u.Username), nil
 		}
 		if reaches {
-			return Textf("assigned: %s is the support contact of an event of this %s", u.Username, res), nil
+			return Textf("%s: %s is the support contact of an event of this %s", sc, u.Username, res), nil
 		}
-		return Textf("assigned: %s is the support contact of no event of this %s", u.Username, res), nil
+		return Textf("%s: %s is the support contact of no event of this %s", sc, u.Username, res), nil
 	}
 	return Textf("%s: does not apply to %s records", sc, res), nil
 }

@@ -29,10 +29,15 @@ func (p Preferences) Validate(languages []string) error {
 	if p.Language != "" && len(languages) > 0 && !containsString(languages, p.Language) {
 		fe.add("language", FieldInvalidChoice, "must be one of %s", strings.Join(languages, ", "))
 	}
-	if p.TimeZone != "" {
-		if _, err := time.LoadLocation(p.TimeZone); err != nil || strings.TrimSpace(p.TimeZone) != p.TimeZone {
-			fe.add("time_zone", FieldInvalidChoice, "must be an IANA time zone such as Europe/Paris or UTC")
-		}
+	switch _, err := time.LoadLocation(p.TimeZone); {
+	case p.TimeZone == "":
+	case p.TimeZone == "Local":
+		// time.LoadLocation takes "Local" for the zone of the host it runs on: not a zone a user
+		// chooses, and one that changes with the server (the empty value is the default).
+		fe.add("time_zone", FieldInvalidChoice, "must be an IANA time zone such as Europe/Paris or UTC, not Local: "+
+			"leave it empty for the default zone")
+	case err != nil || strings.TrimSpace(p.TimeZone) != p.TimeZone:
+		fe.add("time_zone", FieldInvalidChoice, "must be an IANA time zone such as Europe/Paris or UTC")
 	}
 	switch p.Theme {
 	case "", ThemeLight, ThemeDark, ThemeAuto:

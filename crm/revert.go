@@ -58,7 +58,7 @@ func (s *Service) PlanRevert(ctx context.Context, auditID int64) (*RevertPlan, e
 	for field, ch := range e.Changes {
 		cur, ok := current[field]
 		if !ok {
-			return nil, Errorf(ECONFLICT, "the field %s of entry %d can no longer be set", field, auditID)
+			return nil, Errorf(ECONFLICT, "the field %s of entry %d can no longer be set", FieldNames{field}, auditID)
 		}
 		f := RevertField{Field: field, Before: ch[0], After: ch[1], Current: cur[1], ChangedSince: !sameJSON(cur[1], ch[1])}
 		p.ChangedSince = p.ChangedSince || f.ChangedSince

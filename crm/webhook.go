@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -195,27 +196,28 @@ func checkWebhook(w *Webhook) error {
 	u, err := url.Parse(w.URL)
 	switch {
 	case strings.TrimSpace(w.URL) == "":
-		fields = append(fields, FieldError{Field: "url", Message: "is required: give an https:// or http:// URL"})
+		fields = append(fields, FieldError{Field: "url", Code: FieldRequired, Message: "is required: give an https:// or http:// URL"})
 	case len(w.URL) > MaxWebhookURL:
-		fields = append(fields, FieldError{Field: "url", Message: "is too long (at most 2048 characters)"})
+		fields = append(fields, FieldError{Field: "url", Code: FieldTooLong, Message: "is too long (at most 2048 characters)",
+			Args: []string{strconv.Itoa(MaxWebhookURL)}})
 	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
-		fields = append(fields, FieldError{Field: "url", Message: "must be an absolute http:// or https:// URL"})
+		fields = append(fields, FieldError{Field: "url", Code: FieldInvalidValue, Message: "must be an absolute http:// or https:// URL"})
 	case u.User != nil:
-		fields = append(fields, FieldError{Field: "url", Message: "must not contain credentials"})
+		fields = append(fields, FieldError{Field: "url", Code: FieldInvalidValue, Message: "must not contain credentials"})
 	case u.Fragment != "":
-		fields = append(fields, FieldError{Field: "url", Message: "must not contain a fragment (#...)"})
+		fields = append(fields, FieldError{Field: "url", Code: FieldInvalidValue, Message: "must not contain a fragment (#...)"})
 	}
 	if len(w.Events) == 0 {
-		fields = append(fields, FieldError{Field: "events", Message: "must list at least one change type: " + strings.Join(ChangeTypes, ", ")})
+		fields = append(fields, FieldError{Field: "events", Code: FieldRequired, Message: "must list at least one change type: " + strings.Join(ChangeTypes, ", ")})
 	}
 	seen := map[string]bool{}
 	for _, e := range w.Events {
 		if !ValidChangeType(e) {
-			fields = append(fields, FieldError{Field: "events", Message: "unknown change type " + e + ": use " + strings.Join(ChangeTypes, ", ")})
+			fields = append(fields, FieldError{Field: "events", Code: FieldInvalidChoice, Message: "unknown change type " + e + ": use " + strings.Join(ChangeTypes, ", ")})
 			break
 		}
 		if seen[e] {
-			fields = append(fields, FieldError{Field: "events", Message: "lists " + e + " twice"})
+			fields = append(fields, FieldError{Field: "events", Code: FieldDuplicate, Message: "lists " + e + " twice"})
 			break
 		}
 		seen[e] = true

@@ -145,7 +145,8 @@ type docsOp struct {
 	Summary   string
 	Public    bool
 	Params    []docsField
-	Body      string
+	Body      string // the request body's schema in a few words
+	BodyRef   string // the name of the body's schema on the page, if it has a section there
 	Responses []docsResponse
 	Perms     []docsPerm
 	// ExampleRequest and ExampleResponse show a call of the operation, from the examples of
@@ -170,8 +171,10 @@ type docsField struct {
 	Required                    bool
 }
 
+// docsResponse is one response of an operation: its body's schema in a few words (Schema) and,
+// when that schema is a named one of the page, the name its link points to (SchemaRef).
 type docsResponse struct {
-	Status, Description, Schema string
+	Status, Description, Schema, SchemaRef string
 }
 
 type docsProblem struct {
@@ -257,6 +260,18 @@ type jsonSchema struct {
 	Properties  map[string]jsonSchema `json:"properties"`
 	Required    []string              `json:"required"`
 	Pattern     string                `json:"pattern"`
+}
+
+// refName is the name of the schema of the page that s is, or is an array of; "" for a schema
+// written in place (a string, a CSV file), which has no section of its own to link to.
+func (s jsonSchema) refName() string {
+	if name, ok := strings.CutPrefix(s.Ref, "#/components/schemas/"); ok {
+		return name
+	}
+	if s.Items != nil {
+		return s.Items.refName()
+	}
+	return ""
 }
 
 // label says in a few words what values a schema allows.
@@ -388,7 +403,7 @@ func docsOpOf(path, method string, op openAPIOp, d openAPIDoc, t func(string) st
 	}
 	if op.RequestBody != nil {
 		for _, c := range op.RequestBody.Content {
-			o.Body = c.Schema.label()
+			o.Body, o.BodyRef = c.Schema.label(), c.Schema.refName()
 		}
 	}
 	codes := make([]string, 0, len(op.Responses))
@@ -402,10 +417,10 @@ func docsOpOf(path, method string, op openAPIOp, d openAPIDoc, t func(string) st
 		if r.Ref != "" {
 			name := strings.TrimPrefix(r.Ref, "#/components/responses/")
 			dr.Description = t(d.Components.Responses[name].Description)
-			dr.Schema = "Problem"
+			dr.Schema, dr.SchemaRef = "Problem", "Problem"
 		}
 		for _, c := range r.Content {
-			dr.Schema = c.Schema.label()
+			dr.Schema, dr.SchemaRef = c.Schema.label(), c.Schema.refName()
 		}
 		o.Responses = append(o.Responses, dr)
 	}

@@ -1,7 +1,10 @@
 package httpapi_test
 
 import (
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
@@ -106,16 +109,36 @@ func TestDocsPageLanguage(t *testing.T) {
 	t.Run("served to many at once", func(t *testing.T) {
 		// The page's templates translate on every request: under -race, concurrent requests
 		// show any unguarded state they share.
+		// The goroutines only fetch: require (FailNow) may run on the test's goroutine alone, so
+		// every answer is checked after they are done.
+		type answer struct {
+			status int
+			lang   string
+			err    error
+		}
+		langs := []string{"en", "fr"}
+		answers := make([]answer, 8)
 		var wg sync.WaitGroup
-		for i := range 8 {
+		for i := range answers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, resp := page(t, "/api/docs?lang="+[]string{"en", "fr"}[i%2], "")
-				assert.Equal(t, []string{"en", "fr"}[i%2], resp.Header.Get("Content-Language"))
+				resp, err := e.app.Test(httptest.NewRequest(http.MethodGet, e.prefix+"/api/docs?lang="+langs[i%2], nil), 20000)
+				if err != nil {
+					answers[i].err = err
+					return
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				answers[i] = answer{status: resp.StatusCode, lang: resp.Header.Get("Content-Language"), err: errors.Join(err, resp.Body.Close())}
 			}()
 		}
 		wg.Wait()
+		for i, a := range answers {
+			if assert.NoError(t, a.err, "request %d", i) {
+				assert.Equal(t, http.StatusOK, a.status, "request %d", i)
+				assert.Equal(t, langs[i%2], a.lang, "request %d", i)
+			}
+		}
 	})
 	t.Run("the French page", func(t *testing.T) {
 		html, _ := page(t, "/api/docs?lang=fr", "")
@@ -171,5 +194,39 @@ func TestDocsPageDefaultLanguage(t *testing.T) {
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		assert.Equal(t, want, resp.Header.Get("Content-Language"), "Accept-Language %q", accept)
 		assert.Contains(t, string(body), `<html lang="`+want+`">`)
+	}
+}
+
+// TestDocsArticles checks that no English text of /api/docs (the template's, and the summaries
+// and descriptions of the OpenAPI document, some of them written from a record kind's name)
+// puts "a" before a vowel: "Create an event", not "Create a event".
+func TestDocsArticles(t *testing.T) {
+	t.Parallel()
+	before := regexp.MustCompile(`\b[Aa] [aeioAEIO]\w*`)
+	for _, s := range docsPageTexts(t) {
+		assert.NotRegexp(t, before, s, "%q: write \"an\" before a vowel", s)
+	}
+}
+
+// TestDocsPageAnchors checks that every in-page link of /api/docs, in each language, points to
+// an element of the page: a body or response schema written in place (a string, a CSV file) has
+// no section, so it is shown without a link.
+func TestDocsPageAnchors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storeKinds[2], func(o *envOptions) { o.noFixture = true })
+	hrefs, ids := regexp.MustCompile(`href="#([^"]*)"`), regexp.MustCompile(`\sid="([^"]*)"`)
+	for _, lang := range []string{"en", "fr"} {
+		resp, body := e.do(t, req{method: "GET", path: "/api/docs?lang=" + lang})
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+		html := string(body)
+		have := map[string]bool{}
+		for _, m := range ids.FindAllStringSubmatch(html, -1) {
+			have[m[1]] = true
+		}
+		links := hrefs.FindAllStringSubmatch(html, -1)
+		require.Greater(t, len(links), 50, "%s: the page's links were not found", lang)
+		for _, m := range links {
+			assert.True(t, have[m[1]], "%s: /api/docs links to #%s, which is not on the page", lang, m[1])
+		}
 	}
 }

@@ -180,6 +180,15 @@ type recordRoutes struct {
 	access      fiber.Handler
 }
 
+// withArticle puts "a" or "an" before a lower-case noun, by its first letter: "an event", "a
+// client". The nouns are the record kinds; u is not among the vowels, since "user" takes "a".
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeio", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}
+
 // recordOps returns the seven operations of a kind of record: list, create, get, put, patch,
 // delete, and who may access one.
 func recordOps(r recordRoutes) []operation {
@@ -202,7 +211,7 @@ func recordOps(r recordRoutes) []operation {
 			summary: "The " + r.plural + " you may read, one page at a time; or all of them as a CSV file (Accept: text/csv).",
 			status:  200, result: name + "Page", csv: true, handler: r.list},
 		{method: "POST", path: coll, id: "create" + name, tag: r.tag, perms: create, body: r.spec, mode: modeCreate,
-			summary: "Create a " + one + ".",
+			summary: "Create " + withArticle(one) + ".",
 			status:  201, result: name, etag: true, errors: []int{403, 409}, handler: r.create, writesRecord: true},
 		{method: "GET", path: item, id: "get" + name, tag: r.tag, perms: read,
 			summary: "One " + one + " you may read.",
@@ -214,7 +223,7 @@ func recordOps(r recordRoutes) []operation {
 			summary: "Change the fields given.",
 			status:  200, result: name, etag: true, ifMatch: true, errors: []int{403, 409}, handler: r.update(modePatch)},
 		{method: "DELETE", path: item, id: "delete" + name, tag: r.tag, perms: []perm{{res: r.res, act: crm.ActionDelete}},
-			summary: "Delete a " + one + "; refused (409) while other records refer to it.",
+			summary: "Delete " + withArticle(one) + "; refused (409) while other records refer to it.",
 			status:  204, ifMatch: true, errors: []int{403, 409}, handler: r.del},
 		{method: "GET", path: item + "/access", id: "get" + name + "Access", tag: r.tag,
 			perms:   []perm{{res: r.res, act: crm.ActionRead}, {res: crm.ResourceUser, act: crm.ActionRead, note: "scope any (management): the answer names every user"}},

@@ -37,7 +37,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, u *crm.User, k *crm.APIKey, au
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			u.ID, k.Name, k.Prefix, k.Hash, s.d.time(k.CreatedAt), k.CreatedBy, s.d.nullTime(k.ExpiresAt)).Scan(&k.ID)
 		if err != nil {
-			return s.fail(err, &conflicts{unique: "this API key exists already: create another"})
+			return s.fail(err, &conflicts{unique: crm.Textf("this API key exists already: create another")})
 		}
 		k.UserID = u.ID
 		return nil

@@ -63,7 +63,7 @@ func (s *Store) BulkLoad(ctx context.Context, c Copier, data BulkData, force boo
 			return off, s.fail(err, nil)
 		}
 		if n > 0 && !force {
-			return off, &crm.Error{Code: crm.ECONFLICT, Message: fmt.Sprintf(errBulkNotEmpty, n, BulkTables[i])}
+			return off, crm.Errorf(crm.ECONFLICT, errBulkNotEmpty, n, BulkTables[i])
 		}
 		*dst = top
 	}

@@ -17,7 +17,7 @@ func (s *Store) SetCalendarSecret(ctx context.Context, userID int64, hash []byte
 	if s.d.Classify(err) == KindForeignKey {
 		return notFound("user", userID)
 	}
-	return s.fail(err, &conflicts{unique: "this calendar secret is already in use: issue a new one"})
+	return s.fail(err, &conflicts{unique: crm.Textf("this calendar secret is already in use: issue a new one")})
 }
 
 // DeleteCalendarSecret removes the user's calendar feed secret and reports whether there was one.

@@ -10,7 +10,7 @@ const clientCols = `c.id, c.first_name, c.last_name, c.email, c.phone, c.mobile,
 	c.sales_contact_id, c.date_created, c.date_updated, c.version`
 
 var clientConflicts = &conflicts{
-	foreignKey: "this client still has contracts: delete them first",
+	foreignKey: crm.Textf("this client still has contracts: delete them first"),
 }
 
 func scanClient(r Row) (*crm.Client, error) {
@@ -65,7 +65,7 @@ func (s *Store) CreateClient(ctx context.Context, c *crm.Client, audit []crm.Aud
 
 // refConflicts is the conflict of a write that names a record deleted in the meantime.
 var refConflicts = &conflicts{
-	foreignKey: "a record this one refers to no longer exists: reload and try again",
+	foreignKey: crm.Textf("a record this one refers to no longer exists: reload and try again"),
 }
 
 // FindClient returns the client with id if it is within vis, ENOTFOUND otherwise.

@@ -10,7 +10,7 @@ const contractCols = `k.id, k.client_id, k.sales_contact_id, k.amount, k.amount_
 	k.signed_at, k.date_created, k.date_updated, k.version`
 
 var contractConflicts = &conflicts{
-	foreignKey: "this contract still has events: delete them first",
+	foreignKey: crm.Textf("this contract still has events: delete them first"),
 }
 
 func scanContract(r Row) (*crm.Contract, error) {

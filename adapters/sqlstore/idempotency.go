@@ -128,8 +128,8 @@ func (s *Store) completeClaim(ctx context.Context, tx Tx, c *crm.IdempotencyClai
 		return s.fail(err, nil)
 	}
 	if n != 1 {
-		return &crm.Error{Code: crm.ECONFLICT, Message: "this request's hold on its Idempotency-Key ran out and " +
-			"another request with the same key took it over: nothing was written, fetch the record to see the outcome"}
+		return crm.Errorf(crm.ECONFLICT, "this request's hold on its Idempotency-Key ran out and "+
+			"another request with the same key took it over: nothing was written, fetch the record to see the outcome")
 	}
 	return nil
 }

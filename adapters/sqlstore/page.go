@@ -58,9 +58,11 @@ func encodeCursor(c cursor) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func badCursor(why string) error {
-	return &crm.Error{Code: crm.EMALFORMED, Message: "invalid cursor: " + why,
-		Fields: []crm.FieldError{{Field: "cursor", Code: crm.FieldInvalidCursor, Message: "use the next_cursor of the previous page, with the same sort, or none for the first page"}}}
+// badCursor is the error of a cursor that cannot be used, saying why.
+func badCursor(why crm.Text) error {
+	e := crm.Errorf(crm.EMALFORMED, "invalid cursor: %s", why)
+	e.Fields = []crm.FieldError{{Field: "cursor", Code: crm.FieldInvalidCursor, Message: "use the next_cursor of the previous page, with the same sort, or none for the first page"}}
+	return e
 }
 
 // list runs a keyset-paginated query: the rows of l.table matching w, ordered by the sort of opts
@@ -104,14 +106,14 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	if opts.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(opts.Cursor)
 		if err != nil {
-			return nil, "", badCursor("it is not one this server issued")
+			return nil, "", badCursor(crm.Textf("it is not one this server issued"))
 		}
 		var c cursor
 		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, "", badCursor("it is not one this server issued")
+			return nil, "", badCursor(crm.Textf("it is not one this server issued"))
 		}
 		if c.Sort != sortName {
-			return nil, "", badCursor("it was issued for another sort order")
+			return nil, "", badCursor(crm.Textf("it was issued for another sort order"))
 		}
 		if key.value == nil {
 			w.add(id+" "+cmp+" ?", c.ID)
@@ -119,7 +121,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		} else {
 			v, err := s.cursorValue(key.kind, c.Value)
 			if err != nil {
-				return nil, "", badCursor("it is not one this server issued")
+				return nil, "", badCursor(crm.Textf("it is not one this server issued"))
 			}
 			w.add("("+key.col+", "+l.table.id+") "+cmp+" (?, ?)", v, c.ID)
 		}

@@ -21,16 +21,18 @@ func (s *Store) FindPreferences(ctx context.Context, userID int64) (crm.Preferen
 	return p, nil
 }
 
+// noUser is the message of preferences saved for a user who does not exist.
+const noUser = "no such user: preferences belong to an existing user"
+
 // SavePreferences replaces the preferences of the user with id; ENOTFOUND when no such user
 // exists.
 func (s *Store) SavePreferences(ctx context.Context, userID int64, p crm.Preferences) error {
 	_, err := s.exec(ctx, s.db, `INSERT INTO user_preferences (user_id, language, time_zone, theme) VALUES (?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET language = excluded.language, time_zone = excluded.time_zone, theme = excluded.theme`,
 		userID, p.Language, p.TimeZone, p.Theme)
-	const noUser = "no such user: preferences belong to an existing user"
-	out := s.fail(err, &conflicts{foreignKey: noUser})
+	out := s.fail(err, &conflicts{foreignKey: crm.Textf(noUser)})
 	if crm.ErrorCode(out) == crm.ECONFLICT && crm.ErrorMessage(out) == noUser {
-		return crm.Errorf(crm.ENOTFOUND, "%s", noUser)
+		return crm.Errorf(crm.ENOTFOUND, noUser)
 	}
 	return out
 }

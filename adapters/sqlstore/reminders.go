@@ -24,7 +24,7 @@ func (s *Store) QueueReminders(ctx context.Context, rs []crm.Reminder) (int, err
 				string(r.Kind), string(r.Resource), r.RecordID, r.UserID, s.d.nullDate(&r.Day), r.Mail.To,
 				r.Mail.Subject, r.Mail.Body, s.d.time(r.QueuedAt))
 			if err != nil {
-				return s.fail(err, &conflicts{foreignKey: "the recipient of a reminder no longer exists"})
+				return s.fail(err, &conflicts{foreignKey: crm.Textf("the recipient of a reminder no longer exists")})
 			}
 			n += int(added)
 		}
@@ -172,7 +172,7 @@ func (s *Store) SetNotificationOptOuts(ctx context.Context, userID int64, kinds 
 		}
 		for _, k := range kinds {
 			if _, err := s.exec(ctx, tx, "INSERT INTO notification_optouts (user_id, kind) VALUES (?, ?)", userID, string(k)); err != nil {
-				return s.fail(err, &conflicts{foreignKey: "the user no longer exists"})
+				return s.fail(err, &conflicts{foreignKey: crm.Textf("the user no longer exists")})
 			}
 		}
 		return nil

@@ -14,8 +14,8 @@ func (s *Store) CreateSession(ctx context.Context, ses *crm.Session) error {
 		VALUES (?, ?, ?, ?, ?, ?)`,
 		ses.IDHash, ses.UserID, ses.AuthVersion, ses.CSRFToken, s.d.time(ses.CreatedAt), s.d.time(ses.LastSeen))
 	return s.fail(err, &conflicts{
-		unique:     "a session with this id already exists: issue a new id",
-		foreignKey: "the user of this session no longer exists",
+		unique:     crm.Textf("a session with this id already exists: issue a new id"),
+		foreignKey: crm.Textf("the user of this session no longer exists"),
 	})
 }
 

@@ -56,8 +56,8 @@ func (s *Store) AddSigningKey(ctx context.Context, k SigningKey, rotate bool) er
 		}
 		_, err := s.exec(ctx, tx, "INSERT INTO signing_keys (kid, sealed_key, created_at) VALUES (?, ?, ?)",
 			k.ID, k.Sealed, s.d.time(k.CreatedAt))
-		return s.fail(err, &conflicts{unique: "another process made a signing key current at the same time: " +
-			"reload the keys and try again"})
+		return s.fail(err, &conflicts{unique: crm.Textf("another process made a signing key current at the same time: " +
+			"reload the keys and try again")})
 	})
 }
 

@@ -61,6 +61,9 @@ func TestDriverErrorsBecomeCRMErrors(t *testing.T) {
 			err = s.DeleteUser(ctx, 7, crm.EveryWrite, func(*crm.User) ([]crm.AuditEntry, error) { return nil, nil })
 			assert.Equal(t, tc.code, crm.ErrorCode(err), "delete: %v", err)
 			assert.Contains(t, err.Error(), tc.contains)
+			if tc.code != crm.EINTERNAL {
+				assertTranslatable(t, err)
+			}
 			if tc.driver != nil {
 				assert.ErrorIs(t, err, tc.driver, "the driver error stays in the chain, for logs")
 			}
@@ -73,6 +76,7 @@ func TestDriverErrorsBecomeCRMErrors(t *testing.T) {
 		err := s.CreateUser(ctx, &crm.User{Username: "ann"}, nil)
 		assert.Equal(t, crm.ECONFLICT, crm.ErrorCode(err))
 		assert.Contains(t, crm.ErrorMessage(err), "username or email already in use")
+		assertTranslatable(t, err)
 	})
 	t.Run("a transaction that cannot begin", func(t *testing.T) {
 		s := sqlstore.New(&fakeDB{beginErr: errDown}, dialect(false))
@@ -82,6 +86,17 @@ func TestDriverErrorsBecomeCRMErrors(t *testing.T) {
 		})
 		assert.Equal(t, crm.EUNAVAILABLE, crm.ErrorCode(err))
 	})
+}
+
+// assertTranslatable checks that err is a crm.Error kept as its English format and arguments,
+// which an adapter can translate (crm.ErrorText), and that its message is that sentence.
+func assertTranslatable(t *testing.T, err error) {
+	t.Helper()
+	var e *crm.Error
+	if assert.ErrorAs(t, err, &e) {
+		assert.NotEmpty(t, e.Format, "%q has no format: an adapter could not translate it", e.Message)
+		assert.Equal(t, e.Message, crm.ErrorText(err).String())
+	}
 }
 
 var placeholder = regexp.MustCompile(`\$(\d+)`)

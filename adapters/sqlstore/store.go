@@ -114,8 +114,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx Tx) error) (err error) {
 // conflicts names what a unique or foreign key violation means for one statement, so that the
 // caller learns what is in the way and what to do.
 type conflicts struct {
-	unique     string
-	foreignKey string
+	unique     crm.Text
+	foreignKey crm.Text
 }
 
 // fail turns a driver error into a crm error: ECONFLICT for a unique or foreign key violation
@@ -135,24 +135,23 @@ func (s *Store) fail(err error, c *conflicts) error {
 	switch s.d.Classify(err) {
 	case KindUnique:
 		msg := c.unique
-		if msg == "" {
-			msg = "this record conflicts with an existing one: change the duplicate value"
+		if msg.Format == "" {
+			msg = crm.Textf("this record conflicts with an existing one: change the duplicate value")
 		}
-		return &crm.Error{Code: crm.ECONFLICT, Message: msg, Err: err}
+		return textError(crm.ECONFLICT, msg, err)
 	case KindForeignKey:
 		msg := c.foreignKey
-		if msg == "" {
-			msg = "a record this one refers to, or that refers to it, stands in the way: reload and try again"
+		if msg.Format == "" {
+			msg = crm.Textf("a record this one refers to, or that refers to it, stands in the way: reload and try again")
 		}
-		return &crm.Error{Code: crm.ECONFLICT, Message: msg, Err: err}
+		return textError(crm.ECONFLICT, msg, err)
 	case KindUnavailable:
 		return unavailable(s.d.Name, err)
 	case KindLocked:
-		return &crm.Error{Code: crm.ECONFLICT, Err: err,
-			Message: "the record is locked by another operation: try again in a moment"}
+		return textError(crm.ECONFLICT, crm.Textf("the record is locked by another operation: try again in a moment"), err)
 	case KindBusy:
-		return &crm.Error{Code: crm.EUNAVAILABLE, Err: err,
-			Message: "the " + s.d.Name + " database is too busy to answer in time: try again in a moment"}
+		return textError(crm.EUNAVAILABLE,
+			crm.Textf("the %s database is too busy to answer in time: try again in a moment", s.d.Name), err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return unavailable(s.d.Name, err)
@@ -162,14 +161,19 @@ func (s *Store) fail(err error, c *conflicts) error {
 
 // unavailable is the error of a database that cannot be reached right now.
 func unavailable(name string, err error) error {
-	return &crm.Error{Code: crm.EUNAVAILABLE, Err: err,
-		Message: "the " + name + " database is unavailable right now: try again in a moment"}
+	return textError(crm.EUNAVAILABLE, crm.Textf("the %s database is unavailable right now: try again in a moment", name), err)
+}
+
+// textError is the error of code whose message is t (kept as its format and arguments, so that
+// an adapter can translate it, as crm.Errorf does), caused by err.
+func textError(code string, t crm.Text, err error) error {
+	return &crm.Error{Code: code, Message: t.String(), Format: t.Format, Args: t.Args, Err: err}
 }
 
 // notFound is the ENOTFOUND error of a record that does not exist or is outside the caller's
-// scope; the two look the same on purpose.
+// scope; the two look the same on purpose. what is the kind of record, a word of the domain.
 func notFound(what string, id int64) error {
-	return crm.Errorf(crm.ENOTFOUND, "%s %d not found", what, id)
+	return crm.Errorf(crm.ENOTFOUND, "%s %d not found", crm.Resource(what), id)
 }
 
 // isNoRows reports whether err says that a query returned no row.

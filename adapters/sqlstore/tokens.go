@@ -21,8 +21,8 @@ func (s *Store) SaveRefreshToken(ctx context.Context, t *crm.RefreshToken) error
 			t.Hash, t.FamilyID, t.UserID, t.AuthVersion, s.d.time(t.IssuedAt), s.d.time(t.ExpiresAt),
 			s.d.time(t.FamilyIssuedAt))
 		return s.fail(err, &conflicts{
-			unique:     "this refresh token already exists: issue a new one",
-			foreignKey: "the user of this refresh token no longer exists",
+			unique:     crm.Textf("this refresh token already exists: issue a new one"),
+			foreignKey: crm.Textf("the user of this refresh token no longer exists"),
 		})
 	})
 }

@@ -12,10 +12,10 @@ const userCols = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, 
 	u.date_joined, u.last_login, u.password_hash, u.version, u.auth_version, u.kind`
 
 var userConflicts = &conflicts{
-	unique: "username or email already in use: choose another (emails are compared ignoring case, " +
-		"usernames also with look-alike letters)",
-	foreignKey: "this user is still the sales or support contact of clients, contracts or events: " +
-		"deactivate the user, or reassign those records first",
+	unique: crm.Textf("username or email already in use: choose another (emails are compared ignoring case, " +
+		"usernames also with look-alike letters)"),
+	foreignKey: crm.Textf("this user is still the sales or support contact of clients, contracts or events: " +
+		"deactivate the user, or reassign those records first"),
 }
 
 func scanUser(r Row) (*crm.User, error) {

@@ -156,7 +156,7 @@ func (s *Store) enqueue(ctx context.Context, q Querier, m *crm.WebhookMessage) e
 			next_attempt_at, created_at)
 		VALUES (?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id`,
 		m.WebhookID, m.MsgID, m.Type, string(m.Payload), s.d.time(m.CreatedAt), s.d.time(m.CreatedAt)).Scan(&m.ID)
-	return s.fail(err, &conflicts{foreignKey: "the webhook no longer exists"})
+	return s.fail(err, &conflicts{foreignKey: crm.Textf("the webhook no longer exists")})
 }
 
 // FanOutChanges turns changes after the fan-out cursor into messages and moves the cursor, in

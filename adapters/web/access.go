@@ -91,6 +91,20 @@ func (ui *UI) recordAccess(k *kind) handler {
 	}
 }
 
+// reachedKeys are the catalogue keys that count the records of a resource, by resource: each
+// message has plural forms.
+var reachedKeys = map[crm.Resource]string{crm.ResourceUser: msg("%d users"), crm.ResourceClient: msg("%d clients"),
+	crm.ResourceContract: msg("%d contracts"), crm.ResourceEvent: msg("%d events")}
+
+// reachedText counts n records of res in the locale's language ("3 clients"); the number alone
+// for a resource with no key.
+func reachedText(l *locale, res crm.Resource, n int) string {
+	if key, ok := reachedKeys[res]; ok {
+		return l.T(key, n)
+	}
+	return strconv.Itoa(n)
+}
+
 // accessReview is the access review: for each active user, what they may do on each resource,
 // with which scopes and on how many records today, and the deactivated users who still hold
 // credentials. Management only.
@@ -104,11 +118,11 @@ func (ui *UI) accessReview(rq *request) error {
 	for _, r := range rev.Rows {
 		n := ""
 		if r.Records != nil {
-			n = strconv.Itoa(*r.Records) + " " + string(r.Target) + "s"
+			n = reachedText(rq.loc(), r.Target, *r.Records)
 		}
 		scopes := make([]string, len(r.Scopes))
 		for i, s := range r.Scopes {
-			scopes[i] = string(s)
+			scopes[i] = rq.loc().domainWord("scope.", string(s))
 		}
 		t.Rows = append(t.Rows, row{Cells: []cell{
 			{Text: r.Username, Href: ui.recordURL(kindUser, r.UserID), Strong: true}, {Text: rq.loc().enumLabel(string(r.Role))},

@@ -71,14 +71,26 @@ func TestDomainMessagesInFrench(t *testing.T) {
 	// The access page: why each user may or may not read the client.
 	p = m.get(path + "/access")
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
-	saysInFrench(t, p, "own\u00a0: le contact commercial de la fiche client est "+e.sales.Username+", pas "+e.sales2.Username,
+	saysInFrench(t, p, "propres\u00a0: le contact commercial de la fiche client est "+e.sales.Username+", pas "+e.sales2.Username,
 		"sales contact is")
+	assert.NotContains(t, p.Body, "own\u00a0:", "the scopes of the reasons are French words")
 	assert.Contains(t, p.Body, html.EscapeString(e.sales2.Username+" ne peut pas lire la fiche client "+itoa(f.own.ID)))
 	assert.NotContains(t, p.Body, "may not read")
 	p = m.get("/admin/access-review")
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	assert.Contains(t, p.Body, ">modifier<", "the actions of the review are French words")
 	assert.NotContains(t, p.Body, ">update<")
+	assert.Contains(t, p.Body, ">propres<", "so are its scopes")
+	assert.Contains(t, p.Body, ">toutes<")
+	assert.Contains(t, p.Body, ">1 événement<", "and the records they reach")
+	for _, english := range []string{">own<", ">any<", ">assigned<", ">self<", " events<", " contracts<", " users<"} {
+		assert.NotContains(t, p.Body, english)
+	}
+
+	// A message of the store: a list's page link that this server did not issue.
+	p = m.get("/admin/clients?cursor=bogus")
+	assert.Equal(t, http.StatusBadRequest, p.Status)
+	saysInFrench(t, p, "Curseur non valide\u00a0: ce n’est pas un curseur émis par ce serveur.", "not one this server issued")
 
 	// A revert the domain refuses: the change was undone meanwhile, so nothing is left to revert.
 	ctx := e.as(e.mgr)
@@ -103,6 +115,15 @@ func TestDomainMessagesInFrench(t *testing.T) {
 	got, err := e.svc.GetClient(ctx, f.own.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "Ann", got.FirstName, "nothing changed")
+
+	// A field the user may not set: the field is named by its French label, with the rule's reason.
+	sales := e.inFrench(e.sales)
+	sales.get(path)
+	p = sales.submit(path, url.Values{"first_name": {"Ann"}, "last_name": {"Lee"}, "email": {f.own.Email},
+		"sales_contact_id": {itoa(e.sales2.ID)}})
+	assert.Equal(t, http.StatusForbidden, p.Status)
+	saysInFrench(t, p, "Vous ne pouvez pas définir le champ «\u00a0Commercial\u00a0»\u00a0: seul un utilisateur", "only a user who")
+	assert.NotContains(t, p.Body, "sales_contact_id\u00a0:", "the field's name is not shown as the API writes it")
 }
 
 // TestDomainMessagesInEnglish checks that the same refusals keep the domain's English text for
@@ -144,4 +165,43 @@ func TestWebhookDisabledReasonInFrench(t *testing.T) {
 		require.Equal(t, http.StatusOK, p.Status, p.Body)
 		saysInFrench(t, p, "désactivé par la direction", "disabled by management")
 	}
+}
+
+// TestFrenchNoEnglishLeft checks, in French, texts that no catalogue message held before: the
+// "(you)" after the user's own name, a list filter that is not a date or an amount, and the
+// field errors of a webhook, which come by their codes.
+func TestFrenchNoEnglishLeft(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	newFixtures(t, e)
+	s := e.inFrench(e.sales)
+	p := s.get("/admin/clients")
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, "Sam Keller (vous)")
+	assert.NotContains(t, p.Body, "(you)")
+
+	m := e.inFrench(e.mgr)
+	p = m.get("/admin/events?event_date=bogus")
+	assert.Equal(t, http.StatusBadRequest, p.Status)
+	saysInFrench(t, p, "event_date\u00a0: \"bogus\" n’est pas une date comme 2027-06-30", "is not a date")
+	p = m.get("/admin/contracts?amount_min=12,5")
+	assert.Equal(t, http.StatusBadRequest, p.Status)
+	saysInFrench(t, p, "amount_min\u00a0: \"12,5\" n’est pas un montant comme 1500.00", "decimal amount")
+
+	m.get("/admin/clients")
+	p = m.submit("/admin/clients/bulk", url.Values{"action": {"delete"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, `<html lang="fr"`)
+	assert.NotContains(t, p.Body, "tick the records", "a bulk action with no record says so in French")
+	assert.Contains(t, p.Body, html.EscapeString(web.CatalogueTexts("fr")["field.required"]))
+
+	m.get("/admin/webhooks/new")
+	p = m.submit("/admin/webhooks/new", url.Values{"url": {"ftp://hooks.example/in"}})
+	assert.Equal(t, http.StatusUnprocessableEntity, p.Status)
+	assert.Contains(t, p.Body, `<html lang="fr"`)
+	for _, english := range []string{"Must list at least one change type", "Must be an absolute"} {
+		assert.NotContains(t, p.Body, english)
+	}
+	assert.Contains(t, p.Body, html.EscapeString("Doit indiquer au moins un type de modification\u00a0: cochez-en un au moins."))
+	assert.Contains(t, p.Body, html.EscapeString("Doit être une adresse absolue http:// ou https://, sans identifiants ni #fragment."))
 }

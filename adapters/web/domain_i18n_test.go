@@ -29,13 +29,38 @@ var verbRE = regexp.MustCompile(`%(\[\d+\])?[a-z]`)
 
 // crmFormats returns every English message format of the crm package's source (not its tests):
 // the literal formats given to its message builders (Errorf, Textf, forbiddenWrite), including
-// the separators given to joinTexts, and the literal Messages of its Error values. Each maps to
-// where it is written. A builder given a format that is not a constant fails the test: the
+// the separators given to joinTexts, and the literal Messages of its Error values; and those the
+// stores give to crm.Errorf, crm.Textf and crm.Error (see storeDirs). Each maps to where it is
+// written. A builder given a format that is not a constant fails the test: the
 // catalogue could not be checked for it.
 func crmFormats(t *testing.T) map[string]string {
 	t.Helper()
+	out := map[string]string{}
+	packageFormats(t, filepath.Join("..", "..", "crm"), "", out)
+	if len(out) < 60 {
+		t.Fatalf("found only %d messages in crm: the scanner is broken", len(out))
+	}
+	n := len(out)
+	for _, dir := range storeDirs {
+		packageFormats(t, dir, "crm", out)
+	}
+	if len(out)-n < 20 {
+		t.Fatalf("found only %d messages in the stores: the scanner is broken", len(out)-n)
+	}
+	return out
+}
+
+// storeDirs are the packages of the stores, whose errors reach the pages as errors of the domain
+// (a conflict, an unavailable database, a record not found): their messages are the domain's too.
+var storeDirs = []string{filepath.Join("..", "sqlstore"), filepath.Join("..", "sqlite"), filepath.Join("..", "postgres")}
+
+// packageFormats adds to out the message formats of the Go package in dir (not its tests), as
+// crmFormats describes them. qual is how the package names crm: "" inside crm itself, where
+// the builders are called by their bare names, else "crm" (crm.Errorf, crm.Textf, crm.Error{}).
+func packageFormats(t *testing.T, dir, qual string, out map[string]string) {
+	t.Helper()
 	fset := token.NewFileSet()
-	names, err := filepath.Glob(filepath.Join("..", "..", "crm", "*.go"))
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +116,21 @@ func crmFormats(t *testing.T) map[string]string {
 		}
 		return "", false
 	}
-	out := map[string]string{}
+	// name returns the name of a builder or type as the package refers to it: Errorf for
+	// crm.Errorf outside crm; "" for anything else.
+	name := func(e ast.Expr) string {
+		switch e := e.(type) {
+		case *ast.Ident:
+			if qual == "" {
+				return e.Name
+			}
+		case *ast.SelectorExpr:
+			if x, ok := e.X.(*ast.Ident); ok && qual != "" && x.Name == qual {
+				return e.Sel.Name
+			}
+		}
+		return ""
+	}
 	add := func(s string, pos token.Pos) {
 		if strings.TrimSpace(verbRE.ReplaceAllString(s, "")) == "" {
 			return // "%s" alone is no sentence
@@ -103,27 +142,30 @@ func crmFormats(t *testing.T) map[string]string {
 	for _, f := range files {
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
-			skipCalls := ok && crmBuilderBodies[fn.Name.Name]
+			skipCalls := ok && qual == "" && crmBuilderBodies[fn.Name.Name]
 			ast.Inspect(d, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.CallExpr:
-					id, ok := n.Fun.(*ast.Ident)
-					if !ok || skipCalls {
+					builderName := name(n.Fun)
+					if builderName == "" || skipCalls {
 						return true
 					}
-					i, builder := crmMessageBuilders[id.Name]
+					i, builder := crmMessageBuilders[builderName]
+					if qual != "" && builderName != "Errorf" && builderName != "Textf" {
+						builder = false // the builders crm keeps to itself
+					}
 					if !builder || len(n.Args) <= i {
 						return true
 					}
 					s, ok := eval(n.Args[i])
 					if !ok {
 						t.Errorf("%s: the format given to %s is not a constant, so no catalogue test can check it",
-							fset.Position(n.Pos()), id.Name)
+							fset.Position(n.Pos()), builderName)
 						return true
 					}
 					add(s, n.Args[i].Pos())
 				case *ast.CompositeLit:
-					if id, ok := n.Type.(*ast.Ident); !ok || id.Name != "Error" {
+					if name(n.Type) != "Error" {
 						return true
 					}
 					for _, el := range n.Elts {
@@ -139,10 +181,6 @@ func crmFormats(t *testing.T) map[string]string {
 			})
 		}
 	}
-	if len(out) < 60 {
-		t.Fatalf("found only %d messages in crm: the scanner is broken", len(out))
-	}
-	return out
 }
 
 // formatVerbs returns the verb of each argument a format takes, by argument number (from 1),

@@ -160,9 +160,17 @@ func (l *locale) fieldMessage(f crm.FieldError) string {
 		return l.T("field.out_of_range.between", f.Args[0], f.Args[1])
 	case (f.Code == crm.FieldTooLong || f.Code == crm.FieldInvalidPhone) && len(f.Args) == 1:
 		return l.T("field."+string(f.Code), f.Args[0])
+	case slices.Contains(fieldMessageKeys, "field."+string(f.Code)+"."+f.Field):
+		// A rule that says more about one field than the code alone (an address that must
+		// be http or https, a list that needs one choice at least).
+		return l.T("field." + string(f.Code) + "." + f.Field)
 	}
 	return l.T("field." + string(f.Code))
 }
+
+// fieldRuleKeys are the catalogue keys of the messages of a code on one field, field.<code>.<field>,
+// which fieldMessage prefers to the code's own message.
+var fieldRuleKeys = []string{msg("field.invalid_value.url"), msg("field.required.events")}
 
 // passwordReasonKeys are the catalogue keys of the password policy's reasons (see
 // crm.PasswordProblem), by reason and, for crm.PasswordTooSimilar, the field: each key's
@@ -205,7 +213,7 @@ func (l *locale) passwordReasons(f crm.FieldError) (string, bool) {
 
 // text shows a sentence of the domain in the locale's language: its English format is the
 // catalogue key (as for the UI's own sentences), and its arguments are translated when they are
-// words of the domain (resources, actions, roles) or sentences themselves. A format the
+// words of the domain (resources, actions, scopes, roles) or sentences themselves. A format the
 // catalogue lacks is shown in English, as the domain wrote it; English shows the domain's own
 // text.
 func (l *locale) text(t crm.Text) string {
@@ -229,6 +237,8 @@ func (l *locale) textArg(a any) any {
 		return l.domainWord("resource.", string(a))
 	case crm.Action:
 		return l.domainWord("action.", string(a))
+	case crm.Scope:
+		return l.domainWord("scope.", string(a))
 	case crm.Role:
 		return l.roleLabel(a)
 	case crm.FieldNames:
@@ -262,6 +272,9 @@ var domainWordKeys = func() []string {
 	}
 	for _, a := range crm.Actions {
 		keys = append(keys, "action."+string(a))
+	}
+	for _, sc := range crm.Scopes {
+		keys = append(keys, "scope."+string(sc))
 	}
 	return keys
 }()
@@ -298,7 +311,7 @@ func (l *locale) errorSentence(err error, generic string) string {
 }
 
 // fieldMessageKeys are the catalogue keys fieldMessage uses beyond field.<code>.
-var fieldMessageKeys = append([]string{"field.out_of_range.between"}, slices.Collect(maps.Values(passwordReasonKeys))...)
+var fieldMessageKeys = slices.Concat([]string{"field.out_of_range.between"}, fieldRuleKeys, slices.Collect(maps.Values(passwordReasonKeys)))
 
 // parseZone loads a time zone by its IANA name, with an error that says what to do.
 func parseZone(name string) (*time.Location, error) {

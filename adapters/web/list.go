@@ -136,7 +136,7 @@ func (q *listQuery) date(k string) *crm.Date {
 	}
 	d, err := crm.ParseDate(v)
 	if err != nil {
-		q.bad = append(q.bad, k+": "+err.Error())
+		q.bad = append(q.bad, localeOf(q.c).T("%[1]s: %[2]s is not a date such as 2027-06-30", k, strconv.Quote(v)))
 		return nil
 	}
 	q.active++
@@ -166,7 +166,7 @@ func (q *listQuery) money(k string) *crm.Money {
 	}
 	m, err := crm.ParseMoney(v)
 	if err != nil {
-		q.bad = append(q.bad, k+": "+err.Error())
+		q.bad = append(q.bad, localeOf(q.c).T("%[1]s: %[2]s is not an amount such as 1500.00, without thousands separators", k, strconv.Quote(v)))
 		return nil
 	}
 	q.active++

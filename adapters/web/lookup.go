@@ -73,7 +73,7 @@ func (n *names) user(id *int64) ref {
 	}
 	label := u.FullName()
 	if u.ID == n.rq.actor.ID {
-		label += " (you)"
+		label = n.rq.T("%s (you)", label)
 	}
 	return ref{Label: label, Href: n.ui.recordURL(kindUser, u.ID)}
 }
