@@ -90,6 +90,7 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 	r.args = append(r.args, m.args...)
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
 	w.searched = w.searched || m.searched
+	w.scoped = w.scoped || r.scoped
 }
 
 // contactColumns are the contact columns of the records a user can be the contact of, each on
@@ -135,6 +136,7 @@ func (w *where) visible(vis crm.Visibility, sc scope) {
 	}
 	cond, args := sc.condition(vis)
 	w.add(cond, args...)
+	w.scoped = true
 }
 
 // condition returns vis on this table as one SQL condition and its arguments: "1 = 1" for Any,

@@ -19,6 +19,9 @@ type where struct {
 	// searched is set by a search or text filter, here or in a related condition: how many
 	// rows such a condition matches depends on its words (see list).
 	searched bool
+	// scoped is set when the caller reads only part of the records, here or in a related
+	// condition (see list).
+	scoped bool
 }
 
 // ftsCond is where a search's FTS5 condition sits in a where: conds[at] is

@@ -1,0 +1,97 @@
+package storetest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/crm"
+)
+
+// testScopedSearchPages pages through searches within the scopes of a sales and a support
+// user, in both id orders and with small pages, and checks that the pages hold exactly the
+// matches within the scope, once each, in order: whatever steps a store takes to read them
+// (a store may read a window of ids first, then the matches past it through an index), the
+// answer is that of one query. The words are spread so that each scope holds some of the
+// matches of each, none of them, or all.
+func testScopedSearchPages(t *testing.T, f *fixture) {
+	sam, sue, pia := f.user(crm.RoleSales), f.user(crm.RoleSales), f.user(crm.RoleSupport)
+	type row struct {
+		client             *crm.Client
+		company            string
+		owner, assignedPia bool // sam owns it; pia supports one of its events
+	}
+	var rows []row
+	for i := range 30 {
+		owner := &sam.ID
+		if i%5 == 0 {
+			owner = &sue.ID
+		}
+		company := "Brasserie Lumière"
+		switch {
+		case i%5 == 0 && i%2 == 0:
+			company = "Sues Only" // a word of sue's clients alone
+		case i%3 == 2:
+			company = "Café du Port"
+		}
+		c := f.client(owner, func(c *crm.Client) { c.Company = company })
+		r := row{client: c, company: company, owner: owner == &sam.ID}
+		if i%4 == 1 || i%4 == 2 {
+			f.event(f.contract(c), &pia.ID)
+			r.assignedPia = true
+		}
+		rows = append(rows, r)
+	}
+	callers := []struct {
+		name    string
+		acc     crm.Access
+		visible func(row) bool
+	}{
+		{"sales", crm.Access{Clients: crm.Visibility{OwnerID: &sam.ID}}, func(r row) bool { return r.owner }},
+		{"support", crm.Access{Clients: crm.Visibility{SupportID: &pia.ID}}, func(r row) bool { return r.assignedPia }},
+	}
+	for _, caller := range callers {
+		for _, q := range []struct{ word, contains string }{{"brasserie", "Brasserie"}, {"cafe", "Café"}, {"sues", "Sues"}, {"absent", "\x00"}} {
+			var want []int64
+			for _, r := range rows {
+				if caller.visible(r) && containsFold(r.company, q.contains) {
+					want = append(want, r.client.ID)
+				}
+			}
+			for _, sort := range []string{"id", "-id"} {
+				for _, limit := range []int{1, 2, 5} {
+					var got []int64
+					cursor := ""
+					for range 100 {
+						page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{Q: q.word,
+							ListOptions: crm.ListOptions{Sort: sort, Limit: limit, Cursor: cursor}}, caller.acc)
+						require.NoError(t, err)
+						require.LessOrEqual(t, len(page), limit)
+						got = append(got, ids(page, clientID)...)
+						if next == "" {
+							break
+						}
+						cursor = next
+					}
+					expect := slices.Clone(want)
+					if sort == "-id" {
+						slices.Reverse(expect)
+					}
+					if len(expect) == 0 {
+						expect = nil
+					}
+					assert.Equal(t, expect, got, "%s searching %q, sort %s, pages of %d", caller.name, q.word, sort, limit)
+				}
+			}
+		}
+	}
+}
+
+// containsFold reports whether s contains sub once both are folded as a search folds them;
+// the sub "\x00" is in nothing.
+func containsFold(s, sub string) bool {
+	return sub != "\x00" && strings.Contains(crm.FoldSearch(s), crm.FoldSearch(sub))
+}
