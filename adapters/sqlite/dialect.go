@@ -11,10 +11,11 @@ import (
 // Dialect is the SQLite dialect of the shared store: ? placeholders, no row locks (write
 // transactions begin IMMEDIATE), times as fixed-width UTC text.
 var Dialect = sqlstore.Dialect{
-	Name:      "SQLite",
-	TextTimes: true,
-	FTS5:      true,
-	Classify:  classify,
+	Name:        "SQLite",
+	TextTimes:   true,
+	FTS5:        true,
+	SupportEach: true,
+	Classify:    classify,
 }
 
 // classify tells the kind of a driver error by its SQLite (extended) result code.

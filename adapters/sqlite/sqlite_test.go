@@ -21,6 +21,17 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return sqlitetest.New(t) })
 }
 
+// TestStoreSupportEach runs the list tests of the suite with every page of a support user
+// checking the support scope record by record (the form for a caller assigned many events),
+// which their few events would not otherwise choose: it must read what the list form reads.
+func TestStoreSupportEach(t *testing.T) {
+	storetest.RunLists(t, func(t *testing.T) storetest.Store {
+		s := sqlitetest.New(t)
+		s.SetSupportEachFrom(1)
+		return s
+	})
+}
+
 func TestPragmasOnEveryConnection(t *testing.T) {
 	s := sqlitetest.New(t)
 	ctx := context.Background()

@@ -22,7 +22,7 @@ func findMany[T any](ctx context.Context, s *Store, l listing[T], ids []int64, v
 	}
 	var out []T
 	for chunk := range slices.Chunk(ids, batchSize) {
-		w := where{}
+		w := where{each: s.d.SupportEach}
 		w.visible(vis, l.table.scope)
 		w.in(l.table.id, chunk)
 		rows, err := s.query(ctx, s.db, "SELECT "+l.cols+" FROM "+l.table.from+w.sql()+" ORDER BY "+l.table.id, w.args...)

@@ -74,7 +74,7 @@ func (s *Store) FindClient(ctx context.Context, id int64, vis crm.Visibility) (*
 }
 
 func (s *Store) findClient(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.Client, error) {
-	w := where{}
+	w := where{each: s.d.SupportEach}
 	w.add("c.id = ?", id)
 	w.visible(vis, clientsTable.scope)
 	c, err := scanClient(s.queryRow(ctx, q, "SELECT "+clientCols+" FROM "+clientsTable.from+w.sql()+lock, w.args...))
@@ -89,19 +89,23 @@ func (s *Store) findClient(ctx context.Context, q Querier, id int64, vis crm.Vis
 
 // ListClients returns one page of the clients within acc.Clients that match f.
 func (s *Store) ListClients(ctx context.Context, f crm.ClientFilter, acc crm.Access) ([]*crm.Client, string, error) {
-	return list(ctx, s, clientListing, s.clientWhere(f, acc), f.ListOptions)
+	each, err := s.supportEach(ctx, clientsTable, acc)
+	if err != nil {
+		return nil, "", err
+	}
+	return list(ctx, s, clientListing, s.clientWhere(f, acc, each), f.ListOptions)
 }
 
 // CountClients returns how many clients within acc.Clients match f, whatever its paging and
 // sort.
 func (s *Store) CountClients(ctx context.Context, f crm.ClientFilter, acc crm.Access) (int, error) {
-	return count(ctx, s, clientListing, s.clientWhere(f, acc))
+	return count(ctx, s, clientListing, s.clientWhere(f, acc, false))
 }
 
 // clientWhere is the condition of the clients within acc that match f, shared by their list and
-// their count. Every filter is on the client's own columns.
-func (s *Store) clientWhere(f crm.ClientFilter, acc crm.Access) *where {
-	w := readable(clientsTable, acc)
+// their count. Every filter is on the client's own columns. each is where.each.
+func (s *Store) clientWhere(f crm.ClientFilter, acc crm.Access, each bool) *where {
+	w := readable(clientsTable, acc, each)
 	w.search(s.d, clientSearch, f.Q, fieldFilter{"c.first_name_fold", f.FirstName},
 		fieldFilter{"c.last_name_fold", f.LastName}, fieldFilter{"c.email_fold", f.Email},
 		fieldFilter{"c.company_fold", f.Company})

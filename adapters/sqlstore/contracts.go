@@ -68,7 +68,7 @@ func (s *Store) FindContract(ctx context.Context, id int64, vis crm.Visibility) 
 }
 
 func (s *Store) findContract(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.Contract, error) {
-	w := where{}
+	w := where{each: s.d.SupportEach}
 	w.add("k.id = ?", id)
 	w.visible(vis, contractsTable.scope)
 	k, err := scanContract(s.queryRow(ctx, q, "SELECT "+contractCols+" FROM "+contractsTable.from+w.sql()+lock, w.args...))
@@ -94,19 +94,23 @@ func (w *where) clientMatches(d *Dialect, acc crm.Access, q, firstName, lastName
 
 // ListContracts returns one page of the contracts within acc.Contracts that match f.
 func (s *Store) ListContracts(ctx context.Context, f crm.ContractFilter, acc crm.Access) ([]*crm.Contract, string, error) {
-	return list(ctx, s, contractListing, s.contractWhere(f, acc), f.ListOptions)
+	each, err := s.supportEach(ctx, contractsTable, acc)
+	if err != nil {
+		return nil, "", err
+	}
+	return list(ctx, s, contractListing, s.contractWhere(f, acc, each), f.ListOptions)
 }
 
 // CountContracts returns how many contracts within acc.Contracts match f, whatever its paging
 // and sort.
 func (s *Store) CountContracts(ctx context.Context, f crm.ContractFilter, acc crm.Access) (int, error) {
-	return count(ctx, s, contractListing, s.contractWhere(f, acc))
+	return count(ctx, s, contractListing, s.contractWhere(f, acc, false))
 }
 
 // contractWhere is the condition of the contracts within acc that match f, shared by their list
 // and their count. The client filters reach the clients within acc only.
-func (s *Store) contractWhere(f crm.ContractFilter, acc crm.Access) *where {
-	w := readable(contractsTable, acc)
+func (s *Store) contractWhere(f crm.ContractFilter, acc crm.Access, each bool) *where {
+	w := readable(contractsTable, acc, each)
 	w.eqID("k.client_id", f.ClientID)
 	w.clientMatches(s.d, acc, f.Q, f.ClientFirstName, f.ClientLastName, f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)

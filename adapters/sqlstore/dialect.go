@@ -60,6 +60,15 @@ type Dialect struct {
 	// first, before it asks the index for the rest (see list). Zero (SQLite, whose FTS5 search
 	// already reads its index in id order) runs a search as one query.
 	SearchWindow int64
+	// SupportEach checks a support scope record by record (where.each) when a query reads one
+	// record or a few ids, and when a page's caller is assigned many records (SQLite, which
+	// builds the list of an uncorrelated IN in full for every query). PostgreSQL plans both
+	// forms alike, as a semi-join, and keeps the list.
+	SupportEach bool
+	// SupportEachFrom, when above zero, is how many events a page's caller must be assigned for
+	// the page to check its support scope record by record, instead of sqrt(51 x the highest
+	// id of the listed table) (see Store.supportEach).
+	SupportEachFrom int64
 	// Classify tells the kind of a driver error by its typed code, never by its text.
 	Classify func(err error) ErrorKind
 }

@@ -75,7 +75,7 @@ func (s *Store) FindEvent(ctx context.Context, id int64, vis crm.Visibility) (*c
 }
 
 func (s *Store) findEvent(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.Event, error) {
-	w := where{}
+	w := where{each: s.d.SupportEach}
 	w.add("e.id = ?", id)
 	w.visible(vis, eventsTable.scope)
 	e, err := scanEvent(s.queryRow(ctx, q, "SELECT "+eventCols+" FROM "+eventsTable.from+w.sql()+lock, w.args...))
@@ -90,19 +90,23 @@ func (s *Store) findEvent(ctx context.Context, q Querier, id int64, vis crm.Visi
 
 // ListEvents returns one page of the events within acc.Events that match f.
 func (s *Store) ListEvents(ctx context.Context, f crm.EventFilter, acc crm.Access) ([]*crm.Event, string, error) {
-	return list(ctx, s, eventListing, s.eventWhere(f, acc), f.ListOptions)
+	each, err := s.supportEach(ctx, eventsTable, acc)
+	if err != nil {
+		return nil, "", err
+	}
+	return list(ctx, s, eventListing, s.eventWhere(f, acc, each), f.ListOptions)
 }
 
 // CountEvents returns how many events within acc.Events match f, whatever its paging and sort.
 func (s *Store) CountEvents(ctx context.Context, f crm.EventFilter, acc crm.Access) (int, error) {
-	return count(ctx, s, eventListing, s.eventWhere(f, acc))
+	return count(ctx, s, eventListing, s.eventWhere(f, acc, false))
 }
 
 // eventWhere is the condition of the events within acc that match f, shared by their list and
 // their count. The event's client and sales contact (k.client_id, k.sales_contact_id) are its
 // own fields, shown on the event; the client filters reach the clients within acc only.
-func (s *Store) eventWhere(f crm.EventFilter, acc crm.Access) *where {
-	w := readable(eventsTable, acc)
+func (s *Store) eventWhere(f crm.EventFilter, acc crm.Access, each bool) *where {
+	w := readable(eventsTable, acc, each)
 	w.search(s.d, eventSearch, f.Q)
 	w.eqID("e.contract_id", f.ContractID)
 	w.eqID("k.client_id", f.ClientID)

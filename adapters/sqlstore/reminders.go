@@ -131,7 +131,7 @@ func (s *Store) OverdueContracts(ctx context.Context, day crm.Date) ([]*crm.Cont
 	var out []*crm.Contract
 	opts := crm.ListOptions{Limit: crm.MaxLimit, Sort: "id"}
 	for {
-		w := s.contractWhere(crm.ContractFilter{Unpaid: true}, crm.FullAccess)
+		w := s.contractWhere(crm.ContractFilter{Unpaid: true}, crm.FullAccess, false)
 		w.add("k.payment_due < ?", s.d.nullDate(&day))
 		page, next, err := list(ctx, s, contractListing, w, opts)
 		if err != nil {

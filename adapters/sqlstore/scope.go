@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"math"
 	"strings"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -33,6 +34,10 @@ var (
 // condition never matches that table. Each is a condition with one ? for the user id.
 type scope struct {
 	owner, support, self string
+	// supportEach, when set, is the support condition checked record by record (a correlated
+	// EXISTS), for where.each; support is then the list of the caller's records (an
+	// uncorrelated IN), built once per query.
+	supportEach string
 }
 
 // The read scopes of the resources: with the related conditions that where.related builds from
@@ -42,20 +47,24 @@ type scope struct {
 var userScope = scope{self: "u.id = ?"}
 
 // clientScope: a client is owned through its sales contact, and assigned when one of its
-// contracts has an event whose support contact is the caller. The assigned condition is an
-// uncorrelated IN: the caller's few events are found once through the support contact index,
-// rather than searched again for every client (BenchmarkStore/ListClients/assigned).
+// contracts has an event whose support contact is the caller. The assigned condition is
+// mostly an uncorrelated IN: the caller's few events are found once through the support
+// contact index, rather than searched again for every client
+// (BenchmarkStore/ListClients/assigned); see where.each for when it is checked client by client.
 var clientScope = scope{
 	owner: "c.sales_contact_id = ?",
 	support: `c.id IN (SELECT vk.client_id FROM events ve JOIN contracts vk ON vk.id = ve.contract_id
 		WHERE ve.support_contact_id = ?)`,
+	supportEach: `EXISTS (SELECT 1 FROM contracts vk JOIN events ve ON ve.contract_id = vk.id
+		WHERE vk.client_id = c.id AND ve.support_contact_id = ?)`,
 }
 
 // contractScope: a contract is owned through its sales contact, and assigned when it has an
-// event whose support contact is the caller (an uncorrelated IN, as for clients).
+// event whose support contact is the caller (an uncorrelated IN, or EXISTS, as for clients).
 var contractScope = scope{
-	owner:   "k.sales_contact_id = ?",
-	support: "k.id IN (SELECT ve.contract_id FROM events ve WHERE ve.support_contact_id = ?)",
+	owner:       "k.sales_contact_id = ?",
+	support:     "k.id IN (SELECT ve.contract_id FROM events ve WHERE ve.support_contact_id = ?)",
+	supportEach: "EXISTS (SELECT 1 FROM events ve WHERE ve.contract_id = k.id AND ve.support_contact_id = ?)",
 }
 
 // eventScope: an event is owned through its contract's sales contact, and assigned through its
@@ -66,11 +75,40 @@ var eventScope = scope{
 }
 
 // readable starts the condition of a list or count of t: the records of t within the caller's
-// read scope acc. The conditions a list adds next are AND-ed to it.
-func readable(t table, acc crm.Access) *where {
-	var w where
+// read scope acc, its support conditions checked record by record when each is set (see
+// where.each). The conditions a list adds next are AND-ed to it.
+func readable(t table, acc crm.Access, each bool) *where {
+	w := where{each: each}
 	w.visible(acc.Of(t.res), t.scope)
 	return &w
+}
+
+// supportEach reports whether a page of t within acc reads its support conditions record by
+// record (where.each): on a dialect with SupportEach, when the caller, a support contact, is
+// assigned more than sqrt(51 x the highest id of t) events. Walking t in id order then probes
+// about 51 x ids / events records to fill a page of 50, fewer than the events the list of the
+// caller's records would be built from. The count stops there, so that it costs at most that
+// many entries of the support contact index.
+func (s *Store) supportEach(ctx context.Context, t table, acc crm.Access) (bool, error) {
+	vis := acc.Of(t.res)
+	if !s.d.SupportEach || vis.Any || vis.SupportID == nil {
+		return false, nil
+	}
+	many := s.d.SupportEachFrom
+	if many <= 0 {
+		base, _, _ := strings.Cut(t.from, " JOIN ")
+		var top int64
+		if err := s.queryRow(ctx, s.db, "SELECT coalesce(max("+t.id+"), 0) FROM "+base).Scan(&top); err != nil {
+			return false, s.fail(err, nil)
+		}
+		many = int64(math.Sqrt(float64(51*top))) + 1
+	}
+	var events int64
+	if err := s.queryRow(ctx, s.db, "SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id = ? LIMIT ?)",
+		*vis.SupportID, many).Scan(&events); err != nil {
+		return false, s.fail(err, nil)
+	}
+	return events >= many, nil
 }
 
 // related adds "col is the id of a record of t within acc that matches what match adds": the one
@@ -85,7 +123,7 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 	if len(m.conds) == 0 {
 		return
 	}
-	r := readable(t, acc)
+	r := readable(t, acc, w.each)
 	r.conds = append(r.conds, m.conds...)
 	r.args = append(r.args, m.args...)
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
@@ -117,7 +155,7 @@ func (w *where) contactOf(col string, acc crm.Access) bool {
 		if acc.Of(cc.t.res).None() {
 			continue
 		}
-		r := readable(cc.t, acc)
+		r := readable(cc.t, acc, w.each)
 		ors = append(ors, col+" IN (SELECT "+cc.col+" FROM "+cc.t.from+r.sql()+")")
 		args = append(args, r.args...)
 	}
@@ -134,23 +172,27 @@ func (w *where) visible(vis crm.Visibility, sc scope) {
 	if vis.Any {
 		return
 	}
-	cond, args := sc.condition(vis)
+	cond, args := sc.condition(vis, w.each)
 	w.add(cond, args...)
 	w.scoped = true
 }
 
 // condition returns vis on this table as one SQL condition and its arguments: "1 = 1" for Any,
 // otherwise the OR of the conditions that vis sets, and "1 = 0" when it sets none that apply.
-func (sc scope) condition(vis crm.Visibility) (string, []any) {
+func (sc scope) condition(vis crm.Visibility, each bool) (string, []any) {
 	if vis.Any {
 		return "1 = 1", nil
+	}
+	support := sc.support
+	if each && sc.supportEach != "" {
+		support = sc.supportEach
 	}
 	var ors []string
 	var args []any
 	for _, c := range []struct {
 		cond string
 		id   *int64
-	}{{sc.owner, vis.OwnerID}, {sc.support, vis.SupportID}, {sc.self, vis.SelfID}} {
+	}{{sc.owner, vis.OwnerID}, {support, vis.SupportID}, {sc.self, vis.SelfID}} {
 		if c.id != nil && c.cond != "" {
 			ors = append(ors, c.cond)
 			args = append(args, *c.id)
@@ -175,12 +217,12 @@ func lockForWrite[T any](ctx context.Context, s *Store, tx Tx, t table, what, co
 	flags := make([]int64, 1+len(also))
 	dest := make([]any, len(flags))
 	for i, vis := range append([]crm.Visibility{ws.Write}, also...) {
-		cond, a := t.scope.condition(vis)
+		cond, a := t.scope.condition(vis, s.d.SupportEach)
 		sel.WriteString(", CASE WHEN " + cond + " THEN 1 ELSE 0 END")
 		args = append(args, a...)
 		dest[i] = &flags[i]
 	}
-	w := where{}
+	w := where{each: s.d.SupportEach}
 	w.add(t.id+" = ?", id)
 	w.visible(ws.Read, t.scope)
 	args = append(args, w.args...)

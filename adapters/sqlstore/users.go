@@ -112,7 +112,7 @@ func (s *Store) FindUser(ctx context.Context, id int64, vis crm.Visibility) (*cr
 
 // findUser reads the user with id within vis on q, with lock appended to the query.
 func (s *Store) findUser(ctx context.Context, q Querier, id int64, vis crm.Visibility, lock string) (*crm.User, error) {
-	w := where{}
+	w := where{each: s.d.SupportEach}
 	w.add("u.id = ?", id)
 	w.visible(vis, usersTable.scope)
 	u, err := scanUser(s.queryRow(ctx, q, "SELECT "+userCols+" FROM "+usersTable.from+w.sql()+lock, w.args...))
@@ -150,7 +150,7 @@ func (s *Store) CountUsers(ctx context.Context, f crm.UserFilter, acc crm.Access
 // userWhere is the condition of the users within acc that match f, shared by their list and
 // their count. Every filter is on the user's own columns.
 func (s *Store) userWhere(f crm.UserFilter, acc crm.Access) *where {
-	w := readable(usersTable, acc)
+	w := readable(usersTable, acc, false)
 	w.search(s.d, userSearch, f.Q, fieldFilter{"u.username_fold", f.Username}, fieldFilter{"u.email_fold", f.Email},
 		fieldFilter{"u.first_name_fold", f.FirstName}, fieldFilter{"u.last_name_fold", f.LastName})
 	w.eqText("u.role", string(f.Role))

@@ -22,6 +22,13 @@ type where struct {
 	// scoped is set when the caller reads only part of the records, here or in a related
 	// condition (see list).
 	scoped bool
+	// each makes the support conditions of scopes (where.visible, where.related) checks of each
+	// record (scope.supportEach) rather than lists of the caller's records. SQLite builds such a
+	// list in full for every query, however few rows the query then reads: a second for a support
+	// user with 500,000 events. Checked record by record, reading one record, a few ids, or a
+	// page in id order costs a few index probes a record; a count, or a page whose caller is
+	// assigned few records among many, is quicker with the list (see Store.supportEach).
+	each bool
 }
 
 // ftsCond is where a search's FTS5 condition sits in a where: conds[at] is
