@@ -22,7 +22,7 @@ func (ui *UI) deleteBlockers(rq *request, k *kind, id int64) (*blockersBody, err
 		if shown == 0 {
 			return
 		}
-		t.Title = rq.T("%s (%d shown)", title, shown)
+		t.Title = rq.T("%[2]s (%[1]d shown)", shown, title) // the count first: it picks the plural form
 		body.Tables = append(body.Tables, t)
 	}
 	add(rq.T("Clients"), ui.clientTable(rq, n, b.Clients, nil, ""), len(b.Clients))

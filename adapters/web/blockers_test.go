@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -43,6 +44,8 @@ func TestDeletePageListsBlockers(t *testing.T) {
 	assert.NotContains(t, p.Body, `href="/admin/contracts/`+itoa(theirs.ID)+`"`, "no detail of a contract sam may not read")
 	assert.Contains(t, p.Body, `href="/admin/events/`+itoa(ev.ID)+`"`)
 	assert.NotContains(t, p.Body, "Yes, delete it")
+	assert.Contains(t, p.Body, "Contracts (1 shown)")
+	assert.Contains(t, p.Body, "Events (1 shown)")
 
 	m := e.loggedIn(e.mgr)
 	p = m.get("/admin/clients/" + itoa(c.ID) + "/delete")
@@ -55,4 +58,9 @@ func TestDeletePageListsBlockers(t *testing.T) {
 	p = b.get("/admin/clients/" + itoa(free.ID) + "/delete")
 	assert.NotContains(t, p.Body, `id="delete-blockers"`)
 	assert.Contains(t, p.Body, "Yes, delete it")
+
+	b.get("/admin/preferences")
+	require.Equal(t, http.StatusSeeOther, b.submit("/admin/preferences", url.Values{"language": {"fr"}, "time_zone": {""}, "theme": {"auto"}}).Status)
+	p = b.get("/admin/clients/" + itoa(c.ID) + "/delete")
+	assert.Contains(t, p.Body, "Contrats (1 affiché)", "the French plural follows the count")
 }
