@@ -152,6 +152,11 @@ func (b *tab) say(key string) string {
 	return s
 }
 
+// sayf formats a catalogue message in the walk's language, plural forms included.
+func (b *tab) sayf(key string, args ...any) string {
+	return web.CatalogueSprintf(cmp.Or(b.opts.lang, "en"), key, args...)
+}
+
 // timed runs f and adds the time it took to what the walk spent on what.
 func (b *tab) timed(what string, f func()) {
 	start := time.Now()

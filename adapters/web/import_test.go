@@ -194,7 +194,7 @@ func TestImportPageInFrench(t *testing.T) {
 	assert.Contains(t, p.Body, "La même adresse e-mail qu’à la ligne 2")
 	assert.Contains(t, p.Body, "Un nouvel utilisateur a besoin d’un mot de passe")
 	assert.Contains(t, p.Body, "Cet utilisateur existe déjà")
-	assert.Contains(t, p.Body, "4 lignes : 0 créés, 0 mis à jour, 0 inchangés, 4 refusés")
+	assert.Contains(t, p.Body, "4 lignes — créées\u00a0: 0, mises à jour\u00a0: 0, inchangées\u00a0: 0, refusées\u00a0: 4")
 	users := p
 	b.get("/admin/clients/import")
 	p = upload(t, b, "email,first_name\nz@z.example,Z\n", false)
