@@ -414,3 +414,28 @@ func TestImportMessages(t *testing.T) {
 		t.Errorf("a field's code: %q", got)
 	}
 }
+
+// TestFrenchTypography checks the French catalogue's spacing: a no-break space (U+00A0 or
+// U+202F) before : ; ! ? and », and after «, so that a line never breaks before the sign.
+func TestFrenchTypography(t *testing.T) {
+	cat := testUI(t).cat
+	bad := regexp.MustCompile(`[^\x{00A0}\x{202F}][:;!?»]|«[^\x{00A0}\x{202F}]`)
+	check := func(key, text string) {
+		for _, m := range bad.FindAllStringIndex(text, -1) {
+			frag := text[m[0]:m[1]]
+			if strings.HasPrefix(frag, " ") || strings.HasSuffix(frag, " ") || strings.Contains(frag, "«") || strings.Contains(frag, "»") {
+				t.Errorf("key %q: %q needs a no-break space: %q", key, frag, text)
+			}
+		}
+	}
+	for k, m := range cat.msgs["fr"] {
+		switch m := m.(type) {
+		case string:
+			check(k, m)
+		case map[string]any:
+			for _, v := range m {
+				check(k, v.(string))
+			}
+		}
+	}
+}
