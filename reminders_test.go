@@ -262,6 +262,60 @@ func TestRemindersInTheRecipientsLanguage(t *testing.T) {
 	}
 }
 
+// TestEventTomorrowInTheContactsZone checks that "tomorrow" is the support contact's: at 22:30
+// UTC on 26 March, an event at 23:30 UTC that day starts tomorrow in Paris (00:30 on the 27th)
+// and not in UTC, and one at 23:30 UTC on the 27th starts tomorrow in UTC and not in Paris
+// (the 28th there). Each contact hears of their own tomorrow only.
+func TestEventTomorrowInTheContactsZone(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 26, 22, 30, 0, 0, time.UTC)
+	w := newReminderWorld(t, sqlitetest.New(t), time.Hour, func(c *epiccrm.Config) {
+		c.Now = func() time.Time { return now }
+		c.Admin.TimeZone = "UTC"
+	})
+	ctx := context.Background()
+	svc := w.app.Service
+	prefs := w.app.Store().(crm.PreferenceStore)
+	require.NoError(t, prefs.SavePreferences(ctx, w.p1.ID, crm.Preferences{Language: "en", TimeZone: "Europe/Paris"}))
+	client, err := svc.CreateClient(as(w.s), crm.ClientInput{FirstName: crm.Some("Carla"), LastName: crm.Some("Client"),
+		Email: crm.Some("carla@acme.example"), Company: crm.Some("Acme")})
+	require.NoError(t, err)
+	contract, err := svc.CreateContract(as(w.s), crm.ContractInput{ClientID: crm.Some(client.ID), Amount: crm.Some(crm.Money(150000))})
+	require.NoError(t, err)
+	_, err = svc.SignContract(as(w.s), contract.ID, 0)
+	require.NoError(t, err)
+	for _, ev := range []struct {
+		name    string
+		at      time.Time
+		support *crm.User
+	}{
+		{"Paris midnight (pat)", time.Date(2026, 3, 26, 23, 30, 0, 0, time.UTC), w.p1},
+		{"UTC late night (pat)", time.Date(2026, 3, 27, 23, 30, 0, 0, time.UTC), w.p1},
+		{"Paris midnight (paula)", time.Date(2026, 3, 26, 23, 30, 0, 0, time.UTC), w.p2},
+		{"UTC late night (paula)", time.Date(2026, 3, 27, 23, 30, 0, 0, time.UTC), w.p2},
+	} {
+		e, err := svc.CreateEvent(as(w.s), crm.EventInput{ContractID: crm.Some(contract.ID), Name: crm.Some(ev.name),
+			EventDate: crm.Some(ev.at), Location: crm.Some("Lyon")})
+		require.NoError(t, err)
+		_, err = svc.AssignSupport(as(w.m), e.ID, &ev.support.ID, 0)
+		require.NoError(t, err)
+	}
+
+	rem, err := w.app.Reminders(must(mail.New(mail.Config{URL: w.smtp.URL(), From: "crm@epic.example"})), crm.ReminderConfig{})
+	require.NoError(t, err)
+	require.NoError(t, rem.RunOnce(ctx))
+	got := map[string][]string{}
+	for _, m := range w.smtp.Messages() {
+		if name, ok := strings.CutPrefix(m.Subject, "Tomorrow: "); ok {
+			got[m.To[0]] = append(got[m.To[0]], name)
+		}
+	}
+	assert.Equal(t, map[string][]string{
+		w.p1.Email: {"Paris midnight (pat)"},   // in Paris, 00:30 on the 27th
+		w.p2.Email: {"UTC late night (paula)"}, // in UTC, 23:30 on the 27th
+	}, got)
+}
+
 // TestReminderLanguageAndZoneRefused checks that a language the reminders are not written in, or
 // an unknown time zone, is refused by name, from the reminders' settings or the admin UI's.
 func TestReminderLanguageAndZoneRefused(t *testing.T) {

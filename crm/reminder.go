@@ -29,7 +29,8 @@ const (
 	// ReminderContractUnpaid goes to management for a contract with an amount due past its
 	// payment due date.
 	ReminderContractUnpaid ReminderKind = "contract_unpaid"
-	// ReminderEventTomorrow goes to the support contact of an event that starts tomorrow (UTC).
+	// ReminderEventTomorrow goes to the support contact of an event that starts tomorrow in the
+	// contact's time zone.
 	ReminderEventTomorrow ReminderKind = "event_tomorrow"
 	// ReminderAssigned goes to a user made the sales contact of a client or contract, or the
 	// support contact of an event, by someone else (read from the change log).
@@ -411,10 +412,14 @@ func (r *Reminders) eventsWithoutSupport(ctx context.Context, rd *round) ([]Remi
 	return out, nil
 }
 
-// eventsTomorrow reminds each support contact of their open events that start tomorrow (UTC).
+// eventsTomorrow reminds each support contact of their open events that start tomorrow in the
+// contact's time zone (their preference, else ReminderConfig.TimeZone). Zones run from UTC-12
+// to UTC+14, so tomorrow anywhere lies within the UTC days from today to the day after
+// tomorrow: the events of those days are read, and each goes to the contacts in whose zone it
+// falls tomorrow, keyed by that day.
 func (r *Reminders) eventsTomorrow(ctx context.Context, rd *round) ([]Reminder, error) {
-	from := DateOf(rd.now).Time().AddDate(0, 0, 1)
-	to := from.AddDate(0, 0, 1)
+	from := DateOf(rd.now).Time()
+	to := from.AddDate(0, 0, 3)
 	events, err := r.allEvents(ctx, EventFilter{From: &from, To: &to, Status: EventOpen})
 	if err != nil {
 		return nil, err
@@ -428,11 +433,22 @@ func (r *Reminders) eventsTomorrow(ctx context.Context, rd *round) ([]Reminder, 
 		if err != nil {
 			return nil, err
 		}
-		rs, err := r.queueFor(ctx, rd, users, ReminderEventTomorrow, ResourceEvent, e.ID, DateOf(e.EventDate), e)
-		if err != nil {
-			return nil, err
+		for _, u := range users {
+			rr, err := r.readerOf(ctx, rd, u)
+			if err != nil {
+				return nil, err
+			}
+			today := rd.now.In(rr.zone)
+			tomorrow := DateOf(time.Date(today.Year(), today.Month(), today.Day()+1, 12, 0, 0, 0, rr.zone))
+			if DateOf(e.EventDate.In(rr.zone)) != tomorrow {
+				continue
+			}
+			rs, err := r.queueFor(ctx, rd, []*User{u}, ReminderEventTomorrow, ResourceEvent, e.ID, tomorrow, e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rs...)
 		}
-		out = append(out, rs...)
 	}
 	return out, nil
 }
