@@ -267,7 +267,7 @@ func (s *Service) check(ctx context.Context, ex *Explanation, u *User, res Resou
 	}
 	scopes := s.scopes(u.Role, scopeRes, act)
 	if len(scopes) == 0 {
-		why := Textf("%s has no scope to %s %s records", u.Role, act, scopeRes)
+		why := Textf("the %s role has no scope to %s %s records", u.Role, act, scopeRes)
 		ex.Checks = append(ex.Checks, ScopeCheck{Action: act, Reason: why.String(), ReasonText: why})
 		return false, nil
 	}

@@ -79,7 +79,7 @@ var resultExamples = map[string]any{
 			UpdateReason: "sam may not read client 42, so for them it does not exist (not found): own: the client's sales contact is sally, not sam"},
 		{UserID: 4, Username: "pat", Role: crm.RoleSupport, Read: true,
 			ReadReason:   "assigned: pat is the support contact of an event of this client",
-			UpdateReason: "pat may read client 42 but not update it (forbidden): support has no scope to update client records"},
+			UpdateReason: "pat may read client 42 but not update it (forbidden): the support role has no scope to update client records"},
 	}},
 	"JWKS": obj{"keys": []obj{{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": "1f3c",
 		"x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}},

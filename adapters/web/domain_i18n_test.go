@@ -284,7 +284,7 @@ func TestFormatVerbs(t *testing.T) {
 func TestDomainText(t *testing.T) {
 	en, fr := testLocale(t, "en"), testLocale(t, "fr")
 	forbidden := crm.Textf("you may not %s this contract", crm.ActionSign)
-	missing := crm.Textf("%s has no scope to %s %s records", crm.RoleSales, crm.ActionDelete, crm.ResourceEvent)
+	missing := crm.Textf("the %s role has no scope to %s %s records", crm.RoleSales, crm.ActionDelete, crm.ResourceEvent)
 	nested := crm.Textf("%s: %s", crm.Textf("no %s with id %d", crm.ResourceContract, int64(12345)), missing)
 	for _, tc := range []struct {
 		l    *locale
@@ -294,7 +294,8 @@ func TestDomainText(t *testing.T) {
 		{fr, forbidden, "vous ne pouvez pas signer ce contrat"},
 		{en, forbidden, "you may not sign this contract"},
 		{fr, nested, "aucune fiche contrat n’a l’identifiant 12345\u00a0: le rôle Commercial n’a aucune portée pour supprimer les fiches événement"},
-		{en, nested, "no contract with id 12345: sales has no scope to delete event records"},
+		{en, nested, "no contract with id 12345: the Sales role has no scope to delete event records"},
+		{en, crm.Textf("you may not set %s: %s", crm.FieldNames{"sales_contact_id"}, "only management assigns clients"), "you may not set Sales contact: only management assigns clients"},
 		{fr, crm.Textf("invalid value for %s", crm.FieldNames{"sales_contact_id", "made_up"}), "valeur non valide pour\u00a0: Commercial, Made up"},
 		{fr, crm.Textf("no %s with id %d", crm.Resource("gizmo"), 7), "aucune fiche gizmo n’a l’identifiant 7"},
 		{fr, crm.Textf("a sentence the catalogue lacks, about %s %d", crm.ResourceClient, 3), "a sentence the catalogue lacks, about client 3"},

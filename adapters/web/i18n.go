@@ -217,7 +217,7 @@ func (l *locale) passwordReasons(f crm.FieldError) (string, bool) {
 // catalogue lacks is shown in English, as the domain wrote it; English shows the domain's own
 // text.
 func (l *locale) text(t crm.Text) string {
-	if !l.translates(t.Format) {
+	if !l.formats(t.Format) {
 		return t.String()
 	}
 	args := make([]any, len(t.Args))
@@ -291,8 +291,15 @@ func (n plainNumber) Format(f fmt.State, verb rune) {
 // translates reports whether the catalogue translates the domain's format into a language other
 // than English.
 func (l *locale) translates(format string) bool {
+	return l.formats(format) && l.Lang != "en"
+}
+
+// formats reports whether the catalogue has the domain's format in the locale's language, English
+// included: its arguments are then shown as words of the page (a field's label rather than its
+// API name), in English too.
+func (l *locale) formats(format string) bool {
 	_, ok := l.cat.msgs[l.Lang][format]
-	return ok && l.Lang != "en"
+	return ok
 }
 
 // errorText is the message of a domain error in the locale's language (see text).
