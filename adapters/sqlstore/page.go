@@ -203,13 +203,12 @@ func (s *Store) searchWindow(ctx context.Context, t table, w *where, byID bool, 
 	if after != nil {
 		return *after + step, true, nil
 	}
-	base, _, _ := strings.Cut(t.from, " JOIN ")
 	end := "min"
 	if desc {
 		end = "max"
 	}
 	var first *int64
-	if err := s.queryRow(ctx, s.db, "SELECT "+end+"("+t.id+") FROM "+base).Scan(&first); err != nil {
+	if err := s.queryRow(ctx, s.db, "SELECT "+end+"("+t.id+") FROM "+t.own()).Scan(&first); err != nil {
 		return 0, false, s.fail(err, nil)
 	}
 	if first == nil {

@@ -20,6 +20,12 @@ type table struct {
 	scope scope
 }
 
+// own returns t's own table and alias, without the joins of from: its ids are those of t.
+func (t table) own() string {
+	own, _, _ := strings.Cut(t.from, " JOIN ")
+	return own
+}
+
 // The tables of the resources. An event's client and sales contact are its own fields, read
 // through its contract, so the events table joins the contracts table.
 var (
@@ -96,9 +102,8 @@ func (s *Store) supportEach(ctx context.Context, t table, acc crm.Access) (bool,
 	}
 	many := s.d.SupportEachFrom
 	if many <= 0 {
-		base, _, _ := strings.Cut(t.from, " JOIN ")
 		var top int64
-		if err := s.queryRow(ctx, s.db, "SELECT coalesce(max("+t.id+"), 0) FROM "+base).Scan(&top); err != nil {
+		if err := s.queryRow(ctx, s.db, "SELECT coalesce(max("+t.id+"), 0) FROM "+t.own()).Scan(&top); err != nil {
 			return false, s.fail(err, nil)
 		}
 		many = int64(math.Sqrt(float64(51*top))) + 1
