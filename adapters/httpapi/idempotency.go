@@ -202,8 +202,9 @@ func canonicalJSON(body []byte) []byte {
 	return out
 }
 
-// withoutSecrets returns v with the value of every "password" member (in any letter case, as
-// the body decoder matches names) set to null, at any depth. A fingerprint is a fast hash kept
+// withoutSecrets returns v with the value of every "password" member set to null, at any depth
+// and in any letter case: the body decoder takes "password" only, but the answer to a body it
+// refuses is stored under the key too. A fingerprint is a fast hash kept
 // for a day: of a body holding a password, it would let whoever reads the database test
 // guesses of the password far faster than its argon2id hash allows. Two requests that differ
 // only in a password are then the same request for their key.

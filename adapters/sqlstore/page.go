@@ -155,7 +155,6 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		return out, nil
 	}
 	out := make([]T, 0, min(limit+1, 64))
-	var err error
 	bound, windowed, err := s.searchWindow(ctx, l.table, w, key.value == nil, after, desc)
 	if err != nil {
 		return nil, "", err

@@ -54,6 +54,9 @@ func RunLists(t *testing.T, newStore func(t *testing.T) Store) {
 			tests = append(tests, tc)
 		}
 	}
+	if len(tests) != len(lists) {
+		t.Fatalf("storetest: %d of the %d list tests are in the suite: a test was renamed without its entry in lists", len(tests), len(lists))
+	}
 	run(t, newStore, tests)
 }
 
