@@ -31,6 +31,7 @@ type Store struct {
 	reader *sql.DB
 	writer *sql.DB
 	health *writeHealth
+	upkeep upkeep
 	sqlstore.Migrator
 }
 
@@ -70,6 +71,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader: reader,
 		writer: writer,
 		health: health,
+		upkeep: defaultUpkeep,
 	}
 	s.Migrator = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver,
 		After: s.afterMigrate}
