@@ -32,6 +32,7 @@ type Store struct {
 	writer *sql.DB
 	health *writeHealth
 	upkeep upkeep
+	upkept upkeepStats
 	sqlstore.Migrator
 }
 

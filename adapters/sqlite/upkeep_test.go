@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -118,23 +119,49 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-// Upkeep merges in the background, logs each merge, reports a failure and tries again at its
-// next look, and returns when its context ends.
+// metric returns the value of the metric name among the store's metrics.
+func metric(t *testing.T, s *sqlite.Store, name string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	require.NoError(t, reg.Register(s.Collector()))
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() == name {
+			m := f.GetMetric()[0]
+			if m.GetCounter() != nil {
+				return m.GetCounter().GetValue()
+			}
+			return m.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
+}
+
+// Upkeep merges in the background, says so in /metrics while it merges, logs each merge,
+// reports a failure and tries again at its next look, and returns when its context ends.
 func TestUpkeepRunsUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := sqlitetest.New(t)
-	s.SetUpkeep(time.Millisecond, 20*time.Millisecond, 2, time.Hour, 50)
-	createClients(t, s, 20)
+	s.SetUpkeep(time.Millisecond, 20*time.Millisecond, 2, time.Hour, 1)
+	createClients(t, s, 40)
+	assert.Zero(t, metric(t, s, "epiccrm_search_index_looks_total"))
 	var logs syncBuffer
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		s.Upkeep(ctx, slog.New(slog.NewTextHandler(&logs, nil)))
 	}()
+	require.Eventually(t, func() bool { return metric(t, s, "epiccrm_search_index_merging") == 1 },
+		10*time.Second, time.Millisecond, "a merge of one page a step takes many steps")
 	require.Eventually(t, func() bool {
 		n, err := s.SearchSegments(context.Background(), "clients_fts")
-		return err == nil && n == 1
+		return err == nil && n == 1 && metric(t, s, "epiccrm_search_index_merging") == 0
 	}, 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return metric(t, s, "epiccrm_search_index_looks_total") >= 1 },
+		5*time.Second, 10*time.Millisecond)
+	assert.GreaterOrEqual(t, metric(t, s, "epiccrm_search_index_merges_total"), 1.0)
 	require.Eventually(t, func() bool { return bytes.Contains([]byte(logs.String()), []byte("index=clients_fts")) },
 		5*time.Second, 10*time.Millisecond)
 	assert.Contains(t, logs.String(), "search index merged into one segment")
