@@ -63,6 +63,7 @@ type App struct {
 	calendarsOnce sync.Once
 	calendars     *crm.Calendars // see calendarFeeds
 	reminders     *reminderWorker
+	stopUpkeep    func()
 	webhooks      *webhookWorker
 }
 
@@ -177,6 +178,7 @@ func Open(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		return nil, err
 	}
+	a.startUpkeep()
 	return a, nil
 }
 
@@ -200,6 +202,10 @@ func (a *App) Store() Store { return a.store }
 // Closing twice does nothing.
 func (a *App) Close() error {
 	a.closeFeed()
+	if a.stopUpkeep != nil {
+		a.stopUpkeep()
+		a.stopUpkeep = nil
+	}
 	if a.reminders != nil {
 		a.reminders.stop()
 		a.reminders = nil

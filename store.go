@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 
@@ -43,6 +44,32 @@ var (
 	_ Store = (*sqlite.Store)(nil)
 	_ Store = (*postgres.Store)(nil)
 )
+
+// upkeeper is a store with background work of its own: the SQLite store keeps its search
+// indexes merged (sqlite.Store.Upkeep). The App runs it from Open to Close.
+type upkeeper interface {
+	Upkeep(ctx context.Context, log *slog.Logger)
+}
+
+var _ upkeeper = (*sqlite.Store)(nil)
+
+// startUpkeep runs the store's background work, if it has any, until Close.
+func (a *App) startUpkeep() {
+	u, ok := a.store.(upkeeper)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		u.Upkeep(ctx, a.log)
+	}()
+	a.stopUpkeep = func() {
+		cancel()
+		<-done
+	}
+}
 
 // ErrDatabaseURL is the error (tested with errors.Is) of a database URL OpenStore does not
 // understand.

@@ -18,6 +18,7 @@ var Dialect = sqlstore.Dialect{
 	RowLocks:             true,
 	KeyLock:              keyLock,
 	SearchWindow:         searchWindow,
+	SearchKeys:           true,
 	Classify:             classify,
 }
 

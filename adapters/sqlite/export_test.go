@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
+	"time"
 
 	"github.com/epicevents/epiccrm/adapters/sqlstore"
 )
@@ -16,4 +18,21 @@ func (s *Store) SetSupportEachFrom(events int64) {
 	d := Dialect
 	d.SupportEachFrom = events
 	s.Store = sqlstore.New(&pool{read: s.reader, write: s.writer, health: s.health}, d)
+}
+
+// SetUpkeep makes Upkeep look at the search indexes after first and then every every, merging
+// an index holding more than maxSegments at most once per gap, in steps of stepPages pages.
+func (s *Store) SetUpkeep(first, every time.Duration, maxSegments int, gap time.Duration, stepPages int) {
+	s.upkeep = upkeep{first: first, every: every, maxSegments: maxSegments, gap: gap, stepPages: stepPages, rest: 1}
+}
+
+// SearchSegments returns how many segments the FTS5 table index holds.
+func (s *Store) SearchSegments(ctx context.Context, index string) (int, error) {
+	return s.searchSegments(ctx, index)
+}
+
+// MergeSearchIndex runs one merge of index as Upkeep does, returning the segments it held and
+// the steps taken.
+func (s *Store) MergeSearchIndex(ctx context.Context, index string) (segments, steps int, err error) {
+	return s.mergeSearchIndex(ctx, index)
 }

@@ -31,6 +31,8 @@ type Store struct {
 	reader *sql.DB
 	writer *sql.DB
 	health *writeHealth
+	upkeep upkeep
+	upkept upkeepStats
 	sqlstore.Migrator
 }
 
@@ -70,6 +72,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		reader: reader,
 		writer: writer,
 		health: health,
+		upkeep: defaultUpkeep,
 	}
 	s.Migrator = sqlstore.Migrator{Name: "SQLite", Source: migrations.SQLite, Driver: s.migrationDriver,
 		After: s.afterMigrate}

@@ -60,6 +60,10 @@ type Dialect struct {
 	// first, before it asks the index for the rest (see list). Zero (SQLite, whose FTS5 search
 	// already reads its index in id order) runs a search as one query.
 	SearchWindow int64
+	// SearchKeys says that the primary key index of each table with table.searchKey holds the
+	// table's search text and owner (PostgreSQL, migration 0018), so that a search sorted by id
+	// finds its page's ids in the key alone, then reads those rows (see list).
+	SearchKeys bool
 	// SupportEach checks a support scope record by record (where.each) when a query reads one
 	// record or a few ids, and when a page's caller is assigned many records (SQLite, which
 	// builds the list of an uncorrelated IN in full for every query). PostgreSQL plans both

@@ -135,9 +135,19 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	if key.value != nil {
 		order = " ORDER BY " + key.col + " " + dir + ", " + l.table.id + " " + dir
 	}
+	// A search sorted by id on a table whose key holds the search text reads its page's ids from
+	// the key first, then the rows of the page: the rows the search passes over are read in the
+	// key's index only (an index-only scan), not in the table, whose rows are several times
+	// wider (docs/performance.md, "PostgreSQL: a search reads the key first").
+	byKey := s.d.SearchKeys && l.table.searchKey && w.searched && key.value == nil
 	fetch := func(out []T, w *where, order string, n int) ([]T, error) {
 		args := append(slices.Clip(w.args), n)
-		rows, err := s.query(ctx, s.db, "SELECT "+l.cols+" FROM "+from+w.sql()+order+" LIMIT ?", args...)
+		query := "SELECT " + l.cols + " FROM " + from + w.sql() + order + " LIMIT ?"
+		if byKey {
+			query = "SELECT " + l.cols + " FROM " + from + " WHERE " + id + " IN (SELECT " + id + " FROM " + from +
+				w.sql() + order + " LIMIT ?) ORDER BY " + id + " " + dir
+		}
+		rows, err := s.query(ctx, s.db, query, args...)
 		if err != nil {
 			return nil, s.fail(err, nil)
 		}

@@ -18,6 +18,9 @@ type table struct {
 	id string
 	// scope says how each condition of a crm.Visibility reads on this table.
 	scope scope
+	// searchKey says that, where the dialect has SearchKeys, the table's primary key index also
+	// holds its search text and the column of its owner scope.
+	searchKey bool
 }
 
 // own returns t's own table and alias, without the joins of from: its ids are those of t.
@@ -30,7 +33,7 @@ func (t table) own() string {
 // through its contract, so the events table joins the contracts table.
 var (
 	usersTable     = table{res: crm.ResourceUser, from: "users u", id: "u.id", scope: userScope}
-	clientsTable   = table{res: crm.ResourceClient, from: "clients c", id: "c.id", scope: clientScope}
+	clientsTable   = table{res: crm.ResourceClient, from: "clients c", id: "c.id", scope: clientScope, searchKey: true}
 	contractsTable = table{res: crm.ResourceContract, from: "contracts k", id: "k.id", scope: contractScope}
 	eventsTable    = table{res: crm.ResourceEvent, from: "events e JOIN contracts k ON k.id = e.contract_id", id: "e.id", scope: eventScope}
 	auditTable     = table{res: crm.ResourceAudit, from: "audit a", id: "a.id"}

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -376,6 +377,9 @@ func measure(ctx context.Context, o options, dbURL, label string, clients int64,
 		return nil, err
 	}
 	defer crm.stop()
+	if err := awaitUpkeep(ctx, crm.base); err != nil {
+		return nil, err
+	}
 	tokens := map[string]string{}
 	for _, u := range []string{"ada", "sam", "sue", "pat", "pia"} {
 		if tokens[u], err = load.Login(client, crm.base, u, password); err != nil {
@@ -638,4 +642,84 @@ func writeBetweenMarkers(file, name, text string) error {
 		return fmt.Errorf("%s: the markers %s and %s are not in order: fix them by hand", file, begin, end)
 	}
 	return os.WriteFile(file, []byte(s), 0o644)
+}
+
+// awaitUpkeep waits until the server at base has looked at its search indexes and merges none
+// (the SQLite store merges an index left in many segments by earlier writes, see
+// sqlite.Store.Upkeep, and its searches read more meanwhile), so that the scenarios measure the
+// indexes as they stay between merges. After a merge it waits a minute more: reads stay slower
+// for up to a minute after one (measured: pia's list 93 req/s just after, 258 a minute later),
+// while the pages it rewrote go back to the database file. A server without the upkeep's
+// metrics (PostgreSQL) is not waited for.
+func awaitUpkeep(ctx context.Context, base string) error {
+	start := time.Now()
+	for {
+		looks, merges, merging, ok, err := upkeepMetrics(ctx, base)
+		if err != nil || !ok {
+			return err
+		}
+		if looks >= 1 && merging == 0 {
+			if merges > 0 {
+				fmt.Fprintf(os.Stderr, "the search index upkeep merged %v index(es) (%s): waiting a minute more\n",
+					merges, time.Since(start).Round(time.Second))
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(time.Minute):
+				}
+			}
+			return nil
+		}
+		if time.Since(start) > 10*time.Minute {
+			return errors.New("the server's search index upkeep has not finished after 10 minutes")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// upkeepMetrics reads epiccrm_search_index_looks_total, _merges_total and _merging from the
+// server's /metrics; ok is false when it has none.
+func upkeepMetrics(ctx context.Context, base string) (looks, merges, merging float64, ok bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if err != nil {
+		return 0, 0, 0, false, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, 0, 0, false, fmt.Errorf("reading the server's metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, 0, 0, false, fmt.Errorf("reading the server's metrics: %s", resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		name, value, found := strings.Cut(sc.Text(), " ")
+		if !found {
+			continue
+		}
+		switch name {
+		case "epiccrm_search_index_looks_total":
+			looks, ok = parseFloat(value), true
+		case "epiccrm_search_index_merges_total":
+			merges = parseFloat(value)
+		case "epiccrm_search_index_merging":
+			merging = parseFloat(value)
+		}
+	}
+	return looks, merges, merging, ok, sc.Err()
+}
+
+// parseFloat reads a metric's value, NaN when it is not a number.
+func parseFloat(v string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return f
 }
