@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/stretchr/testify/assert"
@@ -269,4 +271,23 @@ func TestThePolicyFollowsItsFile(t *testing.T) {
 	pol, err := policy.Default()
 	require.NoError(t, err)
 	assert.Nil(t, open(t, epiccrm.Config{Authorizer: pol}).Policy())
+}
+
+// The App keeps the SQLite search indexes merged while it is open (sqlite.Store.Upkeep): an
+// index split into segments by single-row writes is merged soon after Open, and /metrics says
+// so.
+func TestAppRunsTheSearchIndexUpkeep(t *testing.T) {
+	ctx := context.Background()
+	st := sqlitetest.New(t)
+	now := time.Now()
+	for i := range 30 {
+		require.NoError(t, st.CreateClient(ctx, &crm.Client{FirstName: "Split", LastName: fmt.Sprint(i),
+			Email: fmt.Sprintf("split%d@x.test", i), Status: crm.ClientPotential, DateCreated: now, DateUpdated: now}, nil))
+	}
+	app := open(t, epiccrm.Config{Store: st})
+	host := fiber.New()
+	require.NoError(t, app.Mount(host, ""))
+	require.Eventually(t, func() bool {
+		return strings.Contains(call(t, host, "GET", "/metrics", "", "").body, "\nepiccrm_search_index_merges_total 1\n")
+	}, 20*time.Second, 100*time.Millisecond)
 }

@@ -1,13 +1,11 @@
 package epiccrm_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,26 +14,9 @@ import (
 
 	"github.com/epicevents/epiccrm"
 	"github.com/epicevents/epiccrm/adapters/sqlstore"
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 	"github.com/epicevents/epiccrm/policy"
 )
-
-// logBuffer is a concurrency-safe buffer of JSON log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // policyFile writes a copy of the built-in policy to a file, without the rules that contain
 // drop (none when drop is ""), and returns its path.
@@ -75,7 +56,7 @@ func TestProcessesAgreeOnOnePolicy(t *testing.T) {
 	for _, db := range databases {
 		t.Run(db.name, func(t *testing.T) {
 			url := db.url(t)
-			var firstLog logBuffer
+			var firstLog syncbuf.Buffer
 			first := openOn(t, url, epiccrm.Config{PolicyCheck: 20 * time.Millisecond,
 				Logger: slog.New(slog.NewJSONHandler(&firstLog, nil))})
 			require.Equal(t, builtin.Fingerprint(), latestPolicy(t, first), "a process records its policy when it starts")
@@ -89,7 +70,7 @@ func TestProcessesAgreeOnOnePolicy(t *testing.T) {
 			assert.Equal(t, builtin.Fingerprint(), latestPolicy(t, first), "a refused process records nothing")
 			assert.NotContains(t, firstLog.String(), "POLICY MISMATCH")
 
-			var secondLog logBuffer
+			var secondLog syncbuf.Buffer
 			second := openOn(t, url, epiccrm.Config{Policy: other, PolicyCheck: 20 * time.Millisecond,
 				Logger: slog.New(slog.NewJSONHandler(&secondLog, nil))})
 			assert.Contains(t, secondLog.String(), "POLICY MISMATCH", "a differing process warns as it starts")

@@ -1,7 +1,6 @@
 package policy_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -18,29 +17,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 	"github.com/epicevents/epiccrm/policy"
 )
 
-// logBuffer collects a logger's output; it is safe for concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func newLog() (*slog.Logger, *logBuffer) {
-	buf := &logBuffer{}
+func newLog() (*slog.Logger, *syncbuf.Buffer) {
+	buf := &syncbuf.Buffer{}
 	return slog.New(slog.NewJSONHandler(buf, nil)), buf
 }
 
@@ -57,7 +39,7 @@ func writeAtomic(t testing.TB, path, text string) {
 // support may also update the clients of their events.
 var salesMore = policy.DefaultCSV + "p, sales, event, read, any\np, support, client, update, assigned\n"
 
-func watch(t *testing.T, path string) (*policy.Live, *logBuffer) {
+func watch(t *testing.T, path string) (*policy.Live, *syncbuf.Buffer) {
 	t.Helper()
 	logger, logs := newLog()
 	live, err := policy.Watch(context.Background(), path, logger)

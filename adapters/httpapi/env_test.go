@@ -27,6 +27,7 @@ import (
 	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
 
 // testStore is a store of the tests.
@@ -100,7 +101,7 @@ type env struct {
 	api    *httpapi.API
 	app    *fiber.App
 	prefix string // where the CRM is mounted on app
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 	ids    map[string]int64
 	users  map[string]*crm.User
 	access map[string]string
@@ -123,7 +124,7 @@ func newEnv(t *testing.T, k storeKind, opts ...func(*envOptions)) *env {
 	}
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
-	e := &env{store: store, prefix: k.prefix, logs: &syncBuffer{},
+	e := &env{store: store, prefix: k.prefix, logs: &syncbuf.Buffer{},
 		ids: map[string]int64{}, users: map[string]*crm.User{}, access: map[string]string{}}
 	cfg := o.cfg
 	cfg.Logger = newTestLogger(e.logs)
@@ -350,26 +351,8 @@ func fieldNames(p problemBody) []string {
 	return out
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // lines returns the JSON log lines written so far.
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
+func logLines(t *testing.T, b *syncbuf.Buffer) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
@@ -386,6 +369,6 @@ func (b *syncBuffer) lines(t *testing.T) []map[string]any {
 func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
 
 // newTestLogger returns a JSON logger writing into buf.
-func newTestLogger(buf *syncBuffer) *slog.Logger {
+func newTestLogger(buf *syncbuf.Buffer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

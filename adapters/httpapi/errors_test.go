@@ -17,6 +17,7 @@ import (
 
 	"github.com/epicevents/epiccrm/adapters/httpapi"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 	"github.com/epicevents/epiccrm/policy"
 )
 
@@ -92,7 +93,7 @@ func TestNoInternalsLeak(t *testing.T) {
 					id := resp.Header.Get("X-Request-ID")
 					assert.Equal(t, "trace-"+strings.ReplaceAll(tc.name, " ", "-"), id)
 					var found bool
-					for _, l := range e.logs.lines(t) {
+					for _, l := range logLines(t, e.logs) {
 						if l["request_id"] == id && l["cause"] != nil {
 							found = true
 							assert.Contains(t, l["cause"], "secret_table")
@@ -211,7 +212,7 @@ func TestProblemShape(t *testing.T) {
 // fallback handler takes the errors of paths outside the API when one is configured.
 func TestAppErrorHandler(t *testing.T) {
 	t.Parallel()
-	newApp := func(logs *syncBuffer, fallback fiber.ErrorHandler) *fiber.App {
+	newApp := func(logs *syncbuf.Buffer, fallback fiber.ErrorHandler) *fiber.App {
 		app := httpapi.NewApp(httpapi.Config{Logger: newTestLogger(logs), FallbackErrorHandler: fallback})
 		app.Get("/admin/fails", func(c *fiber.Ctx) error { return errSecretCause })
 		app.Get("/admin/panics", func(c *fiber.Ctx) error { panic(errSecretCause) })
@@ -227,7 +228,7 @@ func TestAppErrorHandler(t *testing.T) {
 	}
 
 	t.Run("without a fallback", func(t *testing.T) {
-		logs := &syncBuffer{}
+		logs := &syncbuf.Buffer{}
 		app := newApp(logs, nil)
 		for _, tc := range []struct {
 			path   string
@@ -244,7 +245,7 @@ func TestAppErrorHandler(t *testing.T) {
 	})
 
 	t.Run("with a fallback for the other paths", func(t *testing.T) {
-		app := newApp(&syncBuffer{}, func(c *fiber.Ctx, err error) error {
+		app := newApp(&syncbuf.Buffer{}, func(c *fiber.Ctx, err error) error {
 			return c.Status(fiber.StatusTeapot).SendString("the admin UI's own error page")
 		})
 		resp, body := send(t, app, "GET", "/admin/missing")

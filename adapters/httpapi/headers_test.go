@@ -99,7 +99,7 @@ func TestRequestIDAndAccessLog(t *testing.T) {
 			seen[id] = true
 
 			var line map[string]any
-			for _, l := range e.logs.lines(t) {
+			for _, l := range logLines(t, e.logs) {
 				if l["request_id"] == id && l["msg"] == "request" {
 					line = l
 				}
@@ -146,7 +146,7 @@ func TestClientAddress(t *testing.T) {
 			})
 			resp, _ := e.do(t, req{method: "GET", path: "/healthz", header: map[string]string{"X-Forwarded-For": tc.xff}})
 			require.Equal(t, http.StatusOK, resp.StatusCode)
-			lines := e.logs.lines(t)
+			lines := logLines(t, e.logs)
 			require.NotEmpty(t, lines)
 			assert.Equal(t, tc.want, lines[len(lines)-1]["ip"])
 		})

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/epicevents/epiccrm/adapters/sqlite"
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/crm"
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
 
 // createClients creates n clients named Upkeep<i>, each in a transaction of its own (so each
@@ -101,24 +101,6 @@ func TestUpkeepMergesSearchIndex(t *testing.T) {
 	assert.Zero(t, steps, "one segment is left alone")
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger writing from another goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // metric returns the value of the metric name among the store's metrics.
 func metric(t *testing.T, s *sqlite.Store, name string) float64 {
 	t.Helper()
@@ -147,7 +129,7 @@ func TestUpkeepRunsUntilCancelled(t *testing.T) {
 	s.SetUpkeep(time.Millisecond, 20*time.Millisecond, 2, time.Hour, 1)
 	createClients(t, s, 40)
 	assert.Zero(t, metric(t, s, "epiccrm_search_index_looks_total"))
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -1,11 +1,9 @@
 package web_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,29 +11,12 @@ import (
 
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
 	"github.com/epicevents/epiccrm/adapters/web"
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
-
-// lockedBuffer is a log destination safe for the concurrent requests of a test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestEveryRequestIsLoggedWithItsIDAndNoSecret(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	e := newEnvOn(t, sqlitetest.New(t), web.Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	sales := e.loggedIn(e.sales)
 	p := sales.get("/admin/clients?q=acme")

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
 
 // TestServeUnderABasePath serves behind a would-be reverse proxy that forwards /crm/...
@@ -21,7 +23,7 @@ func TestServeUnderABasePath(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, errOut := newSyncBuffer(), newSyncBuffer()
+	out, errOut := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	e := &env{stdin: strings.NewReader(""), stdout: out, stderr: errOut, getenv: func(k string) string {
 		return map[string]string{"EPICCRM_ADDR": addr, "EPICCRM_KEY_FILE": filepath.Join(dir, "key.pem"),
 			"EPICCRM_BASE_PATH": "/crm/"}[k]

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
 
 // TestServeWaitsForTheDatabase starts serve on a database that cannot be opened yet (its
@@ -21,7 +23,7 @@ func TestServeWaitsForTheDatabase(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, errOut := newSyncBuffer(), newSyncBuffer()
+	out, errOut := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	e := &env{stdin: strings.NewReader(""), stdout: out, stderr: errOut, getenv: func(string) string { return "" }}
 	done := make(chan int, 1)
 	go func() {

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/epicevents/epiccrm"
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
 
 // testKEK returns a key-encryption key made of 32 bytes b.
@@ -41,7 +42,7 @@ func TestServeWithKeysInTheDatabaseAndRotate(t *testing.T) {
 	environ := map[string]string{"EPICCRM_ADDR": addr, "EPICCRM_KEY_ENCRYPTION_KEY": testKEK(1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, errOut := newSyncBuffer(), newSyncBuffer()
+	out, errOut := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	e := &env{stdin: strings.NewReader(""), stdout: out, stderr: errOut, getenv: func(k string) string { return environ[k] }}
 	done := make(chan int, 1)
 	go func() {

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
 
 // result is what one run of the command printed and returned.
@@ -189,32 +191,12 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu chan struct{}
-	b  bytes.Buffer
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{mu: make(chan struct{}, 1)} }
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu <- struct{}{}
-	defer func() { <-s.mu }()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu <- struct{}{}
-	defer func() { <-s.mu }()
-	return s.b.String()
-}
-
 func TestServeStartsAndStopsGracefully(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, errOut := newSyncBuffer(), newSyncBuffer()
+	out, errOut := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	e := &env{stdin: strings.NewReader(""), stdout: out, stderr: errOut, getenv: func(k string) string {
 		return map[string]string{"EPICCRM_ADDR": addr, "EPICCRM_KEY_FILE": filepath.Join(dir, "key.pem")}[k]
 	}}
@@ -272,7 +254,7 @@ func TestServeStartsAndStopsGracefully(t *testing.T) {
 
 	// A second start on the same database prints no new password.
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	out2 := newSyncBuffer()
+	out2 := &syncbuf.Buffer{}
 	e.stdout = out2
 	go func() {
 		done <- run(ctx2, []string{"serve", "--database-url", "sqlite:" + filepath.Join(dir, "crm.db")}, e)

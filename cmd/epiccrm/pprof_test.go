@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
 
 func TestServeRefusesARemotePprofAddr(t *testing.T) {
@@ -38,7 +40,7 @@ func TestServeServesProfilesOnThePprofAddr(t *testing.T) {
 	addr, pprofAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, errOut := newSyncBuffer(), newSyncBuffer()
+	out, errOut := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	e := &env{stdin: strings.NewReader(""), stdout: out, stderr: errOut, getenv: func(k string) string {
 		return map[string]string{"EPICCRM_ADDR": addr, "EPICCRM_KEY_FILE": filepath.Join(dir, "key.pem"),
 			"EPICCRM_PPROF_ADDR": pprofAddr}[k]

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 	"github.com/epicevents/epiccrm/policy"
 )
 
@@ -33,7 +34,7 @@ func TestServeReloadsPolicyOnSIGHUP(t *testing.T) {
 	require.NoError(t, os.WriteFile(polFile, []byte(policy.DefaultCSV), 0o600))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out, errOut := newSyncBuffer(), newSyncBuffer()
+	out, errOut := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	e := &env{stdin: strings.NewReader(""), stdout: out, stderr: errOut, getenv: func(k string) string {
 		return map[string]string{"EPICCRM_ADDR": addr, "EPICCRM_KEY_FILE": filepath.Join(dir, "key.pem")}[k]
 	}}

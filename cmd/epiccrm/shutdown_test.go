@@ -21,6 +21,7 @@ import (
 
 	"github.com/epicevents/epiccrm/adapters/httpapi"
 	"github.com/epicevents/epiccrm/adapters/postgres/pgtest"
+	"github.com/epicevents/epiccrm/internal/syncbuf"
 )
 
 // TestShutdownFinishesInFlightRequests starts requests that take a while, asks the server to
@@ -119,7 +120,7 @@ func TestShutdownGivesUpInTime(t *testing.T) {
 // server is a serve command running in the test's process.
 type server struct {
 	addr        string
-	out, errOut *syncBuffer
+	out, errOut *syncbuf.Buffer
 	stop        context.CancelFunc
 	exited      chan struct{} // closed when serve has returned, with its exit code in code
 	code        int
@@ -128,7 +129,7 @@ type server struct {
 // startServe runs serve on dbURL with the extra args and waits until it answers /healthz.
 func startServe(t *testing.T, dbURL string, args ...string) *server {
 	t.Helper()
-	s := &server{addr: freeAddr(t), out: newSyncBuffer(), errOut: newSyncBuffer(), exited: make(chan struct{})}
+	s := &server{addr: freeAddr(t), out: &syncbuf.Buffer{}, errOut: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	e := &env{stdin: strings.NewReader(""), stdout: s.out, stderr: s.errOut, getenv: func(string) string { return "" }}
