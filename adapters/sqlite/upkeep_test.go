@@ -148,8 +148,19 @@ func TestUpkeepRunsUntilCancelled(t *testing.T) {
 		5*time.Second, 10*time.Millisecond)
 	assert.Contains(t, logs.String(), "search index merged into one segment")
 
+	// Within the gap (an hour here) an index split again is not merged again.
+	merges := metric(t, s, "epiccrm_search_index_merges_total")
+	createClients(t, s, 40)
+	looks := metric(t, s, "epiccrm_search_index_looks_total")
+	require.Eventually(t, func() bool { return metric(t, s, "epiccrm_search_index_looks_total") >= looks+3 },
+		5*time.Second, 10*time.Millisecond)
+	split, err := s.SearchSegments(context.Background(), "clients_fts")
+	require.NoError(t, err)
+	assert.Greater(t, split, 2, "the new segments are left as they are")
+	assert.Equal(t, merges, metric(t, s, "epiccrm_search_index_merges_total"))
+
 	_, writer := s.Pools()
-	_, err := writer.Exec("ALTER TABLE users_fts_idx RENAME TO users_fts_idx_gone")
+	_, err = writer.Exec("ALTER TABLE users_fts_idx RENAME TO users_fts_idx_gone")
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return bytes.Contains([]byte(logs.String()), []byte("search index upkeep failed")) },
 		5*time.Second, 10*time.Millisecond)
