@@ -25,6 +25,11 @@ import (
 // time once the pattern is bound (to consider its prefix for an index). Shorter words are
 // matched by the LIKE alone, which scans the rows the other conditions leave, so a search of
 // only one- or two-character words reads the whole table.
+//
+// The clients' search index also holds each client's sales contact (migration 0019), so that a
+// search within one salesperson's clients meets the words and the owner inside the index: on
+// PostgreSQL the GIN index has the column (btree_gin) and uses the query's condition on it; on
+// SQLite the MATCH names the owner's key (ownerKey) when where.owner is known.
 
 // searchable is how a search reads on one table.
 type searchable struct {
