@@ -45,7 +45,8 @@ bench:
 	$(GO) run ./tools/searchbench -rows 1000000 -sqlite-rows 1000000 -runs 50 -before-runs 10
 	$(GO) run ./tools/exportbench -rows 1000000
 
-# Fuzzing: each target for FUZZTIME (go test fuzzes one target per package at a time). The seed
+# Fuzzing: each target for FUZZTIME, a duration or a count of inputs such as 5000x (go test
+# fuzzes one target per package at a time; CI gives a count, see .ci/run). The seed
 # corpora (f.Add and testdata/fuzz/) already run as regression tests in `make test`; new failing
 # inputs land in testdata/fuzz/<target>/ of the package: commit them with the fix.
 FUZZTIME ?= 30s

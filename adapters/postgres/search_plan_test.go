@@ -94,11 +94,18 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	db := s.Pool()
-	_, err := db.Exec(ctx, `INSERT INTO clients (first_name, last_name, email, company, date_created, date_updated,
-			first_name_fold, last_name_fold, email_fold, company_fold, search_text)
-		SELECT f, l, e, co, now(), now(), f, l, e, co, f || E'\n' || l || E'\n' || e || E'\n' || co
+	// Ten sellers (users 1 to 10) own the clients in blocks of ten ids: seller 1 the clients
+	// whose id ends in 00-09, seller 2 in 10-19, and so on. Seller 11 owns none.
+	_, err := db.Exec(ctx, `INSERT INTO users (username, email, email_key, role, date_joined, password_hash)
+		SELECT 'seller' || i, 'seller' || i || '@x.test', 'seller' || i || '@x.test', 'sales', now(), 'h'
+		FROM generate_series(1, 11) i`)
+	require.NoError(t, err)
+	_, err = db.Exec(ctx, `INSERT INTO clients (first_name, last_name, email, company, sales_contact_id, date_created,
+			date_updated, first_name_fold, last_name_fold, email_fold, company_fold, search_text)
+		SELECT f, l, e, co, s, now(), now(), f, l, e, co, f || E'\n' || l || E'\n' || e || E'\n' || co
 		FROM (SELECT 'client' || i AS f, md5(i::text) AS l, 'c' || i || '@' || md5((-i)::text) || '.test' AS e,
-			'company ' || (i % 100) AS co FROM generate_series(1, 20000) i) g`)
+			'company' || (i % 100) AS co, (SELECT id FROM users WHERE username = 'seller' || (1 + i / 10 % 10)) AS s
+			FROM generate_series(1, 20000) i) g`)
 	require.NoError(t, err)
 	_, err = db.Exec(ctx, `INSERT INTO contracts (client_id, amount, amount_due, date_created, date_updated)
 		SELECT id, 100, 0, now(), now() FROM clients`)
@@ -115,6 +122,8 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 	// A rare word: part of one client's md5 last name.
 	var rare string
 	require.NoError(t, db.QueryRow(ctx, "SELECT substr(md5('777'), 3, 8)").Scan(&rare))
+	var sellers []int64
+	require.NoError(t, db.QueryRow(ctx, "SELECT array_agg(id ORDER BY id) FROM users WHERE username LIKE 'seller%'").Scan(&sellers))
 	ex := &explainDB{pool: db}
 	es := sqlstore.New(ex, postgres.Dialect)
 	page := crm.ListOptions{Limit: 20}
@@ -126,7 +135,7 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 		idx, plan string
 	}{
 		{"clients q, a common word (an index-only walk of the key, migration 0018)", func() error {
-			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "company 7", ListOptions: page}, crm.FullAccess)
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "company7", ListOptions: page}, crm.FullAccess)
 			return err
 		}, "", `Index Only Scan using clients_pkey`},
 		{"clients q", func() error {
@@ -138,10 +147,14 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			return err
 		}, "clients_search_trgm_idx", ""},
 		{"clients q as sales (the index step of a windowed search)", func() error {
-			seller := int64(1)
-			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: rare, ListOptions: page}, crm.Access{Clients: crm.Visibility{OwnerID: &seller}})
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: rare, ListOptions: page}, crm.Access{Clients: crm.Visibility{OwnerID: &sellers[10]}})
 			return err
 		}, "clients_sales_contact_id_idx", ""}, // the seller owns no client: the smaller index
+		{"clients q as sales, a common word of which the seller owns none (migration 0019)", func() error {
+			// "company7" is in the companies of the ids ending in 07 and 70-79: sellers 1 and 8.
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "company7", ListOptions: page}, crm.Access{Clients: crm.Visibility{OwnerID: &sellers[1]}})
+			return err
+		}, "", `Bitmap Index Scan on clients_search_trgm_idx .*\n\s+Index Cond: \(\(sales_contact_id = '\d+'::bigint\) AND \(search_text ~~`},
 		{"clients count", func() error {
 			_, err := es.CountClients(ctx, crm.ClientFilter{Q: rare}, crm.FullAccess)
 			return err
@@ -185,19 +198,25 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 	}
 }
 
-// Migration 0018: the clients' primary key holds the search text and the sales contact (for a
-// search's index-only walk in id order), and the trigram indexes keep no pending list (which
+// Migrations 0018 and 0019: the clients' primary key holds the search text and the sales
+// contact (for a search's index-only walk in id order), their trigram index the sales contact
+// (for a search within a seller's clients), and the trigram indexes keep no pending list (which
 // every search would read in full until VACUUM); a client just written is found.
 func TestSearchIndexesOfTheSchema(t *testing.T) {
 	ctx := context.Background()
 	s := pgtest.New(t)
 	db := s.Pool()
-	var cols []string
-	require.NoError(t, db.QueryRow(ctx, `SELECT array_agg(a.attname ORDER BY k.n) FROM pg_index i
-		CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
-		JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-		WHERE i.indexrelid = 'clients_pkey'::regclass`).Scan(&cols))
-	assert.Equal(t, []string{"id", "search_text", "sales_contact_id"}, cols)
+	columns := func(index string) []string {
+		var cols []string
+		require.NoError(t, db.QueryRow(ctx, `SELECT array_agg(a.attname ORDER BY k.n) FROM pg_index i
+			CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+			JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+			WHERE i.indexrelid = $1::regclass`, index).Scan(&cols))
+		return cols
+	}
+	assert.Equal(t, []string{"id", "search_text", "sales_contact_id"}, columns("clients_pkey"))
+	// Migration 0019: the clients' trigram index also holds the sales contact.
+	assert.Equal(t, []string{"sales_contact_id", "search_text"}, columns("clients_search_trgm_idx"))
 	for _, idx := range []string{"clients_search_trgm_idx", "users_search_trgm_idx", "events_search_trgm_idx"} {
 		var opts []string
 		require.NoError(t, db.QueryRow(ctx, "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = $1::regclass", idx).Scan(&opts))

@@ -76,12 +76,13 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 			return fmt.Errorf("bulk load: creating the index %s again: %w", o.name, err)
 		}
 	}
-	for _, f := range []struct {
-		table string
-		from  int64
-	}{{"clients", off.Clients}, {"events", off.Events}} {
+	for _, f := range ftsRows {
+		from := off.Clients
+		if f.table == "events" {
+			from = off.Events
+		}
 		step(f.table + "_fts")
-		if err := fillFTS(ctx, t, f.table, f.from); err != nil {
+		if err := fillFTS(ctx, t, f.table, f.columns, f.values, from); err != nil {
 			return fmt.Errorf("bulk load: filling the search index of %s: %w", f.table, err)
 		}
 	}
@@ -108,6 +109,19 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 	return nil
 }
 
+// ftsRows are the columns of the FTS5 tables a bulk load fills, and the values of each from its
+// table's rows: what the tables' insert triggers write (migrations 0007 and 0019).
+var ftsRows = []struct{ table, columns, values string }{
+	{"clients", "search_text, owner", "search_text, " + ownerKeySQL("sales_contact_id")},
+	{"events", "search_text", "search_text"},
+}
+
+// ownerKeySQL is the SQL of the owner key of the user id in col, as sqlstore's ownerKey writes
+// it: three characters of the Private Use Area, 12 bits of the id each.
+func ownerKeySQL(col string) string {
+	return "char(57344 + " + col + " % 4096, 57344 + " + col + " / 4096 % 4096, 57344 + " + col + " / 16777216 % 4096)"
+}
+
 // ftsLoadSettings are the FTS5 settings of a bulk load's fill of a search index, with their
 // defaults: a large in-memory buffer of terms (hashsize), so that the fill writes a few large
 // segments rather than one per MiB of terms, and no merging while it writes them (automerge,
@@ -121,12 +135,13 @@ var ftsLoadSettings = []struct {
 	{"crisismerge", 1000, 16},
 }
 
-// fillFTS indexes the rows of table after id from in its FTS5 table, in one pass, with the
+// fillFTS indexes the rows of table after id from in its FTS5 table (values into columns, see
+// ftsRows), in one pass, with the
 // settings of ftsLoadSettings, then merges the index into one segment ('optimize'), so that a
 // search reads one segment per trigram, and sets the settings back: to what the table's
 // configuration held, or else to their defaults. (A failure rolls the load's transaction back,
 // settings included.)
-func fillFTS(ctx context.Context, t *sql.Tx, table string, from int64) error {
+func fillFTS(ctx context.Context, t *sql.Tx, table, columns, values string, from int64) error {
 	fts := table + "_fts"
 	configure := func(name string, v any) error {
 		_, err := t.ExecContext(ctx, "INSERT INTO "+fts+" ("+fts+", rank) VALUES (?, ?)", name, v)
@@ -143,7 +158,7 @@ func fillFTS(ctx context.Context, t *sql.Tx, table string, from int64) error {
 			return err
 		}
 	}
-	if _, err := t.ExecContext(ctx, "INSERT INTO "+fts+" (rowid, search_text) SELECT id, search_text FROM "+
+	if _, err := t.ExecContext(ctx, "INSERT INTO "+fts+" (rowid, "+columns+") SELECT id, "+values+" FROM "+
 		table+" WHERE id > ? AND search_text IS NOT NULL ORDER BY id", from); err != nil {
 		return err
 	}

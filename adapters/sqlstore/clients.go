@@ -106,11 +106,14 @@ func (s *Store) CountClients(ctx context.Context, f crm.ClientFilter, acc crm.Ac
 // their count. Every filter is on the client's own columns. each is where.each.
 func (s *Store) clientWhere(f crm.ClientFilter, acc crm.Access, each bool) *where {
 	w := readable(clientsTable, acc, each)
+	if f.SalesContactID != nil {
+		w.eqID("c.sales_contact_id", f.SalesContactID)
+		w.owner = f.SalesContactID
+	}
 	w.search(s.d, clientSearch, f.Q, fieldFilter{"c.first_name_fold", f.FirstName},
 		fieldFilter{"c.last_name_fold", f.LastName}, fieldFilter{"c.email_fold", f.Email},
 		fieldFilter{"c.company_fold", f.Company})
 	w.eqText("c.status", string(f.Status))
-	w.eqID("c.sales_contact_id", f.SalesContactID)
 	return w
 }
 

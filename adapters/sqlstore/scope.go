@@ -126,16 +126,15 @@ func (s *Store) supportEach(ctx context.Context, t table, acc crm.Access) (bool,
 // none, nothing is added. No store code writes a condition on another resource's table any
 // other way.
 func (w *where) related(col string, t table, acc crm.Access, match func(m *where)) {
-	var m where
-	match(&m)
-	if len(m.conds) == 0 {
+	// match adds to the scope's conditions, so that a search there knows the scope's owner.
+	r := readable(t, acc, w.each)
+	scope := len(r.conds)
+	match(r)
+	if len(r.conds) == scope {
 		return
 	}
-	r := readable(t, acc, w.each)
-	r.conds = append(r.conds, m.conds...)
-	r.args = append(r.args, m.args...)
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
-	w.searched = w.searched || m.searched
+	w.searched = w.searched || r.searched
 	w.scoped = w.scoped || r.scoped
 }
 
@@ -183,6 +182,9 @@ func (w *where) visible(vis crm.Visibility, sc scope) {
 	cond, args := sc.condition(vis, w.each)
 	w.add(cond, args...)
 	w.scoped = true
+	if sc.owner != "" && vis.OwnerID != nil && vis.SupportID == nil && vis.SelfID == nil {
+		w.owner = vis.OwnerID
+	}
 }
 
 // condition returns vis on this table as one SQL condition and its arguments: "1 = 1" for Any,

@@ -25,6 +25,11 @@ import (
 // time once the pattern is bound (to consider its prefix for an index). Shorter words are
 // matched by the LIKE alone, which scans the rows the other conditions leave, so a search of
 // only one- or two-character words reads the whole table.
+//
+// The clients' search index also holds each client's sales contact (migration 0019), so that a
+// search within one salesperson's clients meets the words and the owner inside the index: on
+// PostgreSQL the GIN index has the column (btree_gin) and uses the query's condition on it; on
+// SQLite the MATCH names the owner's key (ownerKey) when where.owner is known.
 
 // searchable is how a search reads on one table.
 type searchable struct {
@@ -34,11 +39,14 @@ type searchable struct {
 	id string
 	// fts is the FTS5 table indexing the search text (SQLite).
 	fts string
+	// owner is the FTS5 table's column holding the owner's key (ownerKey of the user of the
+	// table's owner scope), "" if it has none. Its search text is then the column search_text.
+	owner string
 }
 
 // The searchable tables.
 var (
-	clientSearch = searchable{text: "c.search_text", id: "c.id", fts: "clients_fts"}
+	clientSearch = searchable{text: "c.search_text", id: "c.id", fts: "clients_fts", owner: "owner"}
 	userSearch   = searchable{text: "u.search_text", id: "u.id", fts: "users_fts"}
 	eventSearch  = searchable{text: "e.search_text", id: "e.id", fts: "events_fts"}
 )
@@ -74,9 +82,29 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 		w.add(sr.text+" LIKE ? ESCAPE '\\'", "%"+escapeLike(n)+"%")
 	}
 	if d.FTS5 && len(phrases) > 0 {
+		match := strings.Join(phrases, " ")
+		if sr.owner != "" {
+			match = "search_text : (" + match + ")"
+			if w.owner != nil {
+				match += " AND " + sr.owner + ` : "` + ownerKey(*w.owner) + `"`
+			}
+		}
 		w.fts = &ftsCond{sr: sr, at: len(w.conds)}
-		w.add(sr.id+" IN (SELECT rowid FROM "+sr.fts+" WHERE "+sr.fts+" MATCH ?)", strings.Join(phrases, " "))
+		w.add(sr.id+" IN (SELECT rowid FROM "+sr.fts+" WHERE "+sr.fts+" MATCH ?)", match)
 	}
+}
+
+// ownerKey is the key of an owner in an FTS5 table's owner column (SQLite, migration 0019):
+// three characters of the Private Use Area, so one trigram, whose entries in the index are the
+// rows of that owner. A search within one owner's records matches it with its words, and FTS5
+// meets both in its index, rather than reading every row of the words to check their owner:
+// 5 ms instead of 47 for a word in 10,000 clients of which the owner has none. Ids past
+// 4096^3 share keys; the owner condition of the query stays, so a shared key costs time,
+// never a wrong row. The migration's triggers and the SQLite bulk load write the same key in
+// SQL (char(57344 + id % 4096, 57344 + id / 4096 % 4096, 57344 + id / 16777216 % 4096)).
+func ownerKey(id int64) string {
+	const base, span = 0xE000, 4096
+	return string([]rune{rune(base + id%span), rune(base + id/span%span), rune(base + id/(span*span)%span)})
 }
 
 // clientFolds returns the values of the folded columns of a client, in the order first_name_fold,

@@ -22,6 +22,11 @@ type where struct {
 	// scoped is set when the caller reads only part of the records, here or in a related
 	// condition (see list).
 	scoped bool
+	// owner, when set, is the user every record these conditions match is owned by (the user
+	// of the table's owner scope, such as a client's sales contact): the conditions already
+	// require it, through an owner-only read scope or a filter. A search may also give it to its
+	// index, to read only that user's entries (see where.search); the conditions stay the rule.
+	owner *int64
 	// each makes the support conditions of scopes (where.visible, where.related) checks of each
 	// record (scope.supportEach) rather than lists of the caller's records. SQLite builds such a
 	// list in full for every query, however few rows the query then reads: a second for a support

@@ -95,6 +95,19 @@ func checkBulkData(t *testing.T, ctx context.Context, svc *crm.Service, clients,
 	common, err := svc.CountClients(ctx, crm.ClientFilter{Q: "BRASSERIE"})
 	require.NoError(t, err)
 	assert.Equal(t, (clients+bulkCommonEvery-1)/bulkCommonEvery, common)
+	// Every client of the common word has the sales contact of the first (client i has
+	// salesperson i % 10), whose key the search index holds beside the words (migration 0019).
+	first, err := svc.GetClient(ctx, 1)
+	require.NoError(t, err)
+	other := *first.SalesContactID + 2
+	for _, sc := range []struct {
+		id   *int64
+		want int
+	}{{first.SalesContactID, common}, {&other, 0}} {
+		n, err := svc.CountClients(ctx, crm.ClientFilter{Q: "brasserie", SalesContactID: sc.id})
+		require.NoError(t, err)
+		assert.Equal(t, sc.want, n, "the common word's clients of the sales contact %d", *sc.id)
+	}
 	onCommon, err := svc.CountEvents(ctx, crm.EventFilter{Q: "brasserie"})
 	require.NoError(t, err)
 	assert.Positive(t, onCommon, "events are found by their name")

@@ -95,3 +95,40 @@ func testScopedSearchPages(t *testing.T, f *fixture) {
 func containsFold(s, sub string) bool {
 	return sub != "\x00" && strings.Contains(crm.FoldSearch(s), crm.FoldSearch(sub))
 }
+
+// testOwnerSearchFollowsReassignment searches one salesperson's clients, by the scope of the
+// salesperson and by a filter on the sales contact, before and after the client changes hands
+// with its search text unchanged: a store whose search index also holds each client's owner
+// (SQLite, migration 0019) must move the client's entry with it, in the same write.
+func testOwnerSearchFollowsReassignment(t *testing.T, f *fixture) {
+	sam, sue := f.user(crm.RoleSales), f.user(crm.RoleSales)
+	c := f.client(&sam.ID, func(c *crm.Client) { c.Company = "Zinnia Traiteur" })
+	f.client(&sue.ID, func(c *crm.Client) { c.Company = "Zinnia Fleurs" })
+	owned := func(owner *crm.User) []int64 {
+		t.Helper()
+		var got [][]int64
+		for _, q := range []struct {
+			f   crm.ClientFilter
+			acc crm.Access
+		}{
+			{crm.ClientFilter{Q: "traiteur zinnia"}, crm.Access{Clients: crm.Visibility{OwnerID: &owner.ID}}},
+			{crm.ClientFilter{Q: "traiteur zinnia", SalesContactID: &owner.ID}, crm.FullAccess},
+		} {
+			page, _, err := f.s.ListClients(f.ctx, q.f, q.acc)
+			require.NoError(t, err)
+			got = append(got, ids(page, clientID))
+		}
+		assert.Equal(t, got[0], got[1], "the scope and the filter of %s agree", owner.Username)
+		return got[0]
+	}
+	assert.Equal(t, []int64{c.ID}, owned(sam))
+	assert.Empty(t, owned(sue))
+
+	_, err := f.s.UpdateClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
+		c.SalesContactID = &sue.ID
+		return []crm.AuditEntry{f.entry(crm.ActionAssign, crm.ResourceClient, c.ID, nil)}, nil
+	})
+	require.NoError(t, err)
+	assert.Empty(t, owned(sam), "the former salesperson's search no longer finds the client")
+	assert.Equal(t, []int64{c.ID}, owned(sue), "the new salesperson's search finds it")
+}
