@@ -76,13 +76,9 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 			return fmt.Errorf("bulk load: creating the index %s again: %w", o.name, err)
 		}
 	}
-	for _, f := range ftsRows {
-		from := off.Clients
-		if f.table == "events" {
-			from = off.Events
-		}
+	for _, f := range ftsFills(off) {
 		step(f.table + "_fts")
-		if err := fillFTS(ctx, t, f.table, f.columns, f.values, from); err != nil {
+		if err := fillFTS(ctx, t, f); err != nil {
 			return fmt.Errorf("bulk load: filling the search index of %s: %w", f.table, err)
 		}
 	}
@@ -109,11 +105,20 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 	return nil
 }
 
-// ftsRows are the columns of the FTS5 tables a bulk load fills, and the values of each from its
-// table's rows: what the tables' insert triggers write (migrations 0007 and 0019).
-var ftsRows = []struct{ table, columns, values string }{
-	{"clients", "search_text, owner", "search_text, " + ownerKeySQL("sales_contact_id")},
-	{"events", "search_text", "search_text"},
+// ftsFill is the fill of one table's FTS5 table by a bulk load: the columns of the FTS5 table,
+// the values of each from the table's rows (what its insert trigger writes, migrations 0007 and
+// 0019), and the id after which the rows are the load's.
+type ftsFill struct {
+	table, columns, values string
+	from                   int64
+}
+
+// ftsFills are the fills of the FTS5 tables of the tables a bulk load writes rows to after off.
+func ftsFills(off sqlstore.BulkOffsets) []ftsFill {
+	return []ftsFill{
+		{"clients", "search_text, owner", "search_text, " + ownerKeySQL("sales_contact_id"), off.Clients},
+		{"events", "search_text", "search_text", off.Events},
+	}
 }
 
 // ownerKeySQL is the SQL of the owner key of the user id in col, as sqlstore's ownerKey writes
@@ -135,14 +140,13 @@ var ftsLoadSettings = []struct {
 	{"crisismerge", 1000, 16},
 }
 
-// fillFTS indexes the rows of table after id from in its FTS5 table (values into columns, see
-// ftsRows), in one pass, with the
+// fillFTS indexes the rows of f.table after id f.from in its FTS5 table, in one pass, with the
 // settings of ftsLoadSettings, then merges the index into one segment ('optimize'), so that a
 // search reads one segment per trigram, and sets the settings back: to what the table's
 // configuration held, or else to their defaults. (A failure rolls the load's transaction back,
 // settings included.)
-func fillFTS(ctx context.Context, t *sql.Tx, table, columns, values string, from int64) error {
-	fts := table + "_fts"
+func fillFTS(ctx context.Context, t *sql.Tx, f ftsFill) error {
+	fts := f.table + "_fts"
 	configure := func(name string, v any) error {
 		_, err := t.ExecContext(ctx, "INSERT INTO "+fts+" ("+fts+", rank) VALUES (?, ?)", name, v)
 		return err
@@ -158,8 +162,8 @@ func fillFTS(ctx context.Context, t *sql.Tx, table, columns, values string, from
 			return err
 		}
 	}
-	if _, err := t.ExecContext(ctx, "INSERT INTO "+fts+" (rowid, "+columns+") SELECT id, "+values+" FROM "+
-		table+" WHERE id > ? AND search_text IS NOT NULL ORDER BY id", from); err != nil {
+	if _, err := t.ExecContext(ctx, "INSERT INTO "+fts+" (rowid, "+f.columns+") SELECT id, "+f.values+" FROM "+
+		f.table+" WHERE id > ? AND search_text IS NOT NULL ORDER BY id", f.from); err != nil {
 		return err
 	}
 	if _, err := t.ExecContext(ctx, "INSERT INTO "+fts+" ("+fts+") VALUES ('optimize')"); err != nil {
