@@ -122,9 +122,10 @@ func ftsFills(off sqlstore.BulkOffsets) []ftsFill {
 }
 
 // ownerKeySQL is the SQL of the owner key of the user id in col, as sqlstore's ownerKey writes
-// it: three characters of the Private Use Area, 12 bits of the id each.
+// it: three characters of the Private Use Area, 12 bits of the id each; NULL for no user.
 func ownerKeySQL(col string) string {
-	return "char(57344 + " + col + " % 4096, 57344 + " + col + " / 4096 % 4096, 57344 + " + col + " / 16777216 % 4096)"
+	return "CASE WHEN " + col + " IS NOT NULL THEN char(57344 + " + col + " % 4096, 57344 + " + col +
+		" / 4096 % 4096, 57344 + " + col + " / 16777216 % 4096) END"
 }
 
 // ftsLoadSettings are the FTS5 settings of a bulk load's fill of a search index, with their
