@@ -116,16 +116,9 @@ type ftsFill struct {
 // ftsFills are the fills of the FTS5 tables of the tables a bulk load writes rows to after off.
 func ftsFills(off sqlstore.BulkOffsets) []ftsFill {
 	return []ftsFill{
-		{"clients", "search_text, owner", "search_text, " + ownerKeySQL("sales_contact_id"), off.Clients},
+		{"clients", "search_text, owner", "search_text, " + sqlstore.OwnerKeySQL("sales_contact_id"), off.Clients},
 		{"events", "search_text", "search_text", off.Events},
 	}
-}
-
-// ownerKeySQL is the SQL of the owner key of the user id in col, as sqlstore's ownerKey writes
-// it: three characters of the Private Use Area, 12 bits of the id each; NULL for no user.
-func ownerKeySQL(col string) string {
-	return "CASE WHEN " + col + " IS NOT NULL THEN char(57344 + " + col + " % 4096, 57344 + " + col +
-		" / 4096 % 4096, 57344 + " + col + " / 16777216 % 4096) END"
 }
 
 // ftsLoadSettings are the FTS5 settings of a bulk load's fill of a search index, with their

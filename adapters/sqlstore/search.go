@@ -101,10 +101,18 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 // 5 ms instead of 47 for a word in 10,000 clients of which the owner has none. Ids past
 // 4096^3 share keys; the owner condition of the query stays, so a shared key costs time,
 // never a wrong row. The migration's triggers and the SQLite bulk load write the same key in
-// SQL (char(57344 + id % 4096, 57344 + id / 4096 % 4096, 57344 + id / 16777216 % 4096)).
+// SQL (OwnerKeySQL).
 func ownerKey(id int64) string {
 	const base, span = 0xE000, 4096
 	return string([]rune{rune(base + id%span), rune(base + id/span%span), rune(base + id/(span*span)%span)})
+}
+
+// OwnerKeySQL is the SQL (SQLite) of ownerKey of the user id in the column col, NULL when col is
+// NULL: what the SQLite bulk load writes in the owner column, as the triggers of migration 0019
+// do.
+func OwnerKeySQL(col string) string {
+	return "CASE WHEN " + col + " IS NOT NULL THEN char(57344 + " + col + " % 4096, 57344 + " + col +
+		" / 4096 % 4096, 57344 + " + col + " / 16777216 % 4096) END"
 }
 
 // clientFolds returns the values of the folded columns of a client, in the order first_name_fold,
