@@ -290,6 +290,41 @@ func TestWebhookSurvivesAStopBeforeDispatch(t *testing.T) {
 	assert.Equal(t, want.ID, ids[0], "delivered after the restart, with the id it was committed with")
 }
 
+// TestWebhookGetsOnlyLaterChanges makes a change while no dispatcher runs, creates a webhook,
+// makes another change, then starts a dispatcher: only the change made after the webhook's
+// creation reaches it, although both were fanned out together.
+func TestWebhookGetsOnlyLaterChanges(t *testing.T) {
+	r := newReceiver(t)
+	dir := t.TempDir()
+	cfg := epiccrm.Config{DatabaseURL: "sqlite:" + filepath.Join(dir, "crm.db"), KeyFile: filepath.Join(dir, "key.pem"),
+		Webhooks: fastWebhooks()}
+	cfg.Webhooks.Disabled = true
+	first := open(t, cfg)
+	ctx := manager(t, first)
+	newClient(t, ctx, first, 1)
+	time.Sleep(time.Millisecond) // the clock moves on between the two writes, as between two requests
+	subscribe(t, ctx, first, r, crm.ChangeClientCreated)
+	newClient(t, ctx, first, 2)
+	changes, err := first.Store().Deps().Changes.ChangesAfter(ctx, 0, 100)
+	require.NoError(t, err)
+	want := changes[len(changes)-1]
+	require.Equal(t, crm.ChangeClientCreated, want.Type)
+	require.NoError(t, first.Close())
+
+	cfg.Webhooks.Disabled = false
+	second, err := epiccrm.Open(context.Background(), cfg)
+	require.NoError(t, err)
+	defer second.Close()
+	ids := r.wait(1, 10*time.Second)
+	assert.Equal(t, want.ID, ids[0], "the change made after the webhook's creation is delivered")
+	time.Sleep(200 * time.Millisecond) // twenty polls of the dispatcher
+	select {
+	case id := <-r.all:
+		t.Fatalf("delivered %s, a change made before the webhook existed", id)
+	default:
+	}
+}
+
 func TestWebhookManagementOnly(t *testing.T) {
 	app := open(t, epiccrm.Config{Webhooks: epiccrm.WebhookConfig{Disabled: true}})
 	ctx := manager(t, app)
