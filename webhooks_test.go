@@ -258,36 +258,72 @@ func TestWebhookRetriesWithTheSameID(t *testing.T) {
 	assert.Greater(t, log[0].Attempt, 1)
 }
 
-// TestWebhookSurvivesAStopBeforeDispatch writes with an App that delivers nothing, closes it
-// (as a crash between commit and delivery would), and opens a new App on the same database:
-// the change is delivered, with the id it was committed with.
-func TestWebhookSurvivesAStopBeforeDispatch(t *testing.T) {
-	r := newReceiver(t)
+// dispatchLater opens an App that delivers nothing, on a database of its own. restart closes
+// it (as a crash between commit and delivery would) and opens a new App on the same database
+// that delivers, with the changes still to fan out and deliver; it returns the last change the
+// first App wrote.
+func dispatchLater(t *testing.T) (first *epiccrm.App, restart func() crm.Change) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := epiccrm.Config{DatabaseURL: "sqlite:" + filepath.Join(dir, "crm.db"), KeyFile: filepath.Join(dir, "key.pem"),
 		Webhooks: fastWebhooks()}
 	cfg.Webhooks.Disabled = true
-	first := open(t, cfg)
+	first = open(t, cfg)
+	return first, func() crm.Change {
+		t.Helper()
+		changes, err := first.Store().Deps().Changes.ChangesAfter(context.Background(), 0, 100)
+		require.NoError(t, err)
+		require.NotEmpty(t, changes)
+		require.NoError(t, first.Close())
+		cfg.Webhooks.Disabled = false
+		second, err := epiccrm.Open(context.Background(), cfg)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = second.Close() })
+		return changes[len(changes)-1]
+	}
+}
+
+// TestWebhookSurvivesAStopBeforeDispatch writes with an App that delivers nothing, closes it,
+// and opens a new App on the same database: the change is delivered, with the id it was
+// committed with.
+func TestWebhookSurvivesAStopBeforeDispatch(t *testing.T) {
+	r := newReceiver(t)
+	first, restart := dispatchLater(t)
 	ctx := manager(t, first)
 	subscribe(t, ctx, first, r, crm.ChangeClientCreated)
 	newClient(t, ctx, first, 1)
-	changes, err := first.Store().Deps().Changes.ChangesAfter(ctx, 0, 100)
-	require.NoError(t, err)
-	want := changes[len(changes)-1]
-	require.Equal(t, crm.ChangeClientCreated, want.Type)
-	require.NoError(t, first.Close())
 	select {
 	case id := <-r.all:
 		t.Fatalf("delivered %s before any dispatcher ran", id)
 	default:
 	}
-
-	cfg.Webhooks.Disabled = false
-	second, err := epiccrm.Open(context.Background(), cfg)
-	require.NoError(t, err)
-	defer second.Close()
+	want := restart()
+	require.Equal(t, crm.ChangeClientCreated, want.Type)
 	ids := r.wait(1, 10*time.Second)
 	assert.Equal(t, want.ID, ids[0], "delivered after the restart, with the id it was committed with")
+}
+
+// TestWebhookGetsOnlyLaterChanges makes a change while no dispatcher runs, creates a webhook,
+// makes another change, then starts a dispatcher: only the change made after the webhook's
+// creation reaches it, although both were fanned out together.
+func TestWebhookGetsOnlyLaterChanges(t *testing.T) {
+	r := newReceiver(t)
+	first, restart := dispatchLater(t)
+	ctx := manager(t, first)
+	newClient(t, ctx, first, 1)
+	time.Sleep(time.Millisecond) // the clock moves on between the two writes, as between two requests
+	subscribe(t, ctx, first, r, crm.ChangeClientCreated)
+	newClient(t, ctx, first, 2)
+	want := restart()
+	require.Equal(t, crm.ChangeClientCreated, want.Type)
+	ids := r.wait(1, 10*time.Second)
+	assert.Equal(t, want.ID, ids[0], "the change made after the webhook's creation is delivered")
+	time.Sleep(200 * time.Millisecond) // twenty polls of the dispatcher
+	select {
+	case id := <-r.all:
+		t.Fatalf("delivered %s, a change made before the webhook existed", id)
+	default:
+	}
 }
 
 func TestWebhookManagementOnly(t *testing.T) {

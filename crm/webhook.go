@@ -60,13 +60,15 @@ func WebhookSecretString(secret []byte) string {
 	return "whsec_" + base64.StdEncoding.EncodeToString(secret)
 }
 
-// Wants reports whether the webhook is enabled and subscribed to the change type t.
-func (w *Webhook) Wants(t string) bool {
-	if !w.Enabled {
+// Receives reports whether the webhook gets a message for the change c: it is enabled,
+// subscribed to c's type, and c was committed once the webhook existed (a change made before
+// the webhook's creation but not yet fanned out is not sent to it).
+func (w *Webhook) Receives(c Change) bool {
+	if !w.Enabled || c.At.Before(w.DateCreated) {
 		return false
 	}
 	for _, e := range w.Events {
-		if e == t {
+		if e == c.Type {
 			return true
 		}
 	}

@@ -2,9 +2,11 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +18,8 @@ import (
 )
 
 // userChannel is the channel migration 0010's trigger notifies with the id of each user that
-// changes (or '*' when the table is truncated), in the transaction of the change.
+// changes (or '*' when the table is truncated), in the transaction of the change. A process
+// that changed a user also notifies it, once committed, with "<id>:<nonce>" (see change).
 const userChannel = "epiccrm_users"
 
 // ackChannel is where each listener, having dropped a user, echoes the notification's payload,
@@ -105,12 +108,14 @@ func (c *actorCache) put(u *crm.User, gen uint64) {
 	}
 }
 
-// invalidate drops the user named by a notification's payload (an id, or "*" for all).
+// invalidate drops the user named by a notification's payload (an id, "<id>:<nonce>", or "*"
+// for all).
 func (c *actorCache) invalidate(payload string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	if id, err := strconv.ParseInt(payload, 10, 64); err == nil {
+	idText, _, _ := strings.Cut(payload, ":")
+	if id, err := strconv.ParseInt(idText, 10, 64); err == nil {
 		delete(c.users, id)
 	} else {
 		clear(c.users)
@@ -269,6 +274,12 @@ const ackWait = 2 * time.Second
 // from its cache, at most ackWait. So when the change is answered, no process serves the old
 // user any more: revocation is immediate across processes. The processes are counted, before
 // the change, by their listening connections; one whose listener is down bypasses its cache.
+//
+// The acknowledgements waited for are those of a notification of the change's own, sent once
+// it has committed, with a payload no other change has ("<id>:<nonce>"): an acknowledgement of
+// an earlier notification about the same user (its login's, say) arriving late cannot pass for
+// this change's. Notifications reach each listener in commit order, so a listener that
+// acknowledges this one has handled the trigger's notification of the change too.
 func (a actorUsers) change(ctx context.Context, id int64, do func() error) error {
 	a.cache.start()
 	if up, ch := a.cache.isUp(); !up { // a fresh process (a CLI command): hear the acknowledgements
@@ -284,24 +295,29 @@ func (a actorUsers) change(ctx context.Context, id int64, do func() error) error
 	if err != nil {
 		return do()
 	}
-	key := strconv.FormatInt(id, 10)
-	base := a.cache.await(key)
+	key := strconv.FormatInt(id, 10) + ":" + rand.Text()
+	a.cache.await(key)
 	defer a.cache.done(key)
 	if err := do(); err != nil {
 		return err
+	}
+	if _, err := a.cache.pool.Exec(ctx, "SELECT pg_notify($1, $2)", userChannel, key); err != nil {
+		slog.Warn("could not tell the server processes that a user changed; they drop the user when the change's own notice reaches them",
+			"user_id", id, "error", err)
+		return nil
 	}
 	timer := time.NewTimer(ackWait)
 	defer timer.Stop()
 	for {
 		got, ch := a.cache.acked(key)
-		if got-base >= listeners {
+		if got >= listeners {
 			return nil
 		}
 		select {
 		case <-ch:
 		case <-timer.C:
 			slog.Warn("a user change was not acknowledged by every server process in time; one may serve the old user until it notices",
-				"user_id", id, "listeners", listeners, "acknowledged", got-base)
+				"user_id", id, "listeners", listeners, "acknowledged", got)
 			return nil
 		case <-ctx.Done():
 			return nil
@@ -309,13 +325,11 @@ func (a actorUsers) change(ctx context.Context, id int64, do func() error) error
 	}
 }
 
-// await registers a writer waiting for acknowledgements of payload, and returns the count so
-// far.
-func (c *actorCache) await(payload string) int {
+// await registers a writer waiting for acknowledgements of payload.
+func (c *actorCache) await(payload string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.waiting[payload]++
-	return c.acks[payload]
 }
 
 // done unregisters a writer of await.

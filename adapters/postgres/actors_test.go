@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -139,4 +140,41 @@ func TestActorCacheStaysOffWithoutTheTrigger(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	assert.False(t, s.ActorCacheUp())
 	assert.Equal(t, 0, s.ActorCacheLen())
+}
+
+// TestActorCacheWaitsForItsOwnChange sends, while a user is deactivated, acknowledgements of an
+// earlier notice about that user (a login's last_login update, answered late): they must not
+// let the deactivation answer before every cache has dropped the user.
+func TestActorCacheWaitsForItsOwnChange(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.New(t)
+	f := finder(t, s)
+	stale, busy := make(chan int64), make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for id := range stale {
+			// Notices about other users keep the listener busy, so that the stale
+			// acknowledgements reach it before the deactivation's own notice.
+			_, err := s.Pool().Exec(ctx, `SELECT pg_notify('epiccrm_users', (1000000 + g)::text) FROM generate_series(1, 200) g`)
+			assert.NoError(t, err)
+			busy <- struct{}{}
+			for range 20 {
+				_, err := s.Pool().Exec(ctx, `SELECT pg_notify('epiccrm_users_ack', $1)`, strconv.FormatInt(id, 10))
+				assert.NoError(t, err)
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+	}()
+	defer func() { close(stale); <-done }()
+	for i := range 20 {
+		id := newActorNamed(t, s, i)
+		cached(t, s, id)
+		stale <- id
+		<-busy // the stale acknowledgements follow while the deactivation waits
+		deactivate(t, s, id)
+		u, err := f.FindActor(ctx, id)
+		require.NoError(t, err)
+		require.False(t, u.IsActive, "round %d: the very next lookup sees the deactivation", i)
+	}
 }

@@ -20,11 +20,13 @@ import (
 // '%word%' uses directly; on SQLite by an FTS5 table with the trigram tokenizer (<table>_fts,
 // kept by triggers), which the Store queries with MATCH for every word of three characters or
 // more (trigrams need three). A trigram phrase matches exactly the texts that contain it, so on
-// SQLite such a word has no LIKE on the search text besides its MATCH: the LIKE would only
-// repeat it, and a LIKE on a bound pattern makes SQLite prepare the whole statement a second
-// time once the pattern is bound (to consider its prefix for an index). Shorter words are
-// matched by the LIKE alone, which scans the rows the other conditions leave, so a search of
-// only one- or two-character words reads the whole table.
+// SQLite a word of up to six characters has no other condition on the search text besides its
+// MATCH. A longer word is given to FTS5 in pieces of six characters (ftsChunks), and checked
+// whole with instr() on the search text of the rows FTS5 returns. Not with LIKE: a LIKE on a
+// bound pattern makes SQLite prepare the whole statement a second time once the pattern is
+// bound (to consider its prefix for an index). Words of one or two characters are matched by
+// LIKE alone, which scans the rows the other conditions leave, so a search of only one- or
+// two-character words reads the whole table.
 //
 // The clients' search index also holds each client's sales contact (migration 0019), so that a
 // search within one salesperson's clients meets the words and the owner inside the index: on
@@ -76,7 +78,13 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 	var phrases []string
 	for _, n := range needles {
 		if d.FTS5 && utf8.RuneCountInString(n) >= 3 {
-			phrases = append(phrases, `"`+strings.ReplaceAll(n, `"`, `""`)+`"`)
+			chunks := ftsChunks(n)
+			for _, c := range chunks {
+				phrases = append(phrases, `"`+strings.ReplaceAll(c, `"`, `""`)+`"`)
+			}
+			if len(chunks) > 1 {
+				w.add("instr("+sr.text+", ?) > 0", n)
+			}
 			continue
 		}
 		w.add(sr.text+" LIKE ? ESCAPE '\\'", "%"+escapeLike(n)+"%")
@@ -92,6 +100,29 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 		w.fts = &ftsCond{sr: sr, at: len(w.conds)}
 		w.add(sr.id+" IN (SELECT rowid FROM "+sr.fts+" WHERE "+sr.fts+" MATCH ?)", match)
 	}
+}
+
+// ftsChunk is the longest phrase, in characters, that a search gives FTS5: four trigrams. FTS5
+// checks a longer phrase's positions with an array it allocates for each row it checks, and
+// SQLite's allocator (modernc's) is one lock for the whole process: a common long word checked
+// on thousands of rows by several connections at once spent 40 % of the CPU waiting on it.
+const ftsChunk = 6
+
+// ftsChunks splits a word of three characters or more into the phrases a search gives FTS5 for
+// it: the word itself when it has at most ftsChunk characters, else overlapping pieces of
+// ftsChunk characters (the last one ending with the word) that hold every trigram of the word.
+// Every text containing the word contains each piece, but not every text containing the pieces
+// contains the word: the word is then also checked on the search text (search).
+func ftsChunks(word string) []string {
+	r := []rune(word)
+	if len(r) <= ftsChunk {
+		return []string{word}
+	}
+	var out []string
+	for at := 0; at+ftsChunk < len(r); at += ftsChunk - 2 {
+		out = append(out, string(r[at:at+ftsChunk]))
+	}
+	return append(out, string(r[len(r)-ftsChunk:]))
 }
 
 // ownerKey is the key of an owner in an FTS5 table's owner column (SQLite, migration 0019):

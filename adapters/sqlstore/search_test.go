@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,12 +73,51 @@ func TestSearchGivesTheOwnerToTheIndex(t *testing.T) {
 				}
 			}
 			require.Len(t, matches, 1, "one MATCH, on the words' column: %v", db.calls)
-			assert.Contains(t, matches[0], `search_text : ("brasserie")`)
+			// The word of nine characters is given to FTS5 in pieces of six, and checked whole.
+			assert.Contains(t, matches[0], `search_text : ("brasse" "sserie")`)
+			var whole bool
+			for _, c := range db.calls {
+				whole = whole || strings.Contains(c.query, "instr(c.search_text, ?) > 0") && slices.Contains(c.args, any(q))
+			}
+			assert.True(t, whole, "the word is checked whole on the search text: %v", db.calls)
 			if tc.key {
 				assert.Contains(t, matches[0], " AND "+samsKey)
 			} else {
 				assert.NotContains(t, matches[0], "owner :")
 			}
 		})
+	}
+}
+
+// A word is given to FTS5 whole up to six characters, else in overlapping pieces of six that
+// hold every trigram of the word.
+func TestSearchSplitsLongWordsForFTS5(t *testing.T) {
+	for word, want := range map[string][]string{
+		"abc":           {"abc"},
+		"abcdef":        {"abcdef"},
+		"abcdefg":       {"abcdef", "bcdefg"},
+		"brasserie":     {"brasse", "sserie"},
+		"abcdefghij":    {"abcdef", "efghij"},
+		"abcdefghijk":   {"abcdef", "efghij", "fghijk"},
+		"zéphyrine-été": {"zéphyr", "yrine-", "ne-été"},
+	} {
+		got := sqlstore.FTSChunks(word)
+		assert.Equal(t, want, got, word)
+		trigrams := func(s string) map[string]bool {
+			r, m := []rune(s), map[string]bool{}
+			for i := 0; i+3 <= len(r); i++ {
+				m[string(r[i:i+3])] = true
+			}
+			return m
+		}
+		covered := map[string]bool{}
+		for _, c := range got {
+			assert.LessOrEqual(t, len([]rune(c)), 6, word)
+			assert.Contains(t, word, c)
+			for tg := range trigrams(c) {
+				covered[tg] = true
+			}
+		}
+		assert.Equal(t, trigrams(word), covered, "every trigram of %q is in a piece", word)
 	}
 }

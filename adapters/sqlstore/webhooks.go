@@ -196,7 +196,7 @@ func (s *Store) FanOutChanges(ctx context.Context, limit int, now time.Time, pay
 		for _, c := range changes {
 			var body []byte
 			for _, w := range hooks {
-				if !w.Wants(c.Type) {
+				if !w.Receives(c) {
 					continue
 				}
 				if body == nil {

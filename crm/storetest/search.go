@@ -96,6 +96,19 @@ func testSearch(t *testing.T, f *fixture) {
 		}
 	}
 	f.client(&sales.ID, func(c *crm.Client) { c.Company = "Bistrot" })
+	// Holds every six-character piece of "brasserie", and every trigram, but not the word.
+	f.client(&sales.ID, func(c *crm.Client) { c.Company = "Brasseur & Tasserie" })
+	t.Run("clients/a long word is matched whole", func(t *testing.T) {
+		for _, vis := range []crm.Visibility{crm.Everything, {OwnerID: &sales.ID}} {
+			n, err := f.s.CountClients(f.ctx, crm.ClientFilter{Q: "brasserie"}, crm.Access{Clients: vis})
+			require.NoError(t, err)
+			want := len(everyone)
+			if vis.OwnerID != nil {
+				want = len(mine)
+			}
+			assert.Equal(t, want, n)
+		}
+	})
 	for _, tc := range []struct {
 		name string
 		vis  crm.Visibility

@@ -1,0 +1,4 @@
+package sqlstore
+
+// FTSChunks exposes ftsChunks to the tests.
+var FTSChunks = ftsChunks
