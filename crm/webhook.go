@@ -61,8 +61,8 @@ func WebhookSecretString(secret []byte) string {
 }
 
 // Receives reports whether the webhook gets a message for the change c: it is enabled,
-// subscribed to c's type, and c was committed once the webhook existed (a change made before
-// the webhook's creation but not yet fanned out is not sent to it).
+// subscribed to c's type, and c was made (c.At) no earlier than the webhook's creation. A change
+// made before the webhook existed but not yet fanned out is not sent to it.
 func (w *Webhook) Receives(c Change) bool {
 	if !w.Enabled || c.At.Before(w.DateCreated) {
 		return false

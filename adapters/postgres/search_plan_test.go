@@ -155,6 +155,11 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "company7", ListOptions: page}, crm.Access{Clients: crm.Visibility{OwnerID: &sellers[1]}})
 			return err
 		}, "", `Bitmap Index Scan on clients_search_trgm_idx .*\n\s+Index Cond: \(\(sales_contact_id = '\d+'::bigint\) AND \(search_text ~~`},
+		{"clients q as sales, the window step (an index-only walk of the key, the owner checked first)", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: rare, ListOptions: page}, crm.Access{Clients: crm.Visibility{OwnerID: &sellers[1]}})
+			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
+			return err
+		}, "", `Index Only Scan using clients_pkey on clients c(_1)? .*\n.*Index Cond: \(id <= '\d+'::bigint\)\n\s+Filter: \(\(sales_contact_id = '\d+'::bigint\) AND \(\(search_text \|\| ''::text\) ~~`},
 		{"clients count", func() error {
 			_, err := es.CountClients(ctx, crm.ClientFilter{Q: rare}, crm.FullAccess)
 			return err

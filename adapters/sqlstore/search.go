@@ -87,6 +87,7 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 			}
 			continue
 		}
+		w.texts = append(w.texts, textCond{text: sr.text, at: len(w.conds)})
 		w.add(sr.text+" LIKE ? ESCAPE '\\'", "%"+escapeLike(n)+"%")
 	}
 	if d.FTS5 && len(phrases) > 0 {

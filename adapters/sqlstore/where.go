@@ -27,6 +27,9 @@ type where struct {
 	// require it, through an owner-only read scope or a filter. A search may also give it to its
 	// index, to read only that user's entries (see where.search); the conditions stay the rule.
 	owner *int64
+	// texts are where the search text conditions (LIKE on a table's search text) sit in conds,
+	// for textUnindexed.
+	texts []textCond
 	// each makes the support conditions of scopes (where.visible, where.related) checks of each
 	// record (scope.supportEach) rather than lists of the caller's records. SQLite builds such a
 	// list in full for every query, however few rows the query then reads: a second for a support
@@ -41,6 +44,27 @@ type where struct {
 type ftsCond struct {
 	sr searchable
 	at int
+}
+
+// textCond is a search text condition of a where: conds[at] is "<text> LIKE ? ESCAPE '\'".
+type textCond struct {
+	text string
+	at   int
+}
+
+// textUnindexed returns a copy of w whose search text conditions no index can serve, with the
+// same results: each compares the search text concatenated with an empty string. PostgreSQL
+// then cannot read them in the trigram index, and checks them after the cheaper conditions of
+// the row, such as the owner's (it orders a row's conditions by cost, and put the owner's after
+// the words when both cost one operator): the first step of a windowed search (see list) walks
+// the key, checking the words only on the owner's rows.
+func (w *where) textUnindexed() *where {
+	c := *w
+	c.conds = slices.Clone(w.conds)
+	for _, t := range w.texts {
+		c.conds[t.at] = "(" + t.text + " || '') LIKE ? ESCAPE '\\'"
+	}
+	return &c
 }
 
 // and returns a copy of w with one more condition.
