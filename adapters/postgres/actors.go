@@ -49,8 +49,7 @@ type actorCache struct {
 	up      bool               // the listener is listening: the cache may be used
 	gen     uint64             // counts invalidations and listener state changes
 	users   map[int64]crm.User // by id
-	acks    map[string]int     // acknowledgements heard per payload, while a writer waits for them
-	waiting map[string]int     // writers waiting for acknowledgements, per payload
+	acks    map[string]int     // acknowledgements heard of each payload a writer waits for (see change)
 	ackSeen chan struct{}      // closed and replaced at each acknowledgement
 	upSeen  chan struct{}      // closed and replaced each time the listener comes up
 }
@@ -59,7 +58,7 @@ type actorCache struct {
 // migrations ran), connects through pool's settings.
 func newActorCache(pool *pgxpool.Pool) *actorCache {
 	return &actorCache{pool: pool, users: make(map[int64]crm.User), acks: map[string]int{},
-		waiting: map[string]int{}, ackSeen: make(chan struct{}), upSeen: make(chan struct{}), stop: func() {}}
+		ackSeen: make(chan struct{}), upSeen: make(chan struct{}), stop: func() {}}
 }
 
 // start starts the listener once.
@@ -126,8 +125,8 @@ func (c *actorCache) invalidate(payload string) {
 func (c *actorCache) ack(payload string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.waiting[payload] > 0 {
-		c.acks[payload]++
+	if n, waited := c.acks[payload]; waited {
+		c.acks[payload] = n + 1
 	}
 	close(c.ackSeen)
 	c.ackSeen = make(chan struct{})
@@ -325,21 +324,18 @@ func (a actorUsers) change(ctx context.Context, id int64, do func() error) error
 	}
 }
 
-// await registers a writer waiting for acknowledgements of payload.
+// await registers a writer waiting for acknowledgements of payload, which is its own (see change).
 func (c *actorCache) await(payload string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.waiting[payload]++
+	c.acks[payload] = 0
 }
 
 // done unregisters a writer of await.
 func (c *actorCache) done(payload string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.waiting[payload]--; c.waiting[payload] <= 0 {
-		delete(c.waiting, payload)
-		delete(c.acks, payload)
-	}
+	delete(c.acks, payload)
 }
 
 // acked returns the acknowledgements of payload so far, and a channel closed at the next one.
