@@ -19,6 +19,7 @@ var Dialect = sqlstore.Dialect{
 	KeyLock:              keyLock,
 	SearchWindow:         searchWindow,
 	SearchKeys:           true,
+	OwnerTrigrams:        true,
 	Classify:             classify,
 }
 

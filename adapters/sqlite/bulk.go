@@ -106,18 +106,18 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 }
 
 // ftsFill is the fill of one table's FTS5 table by a bulk load: the columns of the FTS5 table,
-// the values of each from the table's rows (what its insert trigger writes, migrations 0007 and
-// 0019), and the id after which the rows are the load's.
+// the table or view whose rows hold them (what its insert trigger reads, migrations 0007 and
+// 0020), and the id after which the rows are the load's.
 type ftsFill struct {
-	table, columns, values string
+	table, columns, source string
 	from                   int64
 }
 
 // ftsFills are the fills of the FTS5 tables of the tables a bulk load writes rows to after off.
 func ftsFills(off sqlstore.BulkOffsets) []ftsFill {
 	return []ftsFill{
-		{"clients", "search_text, owner", "search_text, " + sqlstore.OwnerKeySQL("sales_contact_id"), off.Clients},
-		{"events", "search_text", "search_text", off.Events},
+		{"clients", "search_text, owned", "clients_owned", off.Clients},
+		{"events", "search_text", "events", off.Events},
 	}
 }
 
@@ -156,8 +156,8 @@ func fillFTS(ctx context.Context, t *sql.Tx, f ftsFill) error {
 			return err
 		}
 	}
-	if _, err := t.ExecContext(ctx, "INSERT INTO "+fts+" (rowid, "+f.columns+") SELECT id, "+f.values+" FROM "+
-		f.table+" WHERE id > ? AND search_text IS NOT NULL ORDER BY id", f.from); err != nil {
+	if _, err := t.ExecContext(ctx, "INSERT INTO "+fts+" (rowid, "+f.columns+") SELECT id, "+f.columns+" FROM "+
+		f.source+" WHERE id > ? AND search_text IS NOT NULL ORDER BY id", f.from); err != nil {
 		return err
 	}
 	if _, err := t.ExecContext(ctx, "INSERT INTO "+fts+" ("+fts+") VALUES ('optimize')"); err != nil {

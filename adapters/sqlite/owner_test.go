@@ -10,13 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/epicevents/epiccrm/adapters/sqlite/sqlitetest"
+	"github.com/epicevents/epiccrm/adapters/sqlstore"
 	"github.com/epicevents/epiccrm/crm"
 )
 
-// The owner column of clients_fts (migration 0019) holds one term per sales contact, the key
-// of its id, in the entries of that user's clients, and nothing for a client without one; a
-// change of sales contact moves the client's entry.
-func TestSearchIndexHoldsTheOwnersKeys(t *testing.T) {
+// The owned column of clients_fts (migration 0020) holds each client's search text written in
+// its sales contact's characters, as sqlstore.OwnedText writes a search's words, and nothing for
+// a client without one; a change of sales contact or of search text moves the client's entries.
+func TestSearchIndexHoldsTheOwnersText(t *testing.T) {
 	ctx := context.Background()
 	s := sqlitetest.New(t)
 	var sellers []*crm.User
@@ -28,37 +29,52 @@ func TestSearchIndexHoldsTheOwnersKeys(t *testing.T) {
 	}
 	var clients []*crm.Client
 	for i, owner := range []*crm.User{sellers[0], sellers[0], sellers[1], nil, nil} {
-		c := &crm.Client{FirstName: "Owned", LastName: fmt.Sprintf("Client%d", i), Email: fmt.Sprintf("o%d@x.test", i),
-			Status: crm.ClientPotential, DateCreated: time.Now(), DateUpdated: time.Now()}
+		c := &crm.Client{FirstName: "Zoé-Ünal", LastName: fmt.Sprintf("Client%d", i), Email: fmt.Sprintf("o%d@x.test", i),
+			Company: "Ōkubo & 日本 SA", Status: crm.ClientPotential, DateCreated: time.Now(), DateUpdated: time.Now()}
 		if owner != nil {
 			c.SalesContactID = &owner.ID
 		}
 		require.NoError(t, s.CreateClient(ctx, c, nil))
 		clients = append(clients, c)
 	}
-	key := func(id int64) string {
-		return string([]rune{rune(0xE000 + id%4096), rune(0xE000 + id/4096%4096), rune(0xE000 + id/16777216%4096)})
-	}
-	// fts5vocab lists the terms of the index, with how many rows hold each, column by column.
-	reader, writer := s.Pools()
-	_, err := writer.ExecContext(ctx, "CREATE VIRTUAL TABLE clients_vocab USING fts5vocab(clients_fts, col)")
+	reader, _ := s.Pools()
+	// The view the triggers read writes what OwnedText writes, for every client with an owner.
+	rows, err := reader.QueryContext(ctx, "SELECT c.search_text, c.sales_contact_id, o.owned FROM clients c JOIN clients_owned o USING (id)")
 	require.NoError(t, err)
-	owners := func() map[string]int {
-		t.Helper()
-		rows, err := reader.QueryContext(ctx, "SELECT term, doc FROM clients_vocab WHERE col = 'owner'")
-		require.NoError(t, err)
-		defer func() { _ = rows.Close() }()
-		got := map[string]int{}
-		for rows.Next() {
-			var term string
-			var docs int
-			require.NoError(t, rows.Scan(&term, &docs))
-			got[term] = docs
+	n := 0
+	for rows.Next() {
+		var text string
+		var owner *int64
+		var owned *string
+		require.NoError(t, rows.Scan(&text, &owner, &owned))
+		if owner == nil {
+			assert.Nil(t, owned)
+			continue
 		}
-		require.NoError(t, rows.Err())
-		return got
+		require.NotNil(t, owned)
+		assert.Equal(t, sqlstore.OwnedText(*owner, text), *owned)
+		assert.NotEqual(t, text, *owned)
+		n++
 	}
-	assert.Equal(t, map[string]int{key(sellers[0].ID): 2, key(sellers[1].ID): 1}, owners())
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+	assert.Equal(t, 3, n)
+
+	// How many clients the index finds for a word written in each seller's characters.
+	found := func(word string) []int {
+		t.Helper()
+		var out []int
+		for _, u := range sellers {
+			var n int
+			require.NoError(t, reader.QueryRowContext(ctx, "SELECT count(*) FROM clients_fts WHERE clients_fts MATCH ?",
+				`owned : "`+sqlstore.OwnedText(u.ID, word)+`"`).Scan(&n))
+			out = append(out, n)
+		}
+		return out
+	}
+	assert.Equal(t, []int{2, 1}, found("zoe-unal"))
+	assert.Equal(t, []int{2, 1}, found("okubo & 日本"))
+	assert.Equal(t, []int{0, 0}, found("missing"))
 
 	move := func(c *crm.Client, to *int64) {
 		t.Helper()
@@ -71,7 +87,14 @@ func TestSearchIndexHoldsTheOwnersKeys(t *testing.T) {
 	move(clients[0], &sellers[1].ID)
 	move(clients[2], nil)
 	move(clients[3], &sellers[0].ID)
-	assert.Equal(t, map[string]int{key(sellers[0].ID): 2, key(sellers[1].ID): 1}, owners())
+	assert.Equal(t, []int{2, 1}, found("zoe-unal"))
 	move(clients[1], nil)
-	assert.Equal(t, map[string]int{key(sellers[0].ID): 1, key(sellers[1].ID): 1}, owners())
+	assert.Equal(t, []int{1, 1}, found("zoe-unal"))
+	_, err = s.UpdateClient(ctx, clients[3].ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
+		c.FirstName = "Yann"
+		return nil, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 1}, found("zoe-unal"))
+	assert.Equal(t, []int{1, 0}, found("yann"))
 }

@@ -64,6 +64,12 @@ type Dialect struct {
 	// table's search text and owner (PostgreSQL, migration 0018), so that a search sorted by id
 	// finds its page's ids in the key alone, then reads those rows (see list).
 	SearchKeys bool
+	// OwnerTrigrams says that the tables with searchable.ownerTrigrams have a GIN index of that
+	// expression, the "<owner>:<trigram>" keys of each row's search text (PostgreSQL, migration
+	// 0020): a search whose records all have one owner (where.owner) reads its words there, as
+	// owner_trigrams(<owner>, <word>), and finds that owner's rows holding them without meeting
+	// the owner's entries with the word's in the index.
+	OwnerTrigrams bool
 	// SupportEach checks a support scope record by record (where.each) when a query reads one
 	// record or a few ids, and when a page's caller is assigned many records (SQLite, which
 	// builds the list of an uncorrelated IN in full for every query). PostgreSQL plans both

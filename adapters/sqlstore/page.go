@@ -69,19 +69,20 @@ func badCursor(why crm.Text) error {
 // and then by id, starting after opts.Cursor. It fetches one row more than the page to learn
 // whether another page follows, and returns "" as the next cursor on the last page.
 //
-// A search sorted by id within a scope (a caller who reads only some of the records) runs in
-// two steps where the dialect has a SearchWindow. The database estimates how many rows match
-// the words and how many the scope holds, but not how the two overlap, so no one plan it picks
-// is quick for every caller: walking the ids until the page is full is quick when the caller's
-// matches are dense, and reads the whole table when the caller owns none of a common word's
-// matches; fetching every match through the index and sorting them is quick when they are
-// few, and slow when the caller owns thousands. So the first query reads the next
-// SearchWindow ids only (whatever plan the database picks, it reads no more), and only if they
-// hold less than a page does a second query fetch the matches past them, sorted (ORDER BY
-// id + 0 keeps it from walking the ids): few, since the window held less than a page of them,
-// unless the scope holds none. Without a scope there is no overlap to misjudge, and the
-// statistics of the search text (migration 0017) tell a common word from a rare one: one
-// query, as the database plans it.
+// A search sorted by id within a scope (a caller who reads only some of the records), or
+// within one owner's records (a filter on the owner), runs in two steps where the dialect has a
+// SearchWindow. The database estimates how many rows match the words and how many the scope or
+// the owner holds, but not how the two overlap, so no one plan it picks is quick for every
+// caller: walking the ids until the page is full is quick when the caller's matches are dense,
+// and reads the whole table when the caller owns none of a common word's matches; fetching
+// every match through the index and sorting them is quick when they are few, and slow when the
+// caller owns thousands. So the first query reads the next SearchWindow ids only (whatever
+// plan the database picks, it reads no more), and only if they hold less than a page does a
+// second query fetch the matches past them, sorted (ORDER BY id + 0 keeps it from walking the
+// ids): few, since the window held less than a page of them, unless the scope holds none.
+// Without a scope or an owner there is no overlap to misjudge, and the statistics of the
+// search text (migration 0017) tell a common word from a rare one: one query, as the database
+// plans it.
 func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm.ListOptions) ([]T, string, error) {
 	sortName := opts.Sort
 	if sortName == "" {
@@ -212,7 +213,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 // page, in the list's order, so that the window holds at most SearchWindow rows. It reports
 // false when the list is not such a search, the dialect has no window, or the table is empty.
 func (s *Store) searchWindow(ctx context.Context, t table, w *where, byID bool, after *int64, desc bool) (int64, bool, error) {
-	if !byID || !w.searched || !w.scoped || s.d.SearchWindow <= 0 {
+	if !byID || !w.searched || !(w.scoped || w.owner != nil) || s.d.SearchWindow <= 0 {
 		return 0, false, nil
 	}
 	step := s.d.SearchWindow

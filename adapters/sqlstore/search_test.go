@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"encoding/base64"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,22 +15,23 @@ import (
 	"github.com/epicevents/epiccrm/crm"
 )
 
-// On an FTS5 dialect, a search of clients names the column of its words, and also the key of
-// the owner (migration 0019) when every client it may match has one sales contact: a scope of
-// one owner's clients, or a filter on the sales contact, and so in a search of contracts by
-// their client. A support scope or full access names no owner.
+// On an FTS5 dialect, a search of clients names the column of its words: the search text's,
+// or the column of the text written in the owner's characters (migration 0020) when every client
+// it may match has one sales contact: a scope of one owner's clients, or a filter on the sales
+// contact, and so in a search of contracts by their client. A support scope or full access
+// names no owner. A word of more than six characters is given in pieces and checked whole on
+// the search text, and so is every word matched in the owner's column.
 func TestSearchGivesTheOwnerToTheIndex(t *testing.T) {
 	ctx := context.Background()
 	sam, pia := int64(2), int64(5)
-	samsKey := `owner : "` + "\ue002\ue000\ue000" + `"`
 	owner := crm.Access{Clients: crm.Visibility{OwnerID: &sam}, Contracts: crm.Visibility{OwnerID: &sam}}
 	support := crm.Access{Clients: crm.Visibility{SupportID: &pia}, Contracts: crm.Visibility{SupportID: &pia}}
 	both := crm.Access{Clients: crm.Visibility{OwnerID: &sam, SupportID: &pia}}
 	q := "brasserie"
 	for _, tc := range []struct {
-		name string
-		run  func(s *sqlstore.Store) error
-		key  bool
+		name  string
+		run   func(s *sqlstore.Store) error
+		owned bool
 	}{
 		{"clients within an owner's scope", func(s *sqlstore.Store) error {
 			_, _, err := s.ListClients(ctx, crm.ClientFilter{Q: q}, owner)
@@ -67,26 +70,34 @@ func TestSearchGivesTheOwnerToTheIndex(t *testing.T) {
 			var matches []string
 			for _, c := range db.calls {
 				for _, a := range c.args {
-					if s, ok := a.(string); ok && strings.HasPrefix(s, "search_text : (") {
+					if s, ok := a.(string); ok && (strings.HasPrefix(s, "search_text : (") || strings.HasPrefix(s, "owned : (")) {
 						matches = append(matches, s)
 					}
 				}
 			}
 			require.Len(t, matches, 1, "one MATCH, on the words' column: %v", db.calls)
-			// The word of nine characters is given to FTS5 in pieces of six, and checked whole.
-			assert.Contains(t, matches[0], `search_text : ("brasse" "sserie")`)
 			var whole bool
 			for _, c := range db.calls {
 				whole = whole || strings.Contains(c.query, "instr(c.search_text, ?) > 0") && slices.Contains(c.args, any(q))
 			}
 			assert.True(t, whole, "the word is checked whole on the search text: %v", db.calls)
-			if tc.key {
-				assert.Contains(t, matches[0], " AND "+samsKey)
+			if tc.owned {
+				assert.Equal(t, `owned : ("`+sqlstore.OwnedText(sam, "brasse")+`" "`+sqlstore.OwnedText(sam, "sserie")+`")`, matches[0])
 			} else {
-				assert.NotContains(t, matches[0], "owner :")
+				assert.Equal(t, `search_text : ("brasse" "sserie")`, matches[0])
 			}
 		})
 	}
+}
+
+// OwnedText writes the letters and digits of a text in the owner's characters, the same for
+// owners whose ids are 1820 apart, and leaves the rest alone.
+func TestOwnedTextIsTheOwners(t *testing.T) {
+	one := sqlstore.OwnedText(1, "ab9 é-")
+	assert.Equal(t, []rune{0xF0000 + 36, 0xF0000 + 37, 0xF0000 + 36 + 35, ' ', 'é', '-'}, []rune(one))
+	assert.Equal(t, one, sqlstore.OwnedText(1821, "ab9 é-"))
+	assert.NotEqual(t, one, sqlstore.OwnedText(2, "ab9 é-"))
+	assert.Equal(t, []rune{0xF0000, 0xF0000 + 25}, []rune(sqlstore.OwnedText(0, "az")))
 }
 
 // A word is given to FTS5 whole up to six characters, else in overlapping pieces of six that
@@ -119,5 +130,65 @@ func TestSearchSplitsLongWordsForFTS5(t *testing.T) {
 			}
 		}
 		assert.Equal(t, trigrams(word), covered, "every trigram of %q is in a piece", word)
+	}
+}
+
+// On a dialect with OwnerTrigrams, a search within one owner's clients also reads each word of
+// three characters or more in the index of the owner's trigrams (owner_trigrams(<owner>,
+// <word>)): in the step past the window of a windowed search, and in a count. The window step
+// is walked in the key, so it has no such condition, and its parameters still line up.
+func TestSearchReadsTheOwnersTrigrams(t *testing.T) {
+	ctx := context.Background()
+	sam := int64(2)
+	owner := crm.Access{Clients: crm.Visibility{OwnerID: &sam}}
+	d := dialect(true)
+	d.OwnerTrigrams, d.SearchWindow, d.SearchKeys = true, 100, true
+	cond := "owner_trigrams(c.sales_contact_id, c.search_text) @> owner_trigrams("
+	after := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"id","id":7}`))
+	for _, tc := range []struct {
+		name string
+		run  func(s *sqlstore.Store) error
+		want []int // how many conditions on the owner's trigrams each query has
+	}{
+		{"a page within an owner's scope: the window, then past it", func(s *sqlstore.Store) error {
+			_, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "Brasserie du Port", ListOptions: crm.ListOptions{Cursor: after}}, owner)
+			return err
+		}, []int{0, 2}},
+		{"the count within an owner's scope", func(s *sqlstore.Store) error {
+			_, err := s.CountClients(ctx, crm.ClientFilter{Q: "Brasserie du Port"}, owner)
+			return err
+		}, []int{2}},
+		{"a page filtered on a sales contact: the window, then past it", func(s *sqlstore.Store) error {
+			_, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "brasserie", SalesContactID: &sam,
+				ListOptions: crm.ListOptions{Cursor: after}}, crm.FullAccess)
+			return err
+		}, []int{0, 1}},
+		{"a page filtered on a sales contact, sorted by name: one query", func(s *sqlstore.Store) error {
+			_, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "brasserie", SalesContactID: &sam,
+				ListOptions: crm.ListOptions{Sort: "last_name"}}, crm.FullAccess)
+			return err
+		}, []int{1}},
+		{"a page with full access: no owner", func(s *sqlstore.Store) error {
+			_, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "brasserie"}, crm.FullAccess)
+			return err
+		}, []int{0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := &fakeDB{}
+			require.NoError(t, tc.run(sqlstore.New(db, d)))
+			require.Len(t, db.calls, len(tc.want))
+			for i, c := range db.calls {
+				assert.Equal(t, tc.want[i], strings.Count(c.query, cond), c.query)
+				assert.Len(t, placeholder.FindAllString(c.query, -1), len(c.args), "one $n per parameter: %s", c.query)
+				if tc.want[i] > 0 {
+					// The owner and each word of three characters or more, folded: not "du".
+					at := strings.Index(c.query, cond)
+					n, err := strconv.Atoi(placeholder.FindStringSubmatch(c.query[at:])[1])
+					require.NoError(t, err)
+					assert.Equal(t, []any{sam, "brasserie"}, c.args[n-1:n+1], c.query)
+					assert.NotContains(t, c.args, any("du"))
+				}
+			}
+		})
 	}
 }

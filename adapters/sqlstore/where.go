@@ -46,22 +46,34 @@ type ftsCond struct {
 	at int
 }
 
-// textCond is a search text condition of a where: conds[at] is "<text> LIKE ? ESCAPE '\'".
+// textCond is a search text condition of a where: conds[at] is "<text> LIKE ? ESCAPE '\'", or
+// with ownerIndex the condition that reads a word in the index of the owner's trigrams, whose
+// two parameters are args[arg] and args[arg+1].
 type textCond struct {
-	text string
-	at   int
+	text       string
+	at, arg    int
+	ownerIndex bool
 }
 
 // textUnindexed returns a copy of w whose search text conditions no index can serve, with the
-// same results: each compares the search text concatenated with an empty string. PostgreSQL
-// then cannot read them in the trigram index, and checks them after the cheaper conditions of
-// the row, such as the owner's (it orders a row's conditions by cost, and put the owner's after
-// the words when both cost one operator): the first step of a windowed search (see list) walks
-// the key, checking the words only on the owner's rows.
+// same results: each compares the search text concatenated with an empty string, and the
+// conditions on the owner's trigrams, which the LIKE conditions imply, are left out. PostgreSQL
+// then cannot read them in an index, and checks them after the cheaper conditions of the row,
+// such as the owner's (it orders a row's conditions by cost, and put the owner's after the
+// words when both cost one operator): the first step of a windowed search (see list) walks the
+// key, checking the words only on the owner's rows.
 func (w *where) textUnindexed() *where {
 	c := *w
 	c.conds = slices.Clone(w.conds)
-	for _, t := range w.texts {
+	c.args = slices.Clone(w.args)
+	c.texts = nil
+	// Backwards, so that leaving a condition out moves none of those still to be rewritten.
+	for _, t := range slices.Backward(w.texts) {
+		if t.ownerIndex {
+			c.conds = slices.Delete(c.conds, t.at, t.at+1)
+			c.args = slices.Delete(c.args, t.arg, t.arg+2)
+			continue
+		}
 		c.conds[t.at] = "(" + t.text + " || '') LIKE ? ESCAPE '\\'"
 	}
 	return &c

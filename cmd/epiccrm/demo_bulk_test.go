@@ -96,7 +96,7 @@ func checkBulkData(t *testing.T, ctx context.Context, svc *crm.Service, clients,
 	require.NoError(t, err)
 	assert.Equal(t, (clients+bulkCommonEvery-1)/bulkCommonEvery, common)
 	// Every client of the common word has the sales contact of the first (client i has
-	// salesperson i % 10), whose key the search index holds beside the words (migration 0019).
+	// salesperson i % 10), for whom the search index holds the words (migration 0020).
 	first, err := svc.GetClient(ctx, 1)
 	require.NoError(t, err)
 	other := *first.SalesContactID + 2

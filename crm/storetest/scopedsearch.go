@@ -99,7 +99,7 @@ func containsFold(s, sub string) bool {
 // testOwnerSearchFollowsReassignment searches one salesperson's clients, by the scope of the
 // salesperson and by a filter on the sales contact, before and after the client changes hands
 // with its search text unchanged: a store whose search index also holds each client's owner
-// (SQLite, migration 0019) must move the client's entry with it, in the same write.
+// (migrations 0019 and 0020) must move the client's entry with it, in the same write.
 func testOwnerSearchFollowsReassignment(t *testing.T, f *fixture) {
 	sam, sue := f.user(crm.RoleSales), f.user(crm.RoleSales)
 	c := f.client(&sam.ID, func(c *crm.Client) { c.Company = "Zinnia Traiteur" })

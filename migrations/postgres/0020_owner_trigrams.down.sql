@@ -1,0 +1,2 @@
+DROP INDEX clients_owner_trgm_idx;
+DROP FUNCTION owner_trigrams(bigint, text);
