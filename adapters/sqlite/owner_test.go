@@ -97,4 +97,20 @@ func TestSearchIndexHoldsTheOwnersText(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{0, 1}, found("zoe-unal"))
 	assert.Equal(t, []int{1, 0}, found("yann"))
+
+	// A client whose text holds, as typed, the characters its owner's alphabet writes a word
+	// with matches that word in the index; the search checks the word on the search text, and
+	// leaves the client out.
+	decoy := &crm.Client{FirstName: sqlstore.OwnedText(sellers[0].ID, "decoy"), LastName: "Smith", Email: "d1@x.test",
+		Status: crm.ClientPotential, SalesContactID: &sellers[0].ID, DateCreated: time.Now(), DateUpdated: time.Now()}
+	require.NoError(t, s.CreateClient(ctx, decoy, nil))
+	assert.Equal(t, []int{1, 0}, found("decoy"), "the index holds the typed characters as the owner's")
+	scope := crm.Access{Clients: crm.Visibility{OwnerID: &sellers[0].ID}}
+	got, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "decoy"}, scope)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	got, _, err = s.ListClients(ctx, crm.ClientFilter{Q: "smith"}, scope)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, decoy.ID, got[0].ID)
 }
