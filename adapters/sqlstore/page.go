@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,7 +188,23 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		if byKey && w.owner != nil {
 			first = w.textUnindexed()
 		}
-		if out, err = fetch(out, first.and(id+" "+upTo+" ?", bound), order, limit+1); err == nil && len(out) <= limit {
+		first = first.and(id+" "+upTo+" ?", bound)
+		if after == nil {
+			// The first page's window also names its other end, the lowest id there can be
+			// (the highest, in descending order), as the cursor does on the next pages. It
+			// selects nothing more, but with both ends as parameters PostgreSQL estimates the
+			// window as a narrow range in the plan it keeps for the statement (its generic
+			// plan, tried after five runs) rather than as a third of the table, so that it
+			// keeps that plan, which walks the window, instead of planning every search again
+			// (0.6 ms at 1M for a support user's, about as long as running it; see
+			// docs/performance.md, "A plan kept for the window").
+			from, end := ">=", int64(math.MinInt64)
+			if desc {
+				from, end = "<=", math.MaxInt64
+			}
+			first = first.and(id+" "+from+" ?", end)
+		}
+		if out, err = fetch(out, first, order, limit+1); err == nil && len(out) <= limit {
 			out, err = fetch(out, w.and(id+" "+past+" ?", bound), " ORDER BY "+id+" + 0 "+dir, limit+1-len(out))
 		}
 	} else {
@@ -223,22 +240,52 @@ func (s *Store) searchWindow(ctx context.Context, t table, w *where, byID bool, 
 	if after != nil {
 		return *after + step, true, nil
 	}
-	end := "min"
-	if desc {
-		end = "max"
-	}
-	var first *int64
-	if err := s.queryRow(ctx, s.db, "SELECT "+end+"("+t.id+") FROM "+t.own()).Scan(&first); err != nil {
-		return 0, false, s.fail(err, nil)
-	}
-	if first == nil {
-		return 0, false, nil
+	first, ok, err := s.tableEnd(ctx, t, desc)
+	if err != nil || !ok {
+		return 0, false, err
 	}
 	// The window starts at the first id itself.
 	if desc {
-		return *first + step + 1, true, nil
+		return first + step + 1, true, nil
 	}
-	return *first + step - 1, true, nil
+	return first + step - 1, true, nil
+}
+
+// tableEndTTL is how long tableEnd keeps a table's first or last id.
+const tableEndTTL = 10 * time.Second
+
+// tableEnd returns the lowest id of t's own table, or the highest when last, and false when the
+// table is empty. It reads them at most once per tableEndTTL: they only place the bound of a
+// search window, which splits a page's query in two without changing which rows it finds (the
+// first step reads the ids up to the bound, the second those past it). A stale end only moves
+// the bound: a window that holds fewer rows than it could, after the first rows are deleted,
+// or more, after rows are added at the end in a list in descending order (at most those added
+// within tableEndTTL). It saves a query on every first page of a scoped search.
+func (s *Store) tableEnd(ctx context.Context, t table, last bool) (int64, bool, error) {
+	end := "min"
+	if last {
+		end = "max"
+	}
+	query := "SELECT " + end + "(" + t.id + ") FROM " + t.own()
+	now := time.Now()
+	if e, ok := s.ends.Load(query); ok && now.Sub(e.(tableEndAt).at) < tableEndTTL {
+		return e.(tableEndAt).id, true, nil
+	}
+	var id *int64
+	if err := s.queryRow(ctx, s.db, query).Scan(&id); err != nil {
+		return 0, false, s.fail(err, nil)
+	}
+	if id == nil {
+		return 0, false, nil
+	}
+	s.ends.Store(query, tableEndAt{id: *id, at: now})
+	return *id, true, nil
+}
+
+// tableEndAt is an id read by tableEnd, and when.
+type tableEndAt struct {
+	id int64
+	at time.Time
 }
 
 // cursorValue checks the text of a cursor value against the kind and range of its sort key,

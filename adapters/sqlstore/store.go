@@ -14,6 +14,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -28,6 +29,8 @@ type Store struct {
 	userReads Querier // FindUser's, when set (see ReserveUserReads)
 	// idemPruned is when expired idempotency keys were last deleted (Unix milliseconds).
 	idemPruned atomic.Int64
+	// ends holds the first and last ids of tables read by tableEnd, by query (tableEndAt).
+	ends sync.Map
 }
 
 // Compile-time checks that Store implements every store port.

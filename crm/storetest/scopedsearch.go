@@ -132,3 +132,43 @@ func testOwnerSearchFollowsReassignment(t *testing.T, f *fixture) {
 	assert.Empty(t, owned(sam), "the former salesperson's search no longer finds the client")
 	assert.Equal(t, []int64{c.ID}, owned(sue), "the new salesperson's search finds it")
 }
+
+// testScopedSearchAfterWrites searches a salesperson's clients, in both id orders, before and
+// after clients are added past the last one and the first ones are deleted: a store that keeps
+// anything between searches (such as the ends of the table, to place a search window) must
+// still find exactly the matches of the moment.
+func testScopedSearchAfterWrites(t *testing.T, f *fixture) {
+	sam := f.user(crm.RoleSales)
+	acc := crm.Access{Clients: crm.Visibility{OwnerID: &sam.ID}}
+	brasserie := func(c *crm.Client) { c.Company = "Brasserie du Nord" }
+	var want []int64
+	add := func(n int) {
+		for range n {
+			want = append(want, f.client(&sam.ID, brasserie).ID)
+			f.client(&sam.ID) // a client without the word between each
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, sort := range []string{"id", "-id"} {
+			page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{Q: "brasserie",
+				ListOptions: crm.ListOptions{Sort: sort, Limit: 50}}, acc)
+			require.NoError(t, err)
+			assert.Empty(t, next, "%s, sort %s: one page", when, sort)
+			expect := slices.Clone(want)
+			if sort == "-id" {
+				slices.Reverse(expect)
+			}
+			assert.Equal(t, expect, ids(page, clientID), "%s, sort %s", when, sort)
+		}
+	}
+	add(4)
+	check("first search")
+	add(3)
+	check("after clients were added")
+	for _, id := range want[:3] {
+		require.NoError(t, f.s.DeleteClient(f.ctx, id, crm.EveryWrite, keep[*crm.Client]))
+	}
+	want = want[3:]
+	check("after the first clients were deleted")
+}
