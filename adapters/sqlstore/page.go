@@ -198,11 +198,11 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 			// keeps that plan, which walks the window, instead of planning every search again
 			// (0.6 ms at 1M for a support user's, about as long as running it; see
 			// docs/performance.md, "A plan kept for the window").
-			from, end := ">=", int64(math.MinInt64)
+			fromEnd, end := ">=", int64(math.MinInt64)
 			if desc {
-				from, end = "<=", math.MaxInt64
+				fromEnd, end = "<=", math.MaxInt64
 			}
-			first = first.and(id+" "+from+" ?", end)
+			first = first.and(id+" "+fromEnd+" ?", end)
 		}
 		if out, err = fetch(out, first, order, limit+1); err == nil && len(out) <= limit {
 			out, err = fetch(out, w.and(id+" "+past+" ?", bound), " ORDER BY "+id+" + 0 "+dir, limit+1-len(out))
