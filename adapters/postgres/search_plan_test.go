@@ -189,6 +189,16 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: rare, ListOptions: page}, crm.FullAccess)
 			return err
 		}, "clients_search_trgm_idx", ""},
+		{"contracts q as sales, the window step (each contract's client checked through its key)", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{OwnerID: &sellers[1]}, Clients: crm.Visibility{OwnerID: &sellers[1]}})
+			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
+			assert.NotContains(t, ex.plans[len(ex.plans)-1], "trgm_idx")
+			return err
+		}, "", `Index Scan using contracts_pkey on contracts k(.|\n)*SubPlan(.|\n)*Index Only Scan using clients_pkey on clients c`},
+		{"contracts q as sales, past the window (the clients' index)", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{OwnerID: &sellers[1]}, Clients: crm.Visibility{OwnerID: &sellers[1]}})
+			return err
+		}, "clients_owner_trgm_idx", ""},
 		{"contracts client email", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{ClientEmail: rare, ListOptions: page}, crm.FullAccess)
 			return err

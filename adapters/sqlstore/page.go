@@ -189,7 +189,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		// for the trigram index's matches met with the window ("One salesperson's events").
 		first := w
 		if w.owner != nil || !byKey {
-			first = w.textUnindexed()
+			first = w.walked(w.owner != nil)
 		}
 		first = first.and(id+" "+upTo+" ?", bound)
 		if after == nil {

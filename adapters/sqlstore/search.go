@@ -102,10 +102,12 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 			}
 			continue
 		}
-		w.texts = append(w.texts, textCond{text: sr.text, at: len(w.conds)})
-		w.add(sr.text+" LIKE ? ESCAPE '\\'", "%"+escapeLike(n)+"%")
+		like := "%" + escapeLike(n) + "%"
+		w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: 1,
+			cond: "(" + sr.text + " || '') LIKE ? ESCAPE '\\'", args: []any{like}})
+		w.add(sr.text+" LIKE ? ESCAPE '\\'", like)
 		if d.OwnerTrigrams && sr.ownerTrigrams != "" && w.owner != nil && utf8.RuneCountInString(n) >= 3 {
-			w.texts = append(w.texts, textCond{at: len(w.conds), arg: len(w.args), ownerIndex: true})
+			w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: 2})
 			w.add(sr.ownerTrigrams+" @> owner_trigrams(?, ?)", *w.owner, n)
 		}
 	}
