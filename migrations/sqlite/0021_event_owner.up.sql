@@ -8,7 +8,7 @@
 -- Before, FTS5 met a common word's entries with the salesperson's contracts at every search:
 -- 350 ms at 5M events for a word of which they own no event (docs/performance.md, "One
 -- salesperson's events"). The column doubles the size of the events' index, which is built
--- again from the events: about 80 seconds per million events on a 2-core machine.
+-- again from the events: about 90 seconds per million events on a 2-core machine.
 DROP TRIGGER events_fts_insert;
 DROP TRIGGER events_fts_update;
 DROP TRIGGER events_fts_delete;
