@@ -27,6 +27,9 @@ BEGIN
 END $$;
 
 ALTER TABLE events ADD COLUMN owner_id bigint;
+-- "derived:" tells the copy between databases (adapters/dbcopy) to leave the column to the
+-- target, whose trigger writes it.
+COMMENT ON COLUMN events.owner_id IS 'derived: the sales contact of the event''s contract, written by the triggers events_owner and contracts_events_owner';
 CREATE TRIGGER contracts_events_owner AFTER UPDATE OF sales_contact_id ON contracts FOR EACH ROW
     WHEN (OLD.sales_contact_id IS DISTINCT FROM NEW.sales_contact_id) EXECUTE FUNCTION contracts_events_owner();
 
