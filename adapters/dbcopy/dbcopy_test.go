@@ -183,6 +183,12 @@ func TestCopyRoundTripKeepsEveryValue(t *testing.T) {
 	assert.Equal(t, `Ünal "q"`, lastName)
 	require.NoError(t, pg.QueryRow(ctx, `SELECT payment_due::text FROM contracts WHERE id = 7`).Scan(&due))
 	assert.Equal(t, "2026-12-31", due)
+	// The event's owner, which SQLite does not keep, is written by PostgreSQL's trigger
+	// (migration 0021), not copied.
+	var owner *int64
+	require.NoError(t, pg.QueryRow(ctx, `SELECT owner_id FROM events WHERE id = 9`).Scan(&owner))
+	require.NotNil(t, owner)
+	assert.Equal(t, int64(11), *owner)
 
 	// New rows get ids past the copied ones.
 	var id int64

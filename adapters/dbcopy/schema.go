@@ -9,7 +9,9 @@
 // index) and their shadow tables are skipped: they are derived data, rebuilt by the triggers
 // that fill them as the base rows are inserted, or by the application. Generated columns
 // (GENERATED ALWAYS AS ... on PostgreSQL, hidden or generated columns on SQLite) are skipped
-// too: the target computes them.
+// too: the target computes them; so are the PostgreSQL columns that a trigger writes from
+// other rows, which their migration marks with a comment starting "derived:" (such as
+// events.owner_id, migration 0021).
 //
 // Both databases must be at the same schema version (package dbcopy does not migrate: the
 // caller does, see cmd/epiccrm's copy command).
@@ -192,7 +194,7 @@ type pgQuerier interface {
 }
 
 // pgTables reads the copied tables of the current schema of a PostgreSQL database, without
-// generated columns.
+// generated or derived columns.
 func pgTables(ctx context.Context, q pgQuerier) ([]table, error) {
 	rows, err := q.Query(ctx, `SELECT table_name::text FROM information_schema.tables
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
@@ -221,15 +223,16 @@ func pgTables(ctx context.Context, q pgQuerier) ([]table, error) {
 func pgTable(ctx context.Context, q pgQuerier, name string) (table, error) {
 	t := table{name: name}
 	rows, err := q.Query(ctx, `SELECT column_name::text, data_type::text, is_generated::text, is_identity::text,
-			coalesce(column_default::text, '')
+			coalesce(column_default::text, ''),
+			coalesce(col_description(format('%I.%I', table_schema, table_name)::regclass, ordinal_position::int), '')
 		FROM information_schema.columns
 		WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`, name)
 	if err != nil {
 		return t, err
 	}
-	var col, typ, generated, identity, def string
-	_, err = pgx.ForEachRow(rows, []any{&col, &typ, &generated, &identity, &def}, func() error {
-		if generated == "ALWAYS" {
+	var col, typ, generated, identity, def, comment string
+	_, err = pgx.ForEachRow(rows, []any{&col, &typ, &generated, &identity, &def, &comment}, func() error {
+		if generated == "ALWAYS" || strings.HasPrefix(comment, "derived:") {
 			return nil
 		}
 		t.columns = append(t.columns, column{name: col, kind: pgKind(typ),

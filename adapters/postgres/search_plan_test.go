@@ -114,12 +114,15 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			'company' || (i % 100) AS co, (SELECT id FROM users WHERE username = 'seller' || (1 + i / 10 % 10)) AS s
 			FROM generate_series(1, 20000) i) g`)
 	require.NoError(t, err)
-	_, err = tx.Exec(ctx, `INSERT INTO contracts (client_id, amount, amount_due, date_created, date_updated)
-		SELECT id, 100, 0, now(), now() FROM clients`)
+	_, err = tx.Exec(ctx, `INSERT INTO contracts (client_id, sales_contact_id, amount, amount_due, date_created, date_updated)
+		SELECT id, sales_contact_id, 100, 0, now(), now() FROM clients ORDER BY id`)
 	require.NoError(t, err)
+	// The events of a seller's contracts are located in the seller's city: seller 1's in
+	// city0, seller 2's in city1, and so on.
 	_, err = tx.Exec(ctx, `INSERT INTO events (name, contract_id, event_date, location, date_created, date_updated, search_text)
-		SELECT 'event ' || md5(id::text), id, now(), 'paris', now(), now(), 'event ' || md5(id::text) || E'\nparis'
-		FROM contracts`)
+		SELECT 'event ' || md5(k.id::text), k.id, now(), 'city' || (c.id / 10 % 10), now(), now(),
+			'event ' || md5(k.id::text) || E'\ncity' || (c.id / 10 % 10)
+		FROM contracts k JOIN clients c ON c.id = k.client_id`)
 	require.NoError(t, err)
 	require.NoError(t, tx.Commit(ctx))
 	// VACUUM ANALYZE gives the planner the statistics and the visibility map autovacuum would
@@ -186,6 +189,16 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: rare, ListOptions: page}, crm.FullAccess)
 			return err
 		}, "clients_search_trgm_idx", ""},
+		{"contracts q as sales, the window step (each contract's client checked through its key)", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{OwnerID: &sellers[1]}, Clients: crm.Visibility{OwnerID: &sellers[1]}})
+			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
+			assert.NotContains(t, ex.plans[len(ex.plans)-1], "trgm_idx")
+			return err
+		}, "", `Index Scan using contracts_pkey on contracts k(.|\n)*SubPlan(.|\n)*Index Only Scan using clients_pkey on clients c`},
+		{"contracts q as sales, past the window (the clients' index)", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{OwnerID: &sellers[1]}, Clients: crm.Visibility{OwnerID: &sellers[1]}})
+			return err
+		}, "clients_owner_trgm_idx", ""},
 		{"contracts client email", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{ClientEmail: rare, ListOptions: page}, crm.FullAccess)
 			return err
@@ -198,6 +211,21 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: rare, ListOptions: page}, crm.FullAccess)
 			return err
 		}, "events_search_trgm_idx", ""},
+		{"events q as sales, a common word of which the seller owns none (migration 0021)", func() error {
+			// "city7" is the location of seller 8's events alone.
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "city7", ListOptions: page}, crm.Access{Events: crm.Visibility{OwnerID: &sellers[1]}})
+			return err
+		}, "", `Bitmap Index Scan on events_owner_trgm_idx .*\n\s+Index Cond: \(owner_trigrams\(owner_id, search_text\) @> '\{\d+:cit,\d+:ity,\d+:ty7\}'`},
+		{"events q filtered on a sales contact (migration 0021)", func() error {
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "city7", SalesContactID: &sellers[1], ListOptions: page}, crm.FullAccess)
+			return err
+		}, "events_owner_trgm_idx", ""},
+		{"events q as support, the window step (walked in id order, the words checked on its rows)", func() error {
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "city7", ListOptions: page}, crm.Access{Events: crm.Visibility{SupportID: &sellers[1]}})
+			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
+			assert.NotContains(t, ex.plans[len(ex.plans)-1], "events_search_trgm_idx")
+			return err
+		}, "", `\(search_text \|\| ''::text\) ~~ '%city7%'`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex.plans = nil
@@ -281,7 +309,7 @@ func TestSearchIndexesOfTheSchema(t *testing.T) {
 	assert.Equal(t, []string{"id", "search_text", "sales_contact_id"}, columns("clients_pkey"))
 	// Migration 0019: the clients' trigram index also holds the sales contact.
 	assert.Equal(t, []string{"sales_contact_id", "search_text"}, columns("clients_search_trgm_idx"))
-	for _, idx := range []string{"clients_search_trgm_idx", "clients_owner_trgm_idx", "users_search_trgm_idx", "events_search_trgm_idx"} {
+	for _, idx := range []string{"clients_search_trgm_idx", "clients_owner_trgm_idx", "users_search_trgm_idx", "events_search_trgm_idx", "events_owner_trgm_idx"} {
 		var opts []string
 		require.NoError(t, db.QueryRow(ctx, "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = $1::regclass", idx).Scan(&opts))
 		assert.Contains(t, opts, "fastupdate=off", idx)

@@ -106,8 +106,8 @@ func (s *Store) BulkLoad(ctx context.Context, data sqlstore.BulkData, force bool
 }
 
 // ftsFill is the fill of one table's FTS5 table by a bulk load: the columns of the FTS5 table,
-// the table or view whose rows hold them (what its insert trigger reads, migrations 0007 and
-// 0020), and the id after which the rows are the load's.
+// the table or view whose rows hold them (what its insert trigger reads, migrations 0020 and
+// 0021), and the id after which the rows are the load's.
 type ftsFill struct {
 	table, columns, source string
 	from                   int64
@@ -117,7 +117,7 @@ type ftsFill struct {
 func ftsFills(off sqlstore.BulkOffsets) []ftsFill {
 	return []ftsFill{
 		{"clients", "search_text, owned", "clients_owned", off.Clients},
-		{"events", "search_text", "events", off.Events},
+		{"events", "search_text, owned", "events_owned", off.Events},
 	}
 }
 

@@ -107,6 +107,9 @@ func (s *Store) CountEvents(ctx context.Context, f crm.EventFilter, acc crm.Acce
 // own fields, shown on the event; the client filters reach the clients within acc only.
 func (s *Store) eventWhere(f crm.EventFilter, acc crm.Access, each bool) *where {
 	w := readable(eventsTable, acc, each)
+	if f.SalesContactID != nil {
+		w.owner = f.SalesContactID
+	}
 	w.search(s.d, eventSearch, f.Q)
 	w.eqID("e.contract_id", f.ContractID)
 	w.eqID("k.client_id", f.ClientID)

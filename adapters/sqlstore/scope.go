@@ -133,6 +133,16 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 	if len(r.conds) == scope {
 		return
 	}
+	if len(r.walks) > 0 {
+		// Walked (see where.walked), the condition is checked record by record, through t's
+		// key: a correlated EXISTS, which OFFSET 0 keeps PostgreSQL from turning into a join
+		// that it could start from t (it would then read every record of t within acc, the
+		// words of the search no longer reaching an index). col is named inside the subquery,
+		// so the aliases of t.from must differ from col's.
+		u := r.walked(true)
+		w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: len(r.args), related: true, args: u.args,
+			cond: "EXISTS (SELECT 1 FROM " + t.from + " WHERE " + strings.Join(append([]string{t.id + " = " + col}, u.conds...), " AND ") + " OFFSET 0)"})
+	}
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
 	w.searched = w.searched || r.searched
 	w.scoped = w.scoped || r.scoped

@@ -28,11 +28,13 @@ import (
 // LIKE alone, which scans the rows the other conditions leave, so a search of only one- or
 // two-character words reads the whole table.
 //
-// A search within one salesperson's clients (where.owner is known) reads only that owner's
-// entries of an index (migration 0020), rather than meeting the owner's entries with the words'
-// in the index: on PostgreSQL a GIN index of the "<owner>:<trigram>" keys of each client
-// (owner_trigrams, Dialect.OwnerTrigrams); on SQLite a column of the FTS5 table holding the
-// search text written in the owner's characters (OwnedText).
+// A search within one salesperson's clients or events (where.owner is known) reads only that
+// owner's entries of an index (migrations 0020 and 0021), rather than meeting the owner's
+// entries with the words' in the index: on PostgreSQL a GIN index of the "<owner>:<trigram>"
+// keys of each row (owner_trigrams, Dialect.OwnerTrigrams); on SQLite a column of the FTS5
+// table holding the search text written in the owner's characters (OwnedText). An event's
+// owner is its contract's sales contact, which the events table copies for its index
+// (events.owner_id on PostgreSQL, the view events_owned on SQLite, both kept by triggers).
 
 // searchable is how a search reads on one table.
 type searchable struct {
@@ -56,7 +58,8 @@ var (
 	clientSearch = searchable{text: "c.search_text", id: "c.id", fts: "clients_fts", owned: "owned",
 		ownerTrigrams: "owner_trigrams(c.sales_contact_id, c.search_text)"}
 	userSearch  = searchable{text: "u.search_text", id: "u.id", fts: "users_fts"}
-	eventSearch = searchable{text: "e.search_text", id: "e.id", fts: "events_fts"}
+	eventSearch = searchable{text: "e.search_text", id: "e.id", fts: "events_fts", owned: "owned",
+		ownerTrigrams: "owner_trigrams(e.owner_id, e.search_text)"}
 )
 
 // fieldFilter is a text filter on one field: value must be contained in the folded column col.
@@ -99,10 +102,12 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 			}
 			continue
 		}
-		w.texts = append(w.texts, textCond{text: sr.text, at: len(w.conds)})
-		w.add(sr.text+" LIKE ? ESCAPE '\\'", "%"+escapeLike(n)+"%")
+		like := "%" + escapeLike(n) + "%"
+		w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: 1,
+			cond: "(" + sr.text + " || '') LIKE ? ESCAPE '\\'", args: []any{like}})
+		w.add(sr.text+" LIKE ? ESCAPE '\\'", like)
 		if d.OwnerTrigrams && sr.ownerTrigrams != "" && w.owner != nil && utf8.RuneCountInString(n) >= 3 {
-			w.texts = append(w.texts, textCond{at: len(w.conds), arg: len(w.args), ownerIndex: true})
+			w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: 2})
 			w.add(sr.ownerTrigrams+" @> owner_trigrams(?, ?)", *w.owner, n)
 		}
 	}

@@ -192,3 +192,46 @@ func TestSearchReadsTheOwnersTrigrams(t *testing.T) {
 		})
 	}
 }
+
+// The window step of a search within one owner's contracts checks each contract's client
+// record by record, through the clients' key (a correlated EXISTS, with no condition on the
+// owner's trigrams), and the step past the window reads the clients' index (an IN list, the
+// owner's trigrams); within a support user's scope both steps read the clients' index. The
+// parameters line up in every query.
+func TestWindowWalksTheClientsOfOneOwner(t *testing.T) {
+	ctx := context.Background()
+	sam, pia := int64(2), int64(5)
+	d := dialect(true)
+	d.OwnerTrigrams, d.SearchWindow, d.SearchKeys = true, 100, true
+	walk := "EXISTS (SELECT 1 FROM clients c WHERE c.id = k.client_id AND"
+	in := "k.client_id IN (SELECT c.id FROM clients c"
+	for _, tc := range []struct {
+		name   string
+		acc    crm.Access
+		walked []bool // whether each query walks the clients
+	}{
+		{"sales", crm.Access{Contracts: crm.Visibility{OwnerID: &sam}, Clients: crm.Visibility{OwnerID: &sam}}, []bool{true, false}},
+		{"support", crm.Access{Contracts: crm.Visibility{SupportID: &pia}, Clients: crm.Visibility{SupportID: &pia}}, []bool{false, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := &fakeDB{}
+			after := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"id","id":7}`))
+			_, _, err := sqlstore.New(db, d).ListContracts(ctx, crm.ContractFilter{Q: "brasserie", ListOptions: crm.ListOptions{Cursor: after}}, tc.acc)
+			require.NoError(t, err)
+			require.Len(t, db.calls, len(tc.walked))
+			for i, c := range db.calls {
+				assert.Len(t, placeholder.FindAllString(c.query, -1), len(c.args), "one $n per parameter: %s", c.query)
+				if tc.walked[i] {
+					assert.Contains(t, c.query, walk+" (c.sales_contact_id = $2) AND (c.search_text || '') LIKE $3", c.query)
+					assert.Contains(t, c.query, "OFFSET 0)")
+					assert.NotContains(t, c.query, in)
+					assert.NotContains(t, c.query, "owner_trigrams")
+					assert.Equal(t, []any{sam, sam, "%brasserie%"}, c.args[:3])
+				} else {
+					assert.Contains(t, c.query, in)
+					assert.NotContains(t, c.query, "EXISTS (SELECT 1 FROM clients")
+				}
+			}
+		})
+	}
+}

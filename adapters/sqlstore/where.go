@@ -27,9 +27,9 @@ type where struct {
 	// require it, through an owner-only read scope or a filter. A search may also give it to its
 	// index, to read only that user's entries (see where.search); the conditions stay the rule.
 	owner *int64
-	// texts are where the search text conditions (LIKE on a table's search text) sit in conds,
-	// for textUnindexed.
-	texts []textCond
+	// walks are the conditions that the first step of a windowed search writes so that no
+	// index serves them (see walked).
+	walks []walkCond
 	// each makes the support conditions of scopes (where.visible, where.related) checks of each
 	// record (scope.supportEach) rather than lists of the caller's records. SQLite builds such a
 	// list in full for every query, however few rows the query then reads: a second for a support
@@ -46,35 +46,44 @@ type ftsCond struct {
 	at int
 }
 
-// textCond is a search text condition of a where: conds[at] is "<text> LIKE ? ESCAPE '\'", or
-// with ownerIndex the condition that reads a word in the index of the owner's trigrams, whose
-// two parameters are args[arg] and args[arg+1].
-type textCond struct {
-	text       string
-	at, arg    int
-	ownerIndex bool
+// walkCond is a condition of a where as walked writes it: conds[at], whose parameters are
+// args[arg:arg+n], becomes cond with the parameters args, or is left out (with its parameters)
+// when cond is "". related marks a condition on another table's records (where.related).
+type walkCond struct {
+	at, arg, n int
+	cond       string
+	args       []any
+	related    bool
 }
 
-// textUnindexed returns a copy of w whose search text conditions no index can serve, with the
-// same results: each compares the search text concatenated with an empty string, and the
-// conditions on the owner's trigrams, which the LIKE conditions imply, are left out. PostgreSQL
-// then cannot read them in an index, and checks them after the cheaper conditions of the row,
-// such as the owner's (it orders a row's conditions by cost, and put the owner's after the
-// words when both cost one operator): the first step of a windowed search (see list) walks the
-// key, checking the words only on the owner's rows.
-func (w *where) textUnindexed() *where {
+// walked returns a copy of w whose search conditions no index can serve, with the same
+// results: each LIKE on a search text compares the text concatenated with an empty string,
+// and the conditions on the owner's trigrams, which the LIKE conditions imply, are left out;
+// with related, so are those of the conditions on other tables' records (where.related),
+// which PostgreSQL then checks record by record through the other table's key rather than
+// gathering all of that table's matches first. PostgreSQL checks such conditions after the
+// cheaper conditions of the row, such as the owner's (it orders a row's conditions by cost):
+// the first step of a windowed search (see list) walks its window in id order, checking the
+// words only on the rows the scope leaves. Related conditions are walked only within one
+// owner's records: the owner's rows of a window are few, while a support user's may be most of
+// it (5,000 of a window of 10,000 events), for which probing each one's client cost more than
+// reading the clients' index (docs/performance.md, "One salesperson's events").
+func (w *where) walked(related bool) *where {
 	c := *w
 	c.conds = slices.Clone(w.conds)
 	c.args = slices.Clone(w.args)
-	c.texts = nil
-	// Backwards, so that leaving a condition out moves none of those still to be rewritten.
-	for _, t := range slices.Backward(w.texts) {
-		if t.ownerIndex {
-			c.conds = slices.Delete(c.conds, t.at, t.at+1)
-			c.args = slices.Delete(c.args, t.arg, t.arg+2)
+	c.walks = nil
+	// Backwards, so that rewriting a condition moves none of those still to be rewritten.
+	for _, k := range slices.Backward(w.walks) {
+		if k.related && !related {
 			continue
 		}
-		c.conds[t.at] = "(" + t.text + " || '') LIKE ? ESCAPE '\\'"
+		if k.cond == "" {
+			c.conds = slices.Delete(c.conds, k.at, k.at+1)
+		} else {
+			c.conds[k.at] = k.cond
+		}
+		c.args = slices.Replace(c.args, k.arg, k.arg+k.n, k.args...)
 	}
 	return &c
 }

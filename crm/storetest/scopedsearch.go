@@ -133,6 +133,53 @@ func testOwnerSearchFollowsReassignment(t *testing.T, f *fixture) {
 	assert.Equal(t, []int64{c.ID}, owned(sue), "the new salesperson's search finds it")
 }
 
+// testEventOwnerSearchFollowsReassignment searches one salesperson's events, by the scope of
+// the salesperson and by a filter on the sales contact, before and after the event's contract
+// changes hands: an event's salesperson is its contract's, so a store whose search index of
+// events also holds each event's owner (migration 0021) must move the event's entry when the
+// contract, another record, changes hands, in the same write.
+func testEventOwnerSearchFollowsReassignment(t *testing.T, f *fixture) {
+	sam, sue := f.user(crm.RoleSales), f.user(crm.RoleSales)
+	// Other events first, so that a store reading a small window of ids before the index
+	// (RunLists with a search window of 1 or 3) finds the event through the index.
+	f.event(f.contract(f.client(&sue.ID)), nil, func(e *crm.Event) { e.Name = "Zinnia brunch" })
+	for range 3 {
+		f.event(f.contract(f.client(&sam.ID)), nil)
+	}
+	k := f.contract(f.client(&sam.ID))
+	e := f.event(k, nil, func(e *crm.Event) { e.Name, e.Location = "Zinnia gala", "Quai des Brumes" })
+	const q = "brumes zinnia"
+	owned := func(owner *crm.User) []int64 {
+		t.Helper()
+		byScope, _, err := f.s.ListEvents(f.ctx, crm.EventFilter{Q: q}, crm.Access{Events: crm.Visibility{OwnerID: &owner.ID}})
+		require.NoError(t, err)
+		byFilter, _, err := f.s.ListEvents(f.ctx, crm.EventFilter{Q: q, SalesContactID: &owner.ID}, crm.FullAccess)
+		require.NoError(t, err)
+		assert.Equal(t, ids(byScope, eventID), ids(byFilter, eventID), "the scope and the filter of %s agree", owner.Username)
+		return ids(byScope, eventID)
+	}
+	assert.Equal(t, []int64{e.ID}, owned(sam))
+	assert.Empty(t, owned(sue))
+
+	_, err := f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, _ *crm.Client, _ bool) (crm.ContractChange, error) {
+		k.SalesContactID = &sue.ID
+		return crm.ContractChange{Audit: []crm.AuditEntry{f.entry(crm.ActionAssign, crm.ResourceContract, k.ID, nil)}}, nil
+	})
+	require.NoError(t, err)
+	assert.Empty(t, owned(sam), "the former salesperson's search no longer finds the event")
+	assert.Equal(t, []int64{e.ID}, owned(sue), "the new salesperson's search finds it")
+
+	_, err = f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, _ *crm.Client, _ bool) (crm.ContractChange, error) {
+		k.SalesContactID = nil
+		return crm.ContractChange{Audit: []crm.AuditEntry{f.entry(crm.ActionAssign, crm.ResourceContract, k.ID, nil)}}, nil
+	})
+	require.NoError(t, err)
+	assert.Empty(t, owned(sue), "nobody's search finds the event of a contract without a salesperson")
+	page, _, err := f.s.ListEvents(f.ctx, crm.EventFilter{Q: q}, crm.FullAccess)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{e.ID}, ids(page, eventID), "a search of every event still finds it")
+}
+
 // testScopedSearchAfterWrites searches a salesperson's clients, in both id orders, before and
 // after clients are added past the last one and the first ones are deleted: a store that keeps
 // anything between searches (such as the ends of the table, to place a search window) must

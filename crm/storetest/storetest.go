@@ -41,7 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 }
 
 // lists are the tests of the suite that read lists: filters, searches, scopes and pages.
-var lists = map[string]bool{"UserFilters": true, "ClientFilters": true, "Search": true, "ScopedSearchPages": true, "ScopedSearchAfterWrites": true, "OwnerSearchFollowsReassignment": true, "ContractFilters": true,
+var lists = map[string]bool{"UserFilters": true, "ClientFilters": true, "Search": true, "ScopedSearchPages": true, "ScopedSearchAfterWrites": true, "OwnerSearchFollowsReassignment": true, "EventOwnerSearchFollowsReassignment": true, "ContractFilters": true,
 	"EventFilters": true, "ScopeUsers": true, "ScopeClients": true, "ScopeContracts": true, "ScopeEvents": true,
 	"Counts": true, "Pagination": true, "PaginationEqualKeys": true, "BadCursor": true}
 
@@ -81,6 +81,7 @@ var suite = []test{
 	{"ScopedSearchPages", testScopedSearchPages},
 	{"ScopedSearchAfterWrites", testScopedSearchAfterWrites},
 	{"OwnerSearchFollowsReassignment", testOwnerSearchFollowsReassignment},
+	{"EventOwnerSearchFollowsReassignment", testEventOwnerSearchFollowsReassignment},
 	{"ClientVisibility", testClientVisibility},
 	{"ClientDeleteReferenced", testClientDeleteReferenced},
 	{"ContractCRUD", testContractCRUD},
