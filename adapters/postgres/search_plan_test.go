@@ -216,6 +216,13 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "city7", ListOptions: page}, crm.Access{Events: crm.Visibility{OwnerID: &sellers[1]}})
 			return err
 		}, "", `Bitmap Index Scan on events_owner_trgm_idx .*\n\s+Index Cond: \(owner_trigrams\(owner_id, search_text\) @> '\{\d+:cit,\d+:ity,\d+:ty7\}'`},
+		{"events q as sales, the window step (the seller's events of the window, migration 0022)", func() error {
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "city7", ListOptions: page}, crm.Access{Events: crm.Visibility{OwnerID: &sellers[1]}})
+			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
+			assert.NotContains(t, ex.plans[len(ex.plans)-1], "trgm_idx")
+			assert.Contains(t, ex.plans[len(ex.plans)-1], "(search_text || ''::text) ~~ '%city7%'")
+			return err
+		}, "", `Index Scan on events_owner_id_idx .*\n\s+Index Cond: \(\(owner_id = '\d+'::bigint\) AND \(id <= '\d+'::bigint\)`},
 		{"events q filtered on a sales contact (migration 0021)", func() error {
 			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "city7", SalesContactID: &sellers[1], ListOptions: page}, crm.FullAccess)
 			return err

@@ -191,6 +191,11 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		if w.owner != nil || !byKey {
 			first = w.walked(w.owner != nil)
 		}
+		if w.owner != nil && l.table.ownerKey != "" && s.d.OwnerTrigrams {
+			// Only the owner's rows of the window: 0 to 2 ms among 5M events, against 10 ms
+			// walking all of the window's events ("One salesperson's events").
+			first = first.and(l.table.ownerKey+" = ?", *w.owner)
+		}
 		first = first.and(id+" "+upTo+" ?", bound)
 		if after == nil {
 			// The first page's window also names its other end, the lowest id there can be

@@ -21,6 +21,11 @@ type table struct {
 	// searchKey says that, where the dialect has SearchKeys, the table's primary key index also
 	// holds its search text and the column of its owner scope.
 	searchKey bool
+	// ownerKey, where the dialect has OwnerTrigrams, is the table's own copy of the user of its
+	// owner scope, indexed with the id (events.owner_id, PostgreSQL migrations 0021 and 0022),
+	// "" if it has none: the window step of a search within one owner's records (see list)
+	// reads the owner's rows of the window there.
+	ownerKey string
 }
 
 // own returns t's own table and alias, without the joins of from: its ids are those of t.
@@ -35,7 +40,7 @@ var (
 	usersTable     = table{res: crm.ResourceUser, from: "users u", id: "u.id", scope: userScope}
 	clientsTable   = table{res: crm.ResourceClient, from: "clients c", id: "c.id", scope: clientScope, searchKey: true}
 	contractsTable = table{res: crm.ResourceContract, from: "contracts k", id: "k.id", scope: contractScope}
-	eventsTable    = table{res: crm.ResourceEvent, from: "events e JOIN contracts k ON k.id = e.contract_id", id: "e.id", scope: eventScope}
+	eventsTable    = table{res: crm.ResourceEvent, from: "events e JOIN contracts k ON k.id = e.contract_id", id: "e.id", scope: eventScope, ownerKey: "e.owner_id"}
 	auditTable     = table{res: crm.ResourceAudit, from: "audit a", id: "a.id"}
 )
 
