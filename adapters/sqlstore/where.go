@@ -65,9 +65,10 @@ type walkCond struct {
 // cheaper conditions of the row, such as the owner's (it orders a row's conditions by cost):
 // the first step of a windowed search (see list) walks its window in id order, checking the
 // words only on the rows the scope leaves. Related conditions are walked only within one
-// owner's records: the owner's rows of a window are few, while a support user's may be most of
-// it (5,000 of a window of 10,000 events), for which probing each one's client cost more than
-// reading the clients' index (docs/performance.md, "One salesperson's events").
+// owner's records, whose rows of a window are few (a tenth of it for a salesperson of ten);
+// a support user's may be most of it (5,000 of a window of 10,000 events), each then probing
+// its client, which was not measured against reading the clients' index (16-19 ms for pia's
+// contracts; docs/performance.md, "One salesperson's events").
 func (w *where) walked(related bool) *where {
 	c := *w
 	c.conds = slices.Clone(w.conds)

@@ -475,7 +475,7 @@ func measure(ctx context.Context, o options, dbURL, label string, clients int64,
 		addRounds(crm, "search, "+u.what+" ("+u.name+")", load.Scenario{Request: get(crm.base, "/api/v1/clients?limit=50&q="+u.word, tokens[u.name])})
 	}
 	// An event's name holds its client's company, so the same words reach the events (5 per
-	// client) and, through the client filters, the contracts.
+	// client on average) and, through the client filters, the contracts.
 	for _, u := range []struct{ name, what, path string }{
 		{"sam", "search events, common word as sales, owning none of them", "/api/v1/events?limit=50&q="},
 		{"pia", "search events, common word as support", "/api/v1/events?limit=50&q="},
