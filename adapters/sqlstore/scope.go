@@ -176,13 +176,18 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 		// Walked (see where.walked), the condition is checked record by record, through t's
 		// key: a correlated EXISTS, which OFFSET 0 keeps PostgreSQL from turning into a join
 		// that it could start from t (it would then read every record of t within acc, the
-		// words of the search no longer reaching an index). col is named inside the subquery,
+		// words of the search no longer reaching an index); SQLite takes an OFFSET only after
+		// a LIMIT, and LIMIT 1 changes nothing in an EXISTS. col is named inside the subquery,
 		// so the aliases of t.from must differ from col's.
 		u := r.walked(true)
 		w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: len(r.args), related: true, args: u.args,
-			cond: "EXISTS (SELECT 1 FROM " + t.from + " WHERE " + strings.Join(append([]string{t.id + " = " + col}, u.conds...), " AND ") + " OFFSET 0)"})
+			cond: "EXISTS (SELECT 1 FROM " + t.from + " WHERE " + strings.Join(append([]string{t.id + " = " + col}, u.conds...), " AND ") + " LIMIT 1 OFFSET 0)"})
 	}
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
+	if r.fts != nil {
+		w.relatedFTS = append(w.relatedFTS, *r.fts)
+	}
+	w.relatedFTS = append(w.relatedFTS, r.relatedFTS...)
 	w.searched = w.searched || r.searched
 	w.scoped = w.scoped || r.scoped
 }
