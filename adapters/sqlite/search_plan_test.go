@@ -123,58 +123,62 @@ func TestSearchUsesFTSIndex(t *testing.T) {
 		windowed bool
 		// matches is how many records the FTS5 index matches, as a count reads it.
 		matches int64
+		// window, when set, is a regular expression the window's plan must match.
+		window string
 	}{
 		{"clients q", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "amélie durand"}, crm.FullAccess)
 			return err
-		}, true, nil, false, 0},
+		}, true, nil, false, 0, ""},
 		{"clients q with a short word", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie du"}, crm.FullAccess)
 			return err
-		}, true, []string{"c.search_text LIKE ?"}, false, 0},
+		}, true, []string{"c.search_text LIKE ?"}, false, 0, ""},
 		{"clients q sales, next page", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "zéphyrine", ListOptions: crm.ListOptions{
 				Cursor: "eyJzIjoiaWQiLCJpZCI6MTAwfQ"}}, crm.Access{Clients: crm.Visibility{OwnerID: &owner}})
 			return err
-		}, true, nil, false, 0},
+		}, true, nil, false, 0, ""},
 		{"clients q newest first, next page", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Sort: "-id",
 				Cursor: "eyJzIjoiLWlkIiwiaWQiOjEwMH0"}}, crm.Access{Clients: crm.Visibility{OwnerID: &owner}})
 			return err
-		}, true, nil, false, 0},
+		}, true, nil, false, 0, ""},
 		{"clients q by name", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Sort: "last_name"}}, crm.FullAccess)
 			return err
-		}, false, nil, false, 0},
+		}, false, nil, false, 0, ""},
 		{"clients count", func() error {
 			_, err := es.CountClients(ctx, crm.ClientFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}, false, nil, false, 0},
+		}, false, nil, false, 0, ""},
 		{"clients email filter", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Email: "exemple"}, crm.FullAccess)
 			return err
-		}, true, []string{"c.email_fold LIKE ?"}, false, 0},
+		}, true, []string{"c.email_fold LIKE ?"}, false, 0, ""},
 		{"contracts q", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}, false, nil, true, 1000},
+		}, false, nil, true, 1000, ""},
 		{"contracts q, few matches", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}, false, nil, false, 999},
+		}, false, nil, false, 999, ""},
 		{"contracts q sales, long word", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "brasserie"}, crm.Access{
 				Contracts: crm.Visibility{OwnerID: &owner}, Clients: crm.Visibility{OwnerID: &owner}})
 			return err
-		}, false, nil, true, 5000},
+		}, false, nil, true, 5000,
+			// The seller's contracts of the window, in id order, with their client (migration 0023).
+			`(?m)^SEARCH k USING INDEX contracts_sales_contact_id_idx \(sales_contact_id=\? AND id>\? AND id<\?\)$`},
 		{"contracts count", func() error {
 			_, err := es.CountContracts(ctx, crm.ContractFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}, false, nil, false, 0},
+		}, false, nil, false, 0, ""},
 		{"events client email", func() error {
 			_, _, err := es.ListEvents(ctx, crm.EventFilter{ClientEmail: "exemple"}, crm.FullAccess)
 			return err
-		}, false, []string{"c.email_fold LIKE ?"}, true, 1000},
+		}, false, []string{"c.email_fold LIKE ?"}, true, 1000, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex.plans, ex.queries, ex.count = nil, nil, tc.matches
@@ -196,6 +200,9 @@ func TestSearchUsesFTSIndex(t *testing.T) {
 				assert.NotContains(t, window, "clients_fts", window)
 				assert.NotRegexp(t, `(?m)^SCAN c$`, window, "no scan of clients")
 				assert.NotContains(t, window, "TEMP B-TREE", "the window is read in id order")
+				if tc.window != "" {
+					assert.Regexp(t, tc.window, window)
+				}
 			} else {
 				for _, q := range ex.queries {
 					assert.NotContains(t, q, " OFFSET 0)", "no window")
