@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -213,5 +214,51 @@ func TestSearchUsesFTSIndex(t *testing.T) {
 				assert.Regexp(t, `(?m)^SCAN clients_fts VIRTUAL TABLE`, plan, "the FTS5 table drives the query")
 			}
 		})
+	}
+}
+
+// A support user assigned few events searching for a common word reads their own records, the
+// words checked on each, rather than the common word's matches in the FTS5 index, few or none
+// of them theirs; a rarer word keeps the index.
+func TestFewRecordsOfASupportUserAreWalked(t *testing.T) {
+	ctx := context.Background()
+	s := sqlitetest.New(t)
+	reader, _ := s.Pools()
+	ex := &explainDB{db: reader}
+	d := sqlite.Dialect
+	d.SupportEachFrom = 1 << 40 // every support user is assigned few events
+	es := sqlstore.New(ex, d)
+	pat := int64(4)
+	acc := crm.Access{Clients: crm.Visibility{SupportID: &pat}, Contracts: crm.Visibility{SupportID: &pat},
+		Events: crm.Visibility{SupportID: &pat}}
+	for _, tc := range []struct {
+		name   string
+		list   func() error
+		fts    string // the listed table's FTS5 table
+		walked string // a regular expression the plan of the walked search must match
+	}{
+		{"events", func() error {
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "brasserie"}, acc)
+			return err
+		}, "events_fts", `(?m)^SEARCH e USING INDEX events_support_contact_id_idx \(support_contact_id=\?\)$`},
+		{"clients", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie"}, acc)
+			return err
+		}, "clients_fts", `(?m)^SEARCH c USING INTEGER PRIMARY KEY \(rowid=\?\)$`},
+	} {
+		for _, matches := range []int64{999, 1000} {
+			t.Run(fmt.Sprint(tc.name, " ", matches), func(t *testing.T) {
+				ex.plans, ex.queries, ex.count = nil, nil, matches
+				require.NoError(t, tc.list())
+				plan, query := ex.plans[len(ex.plans)-1], ex.queries[len(ex.queries)-1]
+				if matches < 1000 {
+					assert.Regexp(t, `(?m)^SCAN `+tc.fts+` VIRTUAL TABLE`, plan, "a rarer word: the FTS5 table drives")
+					return
+				}
+				assert.NotContains(t, query, "MATCH", "the search reads no FTS5 table")
+				assert.Contains(t, query, "instr(", "the words are checked on each record")
+				assert.Regexp(t, tc.walked, plan, plan)
+			})
+		}
 	}
 }

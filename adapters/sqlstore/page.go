@@ -104,7 +104,13 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		cmp, dir = "<", "DESC"
 	}
 	from, id := l.table.from, l.table.id
-	if key.value == nil {
+	walkFew, err := s.walkFew(ctx, w)
+	if err != nil {
+		return nil, "", err
+	}
+	if walkFew {
+		w = w.walked(true)
+	} else if key.value == nil {
 		from, id = w.driveByFTS(l.table)
 	}
 
@@ -169,7 +175,8 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	out := make([]T, 0, min(limit+1, 64))
 	// A search that its table's FTS5 table drives (from is then that join) reads its index in
 	// id order already: it has no window.
-	bound, windowed, err := s.searchWindow(ctx, l.table, w, key.value == nil && from == l.table.from, after, desc)
+	// A search that reads the caller's few records has no window either.
+	bound, windowed, err := s.searchWindow(ctx, l.table, w, key.value == nil && from == l.table.from && !walkFew, after, desc)
 	if err != nil {
 		return nil, "", err
 	}
@@ -293,16 +300,37 @@ func (s *Store) fewRelatedMatches(ctx context.Context, w *where) (bool, error) {
 		return false, nil
 	}
 	for _, f := range w.relatedFTS {
-		var n int64
-		query := "SELECT count(*) FROM (SELECT 1 FROM " + f.sr.fts + " WHERE " + f.sr.fts + " MATCH ? LIMIT ?)"
-		if err := s.queryRow(ctx, s.db, query, f.match, most).Scan(&n); err != nil {
-			return false, s.fail(err, nil)
-		}
-		if n < most {
-			return true, nil
+		if n, err := s.countMatches(ctx, f, most); err != nil || n < most {
+			return err == nil, err
 		}
 	}
 	return false, nil
+}
+
+// countMatches counts the matches of the FTS5 condition f in its index, up to most.
+func (s *Store) countMatches(ctx context.Context, f ftsCond, most int64) (int64, error) {
+	var n int64
+	query := "SELECT count(*) FROM (SELECT 1 FROM " + f.sr.fts + " WHERE " + f.sr.fts + " MATCH ? LIMIT ?)"
+	if err := s.queryRow(ctx, s.db, query, f.match, most).Scan(&n); err != nil {
+		return 0, s.fail(err, nil)
+	}
+	return n, nil
+}
+
+// walkFew reports whether a list of w reads the caller's records, the words checked on each
+// (w.walked), rather than its FTS5 index: when the caller's records are few (w.few) and the
+// listed table's FTS5 condition matches at least WalkRelatedFrom records. FTS5 would drive
+// the query through those matches, few or none of them the caller's: a support user assigned
+// no event took 140 ms to search the events for a common word (50,000 matches), and 22 ms the
+// clients (docs/performance.md, "SQLite: a support user with few events"). A rarer word keeps
+// the index, whose matches are fewer than the caller's records may be (up to sqrt(51 x ids)).
+func (s *Store) walkFew(ctx context.Context, w *where) (bool, error) {
+	most := s.d.WalkRelatedFrom
+	if !w.few || w.fts == nil || most <= 0 {
+		return false, nil
+	}
+	n, err := s.countMatches(ctx, *w.fts, most)
+	return n >= most, err
 }
 
 // tableEndTTL is how long tableEnd keeps a table's first or last id.

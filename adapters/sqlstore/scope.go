@@ -107,22 +107,25 @@ func readable(t table, acc crm.Access, each bool) *where {
 // than the page of a search itself (0.5 ms for pia's events). So the choice is kept for
 // supportEachTTL, by table and caller: it only picks between two forms of the same
 // conditions, so a stale one costs time, never a different page.
-func (s *Store) supportEach(ctx context.Context, t table, acc crm.Access) (bool, error) {
+//
+// It also reports few: the caller reads t only as a support contact, and is assigned fewer
+// events than that, so that their records of t are few too (see where.few).
+func (s *Store) supportEach(ctx context.Context, t table, acc crm.Access) (each, few bool, err error) {
 	vis := acc.Of(t.res)
 	if !s.d.SupportEach || vis.Any || vis.SupportID == nil {
-		return false, nil
+		return false, false, nil
 	}
 	key := eachKey{table: t.own(), user: *vis.SupportID}
 	now := time.Now()
 	if e, ok := s.eaches.Load(key); ok && now.Sub(e.(eachAt).at) < supportEachTTL {
-		return e.(eachAt).each, nil
+		each = e.(eachAt).each
+	} else {
+		if each, err = s.countSupportEach(ctx, t, *vis.SupportID); err != nil {
+			return false, false, err
+		}
+		s.eaches.Store(key, eachAt{each: each, at: now})
 	}
-	each, err := s.countSupportEach(ctx, t, *vis.SupportID)
-	if err != nil {
-		return false, err
-	}
-	s.eaches.Store(key, eachAt{each: each, at: now})
-	return each, nil
+	return each, !each && vis.OwnerID == nil && vis.SelfID == nil, nil
 }
 
 // supportEachTTL is how long supportEach keeps its choice for a table and a caller.

@@ -41,6 +41,11 @@ type where struct {
 	// page in id order costs a few index probes a record; a count, or a page whose caller is
 	// assigned few records among many, is quicker with the list (see Store.supportEach).
 	each bool
+	// few is set when the caller reads the listed table only as a support contact assigned
+	// few events (Store.supportEach), so that their records are few: a search that its FTS5
+	// table would drive through a common word's matches, few or none of them the caller's,
+	// reads the caller's records instead, checking the words on each (see Store.walkFew).
+	few bool
 }
 
 // ftsCond is where a search's FTS5 condition sits in a where: conds[at] is
