@@ -17,7 +17,17 @@ func (s *Store) Pools() (reader, writer *sql.DB) { return s.reader, s.writer }
 func (s *Store) SetSupportEachFrom(events int64) {
 	d := Dialect
 	d.SupportEachFrom = events
-	s.Store = sqlstore.New(&pool{read: s.reader, write: s.writer, health: s.health}, d)
+	s.Store = sqlstore.New(&pool{read: s.reader, reads: s.reads, write: s.writer, health: s.health}, d)
+}
+
+// SetSearchWindow makes the store's searches that no FTS5 table drives read window rows in id
+// order before they gather the rest, instead of Dialect's searchWindow, and gives a window to
+// every search by another table's records that matches some, so that tests with a few rows
+// take both steps.
+func (s *Store) SetSearchWindow(window int64) {
+	d := Dialect
+	d.SearchWindow, d.WalkRelatedFrom = window, 1
+	s.Store = sqlstore.New(&pool{read: s.reader, reads: s.reads, write: s.writer, health: s.health}, d)
 }
 
 // SetUpkeep makes Upkeep look at the search indexes after first and then every every, merging

@@ -7,10 +7,11 @@ import (
 	"github.com/epicevents/epiccrm/adapters/sqlstore"
 )
 
-// pool is the sqlstore.DB of a SQLite database: reads on the read-only pool, writes and write
-// transactions on the single writer connection.
+// pool is the sqlstore.DB of a SQLite database: reads on the read-only pool, with their
+// statements kept prepared, writes and write transactions on the single writer connection.
 type pool struct {
 	read   *sql.DB
+	reads  *stmtCache // of read
 	write  *sql.DB
 	health *writeHealth
 }
@@ -24,12 +25,43 @@ func (p *pool) Exec(ctx context.Context, query string, args ...any) (int64, erro
 
 // Query runs a read on the read pool.
 func (p *pool) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	return queryOn(ctx, p.read, query, args)
+	k, err := p.reads.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := k.stmt.QueryContext(ctx, args...)
+	if err != nil {
+		p.reads.release(k)
+		return nil, err
+	}
+	return &rowsOf{Rows: rows, done: func() { p.reads.release(k) }}, nil
 }
 
 // QueryRow runs a one-row read on the read pool.
 func (p *pool) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return p.read.QueryRowContext(ctx, query, args...)
+	k, err := p.reads.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return keptRow{row: k.stmt.QueryRowContext(ctx, args...), done: func() { p.reads.release(k) }}
+}
+
+// errRow is the row of a read whose statement could not be prepared.
+type errRow struct{ err error }
+
+// Scan returns the error.
+func (r errRow) Scan(...any) error { return r.err }
+
+// keptRow is the row of a read of a kept statement, which it releases once scanned.
+type keptRow struct {
+	row  *sql.Row
+	done func()
+}
+
+// Scan scans the row and releases the statement.
+func (r keptRow) Scan(dest ...any) error {
+	defer r.done()
+	return r.row.Scan(dest...)
 }
 
 // Begin starts a write transaction on the writer connection.
@@ -98,12 +130,21 @@ func queryOn(ctx context.Context, c conn, query string, args []any) (sqlstore.Ro
 	if err != nil {
 		return nil, err
 	}
-	return rowsOf{rows}, nil
+	return &rowsOf{Rows: rows}, nil
 }
 
 // rowsOf adapts *sql.Rows to sqlstore.Rows, whose Close returns nothing: the error that matters
-// is reported by Err.
-type rowsOf struct{ *sql.Rows }
+// is reported by Err. done, when set, runs at the first Close (releasing a kept statement).
+type rowsOf struct {
+	*sql.Rows
+	done func()
+}
 
 // Close releases the rows.
-func (r rowsOf) Close() { _ = r.Rows.Close() }
+func (r *rowsOf) Close() {
+	_ = r.Rows.Close()
+	if r.done != nil {
+		r.done()
+		r.done = nil
+	}
+}

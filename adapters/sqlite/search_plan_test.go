@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,6 +24,8 @@ type explainDB struct {
 	db      *sql.DB
 	plans   []string
 	queries []string
+	// count is what a count reads.
+	count int64
 }
 
 func (d *explainDB) explain(ctx context.Context, query string, args []any) error {
@@ -54,7 +57,7 @@ func (d *explainDB) Query(ctx context.Context, query string, args ...any) (sqlst
 }
 
 func (d *explainDB) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return errRow{d.explain(ctx, query, args)}
+	return errRow{d.explain(ctx, query, args), d.count}
 }
 
 func (d *explainDB) Begin(context.Context) (sqlstore.Tx, error) {
@@ -68,16 +71,27 @@ func (noRows) Scan(...any) error { return errors.New("no row") }
 func (noRows) Err() error        { return nil }
 func (noRows) Close()            {}
 
-// errRow is the row of an explained QueryRow: a count reads it as 0.
-type errRow struct{ err error }
+// errRow is the row of an explained QueryRow: a count reads it as count, and the first id of
+// a table (where a search window starts) as 1.
+type errRow struct {
+	err   error
+	count int64
+}
 
 func (r errRow) Scan(dest ...any) error {
 	if r.err != nil {
 		return r.err
 	}
-	if n, ok := dest[0].(*int64); ok && len(dest) == 1 {
-		*n = 0
-		return nil
+	if len(dest) == 1 {
+		switch n := dest[0].(type) {
+		case *int64:
+			*n = r.count
+			return nil
+		case **int64:
+			one := int64(1)
+			*n = &one
+			return nil
+		}
 	}
 	return errors.New("explainDB: no row")
 }
@@ -88,6 +102,10 @@ func (r errRow) Scan(dest ...any) error {
 // with no sort of its matches, so its LIMIT stops early. A word that MATCH finds has no LIKE on
 // the search text besides (the LIKE of a bound pattern makes SQLite prepare the statement
 // twice); a word too short for trigrams keeps its LIKE, as does a filter on its own field.
+// A search of contracts or events by their client, which no FTS5 table drives, first walks a
+// window of ids, checking each record's client through the clients' key with no FTS5 table
+// (an explained query returns no row, so the search goes on past the window, through the FTS5
+// index), when the clients' FTS5 index holds many matches; with few, it reads their list.
 func TestSearchUsesFTSIndex(t *testing.T) {
 	ctx := context.Background()
 	s := sqlitetest.New(t)
@@ -102,48 +120,69 @@ func TestSearchUsesFTSIndex(t *testing.T) {
 		inRowidOrder bool
 		// likes are the LIKE conditions the query must hold, and no other.
 		likes []string
+		// windowed is set when the query past the window follows one that walks the window.
+		windowed bool
+		// matches is how many records the FTS5 index matches, as a count reads it.
+		matches int64
+		// window, when set, is a regular expression the window's plan must match.
+		window string
 	}{
 		{"clients q", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "amélie durand"}, crm.FullAccess)
 			return err
-		}, true, nil},
+		}, true, nil, false, 0, ""},
 		{"clients q with a short word", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie du"}, crm.FullAccess)
 			return err
-		}, true, []string{"c.search_text LIKE ?"}},
+		}, true, []string{"c.search_text LIKE ?"}, false, 0, ""},
 		{"clients q sales, next page", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "zéphyrine", ListOptions: crm.ListOptions{
 				Cursor: "eyJzIjoiaWQiLCJpZCI6MTAwfQ"}}, crm.Access{Clients: crm.Visibility{OwnerID: &owner}})
 			return err
-		}, true, nil},
+		}, true, nil, false, 0, ""},
 		{"clients q newest first, next page", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Sort: "-id",
 				Cursor: "eyJzIjoiLWlkIiwiaWQiOjEwMH0"}}, crm.Access{Clients: crm.Visibility{OwnerID: &owner}})
 			return err
-		}, true, nil},
+		}, true, nil, false, 0, ""},
 		{"clients q by name", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Sort: "last_name"}}, crm.FullAccess)
 			return err
-		}, false, nil},
+		}, false, nil, false, 0, ""},
 		{"clients count", func() error {
 			_, err := es.CountClients(ctx, crm.ClientFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}, false, nil},
+		}, false, nil, false, 0, ""},
 		{"clients email filter", func() error {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{Email: "exemple"}, crm.FullAccess)
 			return err
-		}, true, []string{"c.email_fold LIKE ?"}},
+		}, true, []string{"c.email_fold LIKE ?"}, false, 0, ""},
 		{"contracts q", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "amélie"}, crm.FullAccess)
 			return err
-		}, false, nil},
+		}, false, nil, true, 1000, ""},
+		{"contracts q, few matches", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "amélie"}, crm.FullAccess)
+			return err
+		}, false, nil, false, 999, ""},
+		{"contracts q sales, long word", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "brasserie"}, crm.Access{
+				Contracts: crm.Visibility{OwnerID: &owner}, Clients: crm.Visibility{OwnerID: &owner}})
+			return err
+		}, false, nil, true, 5000,
+			// The seller's contracts of the window, in id order, with their client (migration 0023).
+			`(?m)^SEARCH k USING INDEX contracts_sales_contact_id_idx \(sales_contact_id=\? AND id>\? AND id<\?\)$`},
+		{"contracts count", func() error {
+			_, err := es.CountContracts(ctx, crm.ContractFilter{Q: "amélie"}, crm.FullAccess)
+			return err
+		}, false, nil, false, 0, ""},
 		{"events client email", func() error {
 			_, _, err := es.ListEvents(ctx, crm.EventFilter{ClientEmail: "exemple"}, crm.FullAccess)
 			return err
-		}, false, []string{"c.email_fold LIKE ?"}},
+		}, false, []string{"c.email_fold LIKE ?"}, true, 1000, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ex.plans, ex.queries = nil, nil
+			ex.plans, ex.queries, ex.count = nil, nil, tc.matches
 			require.NoError(t, tc.run())
 			require.NotEmpty(t, ex.plans)
 			plan := ex.plans[len(ex.plans)-1]
@@ -151,10 +190,75 @@ func TestSearchUsesFTSIndex(t *testing.T) {
 			assert.Equal(t, tc.likes, regexp.MustCompile(`[a-z_.]+ LIKE \?`).FindAllString(query, -1), query)
 			assert.Contains(t, plan, "SCAN clients_fts VIRTUAL TABLE INDEX", plan)
 			assert.NotRegexp(t, `(?m)^SCAN c$`, plan, "no scan of clients")
+			if tc.windowed {
+				// Before them, the first id of the table, when the store has not read it yet.
+				require.GreaterOrEqual(t, len(ex.plans), 2, "the window, then past it")
+				window, wq := ex.plans[len(ex.plans)-2], ex.queries[len(ex.queries)-2]
+				assert.Contains(t, wq, " <= ?", "a window of ids")
+				assert.NotContains(t, wq, "MATCH", "the window reads no FTS5 table")
+				assert.Contains(t, wq, "LIMIT 1 OFFSET 0)", "each record's client is checked")
+				assert.Regexp(t, `(?m)^\s*SEARCH c USING INTEGER PRIMARY KEY \(rowid=\?\)$`, window, window)
+				assert.NotContains(t, window, "clients_fts", window)
+				assert.NotRegexp(t, `(?m)^SCAN c$`, window, "no scan of clients")
+				assert.NotContains(t, window, "TEMP B-TREE", "the window is read in id order")
+				if tc.window != "" {
+					assert.Regexp(t, tc.window, window)
+				}
+			} else {
+				for _, q := range ex.queries {
+					assert.NotContains(t, q, " OFFSET 0)", "no window")
+				}
+			}
 			if tc.inRowidOrder {
 				assert.NotContains(t, plan, "TEMP B-TREE", "the matches come in rowid order, unsorted")
 				assert.Regexp(t, `(?m)^SCAN clients_fts VIRTUAL TABLE`, plan, "the FTS5 table drives the query")
 			}
 		})
+	}
+}
+
+// A support user assigned few events searching for a common word reads their own records, the
+// words checked on each, rather than the common word's matches in the FTS5 index, few or none
+// of them theirs; a rarer word keeps the index.
+func TestFewRecordsOfASupportUserAreWalked(t *testing.T) {
+	ctx := context.Background()
+	s := sqlitetest.New(t)
+	reader, _ := s.Pools()
+	ex := &explainDB{db: reader}
+	d := sqlite.Dialect
+	d.SupportEachFrom = 1 << 40 // every support user is assigned few events
+	es := sqlstore.New(ex, d)
+	pat := int64(4)
+	acc := crm.Access{Clients: crm.Visibility{SupportID: &pat}, Contracts: crm.Visibility{SupportID: &pat},
+		Events: crm.Visibility{SupportID: &pat}}
+	for _, tc := range []struct {
+		name   string
+		list   func() error
+		fts    string // the listed table's FTS5 table
+		walked string // a regular expression the plan of the walked search must match
+	}{
+		{"events", func() error {
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "brasserie"}, acc)
+			return err
+		}, "events_fts", `(?m)^SEARCH e USING INDEX events_support_contact_id_idx \(support_contact_id=\?\)$`},
+		{"clients", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "brasserie"}, acc)
+			return err
+		}, "clients_fts", `(?m)^SEARCH c USING INTEGER PRIMARY KEY \(rowid=\?\)$`},
+	} {
+		for _, matches := range []int64{999, 1000} {
+			t.Run(fmt.Sprint(tc.name, " ", matches), func(t *testing.T) {
+				ex.plans, ex.queries, ex.count = nil, nil, matches
+				require.NoError(t, tc.list())
+				plan, query := ex.plans[len(ex.plans)-1], ex.queries[len(ex.queries)-1]
+				if matches < 1000 {
+					assert.Regexp(t, `(?m)^SCAN `+tc.fts+` VIRTUAL TABLE`, plan, "a rarer word: the FTS5 table drives")
+					return
+				}
+				assert.NotContains(t, query, "MATCH", "the search reads no FTS5 table")
+				assert.Contains(t, query, "instr(", "the words are checked on each record")
+				assert.Regexp(t, tc.walked, plan, plan)
+			})
+		}
 	}
 }

@@ -29,6 +29,7 @@ type Store struct {
 	*sqlstore.Store
 	path   string
 	reader *sql.DB
+	reads  *stmtCache // the statements of reader
 	writer *sql.DB
 	health *writeHealth
 	upkeep upkeep
@@ -66,10 +67,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	health := &writeHealth{}
+	reads := newStmtCache(reader, stmtCacheSize)
 	s := &Store{
-		Store:  sqlstore.New(&pool{read: reader, write: writer, health: health}, Dialect),
+		Store:  sqlstore.New(&pool{read: reader, reads: reads, write: writer, health: health}, Dialect),
 		path:   path,
 		reader: reader,
+		reads:  reads,
 		writer: writer,
 		health: health,
 		upkeep: defaultUpkeep,
@@ -139,7 +142,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes every connection. Call it once the server has finished its requests.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(s.reads.close(), s.reader.Close(), s.writer.Close())
 }
 
 // Stats returns the statistics of the read pool (writes go through one connection of their own),

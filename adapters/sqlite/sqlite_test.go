@@ -32,6 +32,22 @@ func TestStoreSupportEach(t *testing.T) {
 	})
 }
 
+// TestStoreSmallSearchWindow runs the list tests of the suite with a search window of a row or
+// three, so that their searches by a related record's fields, which hold a few rows, take both
+// steps of a windowed search (the window walked record by record, then the FTS5 index for the
+// rest): they must find what one query finds.
+func TestStoreSmallSearchWindow(t *testing.T) {
+	for _, window := range []int64{1, 3} {
+		t.Run(fmt.Sprint(window), func(t *testing.T) {
+			storetest.RunLists(t, func(t *testing.T) storetest.Store {
+				s := sqlitetest.New(t)
+				s.SetSearchWindow(window)
+				return s
+			})
+		})
+	}
+}
+
 func TestPragmasOnEveryConnection(t *testing.T) {
 	s := sqlitetest.New(t)
 	ctx := context.Background()

@@ -89,11 +89,13 @@ func (s *Store) findClient(ctx context.Context, q Querier, id int64, vis crm.Vis
 
 // ListClients returns one page of the clients within acc.Clients that match f.
 func (s *Store) ListClients(ctx context.Context, f crm.ClientFilter, acc crm.Access) ([]*crm.Client, string, error) {
-	each, err := s.supportEach(ctx, clientsTable, acc)
+	each, few, err := s.supportEach(ctx, clientsTable, acc)
 	if err != nil {
 		return nil, "", err
 	}
-	return list(ctx, s, clientListing, s.clientWhere(f, acc, each), f.ListOptions)
+	w := s.clientWhere(f, acc, each)
+	w.few = few
+	return list(ctx, s, clientListing, w, f.ListOptions)
 }
 
 // CountClients returns how many clients within acc.Clients match f, whatever its paging and

@@ -94,11 +94,13 @@ func (w *where) clientMatches(d *Dialect, acc crm.Access, q, firstName, lastName
 
 // ListContracts returns one page of the contracts within acc.Contracts that match f.
 func (s *Store) ListContracts(ctx context.Context, f crm.ContractFilter, acc crm.Access) ([]*crm.Contract, string, error) {
-	each, err := s.supportEach(ctx, contractsTable, acc)
+	each, few, err := s.supportEach(ctx, contractsTable, acc)
 	if err != nil {
 		return nil, "", err
 	}
-	return list(ctx, s, contractListing, s.contractWhere(f, acc, each), f.ListOptions)
+	w := s.contractWhere(f, acc, each)
+	w.few = few
+	return list(ctx, s, contractListing, w, f.ListOptions)
 }
 
 // CountContracts returns how many contracts within acc.Contracts match f, whatever its paging

@@ -90,11 +90,13 @@ func (s *Store) findEvent(ctx context.Context, q Querier, id int64, vis crm.Visi
 
 // ListEvents returns one page of the events within acc.Events that match f.
 func (s *Store) ListEvents(ctx context.Context, f crm.EventFilter, acc crm.Access) ([]*crm.Event, string, error) {
-	each, err := s.supportEach(ctx, eventsTable, acc)
+	each, few, err := s.supportEach(ctx, eventsTable, acc)
 	if err != nil {
 		return nil, "", err
 	}
-	return list(ctx, s, eventListing, s.eventWhere(f, acc, each), f.ListOptions)
+	w := s.eventWhere(f, acc, each)
+	w.few = few
+	return list(ctx, s, eventListing, w, f.ListOptions)
 }
 
 // CountEvents returns how many events within acc.Events match f, whatever its paging and sort.

@@ -17,7 +17,7 @@ type call struct {
 }
 
 // fakeDB records every statement and answers each with err (no rows when err is nil; a COUNT
-// query, which always has a row, with count), so that tests can check the SQL the store builds
+// query, which always has a row, and a table's highest id, with count), so that tests can check the SQL the store builds
 // and how it treats driver errors.
 type fakeDB struct {
 	mu        sync.Mutex
@@ -53,7 +53,8 @@ func (f *fakeDB) QueryRow(_ context.Context, query string, args ...any) sqlstore
 	if f.err != nil {
 		return errRow{f.err}
 	}
-	if strings.HasPrefix(query, "SELECT COUNT(*)") {
+	if strings.HasPrefix(query, "SELECT COUNT(*)") || strings.HasPrefix(query, "SELECT count(*)") ||
+		strings.HasPrefix(query, "SELECT coalesce(max(") {
 		return countRow{f.count}
 	}
 	return errRow{sql.ErrNoRows}

@@ -79,8 +79,9 @@ func badCursor(why crm.Text) error {
 // every match through the index and sorting them is quick when they are few, and slow when the
 // caller owns thousands. So the first query reads the next SearchWindow ids only (whatever
 // plan the database picks, it reads no more), and only if they hold less than a page does a
-// second query fetch the matches past them, sorted (ORDER BY id + 0 keeps it from walking the
-// ids): few, since the window held less than a page of them, unless the scope holds none.
+// last query fetch the matches past them, sorted (ORDER BY id + 0 keeps it from walking the
+// ids): few, since the window held less than a page of them, unless the scope holds none. In
+// between, when the window held part of a page, up to three windows more are read at its rate.
 // Without a scope or an owner there is no overlap to misjudge, and the statistics of the
 // search text (migration 0017) tell a common word from a rare one: one query, as the database
 // plans it.
@@ -104,7 +105,13 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		cmp, dir = "<", "DESC"
 	}
 	from, id := l.table.from, l.table.id
-	if key.value == nil {
+	walkFew, err := s.walkFew(ctx, w)
+	if err != nil {
+		return nil, "", err
+	}
+	if walkFew {
+		w = w.walked(true)
+	} else if key.value == nil {
 		from, id = w.driveByFTS(l.table)
 	}
 
@@ -167,7 +174,10 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		return out, nil
 	}
 	out := make([]T, 0, min(limit+1, 64))
-	bound, windowed, err := s.searchWindow(ctx, l.table, w, key.value == nil, after, desc)
+	// A search that its table's FTS5 table drives (from is then that join) reads its index in
+	// id order already, and one that reads the caller's few records reads only those: neither
+	// has a window.
+	bound, windowed, err := s.searchWindow(ctx, l.table, w, key.value == nil && from == l.table.from && !walkFew, after, desc)
 	if err != nil {
 		return nil, "", err
 	}
@@ -187,16 +197,16 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 		// (docs/performance.md, "PostgreSQL: the window of one owner's search"). Among 5M
 		// events, a common word's window for a support user took 5-10 ms so, against 30 ms
 		// for the trigram index's matches met with the window ("One salesperson's events").
-		first := w
+		walk := w
 		if w.owner != nil || !byKey {
-			first = w.walked(w.owner != nil)
+			walk = w.walked(w.owner != nil || s.d.WalkRelatedFrom > 0)
 		}
 		if w.owner != nil && l.table.ownerKey != "" && s.d.OwnerTrigrams {
 			// Only the owner's rows of the window: 0 to 2 ms among 5M events, against 10 ms
 			// walking all of the window's events ("One salesperson's events").
-			first = first.and(l.table.ownerKey+" = ?", *w.owner)
+			walk = walk.and(l.table.ownerKey+" = ?", *w.owner)
 		}
-		first = first.and(id+" "+upTo+" ?", bound)
+		first := walk.and(id+" "+upTo+" ?", bound)
 		if after == nil {
 			// The first page's window also names its other end, the lowest id there can be
 			// (the highest, in descending order), as the cursor does on the next pages. It
@@ -212,7 +222,26 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 			}
 			first = first.and(id+" "+fromEnd+" ?", end)
 		}
-		if out, err = fetch(out, first, order, limit+1); err == nil && len(out) <= limit {
+		out, err = fetch(out, first, order, limit+1)
+		if found := int64(len(out)); err == nil && found > 0 && found <= int64(limit) {
+			// The window held part of the page: at that rate, the rest lies within the next
+			// (limit + 1 - found) / found windows. Up to three windows more, half as many
+			// again are walked: quicker than gathering every match past the window when
+			// there are many, as there are when the window held many (pia's events of the
+			// clients named Sophie on SQLite: 35 in the window, then 385 ms for the rest
+			// through the index, 9 ms walking; docs/performance.md, "SQLite: the contracts
+			// searched by client").
+			span := s.d.SearchWindow * (int64(limit) + 1 - found) * 3 / (2 * found)
+			if span > 0 && span <= 3*s.d.SearchWindow {
+				next := bound + span
+				if desc {
+					next = bound - span
+				}
+				out, err = fetch(out, walk.and(id+" "+past+" ?", bound).and(id+" "+upTo+" ?", next), order, limit+1-len(out))
+				bound = next
+			}
+		}
+		if err == nil && len(out) <= limit {
 			out, err = fetch(out, w.and(id+" "+past+" ?", bound), " ORDER BY "+id+" + 0 "+dir, limit+1-len(out))
 		}
 	} else {
@@ -238,8 +267,11 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 // page, in the list's order, so that the window holds at most SearchWindow rows. It reports
 // false when the list is not such a search, the dialect has no window, or the table is empty.
 func (s *Store) searchWindow(ctx context.Context, t table, w *where, byID bool, after *int64, desc bool) (int64, bool, error) {
-	if !byID || !w.searched || !(w.scoped || w.owner != nil) || s.d.SearchWindow <= 0 {
+	if !byID || !w.searched || !(w.scoped || w.owner != nil || s.d.WalkRelatedFrom > 0) || s.d.SearchWindow <= 0 {
 		return 0, false, nil
+	}
+	if few, err := s.fewRelatedMatches(ctx, w); err != nil || few {
+		return 0, false, err
 	}
 	step := s.d.SearchWindow
 	if desc {
@@ -257,6 +289,50 @@ func (s *Store) searchWindow(ctx context.Context, t table, w *where, byID bool, 
 		return first + step + 1, true, nil
 	}
 	return first + step - 1, true, nil
+}
+
+// fewRelatedMatches reports whether, on a dialect with WalkRelatedFrom, one of the FTS5
+// conditions of w's searches by other tables' records matches fewer than WalkRelatedFrom
+// records of its index: the search then reads the list of those records, with no window. It
+// counts at most WalkRelatedFrom matches of each, in the index alone (0.5 ms for 1,000 matches
+// of a word given to FTS5 in two pieces, at 1M).
+func (s *Store) fewRelatedMatches(ctx context.Context, w *where) (bool, error) {
+	most := s.d.WalkRelatedFrom
+	if most <= 0 {
+		return false, nil
+	}
+	for _, f := range w.relatedFTS {
+		if n, err := s.countMatches(ctx, f, most); err != nil || n < most {
+			return err == nil, err
+		}
+	}
+	return false, nil
+}
+
+// countMatches counts the matches of the FTS5 condition f in its index, up to most.
+func (s *Store) countMatches(ctx context.Context, f ftsCond, most int64) (int64, error) {
+	var n int64
+	query := "SELECT count(*) FROM (SELECT 1 FROM " + f.sr.fts + " WHERE " + f.sr.fts + " MATCH ? LIMIT ?)"
+	if err := s.queryRow(ctx, s.db, query, f.match, most).Scan(&n); err != nil {
+		return 0, s.fail(err, nil)
+	}
+	return n, nil
+}
+
+// walkFew reports whether a list of w reads the caller's records, the words checked on each
+// (w.walked), rather than its FTS5 index: when the caller's records are few (w.few) and the
+// listed table's FTS5 condition matches at least WalkRelatedFrom records. FTS5 would drive
+// the query through those matches, few or none of them the caller's: a support user assigned
+// no event took 140 ms to search the events for a common word (50,000 matches), and 22 ms the
+// clients (docs/performance.md, "SQLite: a support user with few events"). A rarer word keeps
+// the index, whose matches are fewer than the caller's records may be (up to sqrt(51 x ids)).
+func (s *Store) walkFew(ctx context.Context, w *where) (bool, error) {
+	most := s.d.WalkRelatedFrom
+	if !w.few || w.fts == nil || most <= 0 {
+		return false, nil
+	}
+	n, err := s.countMatches(ctx, *w.fts, most)
+	return n >= most, err
 }
 
 // tableEndTTL is how long tableEnd keeps a table's first or last id.

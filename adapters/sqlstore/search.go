@@ -88,6 +88,9 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 	// and each is also checked whole on the search text.
 	owned := d.FTS5 && sr.owned != "" && w.owner != nil
 	var phrases []string
+	// unchecked are the words that only the FTS5 condition checks: walked, it checks them on
+	// the search text instead.
+	var unchecked []any
 	for _, n := range needles {
 		if d.FTS5 && utf8.RuneCountInString(n) >= 3 {
 			chunks := ftsChunks(n)
@@ -99,6 +102,8 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 			}
 			if len(chunks) > 1 || owned {
 				w.add("instr("+sr.text+", ?) > 0", n)
+			} else {
+				unchecked = append(unchecked, n)
 			}
 			continue
 		}
@@ -119,7 +124,12 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 		case sr.owned != "":
 			match = "search_text : (" + match + ")"
 		}
-		w.fts = &ftsCond{sr: sr, at: len(w.conds)}
+		w.fts = &ftsCond{sr: sr, at: len(w.conds), match: match}
+		walk := walkCond{at: len(w.conds), arg: len(w.args), n: 1, args: unchecked}
+		if len(unchecked) > 0 {
+			walk.cond = strings.Repeat("instr("+sr.text+", ?) > 0 AND ", len(unchecked)-1) + "instr(" + sr.text + ", ?) > 0"
+		}
+		w.walks = append(w.walks, walk)
 		w.add(sr.id+" IN (SELECT rowid FROM "+sr.fts+" WHERE "+sr.fts+" MATCH ?)", match)
 	}
 }

@@ -223,7 +223,7 @@ func TestWindowWalksTheClientsOfOneOwner(t *testing.T) {
 				assert.Len(t, placeholder.FindAllString(c.query, -1), len(c.args), "one $n per parameter: %s", c.query)
 				if tc.walked[i] {
 					assert.Contains(t, c.query, walk+" (c.sales_contact_id = $2) AND (c.search_text || '') LIKE $3", c.query)
-					assert.Contains(t, c.query, "OFFSET 0)")
+					assert.Contains(t, c.query, "LIMIT 1 OFFSET 0)")
 					assert.NotContains(t, c.query, in)
 					assert.NotContains(t, c.query, "owner_trigrams")
 					assert.Equal(t, []any{sam, sam, "%brasserie%"}, c.args[:3])

@@ -31,6 +31,8 @@ type Store struct {
 	idemPruned atomic.Int64
 	// ends holds the first and last ids of tables read by tableEnd, by query (tableEndAt).
 	ends sync.Map
+	// eaches holds the choices of supportEach, by table and user (eachKey, eachAt).
+	eaches sync.Map
 }
 
 // Compile-time checks that Store implements every store port.

@@ -30,6 +30,10 @@ type where struct {
 	// walks are the conditions that the first step of a windowed search writes so that no
 	// index serves them (see walked).
 	walks []walkCond
+	// relatedFTS are the FTS5 conditions of the searches of its conditions on other tables'
+	// records (where.related; SQLite): how many records they match tells whether a search by
+	// them has a window (see Store.fewRelatedMatches).
+	relatedFTS []ftsCond
 	// each makes the support conditions of scopes (where.visible, where.related) checks of each
 	// record (scope.supportEach) rather than lists of the caller's records. SQLite builds such a
 	// list in full for every query, however few rows the query then reads: a second for a support
@@ -37,13 +41,19 @@ type where struct {
 	// page in id order costs a few index probes a record; a count, or a page whose caller is
 	// assigned few records among many, is quicker with the list (see Store.supportEach).
 	each bool
+	// few is set when the caller reads the listed table only as a support contact assigned
+	// few events (Store.supportEach), so that their records are few: a search that its FTS5
+	// table would drive through a common word's matches, few or none of them the caller's,
+	// reads the caller's records instead, checking the words on each (see Store.walkFew).
+	few bool
 }
 
 // ftsCond is where a search's FTS5 condition sits in a where: conds[at] is
-// "<id> IN (SELECT rowid FROM <table> WHERE <table> MATCH ?)", with one parameter.
+// "<id> IN (SELECT rowid FROM <table> WHERE <table> MATCH ?)", with the one parameter match.
 type ftsCond struct {
-	sr searchable
-	at int
+	sr    searchable
+	at    int
+	match string
 }
 
 // walkCond is a condition of a where as walked writes it: conds[at], whose parameters are
@@ -58,14 +68,16 @@ type walkCond struct {
 
 // walked returns a copy of w whose search conditions no index can serve, with the same
 // results: each LIKE on a search text compares the text concatenated with an empty string,
-// and the conditions on the owner's trigrams, which the LIKE conditions imply, are left out;
+// the conditions on the owner's trigrams, which the LIKE conditions imply, are left out, and
+// an FTS5 condition (SQLite) becomes instr() checks of its words on the search text;
 // with related, so are those of the conditions on other tables' records (where.related),
 // which PostgreSQL then checks record by record through the other table's key rather than
 // gathering all of that table's matches first. PostgreSQL checks such conditions after the
 // cheaper conditions of the row, such as the owner's (it orders a row's conditions by cost):
 // the first step of a windowed search (see list) walks its window in id order, checking the
-// words only on the rows the scope leaves. Related conditions are walked only within one
-// owner's records, whose rows of a window are few (a tenth of it for a salesperson of ten);
+// words only on the rows the scope leaves. On PostgreSQL, related conditions are walked only
+// within one owner's records (on SQLite, always: Dialect.WalkRelatedFrom), whose rows of a window
+// are few (a tenth of it for a salesperson of ten);
 // a support user's may be most of it (5,000 of a window of 10,000 events), each then probing
 // its client, which was not measured against reading the clients' index (16-19 ms for pia's
 // contracts; docs/performance.md, "One salesperson's events").

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -122,7 +123,13 @@ func collect[T any](t testing.TB, page func(cursor string) ([]T, string, error))
 		require.Less(t, i, 1000, "the list does not end: its cursors loop")
 		rows, next, err := page(cursor)
 		require.NoError(t, err)
-		all = append(all, rows...)
+		for _, r := range rows {
+			// Rows come in the list's order, so a row read twice would follow itself.
+			if len(all) > 0 {
+				require.False(t, reflect.DeepEqual(all[len(all)-1], r), "a row is listed twice: %+v", r)
+			}
+			all = append(all, r)
+		}
 		if next == "" {
 			return all
 		}

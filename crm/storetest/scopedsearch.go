@@ -14,13 +14,15 @@ import (
 // testScopedSearchPages pages through searches within the scopes of a sales and a support
 // user, in both id orders and with small pages, and checks that the pages hold exactly the
 // matches within the scope, once each, in order: whatever steps a store takes to read them
-// (a store may read a window of ids first, then the matches past it through an index), the
-// answer is that of one query. The words are spread so that each scope holds some of the
-// matches of each, none of them, or all.
+// (a store may read a window of ids first, then more windows or the matches past them through
+// an index), the answer is that of one query. The words are spread so that each scope holds
+// some of the matches of each, none of them, or all. The same for the contracts searched by
+// their client, within the scopes of the contracts and of the clients, and for management.
 func testScopedSearchPages(t *testing.T, f *fixture) {
 	sam, sue, pia := f.user(crm.RoleSales), f.user(crm.RoleSales), f.user(crm.RoleSupport)
 	type row struct {
 		client             *crm.Client
+		contract           *crm.Contract
 		company            string
 		owner, assignedPia bool // sam owns it; pia supports one of its events
 	}
@@ -38,9 +40,9 @@ func testScopedSearchPages(t *testing.T, f *fixture) {
 			company = "Café du Port"
 		}
 		c := f.client(owner, func(c *crm.Client) { c.Company = company })
-		r := row{client: c, company: company, owner: owner == &sam.ID}
+		r := row{client: c, contract: f.contract(c), company: company, owner: owner == &sam.ID}
 		if i%4 == 1 || i%4 == 2 {
-			f.event(f.contract(c), &pia.ID)
+			f.event(r.contract, &pia.ID)
 			r.assignedPia = true
 		}
 		rows = append(rows, r)
@@ -50,44 +52,68 @@ func testScopedSearchPages(t *testing.T, f *fixture) {
 		acc     crm.Access
 		visible func(row) bool
 	}{
-		{"sales", crm.Access{Clients: crm.Visibility{OwnerID: &sam.ID}}, func(r row) bool { return r.owner }},
-		{"support", crm.Access{Clients: crm.Visibility{SupportID: &pia.ID}}, func(r row) bool { return r.assignedPia }},
+		{"sales", crm.Access{Clients: crm.Visibility{OwnerID: &sam.ID}, Contracts: crm.Visibility{OwnerID: &sam.ID}},
+			func(r row) bool { return r.owner }},
+		{"support", crm.Access{Clients: crm.Visibility{SupportID: &pia.ID}, Contracts: crm.Visibility{SupportID: &pia.ID}},
+			func(r row) bool { return r.assignedPia }},
+		{"management", crm.FullAccess, func(row) bool { return true }},
 	}
 	for _, caller := range callers {
 		for _, q := range []struct{ word, contains string }{{"brasserie", "Brasserie"}, {"cafe", "Café"}, {"sues", "Sues"}, {"absent", "\x00"}} {
-			var want []int64
+			var clients, contracts []int64
 			for _, r := range rows {
 				if caller.visible(r) && containsFold(r.company, q.contains) {
-					want = append(want, r.client.ID)
+					clients = append(clients, r.client.ID)
+					contracts = append(contracts, r.contract.ID)
 				}
 			}
 			for _, sort := range []string{"id", "-id"} {
 				for _, limit := range []int{1, 2, 5} {
-					var got []int64
-					cursor := ""
-					for range 100 {
-						page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{Q: q.word,
-							ListOptions: crm.ListOptions{Sort: sort, Limit: limit, Cursor: cursor}}, caller.acc)
-						require.NoError(t, err)
-						require.LessOrEqual(t, len(page), limit)
-						got = append(got, ids(page, clientID)...)
-						if next == "" {
-							break
-						}
-						cursor = next
-					}
-					expect := slices.Clone(want)
-					if sort == "-id" {
-						slices.Reverse(expect)
-					}
-					if len(expect) == 0 {
-						expect = nil
-					}
-					assert.Equal(t, expect, got, "%s searching %q, sort %s, pages of %d", caller.name, q.word, sort, limit)
+					opts := crm.ListOptions{Sort: sort, Limit: limit}
+					got := pageIDs(t, opts, func(o crm.ListOptions) ([]int64, string, error) {
+						page, next, err := f.s.ListClients(f.ctx, crm.ClientFilter{Q: q.word, ListOptions: o}, caller.acc)
+						return ids(page, clientID), next, err
+					})
+					assert.Equal(t, inOrder(clients, sort), got, "%s searching clients for %q, sort %s, pages of %d", caller.name, q.word, sort, limit)
+					got = pageIDs(t, opts, func(o crm.ListOptions) ([]int64, string, error) {
+						page, next, err := f.s.ListContracts(f.ctx, crm.ContractFilter{Q: q.word, ListOptions: o}, caller.acc)
+						return ids(page, contractID), next, err
+					})
+					assert.Equal(t, inOrder(contracts, sort), got, "%s searching contracts for %q, sort %s, pages of %d", caller.name, q.word, sort, limit)
 				}
 			}
 		}
 	}
+}
+
+// pageIDs pages through a list with opts, from the first page to the last, and returns the
+// ids it read, checking that no page holds more than opts.Limit rows.
+func pageIDs(t *testing.T, opts crm.ListOptions, list func(crm.ListOptions) ([]int64, string, error)) []int64 {
+	t.Helper()
+	var got []int64
+	for range 100 {
+		page, next, err := list(opts)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page), opts.Limit)
+		got = append(got, page...)
+		if next == "" {
+			break
+		}
+		opts.Cursor = next
+	}
+	return got
+}
+
+// inOrder returns ids, ascending, in the order of sort ("id" or "-id"), nil when empty.
+func inOrder(ids []int64, sort string) []int64 {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := slices.Clone(ids)
+	if sort == "-id" {
+		slices.Reverse(out)
+	}
+	return out
 }
 
 // containsFold reports whether s contains sub once both are folded as a search folds them;

@@ -479,7 +479,9 @@ func measure(ctx context.Context, o options, dbURL, label string, clients int64,
 	for _, u := range []struct{ name, what, path string }{
 		{"sam", "search events, common word as sales, owning none of them", "/api/v1/events?limit=50&q="},
 		{"pia", "search events, common word as support", "/api/v1/events?limit=50&q="},
+		{"pat", "search events, common word as support, assigned none of them", "/api/v1/events?limit=50&q="},
 		{"sue", "search contracts by client, common word as sales, owning all of them", "/api/v1/contracts?limit=50&q="},
+		{"pia", "search contracts by client, common word as support", "/api/v1/contracts?limit=50&q="},
 	} {
 		addRounds(crm, u.what+" ("+u.name+")", load.Scenario{Request: get(crm.base, u.path+commonWord, tokens[u.name])})
 	}
