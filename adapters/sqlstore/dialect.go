@@ -69,6 +69,8 @@ type Dialect struct {
 	// query, all 10,000 clients of a common word (35-290 ms) for each page of the contracts
 	// searched by client. Zero (PostgreSQL) walks them only within one owner's records, and
 	// gives a search a window only within a scope or an owner's records (see where.walked).
+	// The same count decides when a support user with few records has them read rather than
+	// a common word's matches (see Store.walkFew).
 	WalkRelatedFrom int64
 	// SearchKeys says that the primary key index of each table with table.searchKey holds the
 	// table's search text and owner (PostgreSQL, migration 0018), so that a search sorted by id

@@ -17,8 +17,8 @@ type call struct {
 }
 
 // fakeDB records every statement and answers each with err (no rows when err is nil; a COUNT
-// query, which always has a row, and a table's highest id, with count), so that tests can check the SQL the store builds
-// and how it treats driver errors.
+// query, which always has a row, and a table's highest id, with count), so that tests can
+// check the SQL the store builds and how it treats driver errors.
 type fakeDB struct {
 	mu        sync.Mutex
 	calls     []call
