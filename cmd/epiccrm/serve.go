@@ -84,7 +84,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs.StringVar(&f.audience, "audience", "", "the aud claim of the access tokens (default \"epiccrm-api\"); the same for every process")
 	fs.BoolVar(&f.policyMustMatch, "policy-must-match", false, "refuse to start when the policy's fingerprint differs from the one "+
 		"most recently recorded in the database by a process (without it: start, and warn in the log)")
-	fs.StringVar(&f.logFile, "log-file", "", "append the JSON logs to this file instead of standard error")
+	fs.StringVar(&f.logFile, "log-file", "", "append the JSON logs to this file instead of standard error (either is written every 100 ms)")
 	fs.BoolVar(&f.demo, "demo", false, "load the demo data into an empty database and print the demo logins")
 	fs.BoolVar(&f.migrate, "migrate", true, "apply pending migrations at start")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the admin UI's cookies Secure (set it when clients reach the server over HTTPS)")
