@@ -36,6 +36,15 @@ func (s *Store) Unanalyzed(ctx context.Context, minPages int64) ([]string, error
 func (s *Store) SetSearchWindow(window int64) {
 	d := Dialect
 	d.SearchWindow = window
-	s.Store = sqlstore.New(&db{pool: s.pool, acquireTimeout: time.Minute}, d)
-	s.ReserveUserReads(&db{pool: s.reserved, acquireTimeout: time.Minute})
+	s.Store = sqlstore.New(newDB(s.pool, time.Minute), d)
+	s.ReserveUserReads(newDB(s.reserved, time.Minute))
 }
+
+// DB is the store's sqlstore.DB of a pool, for the tests of its slots.
+type DB = db
+
+// NewDB returns the DB of pool, whose statements wait at most acquireTimeout for a connection.
+func NewDB(pool *pgxpool.Pool, acquireTimeout time.Duration) *DB { return newDB(pool, acquireTimeout) }
+
+// SlotsTaken returns how many of d's slots are taken: its connections in use.
+func (d *DB) SlotsTaken() int { return len(d.slots) }

@@ -114,9 +114,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w", describe(cfg), err)
 	}
-	s := &Store{Store: sqlstore.New(&db{pool: pool, acquireTimeout: acquire}, Dialect), pool: pool, reserved: reserved,
+	s := &Store{Store: sqlstore.New(newDB(pool, acquire), Dialect), pool: pool, reserved: reserved,
 		actors: newActorCache(pool)}
-	s.ReserveUserReads(&db{pool: reserved, acquireTimeout: reservedAcquireTimeout})
+	s.ReserveUserReads(newDB(reserved, reservedAcquireTimeout))
 	s.Migrator = sqlstore.Migrator{Name: "PostgreSQL", Source: migrations.Postgres, Driver: s.migrationDriver,
 		After: s.afterMigrate}
 	return s, nil

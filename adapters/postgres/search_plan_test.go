@@ -114,8 +114,8 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			'company' || (i % 100) AS co, (SELECT id FROM users WHERE username = 'seller' || (1 + i / 10 % 10)) AS s
 			FROM generate_series(1, 20000) i) g`)
 	require.NoError(t, err)
-	_, err = tx.Exec(ctx, `INSERT INTO contracts (client_id, sales_contact_id, amount, amount_due, date_created, date_updated)
-		SELECT id, sales_contact_id, 100, 0, now(), now() FROM clients ORDER BY id`)
+	_, err = tx.Exec(ctx, `INSERT INTO contracts (client_id, sales_contact_id, amount, amount_due, date_created, date_updated, search_text)
+		SELECT id, sales_contact_id, 100, 0, now(), now(), search_text FROM clients ORDER BY id`)
 	require.NoError(t, err)
 	// The events of a seller's contracts are located in the seller's city: seller 1's in
 	// city0, seller 2's in city1, and so on.
@@ -185,20 +185,26 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			_, _, err := es.ListClients(ctx, crm.ClientFilter{LastName: rare, ListOptions: page}, crm.FullAccess)
 			return err
 		}, "clients_search_trgm_idx", ""},
-		{"contracts q", func() error {
+		{"contracts q (their copy of the client's search text, migration 0024)", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: rare, ListOptions: page}, crm.FullAccess)
 			return err
-		}, "clients_search_trgm_idx", ""},
-		{"contracts q as sales, the window step (the seller's contracts of the window, migration 0023, each one's client checked through its key)", func() error {
+		}, "contracts_search_trgm_idx", ""},
+		{"contracts q as sales, the window step (the seller's contracts of the window, migration 0023, each matching one's client checked through its key)", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{OwnerID: &sellers[1]}, Clients: crm.Visibility{OwnerID: &sellers[1]}})
 			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
 			assert.NotContains(t, ex.plans[len(ex.plans)-1], "trgm_idx")
 			return err
-		}, "", `Index Scan using contracts_sales_contact_id_idx on contracts k .*\n\s+Index Cond: \(\(sales_contact_id = '\d+'::bigint\) AND \(id <= '\d+'::bigint\)(.|\n)*SubPlan(.|\n)*Index Only Scan using clients_pkey on clients c`},
-		{"contracts q as sales, past the window (the clients' index)", func() error {
+		}, "", `(?s)\(search_text \|\| ''::text\) ~~ '%company7%'.*Index Scan (using|on) contracts_sales_contact_id_idx .*\n\s+Index Cond: \(\(sales_contact_id = '\d+'::bigint\) AND \(id <= '\d+'::bigint\).*SubPlan.*Index Only Scan using clients_pkey on clients c`},
+		{"contracts q as sales, past the window (the seller's trigrams of the contracts, migration 0024)", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{OwnerID: &sellers[1]}, Clients: crm.Visibility{OwnerID: &sellers[1]}})
 			return err
-		}, "clients_owner_trgm_idx", ""},
+		}, "contracts_owner_trgm_idx", ""},
+		{"contracts q as support, the window step (an index-only walk of the contracts' key index, migration 0024, the words checked on their copy, no client read)", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{SupportID: &sellers[1]}, Clients: crm.Visibility{SupportID: &sellers[1]}})
+			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
+			assert.NotContains(t, ex.plans[len(ex.plans)-1], "clients")
+			return err
+		}, "", `(?s)Index Only Scan using contracts_search_key_idx on contracts k.*Filter: \(search_text ~~ '%company7%'::text\)`},
 		{"contracts client email", func() error {
 			_, _, err := es.ListContracts(ctx, crm.ContractFilter{ClientEmail: rare, ListOptions: page}, crm.FullAccess)
 			return err

@@ -117,6 +117,7 @@ type ftsFill struct {
 func ftsFills(off sqlstore.BulkOffsets) []ftsFill {
 	return []ftsFill{
 		{"clients", "search_text, owned", "clients_owned", off.Clients},
+		{"contracts", "search_text, owned", "contracts_owned", off.Contracts},
 		{"events", "search_text, owned", "events_owned", off.Events},
 	}
 }

@@ -13,7 +13,9 @@ import (
 // The ids of the records and their references to one another (a contract's ClientID, an
 // event's ContractID) count from 1 within the data set; the load shifts them past the rows the
 // tables already hold. References to users (sales and support contacts) are real user ids. The
-// functions must be safe to call once per index, in order; the load calls nothing else.
+// functions must be safe to call once per index, in order, and Client again with the ClientID
+// of each contract (for the contract's copy of its client's search text), returning the same
+// client; the load calls nothing else.
 type BulkData struct {
 	Clients, Contracts, Events int64
 	Client                     func(i int64) *crm.Client
@@ -83,12 +85,13 @@ func (s *Store) BulkLoad(ctx context.Context, c Copier, data BulkData, force boo
 					clientFolds(k)...)
 			}},
 		{data.Contracts, []string{"id", "client_id", "sales_contact_id", "amount", "amount_due", "payment_due",
-			"status", "signed_at", "date_created", "date_updated", "version"},
+			"status", "signed_at", "date_created", "date_updated", "version", "search_text"},
 			func(i int64) []any {
 				k := data.Contract(i)
+				cl := data.Client(k.ClientID)
 				return []any{off.Contracts + i, off.Clients + k.ClientID, nullID(k.SalesContactID), int64(k.Amount),
 					int64(k.AmountDue), d.nullDate(k.PaymentDue), string(k.Status), d.nullTime(k.SignedAt),
-					d.time(k.DateCreated), d.time(k.DateUpdated), 1}
+					d.time(k.DateCreated), d.time(k.DateUpdated), 1, clientSearchText(cl)}
 			}},
 		{data.Events, []string{"id", "name", "contract_id", "support_contact_id", "event_date", "end_date",
 			"location", "attendees", "notes", "status", "date_created", "date_updated", "version", "search_text"},

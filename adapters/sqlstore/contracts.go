@@ -44,11 +44,12 @@ var contractListing = listing[*crm.Contract]{
 func (s *Store) CreateContract(ctx context.Context, k *crm.Contract, audit []crm.AuditEntry) error {
 	return s.inTx(ctx, func(tx Tx) error {
 		var id int64
+		// The contract's search text is a copy of its client's (migration 0024).
 		err := s.queryRow(ctx, tx, `INSERT INTO contracts (client_id, sales_contact_id, amount, amount_due, payment_due,
-				status, signed_at, date_created, date_updated, version)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
+				status, signed_at, date_created, date_updated, version, search_text)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, (SELECT search_text FROM clients WHERE id = ?)) RETURNING id`,
 			k.ClientID, nullID(k.SalesContactID), int64(k.Amount), int64(k.AmountDue), s.d.nullDate(k.PaymentDue),
-			string(k.Status), s.d.nullTime(k.SignedAt), s.d.time(k.DateCreated), s.d.time(k.DateUpdated),
+			string(k.Status), s.d.nullTime(k.SignedAt), s.d.time(k.DateCreated), s.d.time(k.DateUpdated), k.ClientID,
 		).Scan(&id)
 		if err != nil {
 			return s.fail(err, refConflicts)
@@ -81,13 +82,14 @@ func (s *Store) findContract(ctx context.Context, q Querier, id int64, vis crm.V
 	return k, nil
 }
 
-// clientMatches adds the text filters on the client of a contract or an event (both have the
-// client id in k.client_id): q, a search of the client's names, email and company, and the
-// client_* filters. They reach only the clients within acc, through where.related: a contract
-// whose client the caller cannot read matches none of them.
-func (w *where) clientMatches(d *Dialect, acc crm.Access, q, firstName, lastName, email string) {
+// clientMatches adds the client_* text filters on the client of a contract or an event (both
+// have the client id in k.client_id). They reach only the clients within acc, through
+// where.related: a contract whose client the caller cannot read matches none of them. (A
+// contract's q, a search of its client's names, email and company, reads the contract's copy
+// of the client's search text: where.clientText.)
+func (w *where) clientMatches(d *Dialect, acc crm.Access, firstName, lastName, email string) {
 	w.related("k.client_id", clientsTable, acc, func(m *where) {
-		m.search(d, clientSearch, q, fieldFilter{"c.first_name_fold", firstName},
+		m.search(d, clientSearch, "", fieldFilter{"c.first_name_fold", firstName},
 			fieldFilter{"c.last_name_fold", lastName}, fieldFilter{"c.email_fold", email})
 	})
 }
@@ -114,7 +116,8 @@ func (s *Store) CountContracts(ctx context.Context, f crm.ContractFilter, acc cr
 func (s *Store) contractWhere(f crm.ContractFilter, acc crm.Access, each bool) *where {
 	w := readable(contractsTable, acc, each)
 	w.eqID("k.client_id", f.ClientID)
-	w.clientMatches(s.d, acc, f.Q, f.ClientFirstName, f.ClientLastName, f.ClientEmail)
+	w.clientText(s.d, acc, f.Q)
+	w.clientMatches(s.d, acc, f.ClientFirstName, f.ClientLastName, f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)
 	if f.Amount != nil {
 		w.add("k.amount = ?", int64(*f.Amount))
@@ -140,6 +143,14 @@ func (s *Store) contractWhere(f crm.ContractFilter, acc crm.Access, each bool) *
 func (s *Store) UpdateContract(ctx context.Context, id int64, ws crm.WriteScope, sign crm.Visibility, fn func(*crm.Contract, *crm.Client, bool) (crm.ContractChange, error)) (*crm.Contract, error) {
 	var out *crm.Contract
 	err := s.inTx(ctx, func(tx Tx) error {
+		// The client first, then the contract: a change to the client's search text rewrites its
+		// contracts' copies (migration 0024) after locking the client, and the two orders could
+		// deadlock.
+		if lock := s.d.lockToUpdate("c"); lock != "" {
+			if _, err := s.exec(ctx, tx, "SELECT c.id FROM clients c WHERE c.id = (SELECT client_id FROM contracts WHERE id = ?)"+lock, id); err != nil {
+				return s.fail(err, nil)
+			}
+		}
 		k, flags, err := lockForWrite(ctx, s, tx, contractsTable, "contract", contractCols, scanContract, id, ws, s.d.lockToUpdate("k"), sign)
 		if err != nil {
 			return err

@@ -72,9 +72,10 @@ type Dialect struct {
 	// The same count decides when a support user with few records has them read rather than
 	// a common word's matches (see Store.walkFew).
 	WalkRelatedFrom int64
-	// SearchKeys says that the primary key index of each table with table.searchKey holds the
-	// table's search text and owner (PostgreSQL, migration 0018), so that a search sorted by id
-	// finds its page's ids in the key alone, then reads those rows (see list).
+	// SearchKeys says that an index of the id of each table with table.searchKey holds the
+	// table's search text and owner (PostgreSQL: the clients' primary key, migration 0018; an
+	// index of the contracts, 0024), so that a search sorted by id finds its page's ids in that
+	// index alone, then reads those rows (see list).
 	SearchKeys bool
 	// OwnerTrigrams says that the tables with searchable.ownerTrigrams have a GIN index of that
 	// expression, the "<owner>:<trigram>" keys of each row's search text (PostgreSQL, migration

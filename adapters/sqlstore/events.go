@@ -115,7 +115,7 @@ func (s *Store) eventWhere(f crm.EventFilter, acc crm.Access, each bool) *where 
 	w.search(s.d, eventSearch, f.Q)
 	w.eqID("e.contract_id", f.ContractID)
 	w.eqID("k.client_id", f.ClientID)
-	w.clientMatches(s.d, acc, "", f.ClientFirstName, "", f.ClientEmail)
+	w.clientMatches(s.d, acc, f.ClientFirstName, "", f.ClientEmail)
 	w.eqID("k.sales_contact_id", f.SalesContactID)
 	w.eqID("e.support_contact_id", f.SupportContactID)
 	if f.Unassigned {

@@ -19,8 +19,9 @@ type table struct {
 	id string
 	// scope says how each condition of a crm.Visibility reads on this table.
 	scope scope
-	// searchKey says that, where the dialect has SearchKeys, the table's primary key index also
-	// holds its search text and the column of its owner scope.
+	// searchKey says that, where the dialect has SearchKeys, an index of the table's id (its
+	// primary key, or an index of the id alone) also holds its search text and the column of
+	// its owner scope.
 	searchKey bool
 	// ownerKey, where the dialect has OwnerTrigrams, is the table's own copy of the user of its
 	// owner scope, indexed with the id (events.owner_id, PostgreSQL migrations 0021 and 0022),
@@ -40,7 +41,7 @@ func (t table) own() string {
 var (
 	usersTable     = table{res: crm.ResourceUser, from: "users u", id: "u.id", scope: userScope}
 	clientsTable   = table{res: crm.ResourceClient, from: "clients c", id: "c.id", scope: clientScope, searchKey: true}
-	contractsTable = table{res: crm.ResourceContract, from: "contracts k", id: "k.id", scope: contractScope}
+	contractsTable = table{res: crm.ResourceContract, from: "contracts k", id: "k.id", scope: contractScope, searchKey: true}
 	eventsTable    = table{res: crm.ResourceEvent, from: "events e JOIN contracts k ON k.id = e.contract_id", id: "e.id", scope: eventScope, ownerKey: "e.owner_id"}
 	auditTable     = table{res: crm.ResourceAudit, from: "audit a", id: "a.id"}
 )
@@ -166,7 +167,8 @@ func (s *Store) countSupportEach(ctx context.Context, t table, user int64) (bool
 // or sort on another resource's fields can only ever see that resource's records within the
 // caller's read scope of it. match writes its conditions on the alias of t.from; when it writes
 // none, nothing is added. No store code writes a condition on another resource's table any
-// other way.
+// other way, but where.clientText (a contract's copy of its client's search text), which
+// reaches the same records.
 func (w *where) related(col string, t table, acc crm.Access, match func(m *where)) {
 	// match adds to the scope's conditions, so that a search there knows the scope's owner.
 	r := readable(t, acc, w.each)
@@ -193,6 +195,39 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 	w.relatedFTS = append(w.relatedFTS, r.relatedFTS...)
 	w.searched = w.searched || r.searched
 	w.scoped = w.scoped || r.scoped
+}
+
+// clientText adds q, a search of the names, email and company of the client of a contract, on
+// the contract's copy of its client's search text (contractSearch; migration 0024), so that the
+// contracts' own index serves it. The copy is the client's data: with where.related, this is
+// the one other condition of the store on another resource's records, and it reaches the same
+// ones, the clients within acc. A contract whose client the caller cannot read matches no q:
+// its client is checked through the clients' key (a correlated EXISTS, which OFFSET 0 keeps
+// PostgreSQL from turning into a join that would gather all the caller's clients), unless
+// every contract within acc has its client within acc (clientsImplied).
+func (w *where) clientText(d *Dialect, acc crm.Access, q string) {
+	if len(crm.SearchWords(q)) == 0 {
+		return
+	}
+	if !clientsImplied(acc) {
+		r := readable(clientsTable, acc, true)
+		w.add("EXISTS (SELECT 1 FROM "+clientsTable.from+" WHERE "+strings.Join(append([]string{clientsTable.id + " = k.client_id"}, r.conds...), " AND ")+" LIMIT 1 OFFSET 0)", r.args...)
+		w.scoped = w.scoped || r.scoped
+	}
+	w.search(d, contractSearch, q)
+}
+
+// clientsImplied reports whether acc reads the client of every contract it reads: it reads
+// every client, or it reads contracts only as the support contact of one of their events and
+// clients as the same support contact (clientScope's support condition holds for a contract's
+// client whenever contractScope's holds for the contract, through the same event).
+func clientsImplied(acc crm.Access) bool {
+	k, c := acc.Contracts, acc.Clients
+	if c.Any {
+		return true
+	}
+	return !k.Any && k.OwnerID == nil && k.SelfID == nil && k.SupportID != nil &&
+		c.SupportID != nil && *c.SupportID == *k.SupportID
 }
 
 // contactColumns are the contact columns of the records a user can be the contact of, each on

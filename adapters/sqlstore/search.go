@@ -35,6 +35,11 @@ import (
 // table holding the search text written in the owner's characters (OwnedText). An event's
 // owner is its contract's sales contact, which the events table copies for its index
 // (events.owner_id on PostgreSQL, the view events_owned on SQLite, both kept by triggers).
+//
+// A contract is searched (q) by its client's fields, on a copy of its client's search text that
+// the contract keeps (contracts.search_text, migration 0024, kept by a trigger on clients) and
+// that is indexed like the clients' (contractSearch): see where.clientText for the scope of
+// such a search.
 
 // searchable is how a search reads on one table.
 type searchable struct {
@@ -57,6 +62,9 @@ type searchable struct {
 var (
 	clientSearch = searchable{text: "c.search_text", id: "c.id", fts: "clients_fts", owned: "owned",
 		ownerTrigrams: "owner_trigrams(c.sales_contact_id, c.search_text)"}
+	// A contract's search text is a copy of its client's (migration 0024): where.clientText.
+	contractSearch = searchable{text: "k.search_text", id: "k.id", fts: "contracts_fts", owned: "owned",
+		ownerTrigrams: "owner_trigrams(k.sales_contact_id, k.search_text)"}
 	userSearch  = searchable{text: "u.search_text", id: "u.id", fts: "users_fts"}
 	eventSearch = searchable{text: "e.search_text", id: "e.id", fts: "events_fts", owned: "owned",
 		ownerTrigrams: "owner_trigrams(e.owner_id, e.search_text)"}
@@ -193,6 +201,12 @@ func OwnedText(owner int64, text string) string {
 // last_name_fold, email_fold, company_fold, search_text.
 func clientFolds(c *crm.Client) []any {
 	return folds(true, c.FirstName, c.LastName, c.Email, c.Company)
+}
+
+// clientSearchText returns the search text of a client, which its contracts copy: its names,
+// email and company.
+func clientSearchText(c *crm.Client) string {
+	return crm.SearchText(c.FirstName, c.LastName, c.Email, c.Company)
 }
 
 // userFolds returns the values of the folded columns of a user, in the order username_fold,

@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"encoding/base64"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,7 +79,7 @@ func TestSearchGivesTheOwnerToTheIndex(t *testing.T) {
 			require.Len(t, matches, 1, "one MATCH, on the words' column: %v", db.calls)
 			var whole bool
 			for _, c := range db.calls {
-				whole = whole || strings.Contains(c.query, "instr(c.search_text, ?) > 0") && slices.Contains(c.args, any(q))
+				whole = whole || regexp.MustCompile(`instr\([ck]\.search_text, \?\) > 0`).MatchString(c.query) && slices.Contains(c.args, any(q))
 			}
 			assert.True(t, whole, "the word is checked whole on the search text: %v", db.calls)
 			if tc.owned {
@@ -193,45 +194,52 @@ func TestSearchReadsTheOwnersTrigrams(t *testing.T) {
 	}
 }
 
-// The window step of a search within one owner's contracts checks each contract's client
-// record by record, through the clients' key (a correlated EXISTS, with no condition on the
-// owner's trigrams), and the step past the window reads the clients' index (an IN list, the
-// owner's trigrams); within a support user's scope both steps read the clients' index. The
-// parameters line up in every query.
-func TestWindowWalksTheClientsOfOneOwner(t *testing.T) {
+// A search of contracts by their client reads the contracts' copy of the client's search text
+// (migration 0024): within one owner's contracts, the window step walks the copy (no condition
+// on the owner's trigrams) and the step past the window reads the owner's trigrams of the
+// contracts, each contract's client checked record by record through the clients' key (a
+// correlated EXISTS holding the client's scope alone), never gathered in a list; within a
+// support user's scope, which implies the clients', no client is read, and the window's ids
+// are read in the contracts' key index (SearchKeys). The parameters line up in every query.
+func TestContractSearchChecksTheClientOfEachContract(t *testing.T) {
 	ctx := context.Background()
 	sam, pia := int64(2), int64(5)
 	d := dialect(true)
 	d.OwnerTrigrams, d.SearchWindow, d.SearchKeys = true, 100, true
-	walk := "EXISTS (SELECT 1 FROM clients c WHERE c.id = k.client_id AND"
-	in := "k.client_id IN (SELECT c.id FROM clients c"
+	check := "EXISTS (SELECT 1 FROM clients c WHERE c.id = k.client_id AND (c.sales_contact_id = $2) LIMIT 1 OFFSET 0)"
 	for _, tc := range []struct {
-		name   string
-		acc    crm.Access
-		walked []bool // whether each query walks the clients
+		name string
+		acc  crm.Access
+		// words are the conditions of the words in each query: the window's, then past it.
+		words []string
+		// client is whether the queries check the client.
+		client bool
 	}{
-		{"sales", crm.Access{Contracts: crm.Visibility{OwnerID: &sam}, Clients: crm.Visibility{OwnerID: &sam}}, []bool{true, false}},
-		{"support", crm.Access{Contracts: crm.Visibility{SupportID: &pia}, Clients: crm.Visibility{SupportID: &pia}}, []bool{false, false}},
+		{"sales", crm.Access{Contracts: crm.Visibility{OwnerID: &sam}, Clients: crm.Visibility{OwnerID: &sam}},
+			[]string{"(k.search_text || '') LIKE $3", "owner_trigrams(k.sales_contact_id, k.search_text) @> owner_trigrams($4, $5)"}, true},
+		{"support", crm.Access{Contracts: crm.Visibility{SupportID: &pia}, Clients: crm.Visibility{SupportID: &pia}},
+			[]string{"WHERE k.id IN (SELECT k.id FROM contracts k WHERE (k.id IN (SELECT ve.contract_id FROM events ve WHERE ve.support_contact_id = $1)) AND k.search_text LIKE $2",
+				"k.search_text LIKE $2"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := &fakeDB{}
 			after := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"id","id":7}`))
 			_, _, err := sqlstore.New(db, d).ListContracts(ctx, crm.ContractFilter{Q: "brasserie", ListOptions: crm.ListOptions{Cursor: after}}, tc.acc)
 			require.NoError(t, err)
-			require.Len(t, db.calls, len(tc.walked))
+			require.Len(t, db.calls, len(tc.words))
 			for i, c := range db.calls {
 				assert.Len(t, placeholder.FindAllString(c.query, -1), len(c.args), "one $n per parameter: %s", c.query)
-				if tc.walked[i] {
-					assert.Contains(t, c.query, walk+" (c.sales_contact_id = $2) AND (c.search_text || '') LIKE $3", c.query)
-					assert.Contains(t, c.query, "LIMIT 1 OFFSET 0)")
-					assert.NotContains(t, c.query, in)
-					assert.NotContains(t, c.query, "owner_trigrams")
+				assert.Contains(t, c.query, tc.words[i])
+				assert.NotContains(t, c.query, "c.search_text", "the client's own search text is not read")
+				assert.NotContains(t, c.query, "IN (SELECT c.id FROM clients", "no list of clients")
+				if tc.client {
+					assert.Contains(t, c.query, check)
 					assert.Equal(t, []any{sam, sam, "%brasserie%"}, c.args[:3])
 				} else {
-					assert.Contains(t, c.query, in)
-					assert.NotContains(t, c.query, "EXISTS (SELECT 1 FROM clients")
+					assert.NotContains(t, c.query, "clients")
 				}
 			}
+			assert.NotContains(t, db.calls[0].query, "owner_trigrams", "the window walks the copy")
 		})
 	}
 }

@@ -63,6 +63,12 @@ func TestEachWriteLocksItsRecordInOneRead(t *testing.T) {
 			err := write(sqlstore.New(db, d), &called)
 			assert.Equal(t, crm.ENOTFOUND, crm.ErrorCode(err), "no row: not found")
 			assert.False(t, called, "the update function does not run")
+			if name == "UpdateContract" {
+				// The contract's client is locked first (see UpdateContract).
+				require.Len(t, db.calls, 2, "the client's lock, then one read of the record")
+				assert.Contains(t, db.calls[0].query, "FROM clients c WHERE c.id = (SELECT client_id FROM contracts WHERE id = $1) FOR NO KEY UPDATE OF c")
+				db.calls = db.calls[1:]
+			}
 			require.Len(t, db.calls, 1, "one read of the record")
 			q := db.calls[0]
 			assert.Contains(t, q.query, "FOR ")

@@ -84,7 +84,7 @@ func cmdServe(ctx context.Context, args []string, e *env) error {
 	fs.StringVar(&f.audience, "audience", "", "the aud claim of the access tokens (default \"epiccrm-api\"); the same for every process")
 	fs.BoolVar(&f.policyMustMatch, "policy-must-match", false, "refuse to start when the policy's fingerprint differs from the one "+
 		"most recently recorded in the database by a process (without it: start, and warn in the log)")
-	fs.StringVar(&f.logFile, "log-file", "", "append the JSON logs to this file instead of standard error")
+	fs.StringVar(&f.logFile, "log-file", "", "append the JSON logs to this file instead of standard error (either is written every 100 ms)")
 	fs.BoolVar(&f.demo, "demo", false, "load the demo data into an empty database and print the demo logins")
 	fs.BoolVar(&f.migrate, "migrate", true, "apply pending migrations at start")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the admin UI's cookies Secure (set it when clients reach the server over HTTPS)")
@@ -358,9 +358,9 @@ func randomPassword() (string, error) {
 }
 
 // newLogger returns a JSON logger writing to file (appending) or, when file is empty, to w, and
-// the function that closes it. Closing waits for a line being written to be finished, and the
-// lines logged after it (by requests still running when serve returns) are dropped whole, so
-// that the log never ends in the middle of a line.
+// the function that closes it. Lines are written in batches (see logWriter); closing writes
+// what is pending, and the lines logged after it (by requests still running when serve
+// returns) are dropped whole, so that the log never ends in the middle of a line.
 func newLogger(file string, w io.Writer) (*slog.Logger, func(), error) {
 	var closeFile func() error
 	if file != "" {
@@ -370,32 +370,96 @@ func newLogger(file string, w io.Writer) (*slog.Logger, func(), error) {
 		}
 		w, closeFile = f, f.Close
 	}
-	lw := &logWriter{w: w}
+	lw := newLogWriter(w, logFlushEvery)
 	return slog.New(slog.NewJSONHandler(lw, nil)), func() {
-		lw.mu.Lock()
-		defer lw.mu.Unlock()
-		lw.closed = true
+		lw.close()
 		if closeFile != nil {
 			_ = closeFile()
 		}
 	}, nil
 }
 
-// logWriter writes whole log lines to w until it is closed, then drops them.
+// logFlushEvery is how long a log line may wait in logWriter's buffer before it is written.
+const logFlushEvery = 100 * time.Millisecond
+
+// logBuffer is the size of logWriter's buffer: a line that would not fit writes the buffer out
+// first.
+const logBuffer = 64 << 10
+
+// logWriter writes whole log lines to w in batches, until it is closed, then drops them. One
+// write(2) per access log line cost 3 % of the CPU of GET one client (docs/performance.md,
+// "What is left, with both caches warm"); the lines are now kept in a buffer and written at
+// most every logFlushEvery, or as soon as the buffer is full, each write holding whole lines
+// only (so processes appending to one file never split each other's lines). A process killed
+// outright loses at most the lines of its last logFlushEvery; closing writes them.
 type logWriter struct {
 	mu     sync.Mutex
 	w      io.Writer
+	buf    []byte
 	closed bool
+	stop   chan struct{}
+	done   chan struct{}
 }
 
-// Write writes one log line, or drops it once the log is closed.
+// newLogWriter returns a logWriter of w that writes its pending lines every flushEvery.
+func newLogWriter(w io.Writer, flushEvery time.Duration) *logWriter {
+	l := &logWriter{w: w, buf: make([]byte, 0, logBuffer), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		t := time.NewTicker(flushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-t.C:
+				l.mu.Lock()
+				l.flush()
+				l.mu.Unlock()
+			}
+		}
+	}()
+	return l
+}
+
+// Write takes one log line (slog writes each line whole), or drops it once the log is closed.
 func (l *logWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return len(p), nil
 	}
-	return l.w.Write(p)
+	if len(l.buf)+len(p) > cap(l.buf) {
+		l.flush()
+		if len(p) > cap(l.buf) {
+			return l.w.Write(p)
+		}
+	}
+	l.buf = append(l.buf, p...)
+	return len(p), nil
+}
+
+// flush writes the pending lines; l.mu is held. A failed write drops them: the log has nowhere
+// else to report it.
+func (l *logWriter) flush() {
+	if len(l.buf) > 0 {
+		_, _ = l.w.Write(l.buf)
+		l.buf = l.buf[:0]
+	}
+}
+
+// close writes the pending lines and stops the writer: later lines are dropped.
+func (l *logWriter) close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.flush()
+	l.closed = true
+	l.mu.Unlock()
+	close(l.stop)
+	<-l.done
 }
 
 // closeWithin calls closeFn, waiting for it at most d: closing the database waits for the

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -244,4 +246,95 @@ func testScopedSearchAfterWrites(t *testing.T, f *fixture) {
 	}
 	want = want[3:]
 	check("after the first clients were deleted")
+}
+
+// testContractSearchFollowsClient searches the contracts by their client's fields (q) as the
+// client changes, through an update of the client and through an update of a contract that
+// writes its client: a store whose contracts keep a copy of their client's search text
+// (migration 0024) must rewrite the copy of every contract of the client in the same write.
+// The other client's contract, and the search by a filter on the client's own field, agree.
+func testContractSearchFollowsClient(t *testing.T, f *fixture) {
+	sam := f.user(crm.RoleSales)
+	c := f.client(&sam.ID, func(c *crm.Client) { c.FirstName, c.Company = "Octave", "Quenelle Lyonnaise" })
+	k1, k2 := f.contract(c), f.contract(c)
+	other := f.contract(f.client(&sam.ID, func(c *crm.Client) { c.Company = "Quenelle Nantaise" }))
+	acc := crm.Access{Clients: crm.Visibility{OwnerID: &sam.ID}, Contracts: crm.Visibility{OwnerID: &sam.ID}}
+	search := func(q string) []int64 {
+		t.Helper()
+		var got [][]int64
+		for _, a := range []crm.Access{crm.FullAccess, acc} {
+			page, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{Q: q}, a)
+			require.NoError(t, err)
+			got = append(got, ids(page, contractID))
+			n, err := f.s.CountContracts(f.ctx, crm.ContractFilter{Q: q}, a)
+			require.NoError(t, err)
+			assert.Equal(t, len(page), n, "the count of %q agrees with the list", q)
+		}
+		assert.Equal(t, got[0], got[1], "%q: the seller's search and management's agree", q)
+		return got[0]
+	}
+	assert.Equal(t, []int64{k1.ID, k2.ID}, search("quenelle lyonnaise"))
+	assert.Equal(t, []int64{k1.ID, k2.ID, other.ID}, search("QUENELLE"))
+
+	_, err := f.s.UpdateClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
+		c.Company = "Bouchon Ardéchois"
+		return nil, nil
+	})
+	require.NoError(t, err)
+	assert.Empty(t, search("lyonnaise"), "the client's old company finds none of its contracts")
+	assert.Equal(t, []int64{k1.ID, k2.ID}, search("bouchon ardechois octave"))
+	assert.Equal(t, []int64{other.ID}, search("quenelle"))
+
+	_, err = f.s.UpdateContract(f.ctx, k1.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, cl *crm.Client, _ bool) (crm.ContractChange, error) {
+		cl.FirstName = "Séraphin"
+		return crm.ContractChange{ClientChanged: true}, nil
+	})
+	require.NoError(t, err)
+	assert.Empty(t, search("octave"))
+	assert.Equal(t, []int64{k1.ID, k2.ID}, search("seraphin bouchon"), "a contract's write of its client reaches all of the client's contracts")
+	byField, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{ClientFirstName: "séraphin"}, crm.FullAccess)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{k1.ID, k2.ID}, ids(byField, contractID))
+
+	k3 := f.contract(c)
+	assert.Equal(t, []int64{k1.ID, k2.ID, k3.ID}, search("seraphin"), "a new contract copies its client's search text")
+}
+
+// testContractAndClientWritesDoNotDeadlock runs, at the same time and many times over, updates
+// of a client's search fields (which rewrite its contracts' copies of its search text, migration
+// 0024) and updates of its contracts that also write the client: with row locks, both must take
+// the client and the contract in the same order, or PostgreSQL aborts one as a deadlock.
+func testContractAndClientWritesDoNotDeadlock(t *testing.T, f *fixture) {
+	sam := f.user(crm.RoleSales)
+	c := f.client(&sam.ID)
+	k := f.contract(c)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 20 {
+		wg.Go(func() {
+			_, err := f.s.UpdateClient(f.ctx, c.ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
+				c.Company = fmt.Sprintf("Company %d", i)
+				return nil, nil
+			})
+			errs <- err
+		})
+		wg.Go(func() {
+			_, err := f.s.UpdateContract(f.ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, cl *crm.Client, _ bool) (crm.ContractChange, error) {
+				k.Amount++
+				cl.LastName = fmt.Sprintf("Name %d", i)
+				return crm.ContractChange{ClientChanged: true}, nil
+			})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	got, err := f.s.FindClient(f.ctx, c.ID, crm.Everything)
+	require.NoError(t, err)
+	page, _, err := f.s.ListContracts(f.ctx, crm.ContractFilter{Q: got.Company + " " + got.LastName}, crm.FullAccess)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{k.ID}, ids(page, contractID), "the contract's copy is its client's last search text")
 }

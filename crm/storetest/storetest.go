@@ -82,6 +82,8 @@ var suite = []test{
 	{"ScopedSearchAfterWrites", testScopedSearchAfterWrites},
 	{"OwnerSearchFollowsReassignment", testOwnerSearchFollowsReassignment},
 	{"EventOwnerSearchFollowsReassignment", testEventOwnerSearchFollowsReassignment},
+	{"ContractSearchFollowsClient", testContractSearchFollowsClient},
+	{"ContractAndClientWritesDoNotDeadlock", testContractAndClientWritesDoNotDeadlock},
 	{"ClientVisibility", testClientVisibility},
 	{"ClientDeleteReferenced", testClientDeleteReferenced},
 	{"ContractCRUD", testContractCRUD},
