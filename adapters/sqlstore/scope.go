@@ -179,14 +179,10 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 	}
 	if len(r.walks) > 0 {
 		// Walked (see where.walked), the condition is checked record by record, through t's
-		// key: a correlated EXISTS, which OFFSET 0 keeps PostgreSQL from turning into a join
-		// that it could start from t (it would then read every record of t within acc, the
-		// words of the search no longer reaching an index); SQLite takes an OFFSET only after
-		// a LIMIT, and LIMIT 1 changes nothing in an EXISTS. col is named inside the subquery,
-		// so the aliases of t.from must differ from col's.
+		// key (existsOf).
 		u := r.walked(true)
 		w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: len(r.args), related: true, args: u.args,
-			cond: "EXISTS (SELECT 1 FROM " + t.from + " WHERE " + strings.Join(append([]string{t.id + " = " + col}, u.conds...), " AND ") + " LIMIT 1 OFFSET 0)"})
+			cond: existsOf(t, col, u.conds)})
 	}
 	w.add(col+" IN (SELECT "+t.id+" FROM "+t.from+r.sql()+")", r.args...)
 	if r.fts != nil {
@@ -202,19 +198,30 @@ func (w *where) related(col string, t table, acc crm.Access, match func(m *where
 // contracts' own index serves it. The copy is the client's data: with where.related, this is
 // the one other condition of the store on another resource's records, and it reaches the same
 // ones, the clients within acc. A contract whose client the caller cannot read matches no q:
-// its client is checked through the clients' key (a correlated EXISTS, which OFFSET 0 keeps
-// PostgreSQL from turning into a join that would gather all the caller's clients), unless
-// every contract within acc has its client within acc (clientsImplied).
+// its client is checked through the clients' key (existsOf: PostgreSQL would otherwise gather
+// all the caller's clients), unless every contract within acc has its client within acc
+// (clientsImplied).
 func (w *where) clientText(d *Dialect, acc crm.Access, q string) {
 	if len(crm.SearchWords(q)) == 0 {
 		return
 	}
 	if !clientsImplied(acc) {
 		r := readable(clientsTable, acc, true)
-		w.add("EXISTS (SELECT 1 FROM "+clientsTable.from+" WHERE "+strings.Join(append([]string{clientsTable.id + " = k.client_id"}, r.conds...), " AND ")+" LIMIT 1 OFFSET 0)", r.args...)
+		w.add(existsOf(clientsTable, "k.client_id", r.conds), r.args...)
 		w.scoped = w.scoped || r.scoped
 	}
 	w.search(d, contractSearch, q)
+}
+
+// existsOf returns "the record of t whose id is in col meets conds", checked record by record
+// through t's key: a correlated EXISTS, which OFFSET 0 keeps PostgreSQL from turning into a join
+// that it could start from t (it would then read every record of t that meets conds, a search's
+// words no longer reaching an index); SQLite takes an OFFSET only after a LIMIT, and LIMIT 1
+// changes nothing in an EXISTS. col is named inside the subquery, so the aliases of t.from must
+// differ from col's.
+func existsOf(t table, col string, conds []string) string {
+	return "EXISTS (SELECT 1 FROM " + t.from + " WHERE " + strings.Join(append([]string{t.id + " = " + col}, conds...), " AND ") +
+		" LIMIT 1 OFFSET 0)"
 }
 
 // clientsImplied reports whether acc reads the client of every contract it reads: it reads

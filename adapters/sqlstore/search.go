@@ -200,13 +200,17 @@ func OwnedText(owner int64, text string) string {
 // clientFolds returns the values of the folded columns of a client, in the order first_name_fold,
 // last_name_fold, email_fold, company_fold, search_text.
 func clientFolds(c *crm.Client) []any {
-	return folds(true, c.FirstName, c.LastName, c.Email, c.Company)
+	return folds(true, clientSearched(c)...)
 }
 
-// clientSearchText returns the search text of a client, which its contracts copy: its names,
-// email and company.
+// clientSearchText returns the search text of a client, which its contracts copy.
 func clientSearchText(c *crm.Client) string {
-	return crm.SearchText(c.FirstName, c.LastName, c.Email, c.Company)
+	return crm.SearchText(clientSearched(c)...)
+}
+
+// clientSearched returns the searched fields of a client: its names, email and company.
+func clientSearched(c *crm.Client) []string {
+	return []string{c.FirstName, c.LastName, c.Email, c.Company}
 }
 
 // userFolds returns the values of the folded columns of a user, in the order username_fold,
