@@ -137,6 +137,59 @@ func TestEventSearchIndexHoldsTheOwnersText(t *testing.T) {
 	assert.Equal(t, 2, checkOwnedView(t, reader, "SELECT e.search_text, k.sales_contact_id, o.owned FROM events e JOIN contracts k ON k.id = e.contract_id JOIN events_owned o ON o.id = e.id"))
 }
 
+// The owned column of contracts_fts (migration 0024) holds each contract's copy of its client's
+// search text written in the characters of the contract's sales contact, as sqlstore.OwnedText
+// writes a search's words, and nothing for a contract without one; a change of the contract's
+// sales contact, or of its client's search text, moves the contract's entries.
+func TestContractSearchIndexHoldsTheOwnersText(t *testing.T) {
+	ctx := context.Background()
+	s := sqlitetest.New(t)
+	sellers := twoSellers(t, s)
+	var clients []*crm.Client
+	var contracts []*crm.Contract
+	for i, owner := range []*crm.User{sellers[0], sellers[0], sellers[1], nil} {
+		c := &crm.Client{FirstName: "Zoé-Ünal", LastName: fmt.Sprint(i), Email: fmt.Sprintf("k%d@x.test", i),
+			Company: "Ōkubo & 日本 SA", Status: crm.ClientPotential, DateCreated: time.Now(), DateUpdated: time.Now()}
+		require.NoError(t, s.CreateClient(ctx, c, nil))
+		k := &crm.Contract{ClientID: c.ID, Amount: 100, Status: crm.ContractOpen, DateCreated: time.Now(), DateUpdated: time.Now()}
+		if owner != nil {
+			k.SalesContactID = &owner.ID
+		}
+		require.NoError(t, s.CreateContract(ctx, k, nil))
+		clients, contracts = append(clients, c), append(contracts, k)
+	}
+	reader, _ := s.Pools()
+	view := "SELECT k.search_text, k.sales_contact_id, o.owned FROM contracts k JOIN contracts_owned o USING (id)"
+	assert.Equal(t, 3, checkOwnedView(t, reader, view))
+	found := func(word string) []int { return ownedMatches(t, reader, "contracts_fts", sellers, word) }
+	assert.Equal(t, []int{2, 1}, found("zoe-unal"))
+	assert.Equal(t, []int{2, 1}, found("okubo & 日本"))
+	assert.Equal(t, []int{0, 0}, found("missing"))
+
+	hand := func(k *crm.Contract, to *int64) {
+		t.Helper()
+		_, err := s.UpdateContract(ctx, k.ID, crm.EveryWrite, crm.Everything, func(k *crm.Contract, _ *crm.Client, _ bool) (crm.ContractChange, error) {
+			k.SalesContactID = to
+			return crm.ContractChange{}, nil
+		})
+		require.NoError(t, err)
+	}
+	hand(contracts[0], &sellers[1].ID)
+	hand(contracts[2], nil)
+	hand(contracts[3], &sellers[0].ID)
+	assert.Equal(t, []int{2, 1}, found("zoe-unal"))
+	hand(contracts[1], nil)
+	assert.Equal(t, []int{1, 1}, found("zoe-unal"))
+	_, err := s.UpdateClient(ctx, clients[3].ID, crm.EveryWrite, func(c *crm.Client) ([]crm.AuditEntry, error) {
+		c.FirstName = "Yann"
+		return nil, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 1}, found("zoe-unal"))
+	assert.Equal(t, []int{1, 0}, found("yann"), "the client's new text reaches its contract's entries")
+	assert.Equal(t, 2, checkOwnedView(t, reader, view))
+}
+
 // twoSellers creates two sales users.
 func twoSellers(t *testing.T, s *sqlite.Store) []*crm.User {
 	t.Helper()
