@@ -137,6 +137,11 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 	require.NoError(t, db.QueryRow(ctx, "SELECT array_agg(id ORDER BY id) FROM users WHERE username LIKE 'seller%'").Scan(&sellers))
 	ex := &explainDB{pool: db}
 	es := sqlstore.New(ex, postgres.Dialect)
+	// The support users here are assigned no event: ew gives their searches a window all the
+	// same, as it does to a support user assigned many (sqlstore.Dialect.FewSupportBelow).
+	windowed := postgres.Dialect
+	windowed.FewSupportBelow = 0
+	ew := sqlstore.New(ex, windowed)
 	page := crm.ListOptions{Limit: 20}
 	for _, tc := range []struct {
 		name string
@@ -200,7 +205,7 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			return err
 		}, "contracts_owner_trgm_idx", ""},
 		{"contracts q as support, the window step (an index-only walk of the contracts' key index, migration 0024, the words checked on their copy, no client read)", func() error {
-			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{SupportID: &sellers[1]}, Clients: crm.Visibility{SupportID: &sellers[1]}})
+			_, _, err := ew.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{SupportID: &sellers[1]}, Clients: crm.Visibility{SupportID: &sellers[1]}})
 			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
 			assert.NotContains(t, ex.plans[len(ex.plans)-1], "clients")
 			return err
@@ -234,11 +239,26 @@ func TestSearchUsesTrigramIndex(t *testing.T) {
 			return err
 		}, "events_owner_trgm_idx", ""},
 		{"events q as support, the window step (walked in id order, the words checked on its rows)", func() error {
-			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "city7", ListOptions: page}, crm.Access{Events: crm.Visibility{SupportID: &sellers[1]}})
+			_, _, err := ew.ListEvents(ctx, crm.EventFilter{Q: "city7", ListOptions: page}, crm.Access{Events: crm.Visibility{SupportID: &sellers[1]}})
 			ex.plans = ex.plans[:len(ex.plans)-1] // the index step's plan: the window's is the one before
 			assert.NotContains(t, ex.plans[len(ex.plans)-1], "events_search_trgm_idx")
 			return err
 		}, "", `\(search_text \|\| ''::text\) ~~ '%city7%'`},
+		{"events q as support assigned few events (one query, through the support contact index)", func() error {
+			_, _, err := es.ListEvents(ctx, crm.EventFilter{Q: "city7", ListOptions: page}, crm.Access{Events: crm.Visibility{SupportID: &sellers[1]}})
+			assert.Len(t, ex.plans, 2, "the count of the caller's events, then the page")
+			return err
+		}, "", `(?s)Sort Key: \(\(e\.id \+ 0\)\).*Index Scan using events_support_contact_id_idx`},
+		{"clients q as support assigned few events (one query, through the support contact index)", func() error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{Q: "company7", ListOptions: page}, crm.Access{Clients: crm.Visibility{SupportID: &sellers[1]}})
+			assert.Len(t, ex.plans, 2, "the count of the caller's events, then the page")
+			return err
+		}, "", `(?s)Sort Key: \(\(c(_1)?\.id \+ 0\)\).*Index Scan using events_support_contact_id_idx`},
+		{"contracts q as support assigned few events (one query, through the support contact index)", func() error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{Q: "company7", ListOptions: page}, crm.Access{Contracts: crm.Visibility{SupportID: &sellers[1]}, Clients: crm.Visibility{SupportID: &sellers[1]}})
+			assert.Len(t, ex.plans, 2, "the count of the caller's events, then the page")
+			return err
+		}, "", `(?s)Sort Key: \(\(k(_1)?\.id \+ 0\)\).*Index Scan using events_support_contact_id_idx`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex.plans = nil

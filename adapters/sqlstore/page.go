@@ -144,6 +144,13 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	if key.value != nil {
 		order = " ORDER BY " + key.col + " " + dir + ", " + l.table.id + " " + dir
 	}
+	// A search of a support user assigned few events (Dialect.FewSupportBelow) has no window:
+	// sorted by id + 0, so that the database cannot walk the ids, it reads the caller's records
+	// through the support contact index of the events.
+	fewSupport := w.few && w.searched && s.d.FewSupportBelow > 0 && key.value == nil
+	if fewSupport {
+		order = " ORDER BY " + id + " + 0 " + dir
+	}
 	// A search sorted by id on a table whose key holds the search text reads its page's ids from
 	// the key first, then the rows of the page: the rows the search passes over are read in the
 	// key's index only (an index-only scan), not in the table, whose rows are several times
@@ -177,7 +184,7 @@ func list[T any](ctx context.Context, s *Store, l listing[T], w *where, opts crm
 	// A search that its table's FTS5 table drives (from is then that join) reads its index in
 	// id order already, and one that reads the caller's few records reads only those: neither
 	// has a window.
-	bound, windowed, err := s.searchWindow(ctx, l.table, w, key.value == nil && from == l.table.from && !walkFew, after, desc)
+	bound, windowed, err := s.searchWindow(ctx, l.table, w, key.value == nil && from == l.table.from && !walkFew && !fewSupport, after, desc)
 	if err != nil {
 		return nil, "", err
 	}

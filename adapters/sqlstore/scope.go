@@ -110,10 +110,11 @@ func readable(t table, acc crm.Access, each bool) *where {
 // conditions, so a stale one costs time, never a different page.
 //
 // It also reports few: the caller reads t only as a support contact, and is assigned fewer
-// events than that, so that their records of t are few too (see where.few).
+// events than that (than FewSupportBelow on a dialect with it), so that their records of t are
+// few too (see where.few).
 func (s *Store) supportEach(ctx context.Context, t table, acc crm.Access) (each, few bool, err error) {
 	vis := acc.Of(t.res)
-	if !s.d.SupportEach || vis.Any || vis.SupportID == nil {
+	if !(s.d.SupportEach || s.d.FewSupportBelow > 0) || vis.Any || vis.SupportID == nil {
 		return false, false, nil
 	}
 	key := eachKey{table: t.own(), user: *vis.SupportID}
@@ -126,7 +127,7 @@ func (s *Store) supportEach(ctx context.Context, t table, acc crm.Access) (each,
 		}
 		s.eaches.Store(key, eachAt{each: each, at: now})
 	}
-	return each, !each && vis.OwnerID == nil && vis.SelfID == nil, nil
+	return each && s.d.SupportEach, !each && vis.OwnerID == nil && vis.SelfID == nil, nil
 }
 
 // supportEachTTL is how long supportEach keeps its choice for a table and a caller.
@@ -144,9 +145,13 @@ type eachAt struct {
 	at   time.Time
 }
 
-// countSupportEach counts the events of the support contact user, as far as supportEach needs.
+// countSupportEach counts the events of the support contact user, as far as supportEach needs,
+// and reports whether they are many.
 func (s *Store) countSupportEach(ctx context.Context, t table, user int64) (bool, error) {
 	many := s.d.SupportEachFrom
+	if !s.d.SupportEach {
+		many = s.d.FewSupportBelow
+	}
 	if many <= 0 {
 		var top int64
 		if err := s.queryRow(ctx, s.db, "SELECT coalesce(max("+t.id+"), 0) FROM "+t.own()).Scan(&top); err != nil {
@@ -155,7 +160,7 @@ func (s *Store) countSupportEach(ctx context.Context, t table, user int64) (bool
 		many = int64(math.Sqrt(float64(51*top))) + 1
 	}
 	var events int64
-	if err := s.queryRow(ctx, s.db, "SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id = ? LIMIT ?)",
+	if err := s.queryRow(ctx, s.db, "SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id = ? LIMIT ?) AS assigned",
 		user, many).Scan(&events); err != nil {
 		return false, s.fail(err, nil)
 	}

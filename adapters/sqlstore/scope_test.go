@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -49,4 +50,58 @@ func TestSupportEachChoiceIsKept(t *testing.T) {
 	_, _, err := s.ListClients(ctx, crm.ClientFilter{}, support(5))
 	require.NoError(t, err)
 	assert.Equal(t, 1, counts(), "another table's is its own")
+}
+
+// On a dialect with FewSupportBelow (PostgreSQL), a support user assigned fewer events than
+// that has their searches run as one query sorted by id + 0, which the database answers
+// through their events, and one assigned more has a window of ids first.
+func TestFewSupportSearchHasNoWindow(t *testing.T) {
+	ctx := context.Background()
+	// The next page, after id 5: its window needs no first id.
+	after := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"id","id":5}`))
+	for _, tc := range []struct {
+		name   string
+		events int64
+		res    string
+		list   func(s *sqlstore.Store, acc crm.Access) error
+	}{
+		{"events", 0, "e", func(s *sqlstore.Store, acc crm.Access) error {
+			_, _, err := s.ListEvents(ctx, crm.EventFilter{Q: "brasserie", ListOptions: crm.ListOptions{Cursor: after}}, acc)
+			return err
+		}},
+		{"clients", 9, "c", func(s *sqlstore.Store, acc crm.Access) error {
+			_, _, err := s.ListClients(ctx, crm.ClientFilter{Q: "brasserie", ListOptions: crm.ListOptions{Cursor: after}}, acc)
+			return err
+		}},
+		{"contracts", 9, "k", func(s *sqlstore.Store, acc crm.Access) error {
+			_, _, err := s.ListContracts(ctx, crm.ContractFilter{Q: "brasserie", ListOptions: crm.ListOptions{Cursor: after}}, acc)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := int64(4)
+			acc := crm.Access{Clients: crm.Visibility{SupportID: &id}, Contracts: crm.Visibility{SupportID: &id},
+				Events: crm.Visibility{SupportID: &id}}
+			pages := func(events int64) []string {
+				db := &fakeDB{count: events}
+				s := sqlstore.New(db, sqlstore.Dialect{SearchWindow: 100, FewSupportBelow: 10})
+				require.NoError(t, tc.list(s, acc))
+				var out []string
+				for _, c := range db.calls {
+					if strings.Contains(c.query, "ORDER BY") {
+						out = append(out, c.query)
+					}
+				}
+				return out
+			}
+			few := pages(tc.events)
+			require.Len(t, few, 1, "assigned %d events: one query", tc.events)
+			assert.Contains(t, few[0], "ORDER BY "+tc.res+".id + 0 ASC")
+			assert.NotContains(t, few[0], tc.res+".id <= ?", "no window")
+			many := pages(10)
+			require.NotEmpty(t, many)
+			assert.Contains(t, many[0], tc.res+".id <= ?", "assigned 10 events: the window first")
+			assert.Contains(t, many[len(many)-1], "ORDER BY "+tc.res+".id + 0 ASC", "then past it")
+		})
+	}
 }

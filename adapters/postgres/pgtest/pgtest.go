@@ -6,9 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	neturl "net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +45,7 @@ func New(tb testing.TB) *postgres.Store {
 // store on it (another server process).
 func NewWithURL(tb testing.TB) (*postgres.Store, string) {
 	tb.Helper()
-	url := EmptyURL(tb)
+	url := migratedCopy(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := postgres.Open(ctx, url)
@@ -51,10 +53,92 @@ func NewWithURL(tb testing.TB) (*postgres.Store, string) {
 		tb.Fatalf("pgtest: %v", err)
 	}
 	tb.Cleanup(func() { _ = s.Close() })
-	if err := s.MigrateUp(ctx); err != nil {
+	return s, url
+}
+
+// template is the migrated database that the databases of New are copies of (CREATE DATABASE
+// ... TEMPLATE): migrating a database took 0.53 s, copying a migrated one 0.03 s, and a test
+// binary makes hundreds. It is made when a test needs it and dropped when the last test
+// holding a copy of it ends, so that nothing is left on the server once the tests are done.
+var template struct {
+	mu    sync.Mutex
+	name  string // "" when there is none
+	users int
+}
+
+// migratedCopy creates a database with a unique name that is a copy of the template (made
+// first if there is none), and returns its URL; the database is dropped when the test ends.
+func migratedCopy(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := connect(ctx, URL())
+	if err != nil {
+		unreachable(tb, err)
+	}
+	defer func() { _ = admin.Close(ctx) }()
+
+	template.mu.Lock()
+	defer template.mu.Unlock()
+	if template.name == "" {
+		name, err := migratedTemplate(ctx, admin)
+		if err != nil {
+			tb.Fatalf("pgtest: %v", err)
+		}
+		template.name = name
+	}
+	template.users++
+	tb.Cleanup(func() { releaseTemplate(tb) })
+	name := "epiccrm_test_" + randomHex(tb)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
+		" TEMPLATE "+pgx.Identifier{template.name}.Sanitize()); err != nil {
+		tb.Fatalf("pgtest: creating database %s from %s: %v", name, template.name, err)
+	}
+	tb.Cleanup(func() { drop(tb, name) })
+	url, err := withDatabase(URL(), name)
+	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
-	return s, url
+	return url
+}
+
+// migratedTemplate creates and migrates a database for migratedCopy to copy, and returns its
+// name; it is dropped again if it cannot be migrated.
+func migratedTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	name := "epiccrm_test_template_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("creating the template database %s: %w", name, err)
+	}
+	url, err := withDatabase(URL(), name)
+	if err == nil {
+		var s *postgres.Store
+		if s, err = postgres.Open(ctx, url); err == nil {
+			err = errors.Join(s.MigrateUp(ctx), s.Close())
+		}
+	}
+	if err != nil {
+		_, dropErr := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		return "", errors.Join(fmt.Errorf("migrating the template database %s: %w", name, err), dropErr)
+	}
+	return name, nil
+}
+
+// releaseTemplate ends a test's hold on the template, and drops the template when it was the
+// last one.
+func releaseTemplate(tb testing.TB) {
+	template.mu.Lock()
+	defer template.mu.Unlock()
+	template.users--
+	if template.users > 0 || template.name == "" {
+		return
+	}
+	name := template.name
+	template.name = ""
+	drop(tb, name)
 }
 
 // EmptyURL creates an empty database with a unique name on the server named by URL, without
