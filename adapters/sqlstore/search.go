@@ -116,13 +116,19 @@ func (w *where) search(d *Dialect, sr searchable, q string, filters ...fieldFilt
 			continue
 		}
 		like := "%" + escapeLike(n) + "%"
-		w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: 1,
-			cond: "(" + sr.text + " || '') LIKE ? ESCAPE '\\'", args: []any{like}})
-		w.add(sr.text+" LIKE ? ESCAPE '\\'", like)
+		walked := "(" + sr.text + " || '') LIKE ? ESCAPE '\\'"
+		w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: 1, cond: walked, args: []any{like}})
 		if d.OwnerTrigrams && sr.ownerTrigrams != "" && w.owner != nil && utf8.RuneCountInString(n) >= 3 {
+			// The owner's trigrams find the rows, and the word is checked on those: written so
+			// that no index serves it, its share of the rows is not estimated against the search
+			// text's statistics (planning sam's query past the window at 1M, in psql: 0.48-0.66
+			// ms with the LIKE estimated, 0.31-0.38 without).
+			w.add(walked, like)
 			w.walks = append(w.walks, walkCond{at: len(w.conds), arg: len(w.args), n: 2})
 			w.add(sr.ownerTrigrams+" @> owner_trigrams(?, ?)", *w.owner, n)
+			continue
 		}
+		w.add(sr.text+" LIKE ? ESCAPE '\\'", like)
 	}
 	if d.FTS5 && len(phrases) > 0 {
 		match := strings.Join(phrases, " ")

@@ -72,59 +72,38 @@ func migratedCopy(tb testing.TB) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	admin, err := connect(ctx, URL())
-	if err != nil {
-		unreachable(tb, err)
-	}
+	admin := connectAdmin(ctx, tb)
 	defer func() { _ = admin.Close(ctx) }()
 
 	template.mu.Lock()
 	defer template.mu.Unlock()
 	if template.name == "" {
-		name, err := migratedTemplate(ctx, admin)
-		if err != nil {
-			tb.Fatalf("pgtest: %v", err)
-		}
-		template.name = name
+		template.name = migratedTemplate(ctx, tb, admin)
 	}
 	template.users++
 	tb.Cleanup(func() { releaseTemplate(tb) })
 	name := "epiccrm_test_" + randomHex(tb)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
-		" TEMPLATE "+pgx.Identifier{template.name}.Sanitize()); err != nil {
-		tb.Fatalf("pgtest: creating database %s from %s: %v", name, template.name, err)
-	}
+	url := createDatabase(ctx, tb, admin, name, template.name)
 	tb.Cleanup(func() { drop(tb, name) })
-	url, err := withDatabase(URL(), name)
-	if err != nil {
-		tb.Fatalf("pgtest: %v", err)
-	}
 	return url
 }
 
 // migratedTemplate creates and migrates a database for migratedCopy to copy, and returns its
-// name; it is dropped again if it cannot be migrated.
-func migratedTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	name := "epiccrm_test_template_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", fmt.Errorf("creating the template database %s: %w", name, err)
-	}
-	url, err := withDatabase(URL(), name)
+// name; it is dropped again, and the test fails, if it cannot be migrated. releaseTemplate
+// drops it once no test needs it.
+func migratedTemplate(ctx context.Context, tb testing.TB, admin *pgx.Conn) string {
+	tb.Helper()
+	name := "epiccrm_test_template_" + randomHex(tb)
+	url := createDatabase(ctx, tb, admin, name, "")
+	s, err := postgres.Open(ctx, url)
 	if err == nil {
-		var s *postgres.Store
-		if s, err = postgres.Open(ctx, url); err == nil {
-			err = errors.Join(s.MigrateUp(ctx), s.Close())
-		}
+		err = errors.Join(s.MigrateUp(ctx), s.Close())
 	}
 	if err != nil {
-		_, dropErr := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-		return "", errors.Join(fmt.Errorf("migrating the template database %s: %w", name, err), dropErr)
+		drop(tb, name)
+		tb.Fatalf("pgtest: migrating the template database %s: %v", name, err)
 	}
-	return name, nil
+	return name
 }
 
 // releaseTemplate ends a test's hold on the template, and drops the template when it was the
@@ -149,24 +128,41 @@ func EmptyURL(tb testing.TB) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-
-	admin, err := connect(ctx, URL())
-	if err != nil {
-		unreachable(tb, err)
-	}
+	admin := connectAdmin(ctx, tb)
+	defer func() { _ = admin.Close(ctx) }()
 	name := "epiccrm_test_" + randomHex(tb)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		_ = admin.Close(ctx)
-		tb.Fatalf("pgtest: creating database %s: %v", name, err)
-	}
-	_ = admin.Close(ctx)
+	url := createDatabase(ctx, tb, admin, name, "")
 	tb.Cleanup(func() { drop(tb, name) })
+	return url
+}
 
+// createDatabase creates the database name, a copy of template if it is not "", and returns
+// its URL; it fails the test if it cannot.
+func createDatabase(ctx context.Context, tb testing.TB, admin *pgx.Conn, name, template string) string {
+	tb.Helper()
 	url, err := withDatabase(URL(), name)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
 	}
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if _, err := admin.Exec(ctx, create); err != nil {
+		tb.Fatalf("pgtest: creating database %s: %v", name, err)
+	}
 	return url
+}
+
+// connectAdmin opens an administrative connection to the server named by URL, skipping or
+// failing the test as New does when it cannot be reached.
+func connectAdmin(ctx context.Context, tb testing.TB) *pgx.Conn {
+	tb.Helper()
+	admin, err := connect(ctx, URL())
+	if err != nil {
+		unreachable(tb, err)
+	}
+	return admin
 }
 
 // MigratedURL creates a migrated database as New does and returns its URL, for a test that
