@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/epicevents/epiccrm/adapters/postgres"
@@ -106,7 +107,7 @@ func TestPoolStatistics(t *testing.T) {
 	s := pgtest.New(t)
 	require.NoError(t, s.Ping(context.Background()))
 	st := s.Stat()
-	assert.Equal(t, int32(10), st.MaxConns(), "the default pool size")
+	assert.Equal(t, max(int32(4), int32(runtime.NumCPU())), st.MaxConns(), "the default pool size: the cores, at least 4")
 	assert.GreaterOrEqual(t, st.TotalConns(), int32(1), "the ping opened a connection")
 }
 

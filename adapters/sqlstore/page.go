@@ -300,30 +300,46 @@ func (s *Store) searchWindow(ctx context.Context, t table, w *where, byID bool, 
 
 // fewRelatedMatches reports whether, on a dialect with WalkRelatedFrom, one of the FTS5
 // conditions of w's searches by other tables' records matches fewer than WalkRelatedFrom
-// records of its index: the search then reads the list of those records, with no window. It
-// counts at most WalkRelatedFrom matches of each, in the index alone (0.5 ms for 1,000 matches
-// of a word given to FTS5 in two pieces, at 1M).
+// records of its index: the search then reads the list of those records, with no window.
 func (s *Store) fewRelatedMatches(ctx context.Context, w *where) (bool, error) {
 	most := s.d.WalkRelatedFrom
 	if most <= 0 {
 		return false, nil
 	}
 	for _, f := range w.relatedFTS {
-		if n, err := s.countMatches(ctx, f, most); err != nil || n < most {
+		if many, err := s.manyMatches(ctx, f, most); err != nil || !many {
 			return err == nil, err
 		}
 	}
 	return false, nil
 }
 
-// countMatches counts the matches of the FTS5 condition f in its index, up to most.
-func (s *Store) countMatches(ctx context.Context, f ftsCond, most int64) (int64, error) {
+// matchKey is the key of an answer of manyMatches: an FTS5 table, a MATCH expression and the
+// count that makes many.
+type matchKey struct {
+	fts, match string
+	most       int64
+}
+
+// manyMatches reports whether the FTS5 condition f matches at least most records of its index.
+// It counts them, up to most, in the index alone: 0.5 ms for 1,000 matches of a word given to
+// FTS5 in two pieces, at 1M, about as long as the page of a search that reads few records. So
+// the answer is kept for choiceTTL, by index and expression (a new word of an index is counted
+// once, and the count only picks how the search runs; docs/performance.md, "SQLite: a search
+// word's matches counted once").
+func (s *Store) manyMatches(ctx context.Context, f ftsCond, most int64) (bool, error) {
+	key := matchKey{fts: f.sr.fts, match: f.match, most: most}
+	now := time.Now()
+	if many, ok := s.matches.get(key, now); ok {
+		return many, nil
+	}
 	var n int64
 	query := "SELECT count(*) FROM (SELECT 1 FROM " + f.sr.fts + " WHERE " + f.sr.fts + " MATCH ? LIMIT ?)"
 	if err := s.queryRow(ctx, s.db, query, f.match, most).Scan(&n); err != nil {
-		return 0, s.fail(err, nil)
+		return false, s.fail(err, nil)
 	}
-	return n, nil
+	s.matches.put(key, n >= most, now)
+	return n >= most, nil
 }
 
 // walkFew reports whether a list of w reads the caller's records, the words checked on each
@@ -338,20 +354,16 @@ func (s *Store) walkFew(ctx context.Context, w *where) (bool, error) {
 	if !w.few || w.fts == nil || most <= 0 {
 		return false, nil
 	}
-	n, err := s.countMatches(ctx, *w.fts, most)
-	return n >= most, err
+	return s.manyMatches(ctx, *w.fts, most)
 }
 
-// tableEndTTL is how long tableEnd keeps a table's first or last id.
-const tableEndTTL = 10 * time.Second
-
 // tableEnd returns the lowest id of t's own table, or the highest when last, and false when the
-// table is empty. It reads them at most once per tableEndTTL: they only place the bound of a
+// table is empty. It reads them at most once per choiceTTL: they only place the bound of a
 // search window, which splits a page's query in two without changing which rows it finds (the
 // first step reads the ids up to the bound, the second those past it). A stale end only moves
 // the bound: a window that holds fewer rows than it could, after the first rows are deleted,
 // or more, after rows are added at the end in a list in descending order (at most those added
-// within tableEndTTL). It saves a query on every first page of a scoped search.
+// within choiceTTL). It saves a query on every first page of a scoped search.
 func (s *Store) tableEnd(ctx context.Context, t table, last bool) (int64, bool, error) {
 	end := "min"
 	if last {
@@ -359,8 +371,8 @@ func (s *Store) tableEnd(ctx context.Context, t table, last bool) (int64, bool, 
 	}
 	query := "SELECT " + end + "(" + t.id + ") FROM " + t.own()
 	now := time.Now()
-	if e, ok := s.ends.Load(query); ok && now.Sub(e.(tableEndAt).at) < tableEndTTL {
-		return e.(tableEndAt).id, true, nil
+	if id, ok := s.ends.get(query, now); ok {
+		return id, true, nil
 	}
 	var id *int64
 	if err := s.queryRow(ctx, s.db, query).Scan(&id); err != nil {
@@ -369,14 +381,8 @@ func (s *Store) tableEnd(ctx context.Context, t table, last bool) (int64, bool, 
 	if id == nil {
 		return 0, false, nil
 	}
-	s.ends.Store(query, tableEndAt{id: *id, at: now})
+	s.ends.put(query, *id, now)
 	return *id, true, nil
-}
-
-// tableEndAt is an id read by tableEnd, and when.
-type tableEndAt struct {
-	id int64
-	at time.Time
 }
 
 // cursorValue checks the text of a cursor value against the kind and range of its sort key,

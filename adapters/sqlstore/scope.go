@@ -106,7 +106,7 @@ func readable(t table, acc crm.Access, each bool) *where {
 // caller's records would be built from. The count stops there, so that it costs at most that
 // many entries of the support contact index: 16,000 for events at 5M, 0.8 ms on SQLite, more
 // than the page of a search itself (0.5 ms for pia's events). So the choice is kept for
-// supportEachTTL, by table and caller: it only picks between two forms of the same
+// choiceTTL, by table and caller: it only picks between two forms of the same
 // conditions, so a stale one costs time, never a different page.
 //
 // It also reports few: the caller reads t only as a support contact, and is assigned fewer
@@ -119,30 +119,20 @@ func (s *Store) supportEach(ctx context.Context, t table, acc crm.Access) (each,
 	}
 	key := eachKey{table: t.own(), user: *vis.SupportID}
 	now := time.Now()
-	if e, ok := s.eaches.Load(key); ok && now.Sub(e.(eachAt).at) < supportEachTTL {
-		each = e.(eachAt).each
-	} else {
+	each, ok := s.eaches.get(key, now)
+	if !ok {
 		if each, err = s.countSupportEach(ctx, t, *vis.SupportID); err != nil {
 			return false, false, err
 		}
-		s.eaches.Store(key, eachAt{each: each, at: now})
+		s.eaches.put(key, each, now)
 	}
 	return each && s.d.SupportEach, !each && vis.OwnerID == nil && vis.SelfID == nil, nil
 }
-
-// supportEachTTL is how long supportEach keeps its choice for a table and a caller.
-const supportEachTTL = 10 * time.Second
 
 // eachKey is the key of a choice of supportEach: the table's own table and the caller.
 type eachKey struct {
 	table string
 	user  int64
-}
-
-// eachAt is a choice of supportEach, and when it was made.
-type eachAt struct {
-	each bool
-	at   time.Time
 }
 
 // countSupportEach counts the events of the support contact user, as far as supportEach needs,

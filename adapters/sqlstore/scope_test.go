@@ -52,6 +52,41 @@ func TestSupportEachChoiceIsKept(t *testing.T) {
 	assert.Equal(t, 1, counts(), "another table's is its own")
 }
 
+// A search word's matches in an FTS5 index are counted to choose how a search of a support user
+// with few records runs (walkFew); the answer is kept for a while, by index and word, rather
+// than counted again for every page.
+func TestMatchCountIsKept(t *testing.T) {
+	ctx := context.Background()
+	// Every count reads 5: fewer events than SupportEachFrom (few records), as many matches as
+	// WalkRelatedFrom (a common word): the caller's records are read, the word checked on each.
+	db := &fakeDB{count: 5}
+	s := sqlstore.New(db, sqlstore.Dialect{FTS5: true, SupportEach: true, SupportEachFrom: 10, WalkRelatedFrom: 5})
+	id := int64(4)
+	acc := crm.Access{Events: crm.Visibility{SupportID: &id}}
+	counts := func() int {
+		n := 0
+		for _, c := range db.calls {
+			if strings.Contains(c.query, " MATCH ? LIMIT ?)") {
+				n++
+			}
+		}
+		return n
+	}
+	search := func(q string) string {
+		db.calls = nil
+		_, _, err := s.ListEvents(ctx, crm.EventFilter{Q: q}, acc)
+		require.NoError(t, err)
+		return db.calls[len(db.calls)-1].query
+	}
+	page := search("brasserie")
+	assert.Equal(t, 1, counts(), "the first search of a word counts its matches")
+	assert.NotContains(t, page, "events_fts", "a common word: the caller's events are read, not the index")
+	assert.Equal(t, page, search("brasserie"))
+	assert.Zero(t, counts(), "the same word again keeps the answer")
+	search("sophie")
+	assert.Equal(t, 1, counts(), "another word is counted")
+}
+
 // On a dialect with FewSupportBelow (PostgreSQL), a support user assigned fewer events than
 // that has their searches run as one query sorted by id + 0, which the database answers
 // through their events, and one assigned more has a window of ids first.

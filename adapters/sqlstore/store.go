@@ -14,7 +14,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"sync/atomic"
 
 	"github.com/epicevents/epiccrm/crm"
@@ -29,10 +28,12 @@ type Store struct {
 	userReads Querier // FindUser's, when set (see ReserveUserReads)
 	// idemPruned is when expired idempotency keys were last deleted (Unix milliseconds).
 	idemPruned atomic.Int64
-	// ends holds the first and last ids of tables read by tableEnd, by query (tableEndAt).
-	ends sync.Map
-	// eaches holds the choices of supportEach, by table and user (eachKey, eachAt).
-	eaches sync.Map
+	// ends holds the first and last ids of tables read by tableEnd, by query.
+	ends choices[string, int64]
+	// eaches holds the choices of supportEach, by table and user.
+	eaches choices[eachKey, bool]
+	// matches holds the answers of manyMatches.
+	matches choices[matchKey, bool]
 }
 
 // Compile-time checks that Store implements every store port.

@@ -163,7 +163,7 @@ func open(ctx context.Context, dbURL string) (source, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.MaxConns = 10 // as EpicCRM's pool
+	// pgx's default pool size, max(4, cores), as EpicCRM's (postgres.DefaultPoolSize).
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
