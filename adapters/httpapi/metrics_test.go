@@ -2,10 +2,12 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -68,7 +70,7 @@ func TestPgxPoolMetrics(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	resp, body = e.do(t, req{method: "GET", path: "/metrics"})
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, string(body), "epiccrm_db_connections_max 10")
+	assert.Contains(t, string(body), fmt.Sprintf("epiccrm_db_connections_max %d", max(4, runtime.NumCPU())), "the default pool: the cores, at least 4")
 	assert.Regexp(t, `epiccrm_db_connections_open [1-9]`, string(body))
 
 	stub := prometheus.NewGauge(prometheus.GaugeOpts{Name: "epiccrm_db_stub", Help: "A stub."})

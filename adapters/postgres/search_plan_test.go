@@ -365,6 +365,8 @@ func TestSearchIndexesOfTheSchema(t *testing.T) {
 	assert.Equal(t, []string{"sales_contact_id", "search_text"}, columns("clients_search_trgm_idx"))
 	// Migration 0025: a seller's clients in id order, with their search text.
 	assert.Equal(t, []string{"sales_contact_id", "id", "search_text"}, columns("clients_sales_contact_id_idx"))
+	// Migration 0026: a contract's events with their support contact, for a support user's scope.
+	assert.Equal(t, []string{"contract_id", "support_contact_id"}, columns("events_contract_id_idx"))
 	for _, idx := range []string{"clients_search_trgm_idx", "clients_owner_trgm_idx", "users_search_trgm_idx", "events_search_trgm_idx", "events_owner_trgm_idx"} {
 		var opts []string
 		require.NoError(t, db.QueryRow(ctx, "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = $1::regclass", idx).Scan(&opts))

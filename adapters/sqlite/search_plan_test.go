@@ -292,3 +292,39 @@ func TestFewRecordsOfASupportUserAreWalked(t *testing.T) {
 		}
 	}
 }
+
+// A support user assigned many events has their clients and contracts read record by record,
+// each checked for an event of theirs: in the index of the events' contract alone, which holds
+// their support contact (migration 0026), not in the events table.
+func TestSupportScopeReadsTheEventsIndexAlone(t *testing.T) {
+	ctx := context.Background()
+	s := sqlitetest.New(t)
+	reader, _ := s.Pools()
+	ex := &explainDB{db: reader, count: 10}
+	d := sqlite.Dialect
+	d.SupportEachFrom = 1 // every support user is assigned many events
+	pia := int64(5)
+	acc := crm.Access{Clients: crm.Visibility{SupportID: &pia}, Contracts: crm.Visibility{SupportID: &pia},
+		Events: crm.Visibility{SupportID: &pia}}
+	for _, tc := range []struct {
+		name string
+		list func(es *sqlstore.Store) error
+	}{
+		{"clients", func(es *sqlstore.Store) error {
+			_, _, err := es.ListClients(ctx, crm.ClientFilter{}, acc)
+			return err
+		}},
+		{"contracts", func(es *sqlstore.Store) error {
+			_, _, err := es.ListContracts(ctx, crm.ContractFilter{}, acc)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ex.plans, ex.queries = nil, nil
+			require.NoError(t, tc.list(sqlstore.New(ex, d)))
+			plan, query := ex.plans[len(ex.plans)-1], ex.queries[len(ex.queries)-1]
+			assert.Contains(t, query, "EXISTS (SELECT 1 FROM", "record by record")
+			assert.Regexp(t, `(?m)^\s*SEARCH ve (EXISTS )?USING COVERING INDEX events_contract_id_idx \(contract_id=\? AND support_contact_id=\?\)$`, plan, plan)
+		})
+	}
+}
