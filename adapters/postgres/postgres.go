@@ -78,11 +78,11 @@ const (
 // The pool keeps up to DefaultPoolSize connections, checks idle ones every 15 s (so a restarted
 // server is noticed and reconnected to without a restart of ours) and gives a connection attempt
 // 5 s; the URL's connect_timeout, pool_max_conns, pool_health_check_period and
-// pool_max_conn_idle_time parameters override these. A statement waits at most AcquireTimeout for a free connection,
-// runs at most StatementTimeout and waits at most LockTimeout for a lock (the URL's
-// pool_acquire_timeout, statement_timeout and lock_timeout override these; 0 means no limit).
-// Two more connections, reserved, serve the reads of one user by id that authenticate every
-// request, and Ping, with timeouts of 1 to 2 s.
+// pool_max_conn_idle_time parameters override these. A statement waits at most AcquireTimeout
+// for a free connection, runs at most StatementTimeout and waits at most LockTimeout for a lock
+// (the URL's pool_acquire_timeout, statement_timeout and lock_timeout override these; 0 means no
+// limit). Two more connections, reserved, serve the reads of one user by id that authenticate
+// every request, and Ping, with timeouts of 1 to 2 s.
 func Open(ctx context.Context, url string) (*Store, error) {
 	url, acquire, err := cutAcquireTimeout(url)
 	if err != nil {
