@@ -35,6 +35,19 @@ func (f *fakeDB) record(query string, args []any) {
 	f.calls = append(f.calls, call{query, args})
 }
 
+// callsWith counts the statements sent so far whose text contains part.
+func (f *fakeDB) callsWith(part string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		if strings.Contains(c.query, part) {
+			n++
+		}
+	}
+	return n
+}
+
 func (f *fakeDB) Exec(_ context.Context, query string, args ...any) (int64, error) {
 	f.record(query, args)
 	return 1, f.err

@@ -20,15 +20,7 @@ func TestSupportEachChoiceIsKept(t *testing.T) {
 	ctx := context.Background()
 	db := &fakeDB{count: 1_000_000}
 	s := sqlstore.New(db, sqlstore.Dialect{SupportEach: true})
-	counts := func() int {
-		n := 0
-		for _, c := range db.calls {
-			if strings.Contains(c.query, "FROM events WHERE support_contact_id = ?") {
-				n++
-			}
-		}
-		return n
-	}
+	counts := func() int { return db.callsWith("FROM events WHERE support_contact_id = ?") }
 	support := func(id int64) crm.Access {
 		return crm.Access{Clients: crm.Visibility{SupportID: &id}, Contracts: crm.Visibility{SupportID: &id},
 			Events: crm.Visibility{SupportID: &id}}
@@ -63,15 +55,7 @@ func TestMatchCountIsKept(t *testing.T) {
 	s := sqlstore.New(db, sqlstore.Dialect{FTS5: true, SupportEach: true, SupportEachFrom: 10, WalkRelatedFrom: 5})
 	id := int64(4)
 	acc := crm.Access{Events: crm.Visibility{SupportID: &id}}
-	counts := func() int {
-		n := 0
-		for _, c := range db.calls {
-			if strings.Contains(c.query, " MATCH ? LIMIT ?)") {
-				n++
-			}
-		}
-		return n
-	}
+	counts := func() int { return db.callsWith(" MATCH ? LIMIT ?)") }
 	search := func(q string) string {
 		db.calls = nil
 		_, _, err := s.ListEvents(ctx, crm.EventFilter{Q: q}, acc)
